@@ -1,0 +1,1 @@
+//! Request validation with zod-style issues.
