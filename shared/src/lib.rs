@@ -1,5 +1,15 @@
-//! Shared library of the Neptun chat API: every Lambda binary under `functions/` only wires a
-//! [`context::AppContext`] to one handler of [`handlers`].
+//! Shared library of the Neptun chat API. Every Lambda binary under `functions/` builds one
+//! [`context::AppContext`] in `main` and serves one handler of [`handlers`].
 
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod handlers;
+pub mod ids;
+pub mod model;
+pub mod request;
+pub mod response;
 pub mod session;
+pub mod store;
+pub mod telemetry;
 pub mod validation;

@@ -1,1 +1,251 @@
-//! Test harness.
+//! Test harness: a real DynamoDB-compatible server (moto), one fresh table per test, and
+//! requests built from the sample events under `events/`.
+//!
+//! `make test` starts one moto server on a free port and passes it as
+//! `NEPTUN_TEST_DYNAMODB_ENDPOINT`. Without it (a plain `cargo test`), the first test of a
+//! process starts `moto_server` from `.tools/venv` on a free port, watched so that it stops
+//! with the test process.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use lambda_http::{Body, Request, Response};
+use neptun::context::AppContext;
+use neptun::session::SessionConfig;
+use neptun::store::dynamo::DynamoStore;
+use neptun::store::schema::{self, ChatRow, MessageChunkRow, StoredMessage};
+use neptun::store::table::create_table;
+use serde_json::Value;
+
+/// The documented dev-only secret; the cookies in `events/` are sealed with it.
+pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
+
+/// The user, chat and message the sample events refer to (see [`seed_sample_data`]).
+pub const SAMPLE_USER: u64 = 1;
+pub const SAMPLE_CHAT: u64 = 1000;
+pub const SAMPLE_MESSAGE: u64 = 4096;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The storage server's endpoint, starting one if `make test` did not.
+pub fn storage_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| match std::env::var("NEPTUN_TEST_DYNAMODB_ENDPOINT") {
+        Ok(endpoint) if !endpoint.is_empty() => endpoint,
+        _ => spawn_moto(),
+    })
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("no free port on 127.0.0.1")
+}
+
+/// Waits until something listens on the port.
+pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+fn spawn_moto() -> String {
+    let server = std::env::var("NEPTUN_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(".tools/venv/bin/moto_server"));
+    assert!(
+        server.exists(),
+        "{} is missing: run `make test` (it installs moto[server] into .tools/)",
+        server.display()
+    );
+    let port = free_port();
+    // A watchdog shell stops moto when this test process is gone.
+    let script = format!(
+        "\"{server}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; \
+         while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $moto",
+        server = server.display(),
+        parent = std::process::id(),
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("could not start moto_server");
+    assert!(
+        wait_for_port(port, Duration::from_secs(60)),
+        "moto_server did not start on port {port}"
+    );
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A client of the test server with production-like timeouts.
+pub fn client() -> Client {
+    client_for(storage_endpoint())
+}
+
+pub fn client_for(endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .operation_timeout(Duration::from_secs(20))
+                .build(),
+        )
+        .build();
+    Client::from_conf(config)
+}
+
+/// A new, uniquely named table on the test server.
+pub async fn fresh_table(client: &Client) -> String {
+    let name = format!("neptun-test-{:016x}", rand::random::<u64>());
+    create_table(client, &name)
+        .await
+        .expect("create the test table");
+    name
+}
+
+/// A context on a fresh table, with the dev secret.
+pub async fn context() -> AppContext<DynamoStore> {
+    let client = client();
+    let table = fresh_table(&client).await;
+    AppContext {
+        store: DynamoStore::new(client, table),
+        session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+    }
+}
+
+/// The chat and message that the sample events use, written straight into the table.
+pub async fn seed_sample_data(store: &DynamoStore) {
+    let chat = ChatRow {
+        pk: schema::user_pk(SAMPLE_USER),
+        sk: schema::chat_sk(SAMPLE_CHAT),
+        id: SAMPLE_CHAT,
+        user_id: SAMPLE_USER,
+        name: "Sample chat".into(),
+        model: "gpt-4o".into(),
+        created_at: 1_795_288_364_006,
+        updated_at: 1_795_288_364_006,
+    };
+    let marker = ChatRow {
+        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
+        sk: schema::CHAT_META_SK.into(),
+        ..chat.clone()
+    };
+    let message = MessageChunkRow {
+        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
+        sk: schema::message_chunk_sk(SAMPLE_MESSAGE),
+        n: 1,
+        created_at: 1_795_288_364_006,
+        items: vec![StoredMessage {
+            id: SAMPLE_MESSAGE,
+            actor: neptun::model::Role::User,
+            message: "What is Python?".into(),
+        }],
+    };
+    for item in [
+        serde_dynamo_item(&chat),
+        serde_dynamo_item(&marker),
+        serde_dynamo_item(&message),
+    ] {
+        store
+            .client()
+            .put_item()
+            .table_name(store.table())
+            .set_item(Some(item))
+            .send()
+            .await
+            .expect("seed the sample data");
+    }
+}
+
+fn serde_dynamo_item<T: serde::Serialize>(
+    row: &T,
+) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
+    neptun::store::schema::to_attribute_map(row).expect("rows serialize")
+}
+
+/// The sample event `events/<path>` as a request.
+pub fn event(path: &str) -> Request {
+    let text = std::fs::read_to_string(repo_root().join("events").join(path))
+        .unwrap_or_else(|error| panic!("events/{path}: {error}"));
+    lambda_http::request::from_str(&text).unwrap_or_else(|error| panic!("events/{path}: {error}"))
+}
+
+/// A sample event with its JSON edited first (to point it at another chat, say).
+pub fn event_with(path: &str, edit: impl FnOnce(&mut Value)) -> Request {
+    let text = std::fs::read_to_string(repo_root().join("events").join(path))
+        .unwrap_or_else(|error| panic!("events/{path}: {error}"));
+    let mut json: Value = serde_json::from_str(&text).expect("events are JSON");
+    edit(&mut json);
+    lambda_http::request::from_str(&json.to_string()).expect("edited event parses")
+}
+
+/// A response's status and JSON body.
+pub fn json_of(response: Response<Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let value = match response.body() {
+        Body::Text(text) => serde_json::from_str(text).expect("a JSON body"),
+        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("a JSON body"),
+        _ => Value::Null,
+    };
+    (status, value)
+}
+
+/// Sends a request to the handler of the named function (the folder names under `events/`).
+pub async fn invoke(
+    context: &AppContext<DynamoStore>,
+    function: &str,
+    request: Request,
+) -> Response<Body> {
+    use neptun::handlers::{chats, messages};
+    match function {
+        "create-chat" => chats::create_chat(context, request).await,
+        "list-chats" => chats::list_chats(context, request).await,
+        "create-chat-messages" => messages::create_messages(context, request).await,
+        "list-chat-messages" => messages::list_messages(context, request).await,
+        other => panic!("no handler for function {other}"),
+    }
+}
+
+/// Every sample event as (function, file name, expected status), from `events/<function>/<status>-<case>.json`.
+pub fn sample_events() -> Vec<(String, String, u16)> {
+    let mut events = Vec::new();
+    let root = repo_root().join("events");
+    for function in std::fs::read_dir(&root).expect("events/ exists") {
+        let function = function.expect("readable events/");
+        if !function.path().is_dir() {
+            continue;
+        }
+        let name = function.file_name().to_string_lossy().into_owned();
+        for file in std::fs::read_dir(function.path()).expect("readable events/<function>") {
+            let file = file
+                .expect("readable event")
+                .file_name()
+                .to_string_lossy()
+                .into_owned();
+            let Some(status) = file.split('-').next().and_then(|s| s.parse().ok()) else {
+                panic!("events/{name}/{file} does not start with its expected status");
+            };
+            events.push((name.clone(), file, status));
+        }
+    }
+    events.sort();
+    events
+}

@@ -1,1 +1,46 @@
-//! Request validation with zod-style issues.
+//! Request validation with zod-style issues. Pure logic: no I/O, no AWS or Lambda types.
+//!
+//! - [`check_body_size`], [`check_content_type`]: request-level checks (413, 415).
+//! - [`parse_create_chat`], [`parse_create_messages`], [`parse_create_files`]: create bodies,
+//!   parsed once into `serde_json::Value`; every problem is reported as an [`Issue`] (400), a
+//!   text over [`MAX_TEXT_BYTES`] is a [`BodyError::TooLarge`] (413, takes precedence).
+//! - [`parse_path_id`], [`parse_page_query`], [`encode_cursor`]: path and query parameters.
+//!
+//! Decisions where the contract is silent:
+//! - Texts, titles, names and models are stored verbatim (never trimmed). "Blank" means empty or
+//!   only Unicode white space (plus U+FEFF, as JavaScript's `trim`).
+//! - `language` / `extension`: absent, `""` or only white space mean the default (`text` /
+//!   `txt`); `null` or a non-string is `invalid_type`. Same for `model` (default `""`).
+//! - Character limits count Unicode scalar values; the text limits count UTF-8 bytes.
+//! - A batch longer than [`MAX_BATCH`] gets one `too_big` issue plus the issues of its first
+//!   [`MAX_BATCH`] items (later items are not inspected); the 413 text scan covers all items.
+//! - A rejected enum value is echoed in the message cut to 64 characters.
+//! - An empty body (or only white space) is a missing object: `invalid_type` / `Required` at
+//!   `[]`. A leading UTF-8 BOM is ignored. Numbers beyond f64 (`1e400`) are `invalid_json`.
+//! - Path ids reject leading zeros (`01`): one resource, one URL.
+//! - Query values that are empty (`?limit=&cursor=`) count as absent; `limit` may have leading
+//!   zeros. Cursors are bound to user, chat and list, and not signed.
+
+mod bodies;
+mod issues;
+mod params;
+mod request;
+
+pub use bodies::{
+    Batch, DEFAULT_EXTENSION, DEFAULT_LANGUAGE, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS,
+    MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, NewChat, NewFile, NewMessage, Role, parse_create_chat,
+    parse_create_files, parse_create_messages,
+};
+pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
+pub use params::{
+    Cursor, CursorScope, MAX_PAGE_LIMIT, MAX_SAFE_ID, PageQuery, decode_cursor, encode_cursor,
+    parse_page_query, parse_path_id,
+};
+pub use request::{BodyError, check_body_size, check_content_type};
+
+/// Largest message text or file text, in UTF-8 bytes (256 KiB).
+pub const MAX_TEXT_BYTES: usize = 256 * 1024;
+/// Largest request body, in bytes (3 MiB).
+pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
+/// Most items in one create batch.
+pub const MAX_BATCH: usize = 100;

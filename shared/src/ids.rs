@@ -1,0 +1,102 @@
+//! Time-based ids, allocated without a round trip to storage.
+//!
+//! An id is a positive integer below 2^53 (safe in JavaScript):
+//!
+//! ```text
+//!  52                 12 11    9 8       4 3     0
+//! [ ms since 2025-01-01 | random | chunk   | slot  ]
+//!        41 bits          3 bits   5 bits    4 bits
+//! ```
+//!
+//! One create request allocates one *base* (the low 9 bits zero) and numbers its items
+//! `base + chunk * 16 + slot`, so ids strictly increase in input order. The items of one
+//! request are stored packed in "chunk" rows of up to 16 items (see `store::schema`), and the
+//! row that holds an item is found from the id alone: clear its 4 slot bits. Two requests that
+//! draw the same base collide on their first row's `attribute_not_exists` condition, and the
+//! loser retries with a fresh base, so ids stay unique per chat without a counter item.
+
+/// 2025-01-01T00:00:00Z in milliseconds since the Unix epoch.
+pub const EPOCH_MS: u64 = 1_735_689_600_000;
+pub const MAX_ID: u64 = (1 << 53) - 1;
+
+pub const SLOT_BITS: u32 = 4;
+pub const CHUNK_BITS: u32 = 5;
+const RANDOM_BITS: u32 = 3;
+const LOW_BITS: u32 = SLOT_BITS + CHUNK_BITS + RANDOM_BITS;
+
+/// Items per chunk row.
+pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
+/// Chunk rows per request.
+pub const CHUNKS_PER_BATCH: usize = 1 << CHUNK_BITS;
+
+/// Draws a fresh batch base for the given time.
+pub fn batch_base(now_ms: u64) -> u64 {
+    let random: u64 = rand::random_range(0..(1 << RANDOM_BITS));
+    compose(now_ms, random << (SLOT_BITS + CHUNK_BITS))
+}
+
+/// Draws a fresh single-item id (chats), using every low bit for randomness.
+pub fn single_id(now_ms: u64) -> u64 {
+    let random: u64 = rand::random_range(1..(1 << LOW_BITS));
+    compose(now_ms, random)
+}
+
+fn compose(now_ms: u64, low: u64) -> u64 {
+    let since_epoch = now_ms.saturating_sub(EPOCH_MS).max(1);
+    ((since_epoch << LOW_BITS) | low) & MAX_ID
+}
+
+/// The id of item `slot` of chunk `chunk` in the batch starting at `base`.
+pub fn item_id(base: u64, chunk: usize, slot: usize) -> u64 {
+    debug_assert!(chunk < CHUNKS_PER_BATCH && slot < SLOTS_PER_CHUNK);
+    base + ((chunk as u64) << SLOT_BITS) + slot as u64
+}
+
+/// The id of the chunk row (its first possible item) that stores item `id`.
+pub fn chunk_of(id: u64) -> u64 {
+    id & !((1 << SLOT_BITS) - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: u64 = 1_795_288_364_006; // 2026-11-21
+
+    #[test]
+    fn ids_are_positive_and_javascript_safe() {
+        for _ in 0..1000 {
+            let base = batch_base(NOW);
+            assert!(base > 0);
+            let last = item_id(base, CHUNKS_PER_BATCH - 1, SLOTS_PER_CHUNK - 1);
+            assert!(last <= MAX_ID);
+            assert!(single_id(NOW) > 0 && single_id(NOW) <= MAX_ID);
+        }
+    }
+
+    #[test]
+    fn items_of_a_batch_increase_and_map_to_their_chunk() {
+        let base = batch_base(NOW);
+        let mut previous = 0;
+        for chunk in 0..CHUNKS_PER_BATCH {
+            for slot in 0..SLOTS_PER_CHUNK {
+                let id = item_id(base, chunk, slot);
+                assert!(id > previous);
+                assert_eq!(chunk_of(id), item_id(base, chunk, 0));
+                previous = id;
+            }
+        }
+    }
+
+    #[test]
+    fn later_milliseconds_give_larger_ids() {
+        let early = item_id(batch_base(NOW), CHUNKS_PER_BATCH - 1, SLOTS_PER_CHUNK - 1);
+        assert!(batch_base(NOW + 1) > early);
+    }
+
+    #[test]
+    fn the_id_space_lasts_until_2094() {
+        let year_2094 = EPOCH_MS + 69 * 365 * 24 * 3600 * 1000;
+        assert!(compose(year_2094, (1 << LOW_BITS) - 1) > compose(year_2094 - 1000, 0));
+    }
+}

@@ -1,0 +1,111 @@
+//! Storage: narrow traits per aggregate, implemented on DynamoDB by [`dynamo::DynamoStore`].
+//! Handlers depend on the traits only, so their logic can be unit tested with fakes.
+
+pub mod dynamo;
+pub mod schema;
+pub mod table;
+
+use std::future::Future;
+
+use crate::model::{Chat, ChatMessage, FileRecord};
+use crate::validation::{NewChat, NewFile, NewMessage};
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("chat not found")]
+    ChatNotFound,
+    #[error("message not found")]
+    MessageNotFound,
+    #[error("file not found")]
+    FileNotFound,
+    /// Throttled, timed out or unreachable after the SDK's retries: worth retrying later.
+    #[error("storage is throttled or unavailable")]
+    Unavailable(#[source] BoxError),
+    #[error("storage request failed")]
+    Failed(#[source] BoxError),
+}
+
+/// Which part of a list to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// At most this many items; `None`: until the byte budget.
+    pub limit: Option<usize>,
+    /// Only items after this id (in list order).
+    pub after: Option<u64>,
+    /// Stop reading once the items' texts pass this many bytes.
+    pub byte_budget: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// More items follow the last one.
+    pub has_more: bool,
+}
+
+pub trait ChatStore: Send + Sync {
+    /// Creates a chat with a fresh id.
+    fn create_chat(
+        &self,
+        user_id: u64,
+        chat: NewChat,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Chat, StoreError>> + Send;
+
+    /// A user's chats, newest first.
+    fn list_chats(
+        &self,
+        user_id: u64,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<Chat>, StoreError>> + Send;
+}
+
+pub trait MessageStore: Send + Sync {
+    /// Appends messages atomically, numbering them in input order.
+    /// Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
+    fn append_messages(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        messages: Vec<NewMessage>,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Vec<ChatMessage>, StoreError>> + Send;
+
+    /// A chat's messages in ascending id order.
+    fn list_messages(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
+}
+
+pub trait FileStore: Send + Sync {
+    /// Attaches files to a message atomically, numbering them in input order.
+    fn attach_files(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        message_id: u64,
+        files: Vec<NewFile>,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Vec<FileRecord>, StoreError>> + Send;
+
+    /// A chat's files in ascending id order.
+    fn list_files(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<FileRecord>, StoreError>> + Send;
+
+    /// One file, for its content route.
+    fn get_file(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        file_id: u64,
+    ) -> impl Future<Output = Result<FileRecord, StoreError>> + Send;
+}

@@ -1,0 +1,350 @@
+//! The single-table layout. Every key prefix and attribute name lives here.
+//!
+//! | partition (`PK`)           | sort key (`SK`)        | row                                   |
+//! |----------------------------|------------------------|---------------------------------------|
+//! | `USER#<user>`              | `CHAT#<chat:016>`      | a chat, for listing a user's chats    |
+//! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
+//! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
+//! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//!
+//! A chat's messages and files share its partition. `META` sorts between the file rows and the
+//! message rows, so both list queries (`FILE#..META` and `META..MSG#~`) include the marker and
+//! tell "no items" from "no chat" with the same single `Query`.
+//!
+//! Items are packed into chunk rows (see [`crate::ids`]): one create request writes one row per
+//! 16 items (fewer when texts are large), so a batch of 100 stays far below the 100 actions
+//! and 4 MB of one `TransactWriteItems`, and every item is still addressed by its id alone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{self, CHUNKS_PER_BATCH, SLOTS_PER_CHUNK};
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// Number of items in a chunk row; an item exists iff its slot is below it.
+pub const ITEM_COUNT: &str = "n";
+/// Epoch seconds after which DynamoDB's TTL may delete the row (idempotency records).
+pub const EXPIRES_AT: &str = "expires_at";
+
+pub const CHAT_META_SK: &str = "META";
+const CHAT_PREFIX: &str = "CHAT#";
+const MESSAGE_PREFIX: &str = "MSG#";
+const FILE_PREFIX: &str = "FILE#";
+/// Sorts after every `MSG#<digits>` key.
+const MESSAGE_RANGE_END: &str = "MSG#~";
+
+/// Largest estimated size of a chunk row; DynamoDB's limit is 400 KB per item.
+pub const CHUNK_BYTE_BUDGET: usize = 350_000;
+
+pub fn user_pk(user_id: u64) -> String {
+    format!("USER#{user_id}")
+}
+
+pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
+    format!("USER#{user_id}#CHAT#{chat_id}")
+}
+
+pub fn chat_sk(chat_id: u64) -> String {
+    format!("{CHAT_PREFIX}{chat_id:016}")
+}
+
+pub fn message_chunk_sk(chunk_id: u64) -> String {
+    format!("{MESSAGE_PREFIX}{chunk_id:016}")
+}
+
+pub fn file_chunk_sk(chunk_id: u64) -> String {
+    format!("{FILE_PREFIX}{chunk_id:016}")
+}
+
+/// Sort-key range (inclusive) of one list query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortRange {
+    pub from: String,
+    pub to: String,
+}
+
+/// Messages after `after` (or all, with the marker, when `None`).
+pub fn message_range(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || CHAT_META_SK.to_owned(),
+            |id| message_chunk_sk(ids::chunk_of(id)),
+        ),
+        to: MESSAGE_RANGE_END.to_owned(),
+    }
+}
+
+/// Files after `after` (or all, with the marker, when `None`).
+pub fn file_range(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || FILE_PREFIX.to_owned(),
+            |id| file_chunk_sk(ids::chunk_of(id)),
+        ),
+        to: CHAT_META_SK.to_owned(),
+    }
+}
+
+/// Chats older than `before` (or all), for a descending query.
+pub fn chat_range(before: Option<u64>) -> SortRange {
+    SortRange {
+        from: CHAT_PREFIX.to_owned(),
+        to: match before {
+            Some(id) => chat_sk(id.saturating_sub(1)),
+            None => format!("{CHAT_PREFIX}~"),
+        },
+    }
+}
+
+/// A chat: stored twice, under the user (`CHAT#`) and as its partition's `META` marker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: u64,
+    pub user_id: u64,
+    pub name: String,
+    pub model: String,
+    pub created_at: u64,
+    pub updated_at: u64,
+}
+
+/// Up to 16 messages written by one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageChunkRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// Mirrors `items.len()` so that a condition expression can test a slot.
+    pub n: u64,
+    pub created_at: u64,
+    pub items: Vec<StoredMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub id: u64,
+    pub actor: crate::model::Role,
+    pub message: String,
+}
+
+/// Up to 16 files written by one request, all attached to one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileChunkRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub n: u64,
+    pub message_id: u64,
+    pub created_at: u64,
+    pub items: Vec<StoredFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFile {
+    pub id: u64,
+    pub title: String,
+    pub text: String,
+    pub language: String,
+    pub extension: String,
+}
+
+/// A row as a DynamoDB attribute map.
+pub fn to_attribute_map<T: Serialize>(
+    row: &T,
+) -> Result<
+    std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>,
+    serde_dynamo::Error,
+> {
+    let item: serde_dynamo::Item = serde_dynamo::to_item(row)?;
+    Ok(item.into())
+}
+
+/// Why a batch cannot be packed into one request's rows.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a batch needs more than {CHUNKS_PER_BATCH} rows of {CHUNK_BYTE_BUDGET} bytes")]
+pub struct BatchTooLarge;
+
+/// Splits a batch, in order, into chunks of at most 16 items and about
+/// [`CHUNK_BYTE_BUDGET`] bytes, and numbers the items from `base`.
+pub fn pack<T>(
+    items: Vec<T>,
+    base: u64,
+    estimated_bytes: impl Fn(&T) -> usize,
+) -> Result<Vec<Vec<(u64, T)>>, BatchTooLarge> {
+    let mut chunks: Vec<Vec<(u64, T)>> = Vec::new();
+    let mut current_bytes = 0;
+    for item in items {
+        let bytes = estimated_bytes(&item);
+        let starts_chunk = match chunks.last() {
+            None => true,
+            Some(chunk) => {
+                chunk.len() == SLOTS_PER_CHUNK || current_bytes + bytes > CHUNK_BYTE_BUDGET
+            }
+        };
+        if starts_chunk {
+            if chunks.len() == CHUNKS_PER_BATCH {
+                return Err(BatchTooLarge);
+            }
+            chunks.push(Vec::with_capacity(SLOTS_PER_CHUNK));
+            current_bytes = 0;
+        }
+        let chunk_index = chunks.len() - 1;
+        if let Some(chunk) = chunks.last_mut() {
+            chunk.push((ids::item_id(base, chunk_index, chunk.len()), item));
+        }
+        current_bytes += bytes;
+    }
+    Ok(chunks)
+}
+
+/// Estimated stored size of a message (attribute names and numbers included, generously).
+pub fn message_bytes(message: &str) -> usize {
+    message.len() + 64
+}
+
+/// Estimated stored size of a file.
+pub fn file_bytes(file: &StoredFile) -> usize {
+    file.text.len() + file.title.len() + file.language.len() + file.extension.len() + 96
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Role;
+
+    #[test]
+    fn list_ranges_include_the_marker_only_on_the_first_page() {
+        let first = message_range(None);
+        assert!(first.from.as_str() <= CHAT_META_SK && CHAT_META_SK <= first.to.as_str());
+        let files = file_range(None);
+        assert!(files.from.as_str() <= CHAT_META_SK && CHAT_META_SK <= files.to.as_str());
+        // files and messages never fall into each other's range
+        let a_file = file_chunk_sk(1 << 20);
+        let a_message = message_chunk_sk(1 << 20);
+        assert!(a_file < files.to && a_file > files.from);
+        assert!(a_message > first.from && a_message < first.to);
+        assert!(!(a_file >= first.from && a_file <= first.to));
+        assert!(!(a_message >= files.from && a_message <= files.to));
+        let later = message_range(Some(0x0012_3456_789a));
+        assert!(later.from.as_str() > CHAT_META_SK);
+    }
+
+    #[test]
+    fn zero_padded_sort_keys_sort_numerically() {
+        assert!(message_chunk_sk(99) < message_chunk_sk(100));
+        assert!(message_chunk_sk(ids::MAX_ID).as_str() < MESSAGE_RANGE_END);
+        assert!(chat_sk(9) < chat_sk(10));
+    }
+
+    #[test]
+    fn chat_range_is_exclusive_of_the_cursor() {
+        let range = chat_range(Some(100));
+        assert!(chat_sk(100) > range.to && chat_sk(99) <= range.to);
+        assert!(chat_sk(1) >= range.from);
+    }
+
+    #[test]
+    fn packing_fills_sixteen_per_row_and_keeps_order() {
+        let base = ids::batch_base(1_795_288_364_006);
+        let chunks = pack((0..100).collect(), base, |_| 10).expect("fits");
+        assert_eq!(chunks.len(), 7);
+        let ids: Vec<u64> = chunks.iter().flatten().map(|(id, _)| *id).collect();
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+        let values: Vec<i32> = chunks.into_iter().flatten().map(|(_, v)| v).collect();
+        assert_eq!(values, (0..100).collect::<Vec<_>>());
+        for id in ids {
+            assert_eq!(ids::chunk_of(id) >> ids::SLOT_BITS, id >> ids::SLOT_BITS);
+        }
+    }
+
+    #[test]
+    fn packing_splits_large_texts_and_rejects_what_cannot_fit() {
+        let base = ids::batch_base(1_795_288_364_006);
+        let chunks = pack(vec![200_000; 12], base, |b| *b).expect("fits");
+        assert_eq!(chunks.len(), 12);
+        let chunks = pack(vec![100_000; 7], base, |b| *b).expect("fits");
+        assert_eq!(
+            chunks.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![3, 3, 1]
+        );
+        assert_eq!(pack(vec![300_000; 33], base, |b| *b), Err(BatchTooLarge));
+    }
+
+    #[test]
+    fn rows_round_trip_through_dynamodb_attribute_maps() {
+        let row = MessageChunkRow {
+            pk: chat_pk(42, 7),
+            sk: message_chunk_sk(4096),
+            n: 2,
+            created_at: 1_795_288_364_006,
+            items: vec![
+                StoredMessage {
+                    id: 4096,
+                    actor: Role::User,
+                    message: "hi ✓".into(),
+                },
+                StoredMessage {
+                    id: 4097,
+                    actor: Role::System,
+                    message: " x ".into(),
+                },
+            ],
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&row).expect("serializes");
+        let map: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            item.clone().into();
+        assert_eq!(
+            map.get(PK).and_then(|v| v.as_s().ok()).map(String::as_str),
+            Some("USER#42#CHAT#7")
+        );
+        assert_eq!(
+            map.get(ITEM_COUNT)
+                .and_then(|v| v.as_n().ok())
+                .map(String::as_str),
+            Some("2")
+        );
+        let back: MessageChunkRow = serde_dynamo::from_item(item).expect("deserializes");
+        assert_eq!(back, row);
+
+        let chat = ChatRow {
+            pk: user_pk(42),
+            sk: chat_sk(9),
+            id: 9,
+            user_id: 42,
+            name: "n".into(),
+            model: String::new(),
+            created_at: 1,
+            updated_at: 2,
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&chat).expect("serializes");
+        assert_eq!(
+            serde_dynamo::from_item::<_, ChatRow>(item).expect("deserializes"),
+            chat
+        );
+
+        let files = FileChunkRow {
+            pk: chat_pk(42, 7),
+            sk: file_chunk_sk(8192),
+            n: 1,
+            message_id: 4097,
+            created_at: 3,
+            items: vec![StoredFile {
+                id: 8192,
+                title: "a.py".into(),
+                text: String::new(),
+                language: "python".into(),
+                extension: "py".into(),
+            }],
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&files).expect("serializes");
+        assert_eq!(
+            serde_dynamo::from_item::<_, FileChunkRow>(item).expect("deserializes"),
+            files
+        );
+    }
+}

@@ -1,0 +1,907 @@
+//! The create bodies: chats, messages (single or batch) and files (single or batch).
+
+use serde_json::{Map, Value};
+
+use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
+use super::request::{
+    BodyError, check_max_chars, check_not_blank, is_blank, optional_string, parse_object,
+    required_string, text_too_large, truncate_chars,
+};
+use super::{MAX_BATCH, MAX_TEXT_BYTES};
+
+/// Longest chat name, in characters.
+pub const MAX_CHAT_NAME_CHARS: usize = 256;
+/// Longest chat model, in characters.
+pub const MAX_CHAT_MODEL_CHARS: usize = 128;
+/// Longest file title, in characters.
+pub const MAX_TITLE_CHARS: usize = 1024;
+/// Longest file language or extension, in characters.
+pub const MAX_LANGUAGE_CHARS: usize = 64;
+/// Language of a file that names none.
+pub const DEFAULT_LANGUAGE: &str = "text";
+/// Extension of a file that names none.
+pub const DEFAULT_EXTENSION: &str = "txt";
+
+/// The roles as zod's `util.joinValues` lists them.
+const ROLE_CHOICES: &str = "'user' | 'assistant' | 'system'";
+
+/// Longest rejected value echoed back in an `invalid_enum_value` message.
+const MAX_ECHO_CHARS: usize = 64;
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Assistant,
+    System,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::User, Role::Assistant, Role::System];
+
+    /// The wire name: `user`, `assistant` or `system`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+            Role::System => "system",
+        }
+    }
+
+    /// Exact (case-sensitive) wire name to role.
+    pub fn from_name(name: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A valid `POST .../chats` body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewChat {
+    pub name: String,
+    pub model: String,
+}
+
+/// One valid message to create (from `{message, actor}` or a batch item `{content, role}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub content: String,
+    pub role: Role,
+}
+
+/// One valid file to create, defaults applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    pub text: String,
+    pub title: String,
+    pub language: String,
+    pub extension: String,
+}
+
+/// A create request: one item (single-object body) or a batch (array body). Keeps which form
+/// came in, because the response shape differs (`chatMessage` vs `chatMessages`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Batch<T> {
+    Single(T),
+    Many(Vec<T>),
+}
+
+impl<T> Batch<T> {
+    /// The items in input order.
+    pub fn items(&self) -> &[T] {
+        match self {
+            Batch::Single(item) => std::slice::from_ref(item),
+            Batch::Many(items) => items,
+        }
+    }
+
+    /// The items in input order, owned.
+    pub fn into_items(self) -> Vec<T> {
+        match self {
+            Batch::Single(item) => vec![item],
+            Batch::Many(items) => items,
+        }
+    }
+
+    /// Whether the body was a single object (respond with `chatMessage` / `chatFile`).
+    pub fn is_single(&self) -> bool {
+        matches!(self, Batch::Single(_))
+    }
+
+    pub fn len(&self) -> usize {
+        self.items().len()
+    }
+
+    /// Never true for a parsed body (a batch holds at least one item).
+    pub fn is_empty(&self) -> bool {
+        self.items().is_empty()
+    }
+
+    /// Same form, every item mapped (e.g. inputs to stored records).
+    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Batch<U> {
+        match self {
+            Batch::Single(item) => Batch::Single(f(item)),
+            Batch::Many(items) => Batch::Many(items.into_iter().map(f).collect()),
+        }
+    }
+
+    /// Same form, every item mapped by a fallible function; stops at the first error.
+    pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Batch<U>, E> {
+        Ok(match self {
+            Batch::Single(item) => Batch::Single(f(item)?),
+            Batch::Many(items) => Batch::Many(items.into_iter().map(f).collect::<Result<_, _>>()?),
+        })
+    }
+}
+
+/// `POST /api/users/{user_id}/chats`: `{"name": string, "model"?: string}`.
+pub fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
+    let mut obj = parse_object(body)?;
+    let mut issues = Vec::new();
+    let name = required_string(&mut obj, "name", &[], &mut issues);
+    if let Some(name) = &name {
+        check_not_blank(
+            name,
+            "Name must not be empty or only white space",
+            vec!["name".into()],
+            &mut issues,
+        );
+        check_max_chars(name, MAX_CHAT_NAME_CHARS, vec!["name".into()], &mut issues);
+    }
+    let model = optional_string(&mut obj, "model", &[], &mut issues);
+    if let Some(model) = &model {
+        check_max_chars(
+            model,
+            MAX_CHAT_MODEL_CHARS,
+            vec!["model".into()],
+            &mut issues,
+        );
+    }
+    match name {
+        Some(name) if issues.is_empty() => Ok(NewChat {
+            name,
+            model: model.unwrap_or_default(),
+        }),
+        _ => Err(BodyError::Invalid(issues)),
+    }
+}
+
+/// `POST .../chats/{chat_id}/messages`: `{"messages": [{content, role}, ...]}` (a body with a
+/// `messages` key) or `{"message": string, "actor": Role}` (any other body).
+pub fn parse_create_messages(body: &[u8]) -> Result<Batch<NewMessage>, BodyError> {
+    let obj = parse_object(body)?;
+    check_text_sizes(&obj, TextFields::MESSAGES)?;
+    parse_batch(obj, "messages", |item, path, issues| {
+        let (text_key, role_key) = if path.is_empty() {
+            ("message", "actor")
+        } else {
+            ("content", "role")
+        };
+        let content = required_string(item, text_key, path, issues);
+        if let Some(content) = &content {
+            check_not_blank(
+                content,
+                "Message text must not be empty or only white space",
+                child(path, text_key),
+                issues,
+            );
+        }
+        let role = required_role(item, role_key, path, issues);
+        Some(NewMessage {
+            content: content?,
+            role: role?,
+        })
+    })
+}
+
+/// `POST .../chats/{chat_id}/files/{message_id}`: `{"files": [FileInput, ...]}` (a body with a
+/// `files` key) or one `FileInput` = `{text, title, language?, extension?}`.
+pub fn parse_create_files(body: &[u8]) -> Result<Batch<NewFile>, BodyError> {
+    let obj = parse_object(body)?;
+    check_text_sizes(&obj, TextFields::FILES)?;
+    parse_batch(obj, "files", |item, path, issues| {
+        let text = required_string(item, "text", path, issues);
+        let title = required_string(item, "title", path, issues);
+        if let Some(title) = &title {
+            check_not_blank(
+                title,
+                "Title must not be empty or only white space",
+                child(path, "title"),
+                issues,
+            );
+            check_max_chars(title, MAX_TITLE_CHARS, child(path, "title"), issues);
+        }
+        let language = optional_label(item, "language", DEFAULT_LANGUAGE, path, issues);
+        let extension = optional_label(item, "extension", DEFAULT_EXTENSION, path, issues);
+        Some(NewFile {
+            text: text?,
+            title: title?,
+            language,
+            extension,
+        })
+    })
+}
+
+/// `language` / `extension`: optional string of at most [`MAX_LANGUAGE_CHARS`] characters;
+/// absent, empty or only white space means `default`. Otherwise stored verbatim.
+fn optional_label(
+    item: &mut Map<String, Value>,
+    key: &str,
+    default: &str,
+    path: &[PathSegment],
+    issues: &mut Vec<Issue>,
+) -> String {
+    match optional_string(item, key, path, issues) {
+        Some(value) => {
+            check_max_chars(&value, MAX_LANGUAGE_CHARS, child(path, key), issues);
+            if is_blank(&value) {
+                default.to_owned()
+            } else {
+                value
+            }
+        }
+        None => default.to_owned(),
+    }
+}
+
+/// A required `Role`, with zod's `z.enum` issues.
+fn required_role(
+    obj: &Map<String, Value>,
+    key: &str,
+    base: &[PathSegment],
+    issues: &mut Vec<Issue>,
+) -> Option<Role> {
+    let expected = ROLE_CHOICES;
+    match obj.get(key) {
+        None => {
+            issues.push(Issue::required(child(base, key)));
+            None
+        }
+        Some(Value::String(name)) => {
+            let role = Role::from_name(name);
+            if role.is_none() {
+                issues.push(Issue::new(
+                    IssueCode::InvalidEnumValue,
+                    format!(
+                        "Invalid enum value. Expected {expected}, received '{}'",
+                        truncate_chars(name, MAX_ECHO_CHARS)
+                    ),
+                    child(base, key),
+                ));
+            }
+            role
+        }
+        Some(other) => {
+            issues.push(Issue::wrong_type(expected, other, child(base, key)));
+            None
+        }
+    }
+}
+
+/// Where the size-limited texts are in a body.
+struct TextFields {
+    /// "message" / "file" (for the 413 sentence).
+    what: &'static str,
+    batch_key: &'static str,
+    item_key: &'static str,
+    single_key: &'static str,
+}
+
+impl TextFields {
+    const MESSAGES: TextFields = TextFields {
+        what: "message",
+        batch_key: "messages",
+        item_key: "content",
+        single_key: "message",
+    };
+    const FILES: TextFields = TextFields {
+        what: "file",
+        batch_key: "files",
+        item_key: "text",
+        single_key: "text",
+    };
+}
+
+/// 413 for the first text over [`MAX_TEXT_BYTES`], anywhere in the body (all batch items, even
+/// beyond [`MAX_BATCH`]). Runs before the 400 checks: a 413 takes precedence.
+fn check_text_sizes(obj: &Map<String, Value>, fields: TextFields) -> Result<(), BodyError> {
+    match obj.get(fields.batch_key) {
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                if let Some(Value::String(text)) = item.get(fields.item_key)
+                    && text.len() > MAX_TEXT_BYTES
+                {
+                    let path: [PathSegment; 3] = [
+                        fields.batch_key.into(),
+                        index.into(),
+                        fields.item_key.into(),
+                    ];
+                    return Err(text_too_large(
+                        fields.what,
+                        &display_path(&path),
+                        text.len(),
+                    ));
+                }
+            }
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None => match obj.get(fields.single_key) {
+            Some(Value::String(text)) if text.len() > MAX_TEXT_BYTES => {
+                Err(text_too_large(fields.what, fields.single_key, text.len()))
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// A body with `batch_key` is a batch of 1..=[`MAX_BATCH`] objects, each parsed by `item` with
+/// its path (`[batch_key, index]`); any other body is one item parsed by `item` with path `[]`.
+/// Every issue of every item is collected. Items beyond [`MAX_BATCH`] are not inspected: the
+/// batch is rejected as `too_big` anyway.
+fn parse_batch<T>(
+    mut obj: Map<String, Value>,
+    batch_key: &str,
+    item: impl Fn(&mut Map<String, Value>, &[PathSegment], &mut Vec<Issue>) -> Option<T>,
+) -> Result<Batch<T>, BodyError> {
+    let mut issues = Vec::new();
+    let batch = match obj.get_mut(batch_key) {
+        None => item(&mut obj, &[], &mut issues).map(Batch::Single),
+        Some(Value::Array(values)) => {
+            let path: Vec<PathSegment> = vec![batch_key.into()];
+            if values.is_empty() {
+                issues.push(Issue::new(
+                    IssueCode::TooSmall,
+                    "Array must contain at least 1 element(s)",
+                    path.clone(),
+                ));
+            } else if values.len() > MAX_BATCH {
+                issues.push(Issue::new(
+                    IssueCode::TooBig,
+                    format!("Array must contain at most {MAX_BATCH} element(s)"),
+                    path.clone(),
+                ));
+            }
+            let mut items = Vec::with_capacity(values.len().min(MAX_BATCH));
+            for (index, value) in values.iter_mut().take(MAX_BATCH).enumerate() {
+                let item_path = child(&path, index);
+                match value {
+                    Value::Object(map) => {
+                        if let Some(parsed) = item(map, &item_path, &mut issues) {
+                            items.push(parsed);
+                        }
+                    }
+                    other => issues.push(Issue::wrong_type("object", other, item_path)),
+                }
+            }
+            Some(Batch::Many(items))
+        }
+        Some(other) => {
+            issues.push(Issue::wrong_type("array", other, vec![batch_key.into()]));
+            None
+        }
+    };
+    match batch {
+        Some(batch) if issues.is_empty() => Ok(batch),
+        _ => Err(BodyError::Invalid(issues)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn issues(result: Result<impl std::fmt::Debug, BodyError>) -> Value {
+        match result {
+            Err(BodyError::Invalid(issues)) => serde_json::to_value(issues).unwrap_or_default(),
+            other => panic!("expected 400 issues, got {other:?}"),
+        }
+    }
+
+    fn too_large(result: Result<impl std::fmt::Debug, BodyError>) -> String {
+        match result {
+            Err(BodyError::TooLarge { limit }) => limit,
+            other => panic!("expected 413, got {other:?}"),
+        }
+    }
+
+    fn body(value: Value) -> Vec<u8> {
+        serde_json::to_vec(&value).unwrap_or_default()
+    }
+
+    fn message_items(n: usize) -> Value {
+        Value::Array(
+            (0..n)
+                .map(|i| json!({"content": format!("m{i}"), "role": "user"}))
+                .collect(),
+        )
+    }
+
+    fn file_items(n: usize) -> Value {
+        Value::Array(
+            (0..n)
+                .map(|i| json!({"text": "", "title": format!("f{i}.txt")}))
+                .collect(),
+        )
+    }
+
+    // ---- Batch ----
+
+    #[test]
+    fn batch_helpers() {
+        let single = Batch::Single(1);
+        assert!(single.is_single());
+        assert_eq!(single.len(), 1);
+        assert!(!single.is_empty());
+        assert_eq!(single.items(), &[1]);
+        assert_eq!(single.clone().map(|x| x * 2), Batch::Single(2));
+        assert_eq!(single.into_items(), vec![1]);
+
+        let many = Batch::Many(vec![1, 2, 3]);
+        assert!(!many.is_single());
+        assert_eq!(many.len(), 3);
+        assert_eq!(many.items(), &[1, 2, 3]);
+        assert_eq!(
+            many.clone().map(|x| x.to_string()),
+            Batch::Many(vec!["1".to_owned(), "2".to_owned(), "3".to_owned()])
+        );
+        assert_eq!(
+            many.clone().try_map(|x| if x < 3 { Ok(x) } else { Err(x) }),
+            Err(3)
+        );
+        assert_eq!(many.into_items(), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn role_names() {
+        let listed: Vec<String> = Role::ALL.iter().map(|r| format!("'{r}'")).collect();
+        assert_eq!(listed.join(" | "), ROLE_CHOICES);
+        for role in Role::ALL {
+            assert_eq!(Role::from_name(role.as_str()), Some(role));
+            assert_eq!(
+                serde_json::to_value(role).ok(),
+                Some(json!(role.to_string()))
+            );
+        }
+        assert_eq!(Role::from_name("User"), None);
+        assert_eq!(
+            serde_json::from_value::<Role>(json!("assistant")).ok(),
+            Some(Role::Assistant)
+        );
+    }
+
+    // ---- chats ----
+
+    #[test]
+    fn chat_ok_with_default_model() {
+        let chat = parse_create_chat(br#"{"name": "  My chat ", "extra": 1}"#).ok();
+        assert_eq!(
+            chat,
+            Some(NewChat {
+                name: "  My chat ".to_owned(),
+                model: String::new()
+            })
+        );
+        let chat = parse_create_chat(br#"{"name": "c", "model": "gpt"}"#).ok();
+        assert_eq!(chat.map(|c| c.model), Some("gpt".to_owned()));
+    }
+
+    #[test]
+    fn chat_issues() {
+        assert_eq!(
+            issues(parse_create_chat(b"{}")),
+            json!([{"code": "invalid_type", "message": "Required", "path": ["name"]}])
+        );
+        assert_eq!(
+            issues(parse_create_chat(br#"{"name": " ", "model": null}"#)),
+            json!([
+                {"code": "too_small", "message": "Name must not be empty or only white space", "path": ["name"]},
+                {"code": "invalid_type", "message": "Expected string, received null", "path": ["model"]}
+            ])
+        );
+        let long = body(json!({"name": "é".repeat(257), "model": "m".repeat(129)}));
+        assert_eq!(
+            issues(parse_create_chat(&long)),
+            json!([
+                {"code": "too_big", "message": "String must contain at most 256 character(s)", "path": ["name"]},
+                {"code": "too_big", "message": "String must contain at most 128 character(s)", "path": ["model"]}
+            ])
+        );
+        let exact = body(json!({"name": "é".repeat(256), "model": "m".repeat(128)}));
+        assert!(parse_create_chat(&exact).is_ok());
+        assert_eq!(
+            issues(parse_create_chat(br#"{"name": 5}"#)),
+            json!([{"code": "invalid_type", "message": "Expected string, received number", "path": ["name"]}])
+        );
+    }
+
+    #[test]
+    fn chat_non_object_bodies() {
+        assert_eq!(
+            issues(parse_create_chat(b"[]")),
+            json!([{"code": "invalid_type", "message": "Expected object, received array", "path": []}])
+        );
+        assert_eq!(
+            issues(parse_create_chat(b"")),
+            json!([{"code": "invalid_type", "message": "Required", "path": []}])
+        );
+    }
+
+    // ---- messages ----
+
+    #[test]
+    fn single_message_ok_and_verbatim() {
+        let parsed = parse_create_messages(br#"{"message": "  hi \n", "actor": "assistant"}"#);
+        assert_eq!(
+            parsed.ok(),
+            Some(Batch::Single(NewMessage {
+                content: "  hi \n".to_owned(),
+                role: Role::Assistant
+            }))
+        );
+    }
+
+    #[test]
+    fn batch_message_ok_in_order() {
+        let parsed = parse_create_messages(
+            br#"{"messages": [{"content": "a", "role": "user"}, {"content": "b", "role": "system", "x": 1}], "message": 5}"#,
+        );
+        assert_eq!(
+            parsed.ok(),
+            Some(Batch::Many(vec![
+                NewMessage {
+                    content: "a".to_owned(),
+                    role: Role::User
+                },
+                NewMessage {
+                    content: "b".to_owned(),
+                    role: Role::System
+                },
+            ]))
+        );
+    }
+
+    #[test]
+    fn single_message_issues() {
+        assert_eq!(
+            issues(parse_create_messages(b"{}")),
+            json!([
+                {"code": "invalid_type", "message": "Required", "path": ["message"]},
+                {"code": "invalid_type", "message": "Required", "path": ["actor"]}
+            ])
+        );
+        assert_eq!(
+            issues(parse_create_messages(br#"{"message": "", "actor": "bot"}"#)),
+            json!([
+                {"code": "too_small", "message": "Message text must not be empty or only white space", "path": ["message"]},
+                {"code": "invalid_enum_value", "message": "Invalid enum value. Expected 'user' | 'assistant' | 'system', received 'bot'", "path": ["actor"]}
+            ])
+        );
+        // A batch-shaped item without the `messages` key is a single message.
+        assert_eq!(
+            issues(parse_create_messages(
+                br#"{"content": "x", "role": "user"}"#
+            )),
+            json!([
+                {"code": "invalid_type", "message": "Required", "path": ["message"]},
+                {"code": "invalid_type", "message": "Required", "path": ["actor"]}
+            ])
+        );
+    }
+
+    #[test]
+    fn whitespace_only_text_is_too_small() {
+        for text in ["", " ", "\n\t\r ", "\u{a0}\u{3000}"] {
+            let parsed = parse_create_messages(&body(json!({"message": text, "actor": "user"})));
+            assert_eq!(
+                issues(parsed),
+                json!([{"code": "too_small", "message": "Message text must not be empty or only white space", "path": ["message"]}]),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn multi_problem_batch_reports_everything() {
+        let parsed = parse_create_messages(&body(json!({"messages": [
+            {"content": "ok", "role": "user"},
+            {"content": "hi", "role": "bot"},
+            {"content": "  ", "role": "user"},
+            {"role": 1},
+            "x",
+            {"content": null, "role": null},
+            {"content": ["a"], "role": "User"}
+        ]})));
+        let enum_msg = "Invalid enum value. Expected 'user' | 'assistant' | 'system'";
+        assert_eq!(
+            issues(parsed),
+            json!([
+                {"code": "invalid_enum_value", "message": format!("{enum_msg}, received 'bot'"), "path": ["messages", 1, "role"]},
+                {"code": "too_small", "message": "Message text must not be empty or only white space", "path": ["messages", 2, "content"]},
+                {"code": "invalid_type", "message": "Required", "path": ["messages", 3, "content"]},
+                {"code": "invalid_type", "message": "Expected 'user' | 'assistant' | 'system', received number", "path": ["messages", 3, "role"]},
+                {"code": "invalid_type", "message": "Expected object, received string", "path": ["messages", 4]},
+                {"code": "invalid_type", "message": "Expected string, received null", "path": ["messages", 5, "content"]},
+                {"code": "invalid_type", "message": "Expected 'user' | 'assistant' | 'system', received null", "path": ["messages", 5, "role"]},
+                {"code": "invalid_type", "message": "Expected string, received array", "path": ["messages", 6, "content"]},
+                {"code": "invalid_enum_value", "message": format!("{enum_msg}, received 'User'"), "path": ["messages", 6, "role"]}
+            ])
+        );
+    }
+
+    #[test]
+    fn messages_key_makes_a_batch_whatever_its_value() {
+        for (value, received) in [
+            (json!(null), "null"),
+            (json!({}), "object"),
+            (json!("x"), "string"),
+        ] {
+            assert_eq!(
+                issues(parse_create_messages(&body(
+                    json!({"messages": value, "message": "m", "actor": "user"})
+                ))),
+                json!([{"code": "invalid_type", "message": format!("Expected array, received {received}"), "path": ["messages"]}])
+            );
+        }
+    }
+
+    #[test]
+    fn message_batch_bounds() {
+        assert_eq!(
+            issues(parse_create_messages(br#"{"messages": []}"#)),
+            json!([{"code": "too_small", "message": "Array must contain at least 1 element(s)", "path": ["messages"]}])
+        );
+        let hundred = parse_create_messages(&body(json!({"messages": message_items(100)})));
+        assert_eq!(hundred.map(|b| b.len()).ok(), Some(100));
+        assert_eq!(
+            issues(parse_create_messages(&body(
+                json!({"messages": message_items(101)})
+            ))),
+            json!([{"code": "too_big", "message": "Array must contain at most 100 element(s)", "path": ["messages"]}])
+        );
+        // Over-long batch: length issue first, then issues of the first 100 items only.
+        let mut items = message_items(150);
+        if let Some(list) = items.as_array_mut() {
+            list[3] = json!({});
+            list[120] = json!({});
+        }
+        assert_eq!(
+            issues(parse_create_messages(&body(json!({"messages": items})))),
+            json!([
+                {"code": "too_big", "message": "Array must contain at most 100 element(s)", "path": ["messages"]},
+                {"code": "invalid_type", "message": "Required", "path": ["messages", 3, "content"]},
+                {"code": "invalid_type", "message": "Required", "path": ["messages", 3, "role"]}
+            ])
+        );
+    }
+
+    #[test]
+    fn message_text_size_limit() {
+        let exact = "a".repeat(MAX_TEXT_BYTES);
+        let parsed = parse_create_messages(&body(json!({"message": exact, "actor": "user"})));
+        assert_eq!(
+            parsed.map(|b| b.items()[0].content.len()).ok(),
+            Some(MAX_TEXT_BYTES)
+        );
+
+        // Bytes, not characters: 2-byte characters make 256 KiB + 2 bytes.
+        let over = "é".repeat(MAX_TEXT_BYTES / 2 + 1);
+        assert_eq!(
+            too_large(parse_create_messages(&body(
+                json!({"message": over, "actor": "user"})
+            ))),
+            "A message text may be at most 262144 bytes (256 KiB) of UTF-8; message has 262146."
+        );
+
+        let over = "a".repeat(MAX_TEXT_BYTES + 1);
+        assert_eq!(
+            too_large(parse_create_messages(&body(json!({"messages": [
+                {"content": "x", "role": "bot"},
+                {"content": "y", "role": "user"},
+                {"content": over, "role": "user"}
+            ]})))),
+            "A message text may be at most 262144 bytes (256 KiB) of UTF-8; messages[2].content has 262145."
+        );
+    }
+
+    #[test]
+    fn too_large_text_wins_over_issues_and_batch_size() {
+        let mut items = message_items(120);
+        if let Some(list) = items.as_array_mut() {
+            list[110] = json!({"content": "a".repeat(MAX_TEXT_BYTES + 1), "role": "nobody"});
+        }
+        let message = too_large(parse_create_messages(&body(json!({"messages": items}))));
+        assert!(
+            message.ends_with("messages[110].content has 262145."),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn long_enum_values_are_truncated_in_messages() {
+        let parsed =
+            parse_create_messages(&body(json!({"message": "m", "actor": "x".repeat(10_000)})));
+        let issues = issues(parsed);
+        let message = issues[0]["message"].as_str().unwrap_or_default();
+        assert!(message.len() < 200, "{message}");
+        assert!(message.ends_with("…'"), "{message}");
+    }
+
+    // ---- files ----
+
+    #[test]
+    fn single_file_defaults() {
+        let parsed = parse_create_files(br#"{"text": "", "title": "notes"}"#);
+        assert_eq!(
+            parsed.ok(),
+            Some(Batch::Single(NewFile {
+                text: String::new(),
+                title: "notes".to_owned(),
+                language: "text".to_owned(),
+                extension: "txt".to_owned(),
+            }))
+        );
+        // Empty or blank language / extension mean the default too.
+        let parsed = parse_create_files(
+            br#"{"text": "x", "title": "t", "language": "", "extension": "  "}"#,
+        )
+        .ok()
+        .map(Batch::into_items);
+        assert_eq!(
+            parsed.map(|f| (f[0].language.clone(), f[0].extension.clone())),
+            Some(("text".to_owned(), "txt".to_owned()))
+        );
+    }
+
+    #[test]
+    fn file_batch_ok() {
+        let parsed = parse_create_files(&body(json!({"files": [
+            {"text": "print('hi')", "title": "a.py", "language": "python", "extension": "py"},
+            {"text": "b", "title": "b"}
+        ]})));
+        assert_eq!(
+            parsed.ok(),
+            Some(Batch::Many(vec![
+                NewFile {
+                    text: "print('hi')".to_owned(),
+                    title: "a.py".to_owned(),
+                    language: "python".to_owned(),
+                    extension: "py".to_owned(),
+                },
+                NewFile {
+                    text: "b".to_owned(),
+                    title: "b".to_owned(),
+                    language: "text".to_owned(),
+                    extension: "txt".to_owned(),
+                },
+            ]))
+        );
+    }
+
+    #[test]
+    fn file_issues() {
+        assert_eq!(
+            issues(parse_create_files(b"{}")),
+            json!([
+                {"code": "invalid_type", "message": "Required", "path": ["text"]},
+                {"code": "invalid_type", "message": "Required", "path": ["title"]}
+            ])
+        );
+        assert_eq!(
+            issues(parse_create_files(&body(json!({"files": [
+                {"text": 1, "title": " ", "language": null, "extension": 3},
+                {"text": "", "title": "t", "language": "l".repeat(65), "extension": "e".repeat(65)},
+                {"text": "", "title": "t", "language": "l".repeat(64), "extension": "e".repeat(64)},
+                []
+            ]})))),
+            json!([
+                {"code": "invalid_type", "message": "Expected string, received number", "path": ["files", 0, "text"]},
+                {"code": "too_small", "message": "Title must not be empty or only white space", "path": ["files", 0, "title"]},
+                {"code": "invalid_type", "message": "Expected string, received null", "path": ["files", 0, "language"]},
+                {"code": "invalid_type", "message": "Expected string, received number", "path": ["files", 0, "extension"]},
+                {"code": "too_big", "message": "String must contain at most 64 character(s)", "path": ["files", 1, "language"]},
+                {"code": "too_big", "message": "String must contain at most 64 character(s)", "path": ["files", 1, "extension"]},
+                {"code": "invalid_type", "message": "Expected object, received array", "path": ["files", 3]}
+            ])
+        );
+    }
+
+    #[test]
+    fn title_length_counts_unicode_scalars() {
+        // 1024 four-byte characters (4096 bytes) are fine; 1025 are not.
+        let ok = "🦀".repeat(MAX_TITLE_CHARS);
+        assert!(parse_create_files(&body(json!({"text": "", "title": ok}))).is_ok());
+        let over = "🦀".repeat(MAX_TITLE_CHARS + 1);
+        assert_eq!(
+            issues(parse_create_files(&body(
+                json!({"text": "", "title": over})
+            ))),
+            json!([{"code": "too_big", "message": "String must contain at most 1024 character(s)", "path": ["title"]}])
+        );
+        let ascii_over = "a".repeat(MAX_TITLE_CHARS + 1);
+        assert!(parse_create_files(&body(json!({"text": "", "title": ascii_over}))).is_err());
+    }
+
+    #[test]
+    fn file_batch_bounds() {
+        assert_eq!(
+            issues(parse_create_files(br#"{"files": []}"#)),
+            json!([{"code": "too_small", "message": "Array must contain at least 1 element(s)", "path": ["files"]}])
+        );
+        assert_eq!(
+            issues(parse_create_files(
+                br#"{"files": {"text": "", "title": "t"}}"#
+            )),
+            json!([{"code": "invalid_type", "message": "Expected array, received object", "path": ["files"]}])
+        );
+        let hundred = parse_create_files(&body(json!({"files": file_items(100)})));
+        assert_eq!(hundred.map(|b| b.len()).ok(), Some(100));
+        assert_eq!(
+            issues(parse_create_files(&body(json!({"files": file_items(101)})))),
+            json!([{"code": "too_big", "message": "Array must contain at most 100 element(s)", "path": ["files"]}])
+        );
+    }
+
+    #[test]
+    fn file_text_size_limit() {
+        let exact = "a".repeat(MAX_TEXT_BYTES);
+        assert!(parse_create_files(&body(json!({"text": exact, "title": "t"}))).is_ok());
+        let over = "a".repeat(MAX_TEXT_BYTES + 1);
+        assert_eq!(
+            too_large(parse_create_files(&body(
+                json!({"text": over, "title": ""})
+            ))),
+            "A file text may be at most 262144 bytes (256 KiB) of UTF-8; text has 262145."
+        );
+        let over = "a".repeat(MAX_TEXT_BYTES + 1);
+        assert_eq!(
+            too_large(parse_create_files(&body(
+                json!({"files": [{"text": over, "title": "t"}]})
+            ))),
+            "A file text may be at most 262144 bytes (256 KiB) of UTF-8; files[0].text has 262145."
+        );
+    }
+
+    #[test]
+    fn body_level_errors_for_files() {
+        assert_eq!(
+            issues(parse_create_files(b"not json")),
+            json!([{"code": "invalid_json", "message": "Invalid JSON: expected ident at line 1 column 2", "path": []}])
+        );
+        assert_eq!(
+            issues(parse_create_files(b"\"text\"")),
+            json!([{"code": "invalid_type", "message": "Expected object, received string", "path": []}])
+        );
+        let big = vec![b' '; crate::validation::MAX_BODY_BYTES + 1];
+        assert!(too_large(parse_create_files(&big)).contains("3 MiB"));
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let samples: [&[u8]; 9] = [
+            b"{",
+            b"}",
+            b"{\"messages\": [",
+            b"{\"messages\": [{\"content\": \"\\ud800\"}]}",
+            b"\x00\x01\x02",
+            b"{\"a\": -0}",
+            b"{\"message\": \"\\u0000\", \"actor\": \"user\"}",
+            b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+            b"{\"messages\": [1e308, -1e308, 18446744073709551616]}",
+        ];
+        for sample in samples {
+            let _ = parse_create_messages(sample);
+            let _ = parse_create_files(sample);
+            let _ = parse_create_chat(sample);
+        }
+        // The NUL character is a legitimate, non-blank message.
+        assert!(parse_create_messages(b"{\"message\": \"\\u0000\", \"actor\": \"user\"}").is_ok());
+    }
+}

@@ -1,0 +1,428 @@
+//! Request-level checks (body size, content type), turning raw bytes into a JSON object, and the
+//! field readers the body parsers share.
+
+use serde_json::{Map, Value};
+
+use super::issues::{Issue, IssueCode, PathSegment, child};
+use super::{MAX_BODY_BYTES, MAX_TEXT_BYTES};
+
+/// Why a create body was rejected.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// 400 with `data.issues`: every problem found in the body.
+    #[error("invalid body")]
+    Invalid(Vec<Issue>),
+    /// 413: `limit` is a sentence naming the limit that was exceeded (and where).
+    #[error("{limit}")]
+    TooLarge { limit: String },
+}
+
+impl BodyError {
+    /// The issues of an [`BodyError::Invalid`], empty for [`BodyError::TooLarge`].
+    pub fn issues(&self) -> &[Issue] {
+        match self {
+            BodyError::Invalid(issues) => issues,
+            BodyError::TooLarge { .. } => &[],
+        }
+    }
+}
+
+/// The whole request body may be at most [`MAX_BODY_BYTES`]; beyond that a 413.
+pub fn check_body_size(len: usize) -> Result<(), BodyError> {
+    if len > MAX_BODY_BYTES {
+        return Err(BodyError::TooLarge {
+            limit: format!(
+                "A request body may be at most {MAX_BODY_BYTES} bytes (3 MiB); this one has {len}."
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// 413 for a message or file text over [`MAX_TEXT_BYTES`]. `what` is "message" or "file",
+/// `location` where the text is (`messages[2].content`).
+pub(crate) fn text_too_large(what: &str, location: &str, len: usize) -> BodyError {
+    BodyError::TooLarge {
+        limit: format!(
+            "A {what} text may be at most {MAX_TEXT_BYTES} bytes (256 KiB) of UTF-8; {location} has {len}."
+        ),
+    }
+}
+
+/// Longest header value echoed back in a 415 message.
+const MAX_ECHO_CHARS: usize = 100;
+
+/// A present `Content-Type` must be JSON: `application/json` or any `type/subtype+json`,
+/// case-insensitive, parameters (`; charset=utf-8`) allowed. Absent is fine (h3 does not
+/// insist). `Err` carries the message for a 415.
+pub fn check_content_type(value: Option<&http::HeaderValue>) -> Result<(), String> {
+    let Some(value) = value else {
+        return Ok(());
+    };
+    let Ok(text) = value.to_str() else {
+        return Err(
+            "Content-Type must be application/json, got a value that is not plain ASCII".to_owned(),
+        );
+    };
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    if is_json_media_type(essence) {
+        return Ok(());
+    }
+    let shown = if text.trim().is_empty() {
+        "an empty value".to_owned()
+    } else {
+        truncate_chars(text.trim(), MAX_ECHO_CHARS)
+    };
+    Err(format!(
+        "Content-Type must be application/json, got {shown}"
+    ))
+}
+
+fn is_json_media_type(essence: &str) -> bool {
+    if essence.eq_ignore_ascii_case("application/json") {
+        return true;
+    }
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    let lower = subtype.to_ascii_lowercase();
+    let Some(prefix) = lower.strip_suffix("+json") else {
+        return false;
+    };
+    is_token(kind) && is_token(prefix)
+}
+
+/// RFC 9110 `token`, non-empty.
+fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// At most `max` characters of `s`, with an ellipsis when cut.
+pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_owned(),
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+    }
+}
+
+/// Parses a body that must be one JSON object.
+///
+/// - over [`MAX_BODY_BYTES`] -> 413;
+/// - empty (or only JSON white space) -> `invalid_type` / `Required` at `[]`;
+/// - not UTF-8 or not JSON -> one `invalid_json` issue at `[]` naming the position;
+/// - JSON but not an object -> `invalid_type` / `Expected object, received array`.
+///
+/// A leading UTF-8 byte order mark is ignored (RFC 8259 allows that).
+pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
+    check_body_size(body.len())?;
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let text = std::str::from_utf8(body).map_err(|e| {
+        invalid(Issue::new(
+            IssueCode::InvalidJson,
+            format!(
+                "Invalid JSON: the body is not valid UTF-8 (at byte {})",
+                e.valid_up_to()
+            ),
+            Vec::new(),
+        ))
+    })?;
+    if text.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+        return Err(invalid(Issue::required(Vec::new())));
+    }
+    // serde_json's recursion limit (128) turns deep nesting into an error, not a stack overflow;
+    // numbers beyond f64 are an error too ("number out of range").
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        invalid(Issue::new(
+            IssueCode::InvalidJson,
+            format!("Invalid JSON: {e}"),
+            Vec::new(),
+        ))
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        other => Err(invalid(Issue::wrong_type("object", &other, Vec::new()))),
+    }
+}
+
+fn invalid(issue: Issue) -> BodyError {
+    BodyError::Invalid(vec![issue])
+}
+
+/// Takes a required string field out of `obj` (no copy). Records `Required` when absent and
+/// `Expected string, received ...` when it is another type; `None` then.
+pub(crate) fn required_string(
+    obj: &mut Map<String, Value>,
+    key: &str,
+    base: &[PathSegment],
+    issues: &mut Vec<Issue>,
+) -> Option<String> {
+    match obj.get_mut(key) {
+        None => {
+            issues.push(Issue::required(child(base, key)));
+            None
+        }
+        Some(Value::String(s)) => Some(std::mem::take(s)),
+        Some(other) => {
+            issues.push(Issue::wrong_type("string", other, child(base, key)));
+            None
+        }
+    }
+}
+
+/// Takes an optional string field out of `obj`. Absent -> `None`; present but not a string
+/// (including `null`, as zod's `.optional()`) -> an issue and `None`.
+pub(crate) fn optional_string(
+    obj: &mut Map<String, Value>,
+    key: &str,
+    base: &[PathSegment],
+    issues: &mut Vec<Issue>,
+) -> Option<String> {
+    match obj.get_mut(key) {
+        None => None,
+        Some(Value::String(s)) => Some(std::mem::take(s)),
+        Some(other) => {
+            issues.push(Issue::wrong_type("string", other, child(base, key)));
+            None
+        }
+    }
+}
+
+/// Empty or only white space (Unicode `White_Space` plus U+FEFF, like JavaScript's `trim`).
+pub(crate) fn is_blank(s: &str) -> bool {
+    s.chars().all(|c| c.is_whitespace() || c == '\u{FEFF}')
+}
+
+/// Records `too_big` when `s` has more than `max` characters (Unicode scalar values).
+pub(crate) fn check_max_chars(
+    s: &str,
+    max: usize,
+    path: Vec<PathSegment>,
+    issues: &mut Vec<Issue>,
+) {
+    // A string of at most `max` bytes has at most `max` characters: skip counting.
+    if s.len() > max && s.chars().count() > max {
+        issues.push(Issue::new(
+            IssueCode::TooBig,
+            format!("String must contain at most {max} character(s)"),
+            path,
+        ));
+    }
+}
+
+/// Records `too_small` with `message` when `s` is blank.
+pub(crate) fn check_not_blank(
+    s: &str,
+    message: &str,
+    path: Vec<PathSegment>,
+    issues: &mut Vec<Issue>,
+) {
+    if is_blank(s) {
+        issues.push(Issue::new(IssueCode::TooSmall, message, path));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+    use serde_json::json;
+
+    fn issues_of(result: Result<Map<String, Value>, BodyError>) -> Value {
+        match result {
+            Err(BodyError::Invalid(issues)) => serde_json::to_value(issues).unwrap_or_default(),
+            Err(other) => panic!("expected invalid, got {other:?}"),
+            Ok(map) => panic!("expected invalid, got {map:?}"),
+        }
+    }
+
+    #[test]
+    fn object_body_parses() {
+        let map = parse_object(br#"{"a": 1}"#).ok();
+        assert_eq!(map.and_then(|m| m.get("a").cloned()), Some(json!(1)));
+    }
+
+    #[test]
+    fn byte_order_mark_is_ignored() {
+        assert!(parse_object(b"\xEF\xBB\xBF{}").is_ok());
+    }
+
+    #[test]
+    fn empty_body_is_required() {
+        for body in [&b""[..], b"  \n\t "] {
+            assert_eq!(
+                issues_of(parse_object(body)),
+                json!([{"code": "invalid_type", "message": "Required", "path": []}])
+            );
+        }
+    }
+
+    #[test]
+    fn non_object_json_is_invalid_type() {
+        let cases = [
+            ("[]", "array"),
+            ("\"x\"", "string"),
+            ("null", "null"),
+            ("42", "number"),
+            ("true", "boolean"),
+        ];
+        for (body, received) in cases {
+            assert_eq!(
+                issues_of(parse_object(body.as_bytes())),
+                json!([{
+                    "code": "invalid_type",
+                    "message": format!("Expected object, received {received}"),
+                    "path": []
+                }]),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_json_names_the_position() {
+        assert_eq!(
+            issues_of(parse_object(b"{\"a\": }")),
+            json!([{
+                "code": "invalid_json",
+                "message": "Invalid JSON: expected value at line 1 column 7",
+                "path": []
+            }])
+        );
+        let trailing = issues_of(parse_object(b"{} x"));
+        assert_eq!(trailing[0]["code"], "invalid_json");
+        assert!(
+            trailing[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("line 1 column 4"))
+        );
+    }
+
+    #[test]
+    fn non_utf8_is_invalid_json() {
+        assert_eq!(
+            issues_of(parse_object(b"{\"a\": \"\xff\"}")),
+            json!([{
+                "code": "invalid_json",
+                "message": "Invalid JSON: the body is not valid UTF-8 (at byte 7)",
+                "path": []
+            }])
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_invalid_json_not_a_panic() {
+        let depth = 100_000;
+        let mut body = String::from("{\"a\":");
+        body.push_str(&"[".repeat(depth));
+        body.push_str(&"]".repeat(depth));
+        body.push('}');
+        let issues = issues_of(parse_object(body.as_bytes()));
+        assert_eq!(issues[0]["code"], "invalid_json");
+        assert!(
+            issues[0]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("recursion limit"))
+        );
+    }
+
+    #[test]
+    fn huge_numbers_do_not_panic() {
+        // Beyond u64 but within f64: a number.
+        assert!(parse_object(b"{\"a\": 123456789012345678901234567890}").is_ok());
+        // Beyond f64: serde_json reports it as a JSON error.
+        let issues = issues_of(parse_object(b"{\"a\": 1e400}"));
+        assert_eq!(issues[0]["code"], "invalid_json");
+    }
+
+    #[test]
+    fn body_size_limit() {
+        assert!(check_body_size(MAX_BODY_BYTES).is_ok());
+        match check_body_size(MAX_BODY_BYTES + 1) {
+            Err(BodyError::TooLarge { limit }) => {
+                assert_eq!(
+                    limit,
+                    "A request body may be at most 3145728 bytes (3 MiB); this one has 3145729."
+                );
+            }
+            other => panic!("expected too large, got {other:?}"),
+        }
+        let big = vec![b' '; MAX_BODY_BYTES + 1];
+        assert!(matches!(
+            parse_object(&big),
+            Err(BodyError::TooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn content_type_accepts_json() {
+        assert_eq!(check_content_type(None), Ok(()));
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;charset=UTF-8",
+            " application/json ",
+            "application/vnd.api+json",
+            "application/merge-patch+JSON; charset=utf-8",
+            "text/x.custom+json",
+        ] {
+            let value = HeaderValue::from_static(ok);
+            assert_eq!(check_content_type(Some(&value)), Ok(()), "{ok}");
+        }
+    }
+
+    #[test]
+    fn content_type_rejects_others() {
+        let value = HeaderValue::from_static("text/plain");
+        assert_eq!(
+            check_content_type(Some(&value)),
+            Err("Content-Type must be application/json, got text/plain".to_owned())
+        );
+        for bad in [
+            "",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "+json",
+            "/+json",
+            "application/+json",
+            "text/json",
+            "application",
+        ] {
+            let value = HeaderValue::from_static(bad);
+            assert!(check_content_type(Some(&value)).is_err(), "{bad:?}");
+        }
+        let value = HeaderValue::from_static("");
+        assert_eq!(
+            check_content_type(Some(&value)),
+            Err("Content-Type must be application/json, got an empty value".to_owned())
+        );
+        let opaque = HeaderValue::from_bytes(b"application/\xffjson");
+        if let Ok(opaque) = opaque {
+            assert!(check_content_type(Some(&opaque)).is_err());
+        }
+        let long = format!("text/{}", "a".repeat(500));
+        if let Ok(long) = HeaderValue::from_str(&long) {
+            let message = check_content_type(Some(&long)).err().unwrap_or_default();
+            assert!(message.chars().count() < 200, "{message}");
+            assert!(message.ends_with('…'));
+        }
+    }
+
+    #[test]
+    fn blank_detection() {
+        assert!(is_blank(""));
+        assert!(is_blank(" \t\r\n\u{a0}\u{3000}\u{feff}\u{2028}"));
+        assert!(!is_blank(" a "));
+        assert!(!is_blank("\u{200b}")); // zero-width space is not white space
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(truncate_chars("abc", 3), "abc");
+        assert_eq!(truncate_chars("abcd", 3), "abc…");
+        assert_eq!(truncate_chars("ééé", 2), "éé…");
+    }
+}
