@@ -6,6 +6,7 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
+use crate::links::FileLinks;
 use crate::session::SessionConfig;
 use crate::store::dynamo::DynamoStore;
 
@@ -60,6 +61,8 @@ fn env_number(name: &str) -> Option<u64> {
 pub struct AppContext<S> {
     pub store: S,
     pub session: SessionConfig,
+    /// File URL settings (TTL, public base URL).
+    pub links: FileLinks,
 }
 
 /// Builds the DynamoDB client: region, credentials and endpoint come from the standard SDK
@@ -89,10 +92,13 @@ impl AppContext<DynamoStore> {
             .expect("TABLE_NAME must name the DynamoDB table");
         let session = SessionConfig::from_env()
             .unwrap_or_else(|error| panic!("invalid session configuration: {error}"));
+        let links = FileLinks::from_env()
+            .unwrap_or_else(|error| panic!("invalid file URL configuration: {error}"));
         let client = dynamodb_client(StorageTimeouts::from_env()).await;
         Self {
             store: DynamoStore::new(client, table),
             session,
+            links,
         }
     }
 }

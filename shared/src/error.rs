@@ -35,6 +35,8 @@ pub enum ApiError {
     InvalidPath(Vec<Issue>),
     #[error("invalid query parameters")]
     InvalidQuery(Vec<Issue>),
+    #[error("invalid headers")]
+    InvalidHeader(Vec<Issue>),
     #[error("invalid body")]
     InvalidBody { kind: BodyKind, issues: Vec<Issue> },
     #[error("payload too large: {0}")]
@@ -45,6 +47,10 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0:?} not found")]
     NotFound(Missing),
+    #[error("idempotency key reused")]
+    IdempotencyMismatch(#[source] StoreError),
+    #[error("idempotency key in flight")]
+    IdempotencyInFlight(#[source] StoreError),
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("internal error")]
@@ -57,6 +63,8 @@ impl From<StoreError> for ApiError {
             StoreError::ChatNotFound => Self::NotFound(Missing::Chat),
             StoreError::MessageNotFound => Self::NotFound(Missing::Message),
             StoreError::FileNotFound => Self::NotFound(Missing::File),
+            StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
+            StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
             StoreError::Failed(_) => Self::Internal(error),
         }
@@ -70,9 +78,12 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::Unauthenticated(_) | Self::NotOwner => StatusCode::UNAUTHORIZED,
-            Self::InvalidPath(_) | Self::InvalidQuery(_) | Self::InvalidBody { .. } => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::InvalidPath(_)
+            | Self::InvalidQuery(_)
+            | Self::InvalidHeader(_)
+            | Self::InvalidBody { .. } => StatusCode::BAD_REQUEST,
+            Self::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyInFlight(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -86,6 +97,9 @@ impl ApiError {
         match self {
             Self::InvalidPath(_) => "Bad Request. Invalid path parameters.",
             Self::InvalidQuery(_) => "Bad Request. Invalid query parameters.",
+            Self::InvalidHeader(_) => "Bad Request. Invalid headers.",
+            Self::IdempotencyMismatch(_) => "Unprocessable Entity",
+            Self::IdempotencyInFlight(_) => "Conflict",
             Self::InvalidBody {
                 kind: BodyKind::Chat,
                 ..
@@ -113,6 +127,7 @@ impl ApiError {
         match self {
             Self::InvalidPath(issues)
             | Self::InvalidQuery(issues)
+            | Self::InvalidHeader(issues)
             | Self::InvalidBody { issues, .. } => {
                 json!({ "issues": issues })
             }
@@ -125,6 +140,12 @@ impl ApiError {
             Self::NotFound(Missing::Message) => message("Message not found"),
             Self::NotFound(Missing::File) => message("File not found"),
             Self::NotFound(Missing::Route) => message("Route not found"),
+            Self::IdempotencyMismatch(_) => {
+                message("This Idempotency-Key was already used with a different request.")
+            }
+            Self::IdempotencyInFlight(_) => {
+                message("A request with this Idempotency-Key is still in progress. Retry shortly.")
+            }
             Self::Unavailable(_) => message("Storage is busy or unavailable. Retry later."),
             Self::Internal(_) => message("An unexpected error occurred."),
         }
@@ -144,7 +165,7 @@ impl ApiError {
             "data": self.data(),
         });
         let mut response = json_response(status, &body);
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::CONFLICT {
             response.headers_mut().insert(
                 http::header::RETRY_AFTER,
                 http::HeaderValue::from(RETRY_AFTER_SECONDS),

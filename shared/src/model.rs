@@ -39,3 +39,117 @@ pub struct FileRecord {
     pub extension: String,
     pub created_at_ms: u64,
 }
+
+/// A file as the API returns it: the union of both endpoint documents' shapes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatFile {
+    pub id: u64,
+    pub chat_conversation_id: u64,
+    pub chat_conversation_message_id: u64,
+    pub neptun_user_id: u64,
+    pub title: String,
+    pub text: String,
+    pub language: String,
+    pub extension: String,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The title.
+    pub name: String,
+    /// UTF-8 bytes of `text`.
+    pub size: u64,
+    /// MIME type from the extension, see [`file_type`].
+    #[serde(rename = "type")]
+    pub mime_type: String,
+    /// Signed, expiring URL of the raw content (see `links`).
+    pub url: String,
+}
+
+impl ChatFile {
+    pub fn new(record: FileRecord, url: String) -> Self {
+        let created_at = crate::clock::rfc3339_ms(record.created_at_ms);
+        Self {
+            id: record.id,
+            chat_conversation_id: record.chat_id,
+            chat_conversation_message_id: record.message_id,
+            neptun_user_id: record.user_id,
+            name: record.title.clone(),
+            size: record.text.len() as u64,
+            mime_type: file_type(&record.extension).to_owned(),
+            title: record.title,
+            text: record.text,
+            language: record.language,
+            extension: record.extension,
+            updated_at: created_at.clone(),
+            created_at,
+            url,
+        }
+    }
+}
+
+/// Where `mime_guess` is wrong for a source file, or disagrees with the contract
+/// (`py -> text/x-python`; mime_guess says `text/plain` for `py`, a video type for `ts` and
+/// `application/octet-stream` for `java`).
+const SOURCE_TYPES: &[(&str, &str)] = &[
+    ("py", "text/x-python"),
+    ("pyi", "text/x-python"),
+    ("ts", "text/x-typescript"),
+    ("mts", "text/x-typescript"),
+    ("cts", "text/x-typescript"),
+    ("tsx", "text/x-typescript"),
+    ("java", "text/x-java-source"),
+];
+
+/// The MIME type for a file extension (case-insensitive, a leading `.` ignored): the table
+/// above, else `mime_guess`, else `text/plain`.
+pub fn file_type(extension: &str) -> &'static str {
+    let extension = extension.trim();
+    let extension = extension.strip_prefix('.').unwrap_or(extension);
+    SOURCE_TYPES
+        .iter()
+        .find(|(known, _)| known.eq_ignore_ascii_case(extension))
+        .map(|(_, mime)| *mime)
+        .or_else(|| mime_guess::from_ext(extension).first_raw())
+        .unwrap_or("text/plain")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_types() {
+        assert_eq!(file_type("py"), "text/x-python");
+        assert_eq!(file_type(".PY"), "text/x-python");
+        assert_eq!(file_type("ts"), "text/x-typescript");
+        assert_eq!(file_type("txt"), "text/plain");
+        assert_eq!(file_type("rs"), "text/x-rust");
+        assert_eq!(file_type("md"), "text/markdown");
+        assert_eq!(file_type("json"), "application/json");
+        assert_eq!(file_type("unknown-ext"), "text/plain");
+        assert_eq!(file_type(""), "text/plain");
+    }
+
+    #[test]
+    fn chat_file_from_record() {
+        let record = FileRecord {
+            id: 8192,
+            chat_id: 1000,
+            message_id: 4096,
+            user_id: 1,
+            title: "grüße.py".into(),
+            text: "print('grüße')".into(),
+            language: "python".into(),
+            extension: "py".into(),
+            created_at_ms: 1_710_928_800_000,
+        };
+        let file = ChatFile::new(record, "https://x/y".into());
+        assert_eq!(file.name, "grüße.py");
+        assert_eq!(file.size, 16);
+        assert_eq!(file.mime_type, "text/x-python");
+        assert_eq!(file.created_at, "2024-03-20T10:00:00.000Z");
+        assert_eq!(file.updated_at, file.created_at);
+        let json = serde_json::to_value(&file).unwrap_or_default();
+        assert_eq!(json.as_object().map(|o| o.len()), Some(14));
+        assert_eq!(json["type"], "text/x-python");
+    }
+}

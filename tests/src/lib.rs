@@ -16,19 +16,24 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use lambda_http::{Body, Request, Response};
 use neptun::context::AppContext;
+use neptun::links::FileLinks;
 use neptun::session::SessionConfig;
 use neptun::store::dynamo::DynamoStore;
-use neptun::store::schema::{self, ChatRow, MessageChunkRow, StoredMessage};
+use neptun::store::schema::{
+    self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
+};
 use neptun::store::table::create_table;
 use serde_json::Value;
 
 /// The documented dev-only secret; the cookies in `events/` are sealed with it.
 pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
 
-/// The user, chat and message the sample events refer to (see [`seed_sample_data`]).
+/// The user, chat, message and file the sample events refer to (see [`seed_sample_data`]).
 pub const SAMPLE_USER: u64 = 1;
 pub const SAMPLE_CHAT: u64 = 1000;
 pub const SAMPLE_MESSAGE: u64 = 4096;
+pub const SAMPLE_FILE: u64 = 8192;
+pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -63,28 +68,29 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
 }
 
 fn spawn_moto() -> String {
-    let server = std::env::var("NEPTUN_MOTO_SERVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo_root().join(".tools/venv/bin/moto_server"));
+    let python = repo_root().join(".tools/venv/bin/python");
+    let launcher = repo_root().join("scripts/storage_server.py");
     assert!(
-        server.exists(),
+        python.exists(),
         "{} is missing: run `make test` (it installs moto[server] into .tools/)",
-        server.display()
+        python.display()
     );
     let port = free_port();
     // A watchdog shell stops moto when this test process is gone.
     let script = format!(
-        "\"{server}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; \
+        "\"{python}\" \"{launcher}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; \
          while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $moto",
-        server = server.display(),
+        python = python.display(),
+        launcher = launcher.display(),
         parent = std::process::id(),
     );
-    Command::new("sh")
+    let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(script)
         .stdin(Stdio::null())
         .spawn()
         .expect("could not start moto_server");
+    std::thread::spawn(move || watchdog.wait());
     assert!(
         wait_for_port(port, Duration::from_secs(60)),
         "moto_server did not start on port {port}"
@@ -128,10 +134,11 @@ pub async fn context() -> AppContext<DynamoStore> {
     AppContext {
         store: DynamoStore::new(client, table),
         session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+        links: FileLinks::default(),
     }
 }
 
-/// The chat and message that the sample events use, written straight into the table.
+/// The chat, message and file that the sample events use, written straight into the table.
 pub async fn seed_sample_data(store: &DynamoStore) {
     let chat = ChatRow {
         pk: schema::user_pk(SAMPLE_USER),
@@ -142,6 +149,7 @@ pub async fn seed_sample_data(store: &DynamoStore) {
         model: "gpt-4o".into(),
         created_at: 1_795_288_364_006,
         updated_at: 1_795_288_364_006,
+        write_id: 0,
     };
     let marker = ChatRow {
         pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
@@ -153,16 +161,33 @@ pub async fn seed_sample_data(store: &DynamoStore) {
         sk: schema::message_chunk_sk(SAMPLE_MESSAGE),
         n: 1,
         created_at: 1_795_288_364_006,
+        write_id: 0,
         items: vec![StoredMessage {
             id: SAMPLE_MESSAGE,
             actor: neptun::model::Role::User,
             message: "What is Python?".into(),
         }],
     };
+    let file = FileChunkRow {
+        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
+        sk: schema::file_chunk_sk(SAMPLE_FILE),
+        n: 1,
+        message_id: SAMPLE_MESSAGE,
+        created_at: 1_795_288_364_006,
+        write_id: 0,
+        items: vec![StoredFile {
+            id: SAMPLE_FILE,
+            title: "example.py".into(),
+            text: SAMPLE_FILE_TEXT.into(),
+            language: "python".into(),
+            extension: "py".into(),
+        }],
+    };
     for item in [
         serde_dynamo_item(&chat),
         serde_dynamo_item(&marker),
         serde_dynamo_item(&message),
+        serde_dynamo_item(&file),
     ] {
         store
             .client()
@@ -214,12 +239,15 @@ pub async fn invoke(
     function: &str,
     request: Request,
 ) -> Response<Body> {
-    use neptun::handlers::{chats, messages};
+    use neptun::handlers::{chats, files, messages};
     match function {
         "create-chat" => chats::create_chat(context, request).await,
         "list-chats" => chats::list_chats(context, request).await,
         "create-chat-messages" => messages::create_messages(context, request).await,
         "list-chat-messages" => messages::list_messages(context, request).await,
+        "create-chat-files" => files::create_files(context, request).await,
+        "get-chat-files" => files::list_files(context, request).await,
+        "get-chat-file-content" => files::get_file_content(context, request).await,
         other => panic!("no handler for function {other}"),
     }
 }
@@ -248,4 +276,28 @@ pub fn sample_events() -> Vec<(String, String, u16)> {
     }
     events.sort();
     events
+}
+
+pub mod proxy;
+
+/// A client of `endpoint` with the production storage limits (for fault tests).
+pub fn client_with_limits(endpoint: &str, limits: neptun::context::StorageTimeouts) -> Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .endpoint_url(endpoint)
+        .timeout_config(
+            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(limits.connect)
+                .operation_attempt_timeout(limits.attempt)
+                .operation_timeout(limits.operation)
+                .build(),
+        )
+        .retry_config(
+            aws_sdk_dynamodb::config::retry::RetryConfig::standard()
+                .with_max_attempts(limits.max_attempts),
+        )
+        .build();
+    Client::from_conf(config)
 }

@@ -1,17 +1,17 @@
 //! `POST` and `GET /api/users/{user_id}/chats`.
 
-use http::{Method, StatusCode};
+use http::Method;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 use super::{
-    RESPONSE_BUDGET_BYTES, authorize, body_error, finish, json_body, list_response, page_query,
+    RESPONSE_BUDGET_BYTES, authorize, body_error, created_response, finish, json_body,
+    list_response, page_query,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::idempotency;
 use crate::request::Segment::{self, Lit, Param};
-use crate::response::json_response;
 use crate::store::{ChatStore, PageRequest};
 use crate::validation::{self, Cursor, CursorScope};
 
@@ -28,14 +28,16 @@ async fn create<S: ChatStore>(
     context: &AppContext<S>,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let [user_id] = authorize(context, request, Method::POST, ROUTE)?;
-    let chat = validation::parse_create_chat(json_body(request)?)
-        .map_err(|error| body_error(error, BodyKind::Chat))?;
-    let chat = context
+    let ids @ [user_id] = authorize(context, request, Method::POST, ROUTE)?;
+    let body = json_body(request)?;
+    let idempotency = idempotency::from_request(request, "create-chat", &ids, body)?;
+    let chat =
+        validation::parse_create_chat(body).map_err(|error| body_error(error, BodyKind::Chat))?;
+    let created = context
         .store
-        .create_chat(user_id, chat, clock::now_ms())
+        .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
         .await?;
-    Ok(json_response(StatusCode::OK, &json!({ "chat": chat })))
+    Ok(created_response("chat", &created.value, created.replayed))
 }
 
 pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {

@@ -1,17 +1,17 @@
 //! `POST` and `GET /api/users/{user_id}/chats/{chat_id}/messages`.
 
-use http::{Method, StatusCode};
+use http::Method;
 use lambda_http::{Body, Request, Response};
-use serde_json::json;
 
 use super::{
-    RESPONSE_BUDGET_BYTES, authorize, body_error, finish, json_body, list_response, page_query,
+    RESPONSE_BUDGET_BYTES, authorize, body_error, created_response, finish, json_body,
+    list_response, page_query,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::idempotency;
 use crate::request::Segment::{self, Lit, Param};
-use crate::response::json_response;
 use crate::store::{MessageStore, PageRequest, StoreError};
 use crate::validation::{self, Cursor, CursorScope};
 
@@ -33,26 +33,32 @@ async fn create<S: MessageStore>(
     context: &AppContext<S>,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let [user_id, chat_id] = authorize(context, request, Method::POST, ROUTE)?;
-    let batch = validation::parse_create_messages(json_body(request)?)
+    let ids @ [user_id, chat_id] = authorize(context, request, Method::POST, ROUTE)?;
+    let body = json_body(request)?;
+    let idempotency = idempotency::from_request(request, "create-chat-messages", &ids, body)?;
+    let batch = validation::parse_create_messages(body)
         .map_err(|error| body_error(error, BodyKind::Messages))?;
     let single = batch.is_single();
     let created = context
         .store
-        .append_messages(user_id, chat_id, batch.into_items(), clock::now_ms())
+        .append_messages(
+            user_id,
+            chat_id,
+            batch.into_items(),
+            clock::now_ms(),
+            idempotency.as_ref(),
+        )
         .await?;
     if single {
-        let message = created.into_iter().next().ok_or_else(|| {
+        let message = created.value.first().ok_or_else(|| {
             ApiError::Internal(StoreError::Failed("no message was created".into()))
         })?;
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "chatMessage": message }),
-        ))
+        Ok(created_response("chatMessage", message, created.replayed))
     } else {
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "chatMessages": created }),
+        Ok(created_response(
+            "chatMessages",
+            &created.value,
+            created.replayed,
         ))
     }
 }

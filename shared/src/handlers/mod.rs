@@ -5,6 +5,7 @@
 //! only then storage (404, 503).
 
 pub mod chats;
+pub mod files;
 pub mod messages;
 
 use http::{Method, StatusCode};
@@ -43,11 +44,20 @@ pub(crate) fn authorize<const N: usize, S>(
     if request.method() != method {
         return Err(ApiError::MethodNotAllowed);
     }
+    authorize_session(context, request, &params)
+}
+
+/// Session, path ids and ownership, for a request already matched to its route.
+pub(crate) fn authorize_session<const N: usize, S>(
+    context: &AppContext<S>,
+    request: &Request,
+    params: &[(&'static str, String)],
+) -> Result<[u64; N], ApiError> {
     let session_user = context
         .session
         .authenticate(request.headers(), clock::now_ms())
         .map_err(ApiError::Unauthenticated)?;
-    let ids: [u64; N] = request::parse_ids(&params)?;
+    let ids: [u64; N] = request::parse_ids(params)?;
     if ids.first() != Some(&session_user) {
         return Err(ApiError::NotOwner);
     }
@@ -68,6 +78,28 @@ pub(crate) fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
         BodyError::Invalid(issues) => ApiError::InvalidBody { kind, issues },
         BodyError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
     }
+}
+
+/// The response of a create: 200 with `{key: value}`, marked when it repeats an earlier
+/// request with the same `Idempotency-Key`.
+pub(crate) fn created_response(
+    key: &str,
+    value: &impl Serialize,
+    replayed: bool,
+) -> Response<Body> {
+    let mut body = serde_json::Map::new();
+    body.insert(
+        key.to_owned(),
+        serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
+    );
+    let mut response = crate::response::json_response(StatusCode::OK, &body);
+    if replayed {
+        response.headers_mut().insert(
+            crate::idempotency::REPLAYED_HEADER,
+            http::HeaderValue::from_static("true"),
+        );
+    }
+    response
 }
 
 /// `limit` and `cursor` of a list route.

@@ -3,16 +3,24 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::schema::{
-    self, ChatRow, FileChunkRow, MessageChunkRow, SortRange, StoredFile, StoredMessage,
+    self, ChatRow, FileChunkRow, IdempotencyRow, MessageChunkRow, SortRange, StoredFile,
+    StoredMessage,
 };
-use super::{ChatStore, FileStore, MessageStore, Page, PageRequest, StoreError};
+use super::{
+    ChatStore, Created, FileStore, IDEMPOTENCY_TTL_SECONDS, Idempotency, MessageStore, Page,
+    PageRequest, StoreError,
+};
 use crate::clock::rfc3339_ms;
 use crate::ids;
 use crate::model::{Chat, ChatMessage, FileRecord};
@@ -30,16 +38,42 @@ pub struct DynamoStore {
     table: String,
 }
 
-/// What a cancelled transaction tells us, from its cancellation reasons.
-#[derive(Debug, PartialEq, Eq)]
-enum Cancellation {
-    /// The condition check at this action index failed.
-    CheckFailed(usize),
-    /// A put's `attribute_not_exists` failed: the ids collided with another request's.
-    IdCollision,
-    /// Throttled or in conflict with a concurrent transaction: retry later.
-    Busy,
-    Other,
+/// A condition check that leads a create's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    ChatExists,
+    MessageExists,
+}
+
+impl Check {
+    fn failure(self) -> StoreError {
+        match self {
+            Self::ChatExists => StoreError::ChatNotFound,
+            Self::MessageExists => StoreError::MessageNotFound,
+        }
+    }
+}
+
+/// One create's transaction for one draw of ids: condition checks first, then the puts.
+struct Plan {
+    checks: Vec<(Check, TransactWriteItem)>,
+    puts: Vec<TransactWriteItem>,
+    /// What the first put writes, to recognise it if an earlier try of this very attempt
+    /// committed and only its response was lost (the SDK then retries into our own condition).
+    first_row: Item,
+}
+
+/// How one attempt ended.
+#[derive(Debug, PartialEq)]
+enum Attempt {
+    Committed,
+    /// Another request holds these ids: draw again.
+    Collision,
+    /// The `Idempotency-Key` already produced this result.
+    Replay {
+        result_id: u64,
+        created_at: u64,
+    },
 }
 
 impl DynamoStore {
@@ -65,14 +99,48 @@ impl DynamoStore {
         ])
     }
 
-    fn put_new<T: Serialize>(&self, row: &T) -> Result<TransactWriteItem, StoreError> {
-        let item: serde_dynamo::Item =
-            serde_dynamo::to_item(row).map_err(|e| StoreError::Failed(e.into()))?;
+    /// A put of a new row; a failed condition returns the row that is there.
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
         let put = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item.into()))
+            .set_item(Some(item))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", schema::PK)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(|e| StoreError::Failed(e.into()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The puts of `rows`, and the first row as written.
+    fn puts<T: Serialize>(&self, rows: &[T]) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+        let mut first_row = Item::new();
+        let mut puts = Vec::with_capacity(rows.len() + 1);
+        for row in rows {
+            let item = to_item(row)?;
+            if first_row.is_empty() {
+                first_row = item.clone();
+            }
+            puts.push(self.put_new(item)?);
+        }
+        Ok((puts, first_row))
+    }
+
+    /// The idempotency record: new, or replacing one whose 24 hours are over (TTL deletes
+    /// lazily). If a live one is there, the failed condition returns it.
+    fn put_record(
+        &self,
+        row: &IdempotencyRow,
+        now_s: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(row)?))
+            .condition_expression("attribute_not_exists(#pk) OR #expires < :now")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#expires", schema::EXPIRES_AT)
+            .expression_attribute_values(":now", AttributeValue::N(now_s.to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(|e| StoreError::Failed(e.into()))?;
         Ok(TransactWriteItem::builder().put(put).build())
@@ -82,7 +150,7 @@ impl DynamoStore {
         &self,
         user_id: u64,
         chat_id: u64,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> Result<(Check, TransactWriteItem), StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
@@ -93,7 +161,10 @@ impl DynamoStore {
             .expression_attribute_names("#pk", schema::PK)
             .build()
             .map_err(|e| StoreError::Failed(e.into()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+        Ok((
+            Check::ChatExists,
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
     }
 
     /// Message `message_id` exists in the chat: its chunk row exists and holds its slot.
@@ -102,7 +173,7 @@ impl DynamoStore {
         user_id: u64,
         chat_id: u64,
         message_id: u64,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> Result<(Check, TransactWriteItem), StoreError> {
         let slot = message_id - ids::chunk_of(message_id);
         let check = ConditionCheck::builder()
             .table_name(&self.table)
@@ -116,72 +187,158 @@ impl DynamoStore {
             .expression_attribute_values(":slot", AttributeValue::N(slot.to_string()))
             .build()
             .map_err(|e| StoreError::Failed(e.into()))?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+        Ok((
+            Check::MessageExists,
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
     }
 
-    /// Runs one `TransactWriteItems`; `checks` is how many leading actions are condition checks.
-    async fn transact(
+    /// Writes one create as a single `TransactWriteItems`, drawing fresh ids until they do
+    /// not collide. `build(id, write_id)` plans the rows for one draw. Returns the id the
+    /// rows were written under and their creation time (the first request's, on a replay).
+    async fn create(
         &self,
-        actions: Vec<TransactWriteItem>,
-        checks: usize,
-    ) -> Result<(), Result<Cancellation, StoreError>> {
+        user_id: u64,
+        draw: impl Fn() -> u64,
+        build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
+        idempotency: Option<&Idempotency>,
+        now_ms: u64,
+    ) -> Result<Created<(u64, u64)>, StoreError> {
+        for _ in 0..ID_ATTEMPTS {
+            let id = draw();
+            let plan = build(id, rand::random())?;
+            let record = idempotency.map(|key| IdempotencyRow {
+                pk: schema::user_pk(user_id),
+                sk: schema::idempotency_sk(&key.key_hash),
+                fingerprint: key.fingerprint.clone(),
+                result_id: id,
+                created_at: now_ms,
+                expires_at: now_ms / 1000 + IDEMPOTENCY_TTL_SECONDS,
+            });
+            match self.attempt(plan, record.as_ref(), now_ms / 1000).await? {
+                Attempt::Committed => {
+                    return Ok(Created {
+                        value: (id, now_ms),
+                        replayed: false,
+                    });
+                }
+                Attempt::Replay {
+                    result_id,
+                    created_at,
+                } => {
+                    return Ok(Created {
+                        value: (result_id, created_at),
+                        replayed: true,
+                    });
+                }
+                Attempt::Collision => tracing::info!(id, "id collision, drawing fresh ids"),
+            }
+        }
+        Err(StoreError::Failed("ids kept colliding".into()))
+    }
+
+    async fn attempt(
+        &self,
+        plan: Plan,
+        record: Option<&IdempotencyRow>,
+        now_s: u64,
+    ) -> Result<Attempt, StoreError> {
+        let checks: Vec<Check> = plan.checks.iter().map(|(check, _)| *check).collect();
+        let first_put = checks.len();
+        let mut actions: Vec<TransactWriteItem> =
+            plan.checks.into_iter().map(|(_, action)| action).collect();
+        actions.extend(plan.puts);
+        let record_index = match record {
+            Some(row) => {
+                actions.push(self.put_record(row, now_s)?);
+                Some(actions.len() - 1)
+            }
+            None => None,
+        };
         let result = self
             .client
             .transact_write_items()
             .set_transact_items(Some(actions))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(context)) => {
-                if let TransactWriteItemsError::TransactionCanceledException(cancelled) =
-                    context.err()
-                {
-                    Err(Ok(read_cancellation(
-                        cancelled.cancellation_reasons(),
-                        checks,
-                    )))
-                } else {
-                    Err(Err(classify(SdkError::ServiceError(context))))
+        let reasons = match result {
+            Ok(_) => return Ok(Attempt::Committed),
+            Err(SdkError::ServiceError(context)) => match context.err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    cancelled.cancellation_reasons().to_vec()
                 }
-            }
-            Err(other) => Err(Err(classify(other))),
-        }
-    }
+                _ => return Err(classify(SdkError::ServiceError(context))),
+            },
+            Err(other) => return Err(classify(other)),
+        };
+        let failed = |index: usize| {
+            reasons.get(index).and_then(CancellationReason::code) == Some("ConditionalCheckFailed")
+        };
 
-    /// Runs a batch write with fresh ids until they do not collide.
-    async fn write_batch(
-        &self,
-        build: impl Fn(u64) -> Result<Vec<TransactWriteItem>, StoreError>,
-        checks: &[StoreError],
-        now_ms: u64,
-    ) -> Result<u64, StoreError> {
-        for _ in 0..ID_ATTEMPTS {
-            let base = ids::batch_base(now_ms);
-            match self.transact(build(base)?, checks.len()).await {
-                Ok(()) => return Ok(base),
-                Err(Ok(Cancellation::IdCollision)) => {
-                    tracing::info!(base, "id collision, retrying with a fresh base");
-                }
-                Err(Ok(Cancellation::CheckFailed(index))) => {
-                    return Err(match checks.get(index) {
-                        Some(StoreError::ChatNotFound) => StoreError::ChatNotFound,
-                        Some(StoreError::MessageNotFound) => StoreError::MessageNotFound,
-                        _ => StoreError::Failed("unexpected failed condition check".into()),
-                    });
-                }
-                Err(Ok(Cancellation::Busy)) => {
-                    return Err(StoreError::Unavailable(
-                        "transaction throttled or in conflict".into(),
-                    ));
-                }
-                Err(Ok(Cancellation::Other)) => {
-                    return Err(StoreError::Failed("transaction cancelled".into()));
-                }
-                Err(Err(error)) => return Err(error),
-            }
+        // The key was used: same request -> its result; another request -> refuse.
+        if let (Some(index), Some(ours)) = (record_index, record)
+            && failed(index)
+        {
+            let theirs: IdempotencyRow = match reasons.get(index).and_then(CancellationReason::item)
+            {
+                Some(item) => decode(item.clone())?,
+                None => return Err(StoreError::Failed("no idempotency record returned".into())),
+            };
+            return if theirs.fingerprint == ours.fingerprint {
+                Ok(Attempt::Replay {
+                    result_id: theirs.result_id,
+                    created_at: theirs.created_at,
+                })
+            } else {
+                Err(StoreError::IdempotencyMismatch)
+            };
         }
-        Err(StoreError::Failed("ids kept colliding".into()))
+        if let Some(check) = checks
+            .iter()
+            .enumerate()
+            .find_map(|(i, check)| failed(i).then_some(*check))
+        {
+            return Err(check.failure());
+        }
+        if failed(first_put)
+            && reasons.get(first_put).and_then(CancellationReason::item) == Some(&plan.first_row)
+        {
+            tracing::info!("an earlier try of this write committed; its response was lost");
+            return Ok(Attempt::Committed);
+        }
+        let record_failed = |i: usize| Some(i) == record_index;
+        if (first_put..reasons.len()).any(|i| failed(i) && !record_failed(i)) {
+            return Ok(Attempt::Collision);
+        }
+        let busy = reasons.iter().any(|reason| {
+            matches!(
+                reason.code(),
+                Some("ThrottlingError" | "TransactionConflict" | "ProvisionedThroughputExceeded")
+            )
+        });
+        if busy
+            && record.is_some()
+            && reasons
+                .iter()
+                .any(|r| r.code() == Some("TransactionConflict"))
+        {
+            return Err(StoreError::IdempotencyInFlight);
+        }
+        if busy {
+            return Err(StoreError::Unavailable(
+                "transaction throttled or in conflict".into(),
+            ));
+        }
+        Err(StoreError::Failed(
+            format!(
+                "transaction cancelled: {:?}",
+                reasons
+                    .iter()
+                    .map(CancellationReason::code)
+                    .collect::<Vec<_>>()
+            )
+            .into(),
+        ))
     }
 
     /// Reads rows of one partition in sort-key order, page by page, handing each to `visit`
@@ -228,28 +385,6 @@ impl DynamoStore {
     }
 }
 
-fn read_cancellation(
-    reasons: &[aws_sdk_dynamodb::types::CancellationReason],
-    checks: usize,
-) -> Cancellation {
-    let mut outcome = Cancellation::Other;
-    for (index, reason) in reasons.iter().enumerate() {
-        match reason.code() {
-            Some("ConditionalCheckFailed") if index < checks => {
-                return Cancellation::CheckFailed(index);
-            }
-            Some("ConditionalCheckFailed") => outcome = Cancellation::IdCollision,
-            Some("ThrottlingError" | "TransactionConflict" | "ProvisionedThroughputExceeded")
-                if outcome == Cancellation::Other =>
-            {
-                outcome = Cancellation::Busy;
-            }
-            _ => {}
-        }
-    }
-    outcome
-}
-
 /// Error codes that mean "try again later" rather than "this request is wrong".
 const RETRYABLE_CODES: &[&str] = &[
     "ThrottlingException",
@@ -261,17 +396,20 @@ const RETRYABLE_CODES: &[&str] = &[
     "TransactionConflictException",
 ];
 
-fn classify<E, R>(error: SdkError<E, R>) -> StoreError
+fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let retryable = match &error {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
-        SdkError::ServiceError(context) => context
-            .err()
-            .code()
-            .is_some_and(|code| RETRYABLE_CODES.contains(&code)),
+        // A 5xx is the service failing, whatever its body says.
+        SdkError::ServiceError(context) => {
+            context.raw().status().is_server_error()
+                || context
+                    .err()
+                    .code()
+                    .is_some_and(|code| RETRYABLE_CODES.contains(&code))
+        }
         SdkError::ResponseError(_) => true,
         _ => false,
     };
@@ -280,6 +418,10 @@ where
     } else {
         StoreError::Failed(Box::new(error))
     }
+}
+
+fn to_item<T: Serialize>(row: &T) -> Result<Item, StoreError> {
+    schema::to_attribute_map(row).map_err(|e| StoreError::Failed(e.into()))
 }
 
 fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
@@ -359,40 +501,47 @@ impl ChatStore for DynamoStore {
         user_id: u64,
         chat: NewChat,
         now_ms: u64,
-    ) -> Result<Chat, StoreError> {
-        for _ in 0..ID_ATTEMPTS {
-            let id = ids::single_id(now_ms);
-            let listed = ChatRow {
-                pk: schema::user_pk(user_id),
-                sk: schema::chat_sk(id),
-                id,
-                user_id,
-                name: chat.name.clone(),
-                model: chat.model.clone(),
-                created_at: now_ms,
-                updated_at: now_ms,
-            };
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<Chat>, StoreError> {
+        let row = |id: u64, created_at: u64, write_id: u64| ChatRow {
+            pk: schema::user_pk(user_id),
+            sk: schema::chat_sk(id),
+            id,
+            user_id,
+            name: chat.name.clone(),
+            model: chat.model.clone(),
+            created_at,
+            updated_at: created_at,
+            write_id,
+        };
+        let build = |id: u64, write_id: u64| {
+            let listed = row(id, now_ms, write_id);
             let marker = ChatRow {
                 pk: schema::chat_pk(user_id, id),
                 sk: schema::CHAT_META_SK.to_owned(),
                 ..listed.clone()
             };
-            match self
-                .transact(vec![self.put_new(&listed)?, self.put_new(&marker)?], 0)
-                .await
-            {
-                Ok(()) => return Ok(chat_from_row(listed)),
-                Err(Ok(Cancellation::IdCollision)) => continue,
-                Err(Ok(Cancellation::Busy)) => {
-                    return Err(StoreError::Unavailable(
-                        "transaction throttled or in conflict".into(),
-                    ));
-                }
-                Err(Ok(_)) => return Err(StoreError::Failed("transaction cancelled".into())),
-                Err(Err(error)) => return Err(error),
-            }
-        }
-        Err(StoreError::Failed("ids kept colliding".into()))
+            let (puts, first_row) = self.puts(&[listed, marker])?;
+            Ok(Plan {
+                checks: Vec::new(),
+                puts,
+                first_row,
+            })
+        };
+        let created = self
+            .create(
+                user_id,
+                || ids::single_id(now_ms),
+                build,
+                idempotency,
+                now_ms,
+            )
+            .await?;
+        let (id, created_at) = created.value;
+        Ok(Created {
+            value: chat_from_row(row(id, created_at, 0)),
+            replayed: created.replayed,
+        })
     }
 
     async fn list_chats(&self, user_id: u64, page: PageRequest) -> Result<Page<Chat>, StoreError> {
@@ -421,21 +570,23 @@ impl MessageStore for DynamoStore {
         chat_id: u64,
         messages: Vec<NewMessage>,
         now_ms: u64,
-    ) -> Result<Vec<ChatMessage>, StoreError> {
-        let build = |base: u64| -> Result<Vec<TransactWriteItem>, StoreError> {
-            let chunks = schema::pack(messages.iter().collect(), base, |m| {
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<Vec<ChatMessage>>, StoreError> {
+        let pack = |base: u64| {
+            schema::pack(messages.iter().collect(), base, |m| {
                 schema::message_bytes(&m.content)
             })
-            .map_err(|e| StoreError::Failed(e.into()))?;
-            let mut actions = Vec::with_capacity(chunks.len() + 1);
-            actions.push(self.chat_exists_check(user_id, chat_id)?);
-            for chunk in chunks {
-                let first = chunk.first().map_or(base, |(id, _)| *id);
-                let row = MessageChunkRow {
+            .map_err(|e| StoreError::Failed(e.into()))
+        };
+        let build = |base: u64, write_id: u64| {
+            let rows: Vec<MessageChunkRow> = pack(base)?
+                .into_iter()
+                .map(|chunk| MessageChunkRow {
                     pk: schema::chat_pk(user_id, chat_id),
-                    sk: schema::message_chunk_sk(first),
+                    sk: schema::message_chunk_sk(chunk.first().map_or(base, |(id, _)| *id)),
                     n: chunk.len() as u64,
                     created_at: now_ms,
+                    write_id,
                     items: chunk
                         .into_iter()
                         .map(|(id, m)| StoredMessage {
@@ -444,20 +595,34 @@ impl MessageStore for DynamoStore {
                             message: m.content.clone(),
                         })
                         .collect(),
-                };
-                actions.push(self.put_new(&row)?);
-            }
-            Ok(actions)
+                })
+                .collect();
+            let (puts, first_row) = self.puts(&rows)?;
+            Ok(Plan {
+                checks: vec![self.chat_exists_check(user_id, chat_id)?],
+                puts,
+                first_row,
+            })
         };
-        let base = self
-            .write_batch(build, &[StoreError::ChatNotFound], now_ms)
+        let created = self
+            .create(
+                user_id,
+                || ids::batch_base(now_ms),
+                build,
+                idempotency,
+                now_ms,
+            )
             .await?;
-        let created_at = rfc3339_ms(now_ms);
-        let chunks = schema::pack(messages, base, |m| schema::message_bytes(&m.content))
-            .map_err(|e| StoreError::Failed(e.into()))?;
-        Ok(chunks
+        let (base, created_at) = created.value;
+        let created_at = rfc3339_ms(created_at);
+        let ids: Vec<u64> = pack(base)?
             .into_iter()
             .flatten()
+            .map(|(id, _)| id)
+            .collect();
+        let value = ids
+            .into_iter()
+            .zip(messages)
             .map(|(id, m)| ChatMessage {
                 id,
                 chat_conversation_id: chat_id,
@@ -467,7 +632,11 @@ impl MessageStore for DynamoStore {
                 created_at: created_at.clone(),
                 updated_at: created_at.clone(),
             })
-            .collect())
+            .collect();
+        Ok(Created {
+            value,
+            replayed: created.replayed,
+        })
     }
 
     async fn list_messages(
@@ -544,6 +713,7 @@ impl FileStore for DynamoStore {
         files: Vec<NewFile>,
         now_ms: u64,
     ) -> Result<Vec<FileRecord>, StoreError> {
+        let idempotency: Option<&Idempotency> = None;
         let stored = |id: u64, file: &NewFile| StoredFile {
             id,
             title: file.title.clone(),
@@ -551,35 +721,54 @@ impl FileStore for DynamoStore {
             language: file.language.clone(),
             extension: file.extension.clone(),
         };
-        let bytes = |file: &&NewFile| schema::file_bytes(&stored(0, file));
-        let build = |base: u64| -> Result<Vec<TransactWriteItem>, StoreError> {
-            let chunks = schema::pack(files.iter().collect(), base, bytes)
-                .map_err(|e| StoreError::Failed(e.into()))?;
-            let mut actions = Vec::with_capacity(chunks.len() + 2);
-            actions.push(self.chat_exists_check(user_id, chat_id)?);
-            actions.push(self.message_exists_check(user_id, chat_id, message_id)?);
-            for chunk in chunks {
-                let first = chunk.first().map_or(base, |(id, _)| *id);
-                let row = FileChunkRow {
+        let pack = |base: u64| {
+            schema::pack(files.iter().collect(), base, |file| {
+                schema::file_bytes(&stored(0, file))
+            })
+            .map_err(|e| StoreError::Failed(e.into()))
+        };
+        let build = |base: u64, write_id: u64| {
+            let rows: Vec<FileChunkRow> = pack(base)?
+                .into_iter()
+                .map(|chunk| FileChunkRow {
                     pk: schema::chat_pk(user_id, chat_id),
-                    sk: schema::file_chunk_sk(first),
+                    sk: schema::file_chunk_sk(chunk.first().map_or(base, |(id, _)| *id)),
                     n: chunk.len() as u64,
                     message_id,
                     created_at: now_ms,
+                    write_id,
                     items: chunk
                         .into_iter()
                         .map(|(id, file)| stored(id, file))
                         .collect(),
-                };
-                actions.push(self.put_new(&row)?);
-            }
-            Ok(actions)
+                })
+                .collect();
+            let (puts, first_row) = self.puts(&rows)?;
+            let checks = vec![
+                self.chat_exists_check(user_id, chat_id)?,
+                self.message_exists_check(user_id, chat_id, message_id)?,
+            ];
+            Ok(Plan {
+                checks,
+                puts,
+                first_row,
+            })
         };
-        let checks = [StoreError::ChatNotFound, StoreError::MessageNotFound];
-        let base = self.write_batch(build, &checks, now_ms).await?;
-        let chunks = schema::pack(files.iter().collect(), base, bytes)
-            .map_err(|e| StoreError::Failed(e.into()))?;
-        let ids: Vec<u64> = chunks.into_iter().flatten().map(|(id, _)| id).collect();
+        let created = self
+            .create(
+                user_id,
+                || ids::batch_base(now_ms),
+                build,
+                idempotency,
+                now_ms,
+            )
+            .await?;
+        let (base, created_at_ms) = created.value;
+        let ids: Vec<u64> = pack(base)?
+            .into_iter()
+            .flatten()
+            .map(|(id, _)| id)
+            .collect();
         Ok(ids
             .into_iter()
             .zip(files)
@@ -592,7 +781,7 @@ impl FileStore for DynamoStore {
                 text: file.text,
                 language: file.language,
                 extension: file.extension,
-                created_at_ms: now_ms,
+                created_at_ms,
             })
             .collect())
     }
@@ -666,28 +855,6 @@ impl FileStore for DynamoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use aws_sdk_dynamodb::types::CancellationReason;
-
-    fn reasons(codes: &[&str]) -> Vec<CancellationReason> {
-        codes
-            .iter()
-            .map(|code| CancellationReason::builder().code(*code).build())
-            .collect()
-    }
-
-    #[test]
-    fn cancellation_reasons_tell_which_check_failed() {
-        let r = reasons(&["ConditionalCheckFailed", "None", "None"]);
-        assert_eq!(read_cancellation(&r, 1), Cancellation::CheckFailed(0));
-        let r = reasons(&["None", "ConditionalCheckFailed", "None", "None"]);
-        assert_eq!(read_cancellation(&r, 2), Cancellation::CheckFailed(1));
-        let r = reasons(&["None", "None", "ConditionalCheckFailed"]);
-        assert_eq!(read_cancellation(&r, 2), Cancellation::IdCollision);
-        let r = reasons(&["None", "ThrottlingError"]);
-        assert_eq!(read_cancellation(&r, 1), Cancellation::Busy);
-        let r = reasons(&["None", "ValidationError"]);
-        assert_eq!(read_cancellation(&r, 1), Cancellation::Other);
-    }
 
     #[test]
     fn a_page_sees_one_item_more_than_it_keeps() {

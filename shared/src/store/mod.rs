@@ -20,11 +20,37 @@ pub enum StoreError {
     MessageNotFound,
     #[error("file not found")]
     FileNotFound,
+    /// The `Idempotency-Key` was used before with another request.
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
+    /// The first request with this `Idempotency-Key` is still being committed.
+    #[error("idempotency key in use by a concurrent request")]
+    IdempotencyInFlight,
     /// Throttled, timed out or unreachable after the SDK's retries: worth retrying later.
     #[error("storage is throttled or unavailable")]
     Unavailable(#[source] BoxError),
     #[error("storage request failed")]
     Failed(#[source] BoxError),
+}
+
+/// How long an `Idempotency-Key` answers with the first response.
+pub const IDEMPOTENCY_TTL_SECONDS: u64 = 24 * 60 * 60;
+
+/// A create request's `Idempotency-Key`, as stored: hashes only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idempotency {
+    /// SHA-256 (hex) of the key; records are per user, so the key is scoped to its user.
+    pub key_hash: String,
+    /// SHA-256 (hex) of what makes two requests "the same": route, path ids and body.
+    pub fingerprint: String,
+}
+
+/// What a create returns: the created items, and whether they were created by an earlier
+/// request with the same `Idempotency-Key` (then nothing was written now).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Created<T> {
+    pub value: T,
+    pub replayed: bool,
 }
 
 /// Which part of a list to read.
@@ -52,7 +78,8 @@ pub trait ChatStore: Send + Sync {
         user_id: u64,
         chat: NewChat,
         now_ms: u64,
-    ) -> impl Future<Output = Result<Chat, StoreError>> + Send;
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<Chat>, StoreError>> + Send;
 
     /// A user's chats, newest first.
     fn list_chats(
@@ -71,7 +98,8 @@ pub trait MessageStore: Send + Sync {
         chat_id: u64,
         messages: Vec<NewMessage>,
         now_ms: u64,
-    ) -> impl Future<Output = Result<Vec<ChatMessage>, StoreError>> + Send;
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<Vec<ChatMessage>>, StoreError>> + Send;
 
     /// A chat's messages in ascending id order.
     fn list_messages(

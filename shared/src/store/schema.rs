@@ -25,11 +25,14 @@ pub const SK: &str = "SK";
 pub const ITEM_COUNT: &str = "n";
 /// Epoch seconds after which DynamoDB's TTL may delete the row (idempotency records).
 pub const EXPIRES_AT: &str = "expires_at";
+/// Random id of the write attempt that stored a row: a retried attempt recognises its own rows.
+pub const WRITE_ID: &str = "w";
 
 pub const CHAT_META_SK: &str = "META";
 const CHAT_PREFIX: &str = "CHAT#";
 const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
+const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
@@ -54,6 +57,11 @@ pub fn message_chunk_sk(chunk_id: u64) -> String {
 
 pub fn file_chunk_sk(chunk_id: u64) -> String {
     format!("{FILE_PREFIX}{chunk_id:016}")
+}
+
+/// An idempotency record, under the user's partition; `key_hash` is the SHA-256 of the key.
+pub fn idempotency_sk(key_hash: &str) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{key_hash}")
 }
 
 /// Sort-key range (inclusive) of one list query.
@@ -109,6 +117,8 @@ pub struct ChatRow {
     pub model: String,
     pub created_at: u64,
     pub updated_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
 }
 
 /// Up to 16 messages written by one request.
@@ -121,6 +131,8 @@ pub struct MessageChunkRow {
     /// Mirrors `items.len()` so that a condition expression can test a slot.
     pub n: u64,
     pub created_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
     pub items: Vec<StoredMessage>,
 }
 
@@ -141,7 +153,25 @@ pub struct FileChunkRow {
     pub n: u64,
     pub message_id: u64,
     pub created_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
     pub items: Vec<StoredFile>,
+}
+
+/// What an `Idempotency-Key` produced: enough to answer a retry with the same response,
+/// rebuilt from the (identical) request and these ids. Expires through the table's TTL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// SHA-256 of the route, path ids and body of the request that used the key.
+    pub fingerprint: String,
+    /// The chat id, or the batch base of the created items.
+    pub result_id: u64,
+    pub created_at: u64,
+    pub expires_at: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -282,6 +312,7 @@ mod tests {
             sk: message_chunk_sk(4096),
             n: 2,
             created_at: 1_795_288_364_006,
+            write_id: 7,
             items: vec![
                 StoredMessage {
                     id: 4096,
@@ -320,6 +351,7 @@ mod tests {
             model: String::new(),
             created_at: 1,
             updated_at: 2,
+            write_id: 3,
         };
         let item: serde_dynamo::Item = serde_dynamo::to_item(&chat).expect("serializes");
         assert_eq!(
@@ -333,6 +365,7 @@ mod tests {
             n: 1,
             message_id: 4097,
             created_at: 3,
+            write_id: 4,
             items: vec![StoredFile {
                 id: 8192,
                 title: "a.py".into(),

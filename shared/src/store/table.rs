@@ -1,62 +1,212 @@
 //! The table's definition, in one place: `make dev`, the tests and (checked by a test)
 //! `template.yaml` all create exactly this.
+//!
+//! [`TABLE`] is the data. [`create_table`] sends it to DynamoDB, and
+//! [`TableDefinition::to_cloudformation_json`] renders it in the property shape of CloudFormation's
+//! `AWS::DynamoDB::Table` (printed by `neptun-cli`'s `table-definition`, which
+//! `tests/python/test_template.py` compares with `template.yaml`). A unit test below checks
+//! that the requests `create_table` sends say the same as that JSON.
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::BuildError;
+use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder;
+use aws_sdk_dynamodb::operation::update_time_to_live::builders::UpdateTimeToLiveFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
+use serde_json::{Value, json};
 
 use super::schema;
 
-/// Key schema: string `PK` (hash) and string `SK` (range), on-demand billing, TTL on
+/// One key attribute: its name, scalar type and role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyAttribute {
+    pub name: &'static str,
+    pub attribute_type: ScalarAttributeType,
+    pub key_type: KeyType,
+}
+
+/// A table's key schema, billing mode and TTL attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableDefinition {
+    /// The hash key, then the range key.
+    pub keys: [KeyAttribute; 2],
+    pub billing_mode: BillingMode,
+    /// Number attribute (Unix seconds) after which DynamoDB deletes an item.
+    pub ttl_attribute: &'static str,
+}
+
+/// The Neptun table: string `PK` (hash) and string `SK` (range), on-demand billing, TTL on
 /// [`schema::EXPIRES_AT`].
-pub struct TableDefinition;
+pub static TABLE: TableDefinition = TableDefinition {
+    keys: [
+        KeyAttribute {
+            name: schema::PK,
+            attribute_type: ScalarAttributeType::S,
+            key_type: KeyType::Hash,
+        },
+        KeyAttribute {
+            name: schema::SK,
+            attribute_type: ScalarAttributeType::S,
+            key_type: KeyType::Range,
+        },
+    ],
+    billing_mode: BillingMode::PayPerRequest,
+    ttl_attribute: schema::EXPIRES_AT,
+};
 
 impl TableDefinition {
-    pub const HASH_KEY: &'static str = schema::PK;
-    pub const RANGE_KEY: &'static str = schema::SK;
-    pub const KEY_TYPE: &'static str = "S";
-    pub const BILLING_MODE: &'static str = "PAY_PER_REQUEST";
-    pub const TTL_ATTRIBUTE: &'static str = schema::EXPIRES_AT;
+    pub fn attribute_definitions(&self) -> Result<Vec<AttributeDefinition>, BuildError> {
+        self.keys
+            .iter()
+            .map(|key| {
+                AttributeDefinition::builder()
+                    .attribute_name(key.name)
+                    .attribute_type(key.attribute_type.clone())
+                    .build()
+            })
+            .collect()
+    }
+
+    pub fn key_schema(&self) -> Result<Vec<KeySchemaElement>, BuildError> {
+        self.keys
+            .iter()
+            .map(|key| {
+                KeySchemaElement::builder()
+                    .attribute_name(key.name)
+                    .key_type(key.key_type.clone())
+                    .build()
+            })
+            .collect()
+    }
+
+    pub fn time_to_live(&self) -> Result<TimeToLiveSpecification, BuildError> {
+        TimeToLiveSpecification::builder()
+            .enabled(true)
+            .attribute_name(self.ttl_attribute)
+            .build()
+    }
+
+    /// The definition as the properties of an `AWS::DynamoDB::Table` resource:
+    /// `AttributeDefinitions`, `KeySchema`, `BillingMode`, `TimeToLiveSpecification`.
+    pub fn to_cloudformation_json(&self) -> Value {
+        json!({
+            "AttributeDefinitions": self.keys.iter().map(|key| json!({
+                "AttributeName": key.name,
+                "AttributeType": key.attribute_type.as_str(),
+            })).collect::<Vec<_>>(),
+            "KeySchema": self.keys.iter().map(|key| json!({
+                "AttributeName": key.name,
+                "KeyType": key.key_type.as_str(),
+            })).collect::<Vec<_>>(),
+            "BillingMode": self.billing_mode.as_str(),
+            "TimeToLiveSpecification": {
+                "AttributeName": self.ttl_attribute,
+                "Enabled": true,
+            },
+        })
+    }
 }
 
 pub type CreateTableError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Creates the table (and turns on its TTL). Fails if it exists.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), CreateTableError> {
-    let attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-    };
-    let key = |name: &str, key_type| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-    };
-    client
+    create_table_request(client, table)?.send().await?;
+    time_to_live_request(client, table)?.send().await?;
+    Ok(())
+}
+
+fn create_table_request(
+    client: &Client,
+    table: &str,
+) -> Result<CreateTableFluentBuilder, BuildError> {
+    Ok(client
         .create_table()
         .table_name(table)
-        .attribute_definitions(attribute(TableDefinition::HASH_KEY)?)
-        .attribute_definitions(attribute(TableDefinition::RANGE_KEY)?)
-        .key_schema(key(TableDefinition::HASH_KEY, KeyType::Hash)?)
-        .key_schema(key(TableDefinition::RANGE_KEY, KeyType::Range)?)
-        .billing_mode(BillingMode::PayPerRequest)
-        .send()
-        .await?;
-    client
+        .set_attribute_definitions(Some(TABLE.attribute_definitions()?))
+        .set_key_schema(Some(TABLE.key_schema()?))
+        .billing_mode(TABLE.billing_mode.clone()))
+}
+
+fn time_to_live_request(
+    client: &Client,
+    table: &str,
+) -> Result<UpdateTimeToLiveFluentBuilder, BuildError> {
+    Ok(client
         .update_time_to_live()
         .table_name(table)
-        .time_to_live_specification(
-            TimeToLiveSpecification::builder()
-                .enabled(true)
-                .attribute_name(TableDefinition::TTL_ATTRIBUTE)
-                .build()?,
+        .time_to_live_specification(TABLE.time_to_live()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_dynamodb::config::{BehaviorVersion, Region};
+
+    use super::*;
+
+    /// A client that is never sent anything: only its request builders are used.
+    fn offline_client() -> Client {
+        Client::from_conf(
+            aws_sdk_dynamodb::Config::builder()
+                .behavior_version(BehaviorVersion::latest())
+                .region(Region::new("us-east-1"))
+                .build(),
         )
-        .send()
-        .await?;
-    Ok(())
+    }
+
+    /// What `create_table` sends, rendered as the CloudFormation JSON (field by field, from
+    /// the requests themselves).
+    fn sent_as_json() -> Value {
+        let client = offline_client();
+        let create = create_table_request(&client, "t").expect("create request");
+        let ttl = time_to_live_request(&client, "t").expect("ttl request");
+        let ttl = ttl
+            .get_time_to_live_specification()
+            .as_ref()
+            .expect("a TTL");
+        json!({
+            "AttributeDefinitions": create.get_attribute_definitions().iter().flatten().map(|d| json!({
+                "AttributeName": d.attribute_name(),
+                "AttributeType": d.attribute_type().as_str(),
+            })).collect::<Vec<_>>(),
+            "KeySchema": create.get_key_schema().iter().flatten().map(|k| json!({
+                "AttributeName": k.attribute_name(),
+                "KeyType": k.key_type().as_str(),
+            })).collect::<Vec<_>>(),
+            "BillingMode": create.get_billing_mode().as_ref().map(BillingMode::as_str),
+            "TimeToLiveSpecification": {
+                "AttributeName": ttl.attribute_name(),
+                "Enabled": ttl.enabled(),
+            },
+        })
+    }
+
+    #[test]
+    fn create_table_sends_what_the_cloudformation_json_says() {
+        assert_eq!(sent_as_json(), TABLE.to_cloudformation_json());
+    }
+
+    #[test]
+    fn the_cloudformation_json_is_the_documented_table() {
+        let expected = json!({
+            "AttributeDefinitions": [
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            "KeySchema": [
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true},
+        });
+        assert_eq!(TABLE.to_cloudformation_json(), expected);
+        // Key order too: the bin's output is the documented one, byte for byte.
+        assert_eq!(
+            TABLE.to_cloudformation_json().to_string(),
+            expected.to_string()
+        );
+    }
 }

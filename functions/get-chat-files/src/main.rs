@@ -1,0 +1,11 @@
+//! GET /api/users/{user_id}/chats/{chat_id}/files
+
+use neptun::context::{AppContext, serve};
+use neptun::handlers::files::list_files;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), lambda_http::Error> {
+    neptun::telemetry::init();
+    let context = AppContext::from_env().await.leak();
+    serve(|request| list_files(context, request)).await
+}

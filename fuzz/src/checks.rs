@@ -1,0 +1,140 @@
+//! What every fuzz target asserts: the parsers of untrusted input never panic and keep their
+//! invariants. Shared by the fuzz targets and by the regression test that replays findings
+//! (`shared/tests/fuzz_regressions.rs`), so a finding stays fixed.
+
+use neptun::session::{SessionConfig, unseal};
+use neptun::validation::{
+    self, BodyError, CursorScope, MAX_BATCH, MAX_TEXT_BYTES, parse_page_query, parse_path_id,
+};
+
+const PASSWORD: &str = "fuzzing-password-that-is-at-least-32-chars";
+const NOW_MS: u64 = 1_795_288_364_006;
+
+/// Request bodies: any bytes give a parsed request within the limits or issues that explain why not.
+pub fn bodies(data: &[u8]) {
+    let check_error = |error: BodyError| match error {
+        BodyError::Invalid(issues) => {
+            assert!(!issues.is_empty(), "a 400 without issues");
+            serde_json::to_string(&issues).expect("issues serialize");
+        }
+        BodyError::TooLarge { limit } => assert!(!limit.is_empty()),
+    };
+    match validation::parse_create_messages(data) {
+        Ok(batch) => {
+            assert!((1..=MAX_BATCH).contains(&batch.len()));
+            for message in batch.items() {
+                assert!(message.content.len() <= MAX_TEXT_BYTES);
+                assert!(!message.content.trim().is_empty());
+            }
+        }
+        Err(error) => check_error(error),
+    }
+    match validation::parse_create_files(data) {
+        Ok(batch) => {
+            assert!((1..=MAX_BATCH).contains(&batch.len()));
+            for file in batch.items() {
+                assert!(file.text.len() <= MAX_TEXT_BYTES);
+                assert!(!file.title.trim().is_empty());
+                assert!(!file.language.is_empty() && !file.extension.is_empty());
+            }
+        }
+        Err(error) => check_error(error),
+    }
+    match validation::parse_create_chat(data) {
+        Ok(chat) => assert!(!chat.name.trim().is_empty()),
+        Err(error) => check_error(error),
+    }
+}
+
+/// Cookies and tokens: anything that is not a genuine seal is refused, without a panic.
+pub fn session(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    assert!(
+        unseal(&text, PASSWORD, 1, NOW_MS).is_err(),
+        "a forged token was accepted"
+    );
+    let config = SessionConfig::new(PASSWORD).expect("long password");
+    let mut headers = http::HeaderMap::new();
+    if let Ok(value) = http::HeaderValue::from_bytes(data) {
+        headers.append(http::header::COOKIE, value.clone());
+        headers.append("x-neptun-session-session", value);
+    }
+    assert!(
+        config.authenticate(&headers, NOW_MS).is_err(),
+        "a forged cookie was accepted"
+    );
+
+    // A genuine token with one byte changed is refused too.
+    let genuine = config.seal_user(42, None, NOW_MS);
+    if let Some((&position, &byte)) = data.first().zip(data.get(1)) {
+        let mut forged = genuine.clone().into_bytes();
+        let at = usize::from(position) * forged.len() / 256;
+        if forged[at] != byte {
+            forged[at] = byte;
+            let forged = String::from_utf8_lossy(&forged);
+            assert!(
+                unseal(&forged, PASSWORD, 1, NOW_MS).is_err(),
+                "a tampered token was accepted"
+            );
+        }
+    }
+}
+
+/// Path ids: accepted exactly when they are canonical decimals in 1..2^53.
+pub fn path(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(id) = parse_path_id("chat_id", Some(raw)) {
+        assert!((1..1 << 53).contains(&id));
+        assert_eq!(id.to_string(), raw, "a non-canonical id was accepted");
+    }
+    // The same text as a whole request path: routing never panics.
+    let event = serde_json::json!({
+        "version": "2.0", "routeKey": "$default", "rawPath": format!("/api/users/{raw}/chats"),
+        "rawQueryString": "", "headers": {}, "isBase64Encoded": false,
+        "requestContext": {"http": {"method": "GET", "path": "/", "protocol": "HTTP/1.1",
+            "sourceIp": "192.0.2.1", "userAgent": "fuzz"}, "stage": "$default",
+            "requestId": "fuzz", "routeKey": "$default", "accountId": "1", "apiId": "fuzz",
+            "domainName": "fuzz.example", "domainPrefix": "fuzz", "time": "x", "timeEpoch": 0},
+    });
+    if let Ok(request) = lambda_http::request::from_str(&event.to_string()) {
+        let route = [
+            neptun::request::Segment::Param("user_id"),
+            neptun::request::Segment::Lit("chats"),
+        ];
+        if let Ok(params) = neptun::request::match_route(&request, &route) {
+            let _ = neptun::request::parse_ids::<1>(&params);
+        }
+    }
+}
+
+/// Pagination: arbitrary cursors and limits are issues, and a cursor decodes only in its scope.
+pub fn cursor(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let (limit, cursor) = text.split_once('&').unwrap_or((&text, ""));
+    let scope = CursorScope {
+        user_id: 1,
+        chat_id: 2,
+        list: "messages",
+    };
+    if let Ok(query) = parse_page_query(Some(limit), Some(cursor), &scope)
+        && let Some(limit) = query.limit
+    {
+        assert!((1..=1000).contains(&limit));
+    }
+    if let Some(decoded) = validation::decode_cursor(&scope, cursor) {
+        let other = CursorScope {
+            chat_id: 3,
+            ..scope.clone()
+        };
+        assert!(
+            validation::decode_cursor(&other, cursor).is_none(),
+            "a cursor crossed chats"
+        );
+        assert_eq!(
+            validation::decode_cursor(&scope, &validation::encode_cursor(&scope, &decoded)),
+            Some(decoded)
+        );
+    }
+}

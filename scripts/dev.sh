@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# make dev: a DynamoDB-compatible server (moto) on 127.0.0.1 with the table, and every route
+# served by `cargo lambda watch` at its real path on one origin. Ctrl-C stops everything.
+#
+#   NEPTUN_API_PORT        port of the API            (default 9000)
+#   NEPTUN_DYNAMODB_PORT   port of the storage server (default 8000)
+#   TABLE_NAME             table name                 (default neptun-dev)
+#   NUXT_SESSION_PASSWORD  session secret             (default: the dev-only secret below)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install-tools.sh"
+
+API_PORT="${NEPTUN_API_PORT:-9000}"
+DB_PORT="${NEPTUN_DYNAMODB_PORT:-8000}"
+export TABLE_NAME="${TABLE_NAME:-neptun-dev}"
+# Dev only: anyone can read this secret in the repo, so cookies sealed with it prove nothing.
+DEV_PASSWORD="neptun-local-development-password-not-secret"
+export NUXT_SESSION_PASSWORD="${NUXT_SESSION_PASSWORD:-$DEV_PASSWORD}"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DB_PORT"
+export RUST_LOG="${RUST_LOG:-info}"
+
+mkdir -p .dev
+MOTO_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "starting the storage server on 127.0.0.1:$DB_PORT (log: .dev/moto.log)"
+start_moto "$DB_PORT" .dev/moto.log
+cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME"
+COOKIE="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
+[[ "$NUXT_SESSION_PASSWORD" == "$DEV_PASSWORD" ]] && echo "using the dev-only NUXT_SESSION_PASSWORD"
+
+API="http://127.0.0.1:$API_PORT/api/users/1"
+cat <<MSG
+
+Neptun API on http://127.0.0.1:$API_PORT (functions compile on their first request).
+A session cookie for user 1:
+
+  export NEPTUN_COOKIE='neptun-session=$COOKIE'
+
+Try:
+
+  curl -s -b "\$NEPTUN_COOKIE" -H 'content-type: application/json' -d '{"name":"Python questions"}' $API/chats
+  curl -s -b "\$NEPTUN_COOKIE" $API/chats
+  curl -s -b "\$NEPTUN_COOKIE" -H 'content-type: application/json' -d '{"message":"What is Python?","actor":"user"}' $API/chats/<chat_id>/messages
+  curl -s -b "\$NEPTUN_COOKIE" -H 'content-type: application/json' -d '{"messages":[{"content":"Hi","role":"user"},{"content":"Hello!","role":"assistant"}]}' $API/chats/<chat_id>/messages
+  curl -s -b "\$NEPTUN_COOKIE" "$API/chats/<chat_id>/messages?limit=50"
+  curl -s -b "\$NEPTUN_COOKIE" -H 'content-type: application/json' -d '{"title":"hello.py","text":"print(1)","language":"python","extension":"py"}' $API/chats/<chat_id>/files/<message_id>
+  curl -s -b "\$NEPTUN_COOKIE" $API/chats/<chat_id>/files
+
+Press Ctrl-C to stop.
+MSG
+
+cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$API_PORT" &
+wait $!

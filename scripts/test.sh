@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# make test: installs the pinned tools, checks formatting and lints, starts one storage server
+# on a free port and runs every test against it (each test makes its own table).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install-tools.sh"
+
+echo "== rustfmt, clippy"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+echo "== build (the cargo lambda watch test serves these binaries)"
+cargo build --workspace --locked
+
+mkdir -p target/test-logs
+port="$(free_port)"
+MOTO_PID=""
+trap '[[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
+echo "== storage server on 127.0.0.1:$port"
+start_moto "$port" target/test-logs/moto.log
+export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+
+echo "== tests"
+cargo test --workspace --locked --no-fail-fast "$@"

@@ -1,0 +1,194 @@
+//! A storage proxy between the DynamoDB client and moto, for fault tests and request counts.
+//! It speaks just enough HTTP/1.1 (one request per connection at a time, `Content-Length`
+//! bodies, as the SDK and moto use) to forward, refuse, hang, throttle, or forward a request
+//! and lose its response (the write commits; the client never learns).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Mode {
+    Forward = 0,
+    /// Close every connection at once, as a stopped server would.
+    Refuse = 1,
+    /// Accept and never answer, as a hung or partitioned server would.
+    Hang = 2,
+    /// Answer every request with DynamoDB's `ThrottlingException`.
+    Throttle = 3,
+}
+
+#[derive(Default)]
+struct State {
+    mode: AtomicU32,
+    /// Forward this many more requests but drop their responses.
+    lose_responses: AtomicUsize,
+    counts: Mutex<HashMap<String, usize>>,
+}
+
+/// A running proxy; it lives as long as the process (on its own runtime thread).
+#[derive(Clone)]
+pub struct StorageProxy {
+    state: Arc<State>,
+    address: SocketAddr,
+}
+
+impl StorageProxy {
+    /// Starts a proxy to `upstream` (`host:port`) on a free port of 127.0.0.1.
+    pub fn start(upstream: &str) -> Self {
+        let upstream = upstream.trim_start_matches("http://").to_owned();
+        let state = Arc::new(State::default());
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("proxy runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.expect("proxy port");
+                sender
+                    .send(listener.local_addr().expect("proxy address"))
+                    .ok();
+                loop {
+                    let Ok((client, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    tokio::spawn(serve(client, upstream.clone(), shared.clone()));
+                }
+            });
+        });
+        let address = receiver.recv().expect("proxy started");
+        Self { state, address }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn set_mode(&self, mode: Mode) {
+        self.state.mode.store(mode as u32, Ordering::SeqCst);
+    }
+
+    /// The next `n` requests reach storage, but their responses are dropped.
+    pub fn lose_responses(&self, n: usize) {
+        self.state.lose_responses.store(n, Ordering::SeqCst);
+    }
+
+    /// Requests seen per DynamoDB operation (`TransactWriteItems`, `Query`, ...), then resets.
+    pub fn take_counts(&self) -> HashMap<String, usize> {
+        std::mem::take(&mut *self.state.counts.lock().expect("counts lock"))
+    }
+
+    fn mode(&self) -> u32 {
+        self.state.mode.load(Ordering::SeqCst)
+    }
+}
+
+async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
+    let proxy = StorageProxy {
+        state: state.clone(),
+        address: "0.0.0.0:0".parse().expect("address"),
+    };
+    loop {
+        if proxy.mode() == Mode::Refuse as u32 {
+            return;
+        }
+        let Some(request) = read_message(&mut client).await else {
+            return;
+        };
+        if let Some(operation) =
+            header(&request, "x-amz-target").and_then(|t| t.split('.').nth(1).map(str::to_owned))
+        {
+            *state
+                .counts
+                .lock()
+                .expect("counts lock")
+                .entry(operation)
+                .or_default() += 1;
+        }
+        match proxy.mode() {
+            m if m == Mode::Refuse as u32 => return,
+            m if m == Mode::Hang as u32 => {
+                tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                return;
+            }
+            m if m == Mode::Throttle as u32 => {
+                let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
+                let response = format!(
+                    "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                if client.write_all(response.as_bytes()).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let Ok(mut server) = TcpStream::connect(&upstream).await else {
+            return;
+        };
+        if server.write_all(&request).await.is_err() {
+            return;
+        }
+        let Some(response) = read_message(&mut server).await else {
+            return;
+        };
+        let lose = state
+            .lose_responses
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lose || client.write_all(&response).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Reads one HTTP/1.1 message (head and `Content-Length` body) from the stream.
+async fn read_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut buffer = Vec::with_capacity(8192);
+    let mut chunk = [0u8; 65536];
+    let head_end = loop {
+        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break at + 4;
+        }
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let length: usize = header(&buffer[..head_end], "content-length")
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    while buffer.len() < head_end + length {
+        let n = stream.read(&mut chunk).await.ok()?;
+        if n == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..n]);
+    }
+    Some(buffer)
+}
+
+fn header(message: &[u8], name: &str) -> Option<String> {
+    let head_end = message
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(message.len());
+    String::from_utf8_lossy(&message[..head_end])
+        .lines()
+        .skip(1)
+        .find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
+}

@@ -1,0 +1,139 @@
+//! The real local stack: `cargo lambda watch` with the workspace router, over HTTP, on moto.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use neptun_tests::*;
+use serde_json::{Value, json};
+
+/// `cargo lambda watch` on a free port, stopped (with its functions) when dropped.
+struct Watch {
+    child: Child,
+    port: u16,
+}
+
+impl Watch {
+    fn start(table: &str) -> Self {
+        let port = free_port();
+        let cargo_lambda = repo_root().join(".tools/venv/bin");
+        let path = format!(
+            "{}:{}",
+            cargo_lambda.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port.to_string(),
+            ])
+            .args(["--ignore-changes"])
+            .current_dir(repo_root())
+            .env("PATH", path)
+            .env("TABLE_NAME", table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("NUXT_SESSION_PASSWORD", DEV_PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so that dropping it stops the functions it spawned too.
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch starts (make test installs cargo-lambda into .tools/)");
+        assert!(
+            wait_for_port(port, Duration::from_secs(120)),
+            "cargo lambda watch did not listen"
+        );
+        Self { child, port }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+use std::os::unix::process::CommandExt;
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        // The first request to each function waits for it to compile.
+        .timeout_global(Some(Duration::from_secs(600)))
+        .build()
+        .into()
+}
+
+fn cookie() -> String {
+    let session = neptun::session::SessionConfig::new(DEV_PASSWORD).expect("dev password");
+    format!(
+        "neptun-session={}",
+        session.seal_user(SAMPLE_USER, None, neptun::clock::now_ms())
+    )
+}
+
+fn read_json(response: ureq::http::Response<ureq::Body>) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let text = response.into_body().read_to_string().expect("a body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cargo_lambda_watch_serves_the_routes_at_their_real_paths() {
+    let client = client();
+    let table = fresh_table(&client).await;
+    let watch = Watch::start(&table);
+    let agent = agent();
+    let cookie = cookie();
+
+    let response = agent
+        .post(watch.url("/api/users/1/chats"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .send(json!({"name": "Over HTTP"}).to_string())
+        .expect("create a chat");
+    let (status, created) = read_json(response);
+    assert_eq!(status, 200, "{created}");
+    let chat_id = created["chat"]["id"].as_u64().expect("chat id");
+
+    let messages = watch.url(&format!("/api/users/1/chats/{chat_id}/messages"));
+    let body = json!({"messages": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}]});
+    let response = agent
+        .post(&messages)
+        .header("cookie", &cookie)
+        .header("content-type", "application/json")
+        .send(body.to_string())
+        .expect("post messages");
+    let (status, posted) = read_json(response);
+    assert_eq!(status, 200, "{posted}");
+
+    let response = agent
+        .get(&messages)
+        .header("cookie", &cookie)
+        .call()
+        .expect("list messages");
+    let (status, listed) = read_json(response);
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["chatMessages"], posted["chatMessages"]);
+
+    let response = agent.get(&messages).call().expect("list without a cookie");
+    let (status, refused) = read_json(response);
+    assert_eq!(status, 401, "{refused}");
+    assert_eq!(refused["statusCode"], 401);
+}
