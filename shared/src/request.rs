@@ -1,6 +1,7 @@
 //! Reading what a handler needs from a `lambda_http` request, the same way behind every
 //! front door (HTTP API, REST API stage, function URL, `cargo lambda watch`).
 
+use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::error::{ApiError, Missing};
@@ -17,14 +18,47 @@ pub enum Segment {
     Param(&'static str),
 }
 
-/// The request path as the client sent it: `lambda_http` drops a REST API's stage from
-/// `uri()`, and `raw_http_path` keeps it.
+/// The request path as the client sent it, base path (stage) included, whatever the front
+/// door. What `lambda_http` 1.3 gives (`raw_http_path` / `uri().path()`):
+///
+/// - HTTP API on `$default`, function URL, `cargo lambda watch`: `rawPath` / the same.
+/// - HTTP API on a named stage `v1`: `rawPath` already starts with `/v1` / the same.
+/// - REST API on stage `Prod`: the event's `path`, *without* the stage / `/Prod` + `path`,
+///   unless `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` is set. Neither is reliable (SAM local
+///   has no stage in its URL, a custom domain has a base path mapping instead), so a REST
+///   request uses `requestContext.path`: the path of the URL the client really called.
 fn request_path(request: &Request) -> String {
+    if let Some(RequestContext::ApiGatewayV1(context)) = request.request_context_ref() {
+        return rest_api_path(
+            context.path.as_deref(),
+            context.stage.as_deref(),
+            request.raw_http_path(),
+        );
+    }
     let raw = request.raw_http_path();
     if raw.is_empty() {
         request.uri().path().to_owned()
     } else {
         raw.to_owned()
+    }
+}
+
+/// A REST API request's client-side path: `requestContext.path`, else the event's `path`
+/// behind its stage (never doubled, nothing for `$default`).
+fn rest_api_path(context_path: Option<&str>, stage: Option<&str>, path: &str) -> String {
+    if let Some(context_path) = context_path.filter(|p| p.starts_with('/')) {
+        return context_path.to_owned();
+    }
+    match stage {
+        Some(stage) if !stage.is_empty() && stage != "$default" => {
+            let prefix = format!("/{stage}");
+            if path == prefix || path.starts_with(&format!("{prefix}/")) {
+                path.to_owned()
+            } else {
+                format!("{prefix}{path}")
+            }
+        }
+        _ => path.to_owned(),
     }
 }
 

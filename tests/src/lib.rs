@@ -301,3 +301,42 @@ pub fn client_with_limits(endpoint: &str, limits: neptun::context::StorageTimeou
         .build();
     Client::from_conf(config)
 }
+
+/// A request for an absolute URL of the content route, without a cookie (the way a browser
+/// opens a link it was given).
+pub fn open_url(url: &str) -> Request {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .expect("an absolute URL");
+    let path_and_query = &rest[rest.find('/').expect("a path")..];
+    let (path, query) = path_and_query
+        .split_once('?')
+        .unwrap_or((path_and_query, ""));
+    event_with(
+        "get-chat-file-content/401-no-cookie-no-signature.json",
+        |event| {
+            event["rawPath"] = Value::String(path.to_owned());
+            event["requestContext"]["http"]["path"] = Value::String(path.to_owned());
+            event["rawQueryString"] = Value::String(query.to_owned());
+            let pairs = query.split('&').filter_map(|pair| pair.split_once('='));
+            event["queryStringParameters"] = Value::Object(
+                pairs
+                    .map(|(k, v)| (k.to_owned(), Value::String(v.to_owned())))
+                    .collect(),
+            );
+        },
+    )
+}
+
+/// Status, headers and text of a (non-JSON) response.
+pub fn text_of(response: Response<Body>) -> (u16, http::HeaderMap, String) {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = match response.body() {
+        Body::Text(text) => text.clone(),
+        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => String::new(),
+    };
+    (status, headers, text)
+}

@@ -75,36 +75,6 @@ async fn list(context: &AppContext<DynamoStore>, edit: impl FnOnce(&mut Value)) 
 }
 
 /// A request for a URL, as a browser would send it: no cookie.
-fn open_url(url: &str) -> Request {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .expect("an absolute URL");
-    let path_and_query = &rest[rest.find('/').expect("a path")..];
-    let (path, query) = path_and_query
-        .split_once('?')
-        .unwrap_or((path_and_query, ""));
-    event_with(
-        "get-chat-file-content/401-no-cookie-no-signature.json",
-        |e| {
-            set_path(e, path);
-            set_query(e, query);
-        },
-    )
-}
-
-/// Status, headers and text of a (non-JSON) response.
-fn text_of(response: Response<Body>) -> (u16, http::HeaderMap, String) {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let text = match response.body() {
-        Body::Text(text) => text.clone(),
-        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        _ => String::new(),
-    };
-    (status, headers, text)
-}
-
 async fn open(context: &AppContext<DynamoStore>, url: &str) -> (u16, http::HeaderMap, String) {
     text_of(invoke(context, "get-chat-file-content", open_url(url)).await)
 }

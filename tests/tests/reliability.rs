@@ -304,3 +304,42 @@ async fn a_lost_response_does_not_duplicate_a_write() {
         );
     }
 }
+
+#[tokio::test]
+async fn attaching_files_with_a_key_twice_stores_them_once() {
+    let context = context().await;
+    seed_sample_data(&context.store).await;
+    let post = || {
+        event_with("create-chat-files/200-batch.json", |e| {
+            e["headers"]["idempotency-key"] = json!("files-1")
+        })
+    };
+    let (status, first) = json_of(invoke(&context, "create-chat-files", post()).await);
+    assert_eq!(status, 200, "{first}");
+    let again = invoke(&context, "create-chat-files", post()).await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    let (_, again) = json_of(again);
+    let ids = |body: &Value| -> Vec<Value> {
+        body["chatFiles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|f| f["id"].clone())
+            .collect()
+    };
+    assert_eq!(ids(&again), ids(&first));
+    let (_, listed) = json_of(
+        invoke(
+            &context,
+            "get-chat-files",
+            event("get-chat-files/200-list.json"),
+        )
+        .await,
+    );
+    let stored = listed["chatFiles"].as_array().map_or(0, Vec::len);
+    assert_eq!(
+        stored,
+        1 + ids(&first).len(),
+        "the seeded file and the batch, once"
+    );
+}

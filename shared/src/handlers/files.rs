@@ -6,22 +6,22 @@ use http::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, X_CONTENT_TYPE_
 use http::{HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use serde_json::json;
 
 use super::{
-    RESPONSE_BUDGET_BYTES, authorize, authorize_session, body_error, finish, json_body,
-    list_response, page_query,
+    RESPONSE_BUDGET_BYTES, authorize, authorize_session, body_error, created_response, finish,
+    json_body, list_response, page_query,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::idempotency;
 use crate::links::{self, FileRef, LinkSigner};
 use crate::model::{ChatFile, FileRecord, file_type};
 use crate::request::{
     self,
     Segment::{self, Lit, Param},
 };
-use crate::response::{json_response, respond};
+use crate::response::respond;
 use crate::store::{FileStore, PageRequest, StoreError};
 use crate::validation::{self, Cursor, CursorScope};
 
@@ -60,9 +60,12 @@ async fn create<S: FileStore>(
     context: &AppContext<S>,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let [user_id, chat_id, message_id] = authorize(context, request, Method::POST, CREATE_ROUTE)?;
-    let batch = validation::parse_create_files(json_body(request)?)
-        .map_err(|error| body_error(error, BodyKind::Files))?;
+    let ids @ [user_id, chat_id, message_id] =
+        authorize(context, request, Method::POST, CREATE_ROUTE)?;
+    let body = json_body(request)?;
+    let idempotency = idempotency::from_request(request, "create-chat-files", &ids, body)?;
+    let batch =
+        validation::parse_create_files(body).map_err(|error| body_error(error, BodyKind::Files))?;
     // Before the write: a request that cannot get URLs must not store anything.
     let signer = signer(context, request)?;
     let single = batch.is_single();
@@ -74,20 +77,21 @@ async fn create<S: FileStore>(
             message_id,
             batch.into_items(),
             clock::now_ms(),
+            idempotency.as_ref(),
         )
         .await?;
-    let mut files = created.into_iter().map(|record| chat_file(&signer, record));
+    let mut files = created
+        .value
+        .into_iter()
+        .map(|record| chat_file(&signer, record));
     if single {
         let file = files
             .next()
             .ok_or_else(|| ApiError::Internal(StoreError::Failed("no file was created".into())))?;
-        Ok(json_response(StatusCode::OK, &json!({ "chatFile": file })))
+        Ok(created_response("chatFile", &file, created.replayed))
     } else {
         let files: Vec<ChatFile> = files.collect();
-        Ok(json_response(
-            StatusCode::OK,
-            &json!({ "chatFiles": files }),
-        ))
+        Ok(created_response("chatFiles", &files, created.replayed))
     }
 }
 

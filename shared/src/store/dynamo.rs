@@ -712,8 +712,8 @@ impl FileStore for DynamoStore {
         message_id: u64,
         files: Vec<NewFile>,
         now_ms: u64,
-    ) -> Result<Vec<FileRecord>, StoreError> {
-        let idempotency: Option<&Idempotency> = None;
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<Vec<FileRecord>>, StoreError> {
         let stored = |id: u64, file: &NewFile| StoredFile {
             id,
             title: file.title.clone(),
@@ -769,7 +769,7 @@ impl FileStore for DynamoStore {
             .flatten()
             .map(|(id, _)| id)
             .collect();
-        Ok(ids
+        let value = ids
             .into_iter()
             .zip(files)
             .map(|(id, file)| FileRecord {
@@ -783,7 +783,11 @@ impl FileStore for DynamoStore {
                 extension: file.extension,
                 created_at_ms,
             })
-            .collect())
+            .collect();
+        Ok(Created {
+            value,
+            replayed: created.replayed,
+        })
     }
 
     async fn list_files(

@@ -119,7 +119,8 @@ pub trait FileStore: Send + Sync {
         message_id: u64,
         files: Vec<NewFile>,
         now_ms: u64,
-    ) -> impl Future<Output = Result<Vec<FileRecord>, StoreError>> + Send;
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<Vec<FileRecord>>, StoreError>> + Send;
 
     /// A chat's files in ascending id order.
     fn list_files(
