@@ -131,3 +131,155 @@ pub fn query_param(request: &Request, name: &str) -> Option<String> {
         .and_then(|query| query.first(name))
         .map(str::to_owned)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const ROUTE: &[Segment] = &[
+        Segment::Param("user_id"),
+        Segment::Lit("chats"),
+        Segment::Param("chat_id"),
+        Segment::Lit("files"),
+    ];
+
+    fn request(event: Value) -> Request {
+        lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A REST API (payload 1.0) event: `path` without the stage, `requestContext.path` with.
+    fn rest(path: &str, stage: &str, context_path: Option<&str>) -> Request {
+        let mut context = json!({
+            "httpMethod": "GET",
+            "stage": stage,
+            "domainName": "abc123def4.execute-api.us-east-1.amazonaws.com",
+            "resourcePath": "/api/users/{user_id}/chats/{chat_id}/files",
+        });
+        if let Some(context_path) = context_path {
+            context["path"] = json!(context_path);
+        }
+        request(json!({
+            "resource": "/api/users/{user_id}/chats/{chat_id}/files",
+            "path": path,
+            "httpMethod": "GET",
+            "headers": {"Host": "abc123def4.execute-api.us-east-1.amazonaws.com"},
+            "multiValueHeaders": {"Host": ["abc123def4.execute-api.us-east-1.amazonaws.com"]},
+            "requestContext": context,
+            "isBase64Encoded": false,
+        }))
+    }
+
+    /// An HTTP API or function URL (payload 2.0) event.
+    fn http_api(raw_path: &str, stage: &str, domain: &str) -> Request {
+        request(json!({
+            "version": "2.0",
+            "routeKey": "$default",
+            "rawPath": raw_path,
+            "rawQueryString": "",
+            "headers": {"host": domain},
+            "requestContext": {
+                "domainName": domain,
+                "http": {"method": "GET", "path": raw_path},
+                "stage": stage,
+            },
+            "isBase64Encoded": false,
+        }))
+    }
+
+    fn params(request: &Request) -> Vec<(&'static str, String)> {
+        match_route(request, ROUTE).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    const PATH: &str = "/api/users/1/chats/1000/files";
+
+    #[test]
+    fn a_rest_api_stage_is_the_base_path() {
+        // What API Gateway sends on its own domain: `path` lacks the stage, which
+        // `raw_http_path` returns as it is.
+        let request = rest(PATH, "Prod", Some("/Prod/api/users/1/chats/1000/files"));
+        assert_eq!(request.raw_http_path(), PATH);
+        assert_eq!(base_path(&request), "/Prod");
+        assert_eq!(
+            params(&request),
+            [("user_id", "1".to_owned()), ("chat_id", "1000".to_owned())]
+        );
+    }
+
+    #[test]
+    fn a_rest_api_custom_domain_uses_its_base_path_mapping() {
+        let request = rest(PATH, "Prod", Some("/neptun/api/users/1/chats/1000/files"));
+        assert_eq!(base_path(&request), "/neptun");
+        // SAM local: stage `Prod`, but no stage in its URL.
+        let request = rest(PATH, "Prod", Some(PATH));
+        assert_eq!(base_path(&request), "");
+        assert_eq!(params(&request).len(), 2);
+    }
+
+    #[test]
+    fn a_rest_api_event_without_context_path_puts_its_stage_in_front() {
+        assert_eq!(base_path(&rest(PATH, "Prod", None)), "/Prod");
+        assert_eq!(
+            base_path(&rest("/Prod/api/users/1/chats/1000/files", "Prod", None)),
+            "/Prod"
+        );
+        assert_eq!(base_path(&rest(PATH, "$default", None)), "");
+        assert_eq!(rest_api_path(None, Some("v1"), "/v1"), "/v1");
+        assert_eq!(rest_api_path(None, Some("v1"), "/v12/x"), "/v1/v12/x");
+        assert_eq!(rest_api_path(None, None, "/x"), "/x");
+        assert_eq!(rest_api_path(Some(""), Some("v1"), "/x"), "/v1/x");
+    }
+
+    #[test]
+    fn an_http_api_named_stage_is_already_in_the_raw_path() {
+        let request = http_api(
+            "/v1/api/users/1/chats/1000/files",
+            "v1",
+            "abc123def4.execute-api.us-east-1.amazonaws.com",
+        );
+        assert_eq!(base_path(&request), "/v1");
+        assert_eq!(params(&request).len(), 2);
+        // A stage named like the API's first segment is not confused with it.
+        let request = http_api(
+            "/api/api/users/1/chats/1000/files",
+            "api",
+            "abc123def4.execute-api.us-east-1.amazonaws.com",
+        );
+        assert_eq!(base_path(&request), "/api");
+        assert_eq!(params(&request)[1], ("chat_id", "1000".to_owned()));
+    }
+
+    #[test]
+    fn default_stages_and_function_urls_have_no_base_path() {
+        for request in [
+            http_api(
+                PATH,
+                "$default",
+                "abc123def4.execute-api.us-east-1.amazonaws.com",
+            ),
+            http_api(PATH, "$default", "abcdefg.lambda-url.us-east-1.on.aws"),
+        ] {
+            assert_eq!(base_path(&request), "");
+            assert_eq!(params(&request).len(), 2);
+        }
+    }
+
+    #[test]
+    fn other_paths_are_not_found() {
+        for path in [
+            "/api/users/1/chats/1000",
+            "/api/users/1/chats/1000/files/",
+            "/api/users/1/chats/1000/messages",
+            "/Prod/api/user/1/chats/1000/files",
+        ] {
+            let request = http_api(path, "$default", "example.com");
+            assert!(
+                matches!(
+                    match_route(&request, ROUTE),
+                    Err(ApiError::NotFound(Missing::Route))
+                ),
+                "{path}"
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Chat files end to end: create, list, signed content URLs, against moto.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use lambda_http::{Body, Request, Response};
+use lambda_http::Body;
 use neptun::clock;
 use neptun::context::AppContext;
 use neptun::links::{self, FileLinks, FileRef, LinkSigner};
