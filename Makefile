@@ -1,7 +1,7 @@
 # Neptun chat API: Rust functions on AWS Lambda.
 # Quick start: `make dev` (every route on http://127.0.0.1:9000) and `make test`.
 
-.PHONY: dev test tools lint fmt fuzz
+.PHONY: dev test tools lint fmt fuzz build deploy bench
 
 ## Runs every route locally on an embedded DynamoDB-compatible server (Ctrl-C stops it all).
 dev:
@@ -10,6 +10,14 @@ dev:
 ## Installs what it needs, then runs rustfmt, clippy and every test against a local server.
 test:
 	scripts/test.sh
+
+## Builds every function for Lambda (arm64, provided.al2023) into .aws-sam/build (sam build).
+build:
+	scripts/build.sh
+
+## Deploys .aws-sam/build: sam deploy --guided the first time (writes samconfig.toml), then sam deploy.
+deploy:
+	scripts/deploy.sh
 
 ## Installs the pinned tools into .tools/ (make dev and make test do this themselves).
 tools:
@@ -25,3 +33,8 @@ fmt:
 ## Fuzzes the untrusted-input parsers (bodies, cookies, path ids, cursors): FUZZ_SECONDS each.
 fuzz:
 	scripts/fuzz.sh
+
+## Release builds, then size, cold start, first vs warm request, DynamoDB requests, CPU and RSS of
+## every function against a hello-world baseline; rewrites BENCHMARKS.md.
+bench:
+	scripts/bench.sh

@@ -14,6 +14,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== build (the cargo lambda watch test serves these binaries)"
 cargo build --workspace --locked
 
+echo "== template.yaml: sam validate --lint, sam validate, cfn-lint, template tests"
+"$ROOT/scripts/check-template.sh"
+
 mkdir -p target/test-logs
 port="$(free_port)"
 MOTO_PID=""
