@@ -1,6 +1,5 @@
 //! Chats and messages end to end: handlers on requests from `events/`, against moto.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use neptun::context::AppContext;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema;
@@ -36,20 +35,7 @@ fn set_query(event: &mut Value, query: &[(&str, &str)]) {
 
 /// Rows stored in a chat's partition, the marker included.
 async fn stored_rows(context: &AppContext<DynamoStore>, chat_id: u64) -> usize {
-    let output = context
-        .store
-        .client()
-        .query()
-        .table_name(context.store.table())
-        .key_condition_expression("PK = :pk")
-        .expression_attribute_values(
-            ":pk",
-            AttributeValue::S(schema::chat_pk(SAMPLE_USER, chat_id)),
-        )
-        .send()
-        .await
-        .expect("query");
-    output.items().len()
+    partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, chat_id)).await
 }
 
 #[tokio::test]

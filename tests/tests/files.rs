@@ -1,6 +1,5 @@
 //! Chat files end to end: create, list, signed content URLs, against moto.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::Body;
 use neptun::clock;
 use neptun::context::AppContext;
@@ -81,17 +80,7 @@ async fn open(context: &AppContext<DynamoStore>, url: &str) -> (u16, http::Heade
 
 /// Rows stored in a chat's partition (marker, messages and files).
 async fn stored_rows(context: &AppContext<DynamoStore>, user_id: u64, chat_id: u64) -> usize {
-    let output = context
-        .store
-        .client()
-        .query()
-        .table_name(context.store.table())
-        .key_condition_expression("PK = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(schema::chat_pk(user_id, chat_id)))
-        .send()
-        .await
-        .expect("query");
-    output.items().len()
+    partition_rows(&context.store, schema::chat_pk(user_id, chat_id)).await
 }
 
 /// A chat with one message, created through the stores.

@@ -3,7 +3,6 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use neptun::context::AppContext;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema;
@@ -31,20 +30,6 @@ fn success_events() -> Vec<(String, String)> {
         })
         .map(|(function, file, _)| (function, file))
         .collect()
-}
-
-async fn partition_rows(context: &AppContext<DynamoStore>, pk: String) -> usize {
-    let output = context
-        .store
-        .client()
-        .query()
-        .table_name(context.store.table())
-        .key_condition_expression("PK = :pk")
-        .expression_attribute_values(":pk", AttributeValue::S(pk))
-        .send()
-        .await
-        .expect("query");
-    output.items().len()
 }
 
 /// A chat of user 2 with one message and one file.
@@ -92,7 +77,7 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
     let context = context().await;
     seed_sample_data(&context.store).await;
     let (b_chat, _, _) = other_users_chat(&context).await;
-    let b_rows = partition_rows(&context, schema::chat_pk(OTHER_USER, b_chat)).await;
+    let b_rows = partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await;
     for (function, file) in success_events() {
         // Every route of B's chat (and B's sample ids), with A's cookie.
         let request = event_with(&format!("{function}/{file}"), |e| {
@@ -112,12 +97,12 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
         );
     }
     assert_eq!(
-        partition_rows(&context, schema::chat_pk(OTHER_USER, b_chat)).await,
+        partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await,
         b_rows,
         "nothing written for B"
     );
     assert_eq!(
-        partition_rows(&context, schema::user_pk(OTHER_USER)).await,
+        partition_rows(&context.store, schema::user_pk(OTHER_USER)).await,
         1,
         "B still has one chat"
     );
@@ -128,7 +113,7 @@ async fn ids_in_a_path_never_reach_another_users_partition() {
     let context = context().await;
     seed_sample_data(&context.store).await;
     let (b_chat, b_message, b_file) = other_users_chat(&context).await;
-    let b_rows = partition_rows(&context, schema::chat_pk(OTHER_USER, b_chat)).await;
+    let b_rows = partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await;
     // A's own path with B's ids: A's partition has no such chat, message or file.
     let cases = [
         ("list-chat-messages", "200-list.json", "Chat not found"),
@@ -173,11 +158,11 @@ async fn ids_in_a_path_never_reach_another_users_partition() {
         (404, &json!("Message not found"))
     );
     assert_eq!(
-        partition_rows(&context, schema::chat_pk(OTHER_USER, b_chat)).await,
+        partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await,
         b_rows
     );
     assert_eq!(
-        partition_rows(&context, schema::chat_pk(SAMPLE_USER, b_chat)).await,
+        partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, b_chat)).await,
         0
     );
 }

@@ -341,6 +341,48 @@ impl DynamoStore {
         ))
     }
 
+    /// One page of a chat's messages or files: `Query`s over the chat's partition from
+    /// `range` (one, unless DynamoDB's 1 MB page ends first), skipping the chat's marker and
+    /// items up to the cursor. The first page's range includes the marker, so no row at all
+    /// means no chat.
+    async fn list_chat_items<R: DeserializeOwned, T>(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        range: SortRange,
+        page: PageRequest,
+        items_of: impl Fn(R) -> Vec<(u64, usize, T)>,
+    ) -> Result<Page<T>, StoreError> {
+        let mut collector = PageCollector::new(page);
+        let rows_per_call = collector.rows_per_call();
+        let rows = self
+            .scan_range(
+                schema::chat_pk(user_id, chat_id),
+                range,
+                true,
+                rows_per_call,
+                |item| {
+                    if sort_key(&item) == Some(schema::CHAT_META_SK) {
+                        return Ok(true);
+                    }
+                    for (id, bytes, value) in items_of(decode(item)?) {
+                        if page.after.is_some_and(|after| id <= after) {
+                            continue;
+                        }
+                        if !collector.offer(value, bytes) {
+                            return Ok(false);
+                        }
+                    }
+                    Ok(true)
+                },
+            )
+            .await?;
+        if rows == 0 && page.after.is_none() {
+            return Err(StoreError::ChatNotFound);
+        }
+        Ok(collector.finish())
+    }
+
     /// Reads rows of one partition in sort-key order, page by page, handing each to `visit`
     /// until it returns `false` or the range ends. Returns how many rows were read.
     async fn scan_range(
@@ -645,47 +687,27 @@ impl MessageStore for DynamoStore {
         chat_id: u64,
         page: PageRequest,
     ) -> Result<Page<ChatMessage>, StoreError> {
-        let mut collector = PageCollector::new(page);
-        let rows_per_call = collector.rows_per_call();
-        let rows = self
-            .scan_range(
-                schema::chat_pk(user_id, chat_id),
-                schema::message_range(page.after),
-                true,
-                rows_per_call,
-                |item| {
-                    if sort_key(&item) == Some(schema::CHAT_META_SK) {
-                        return Ok(true);
-                    }
-                    let row: MessageChunkRow = decode(item)?;
-                    let created_at = rfc3339_ms(row.created_at);
-                    for stored in row.items {
-                        if page.after.is_some_and(|after| stored.id <= after) {
-                            continue;
-                        }
-                        let bytes = stored.message.len();
-                        let message = ChatMessage {
-                            id: stored.id,
-                            chat_conversation_id: chat_id,
-                            neptun_user_id: user_id,
-                            message: stored.message,
-                            actor: stored.actor,
-                            created_at: created_at.clone(),
-                            updated_at: created_at.clone(),
-                        };
-                        if !collector.offer(message, bytes) {
-                            return Ok(false);
-                        }
-                    }
-                    Ok(true)
-                },
-            )
-            .await?;
-        // The first page's range starts at the chat's marker: no row at all means no chat.
-        if rows == 0 && page.after.is_none() {
-            return Err(StoreError::ChatNotFound);
-        }
-        Ok(collector.finish())
+        let range = schema::message_range(page.after);
+        self.list_chat_items(user_id, chat_id, range, page, |row: MessageChunkRow| {
+            let created_at = rfc3339_ms(row.created_at);
+            row.items
+                .into_iter()
+                .map(|stored| {
+                    let bytes = stored.message.len();
+                    let message = ChatMessage {
+                        id: stored.id,
+                        chat_conversation_id: chat_id,
+                        neptun_user_id: user_id,
+                        message: stored.message,
+                        actor: stored.actor,
+                        created_at: created_at.clone(),
+                        updated_at: created_at.clone(),
+                    };
+                    (message.id, bytes, message)
+                })
+                .collect()
+        })
+        .await
     }
 }
 
@@ -796,37 +818,13 @@ impl FileStore for DynamoStore {
         chat_id: u64,
         page: PageRequest,
     ) -> Result<Page<FileRecord>, StoreError> {
-        let mut collector = PageCollector::new(page);
-        let rows_per_call = collector.rows_per_call();
-        let rows = self
-            .scan_range(
-                schema::chat_pk(user_id, chat_id),
-                schema::file_range(page.after),
-                true,
-                rows_per_call,
-                |item| {
-                    if sort_key(&item) == Some(schema::CHAT_META_SK) {
-                        return Ok(true);
-                    }
-                    let row: FileChunkRow = decode(item)?;
-                    for file in file_records(row, user_id, chat_id) {
-                        if page.after.is_some_and(|after| file.id <= after) {
-                            continue;
-                        }
-                        let bytes = file.text.len() + file.title.len();
-                        if !collector.offer(file, bytes) {
-                            return Ok(false);
-                        }
-                    }
-                    Ok(true)
-                },
-            )
-            .await?;
-        // The first page's range ends at the chat's marker: no row at all means no chat.
-        if rows == 0 && page.after.is_none() {
-            return Err(StoreError::ChatNotFound);
-        }
-        Ok(collector.finish())
+        let range = schema::file_range(page.after);
+        self.list_chat_items(user_id, chat_id, range, page, |row: FileChunkRow| {
+            file_records(row, user_id, chat_id)
+                .map(|file| (file.id, file.text.len() + file.title.len(), file))
+                .collect()
+        })
+        .await
     }
 
     async fn get_file(
