@@ -104,18 +104,12 @@ pub fn client() -> Client {
 }
 
 pub fn client_for(endpoint: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
-        .endpoint_url(endpoint)
-        .timeout_config(
-            aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-                .operation_timeout(Duration::from_secs(20))
-                .build(),
-        )
-        .build();
-    Client::from_conf(config)
+    let limits = neptun::context::StorageTimeouts {
+        operation: Duration::from_secs(20),
+        attempt: Duration::from_secs(20),
+        ..Default::default()
+    };
+    client_with_limits(endpoint, limits)
 }
 
 /// A new, uniquely named table on the test server.
@@ -339,4 +333,91 @@ pub fn text_of(response: Response<Body>) -> (u16, http::HeaderMap, String) {
         _ => String::new(),
     };
     (status, headers, text)
+}
+
+/// `cargo lambda watch` (from `.tools/venv`) serving every function of the workspace on a
+/// free port, against `table` on the test storage server; stopped, with the functions it
+/// started, when dropped.
+pub struct Watch {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Watch {
+    pub fn start(table: &str) -> Self {
+        use std::os::unix::process::CommandExt;
+        let port = free_port();
+        let path = format!(
+            "{}:{}",
+            tools_bin().display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let child = Command::new("cargo")
+            .args([
+                "lambda",
+                "watch",
+                "--invoke-address",
+                "127.0.0.1",
+                "--invoke-port",
+                &port.to_string(),
+            ])
+            .args(["--ignore-changes"])
+            .current_dir(repo_root())
+            .env("PATH", path)
+            .env("TABLE_NAME", table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("NUXT_SESSION_PASSWORD", DEV_PASSWORD)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            // Its own process group, so that dropping it stops the functions it spawned too.
+            .process_group(0)
+            .spawn()
+            .expect("cargo lambda watch starts (make test installs cargo-lambda into .tools/)");
+        assert!(
+            wait_for_port(port, Duration::from_secs(120)),
+            "cargo lambda watch did not listen"
+        );
+        Self { child, port }
+    }
+
+    /// The port of both the HTTP router and the Lambda invoke API.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `http://127.0.0.1:<port><path>`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// `.tools/venv/bin`: cargo-lambda, moto and the Python test tools.
+pub fn tools_bin() -> PathBuf {
+    repo_root().join(".tools/venv/bin")
+}
+
+/// How many rows a partition holds (to check what is really stored).
+pub async fn partition_rows(store: &DynamoStore, pk: String) -> usize {
+    let output = store
+        .client()
+        .query()
+        .table_name(store.table())
+        .key_condition_expression("PK = :pk")
+        .expression_attribute_values(":pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .send()
+        .await
+        .expect("query the partition");
+    output.items().len()
 }

@@ -1,72 +1,9 @@
 //! The real local stack: `cargo lambda watch` with the workspace router, over HTTP, on moto.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use neptun_tests::*;
 use serde_json::{Value, json};
-
-/// `cargo lambda watch` on a free port, stopped (with its functions) when dropped.
-struct Watch {
-    child: Child,
-    port: u16,
-}
-
-impl Watch {
-    fn start(table: &str) -> Self {
-        let port = free_port();
-        let cargo_lambda = repo_root().join(".tools/venv/bin");
-        let path = format!(
-            "{}:{}",
-            cargo_lambda.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let child = Command::new("cargo")
-            .args([
-                "lambda",
-                "watch",
-                "--invoke-address",
-                "127.0.0.1",
-                "--invoke-port",
-                &port.to_string(),
-            ])
-            .args(["--ignore-changes"])
-            .current_dir(repo_root())
-            .env("PATH", path)
-            .env("TABLE_NAME", table)
-            .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("NUXT_SESSION_PASSWORD", DEV_PASSWORD)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            // Its own process group, so that dropping it stops the functions it spawned too.
-            .process_group(0)
-            .spawn()
-            .expect("cargo lambda watch starts (make test installs cargo-lambda into .tools/)");
-        assert!(
-            wait_for_port(port, Duration::from_secs(120)),
-            "cargo lambda watch did not listen"
-        );
-        Self { child, port }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let group = format!("-{}", self.child.id());
-        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
-        let _ = self.child.wait();
-    }
-}
-
-use std::os::unix::process::CommandExt;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
