@@ -33,7 +33,7 @@ trap 'exit 130' INT TERM
 
 echo "starting the storage server on 127.0.0.1:$DB_PORT (log: .dev/moto.log)"
 start_moto "$DB_PORT" .dev/moto.log
-cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME"
+cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed
 COOKIE="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
 [[ "$NUXT_SESSION_PASSWORD" == "$DEV_PASSWORD" ]] && echo "using the dev-only NUXT_SESSION_PASSWORD"
 

@@ -94,12 +94,74 @@ impl AppContext<DynamoStore> {
             .unwrap_or_else(|error| panic!("invalid session configuration: {error}"));
         let links = FileLinks::from_env()
             .unwrap_or_else(|error| panic!("invalid file URL configuration: {error}"));
-        let client = dynamodb_client(StorageTimeouts::from_env()).await;
+        let timeouts = StorageTimeouts::from_env();
+        let client = dynamodb_client(timeouts).await;
+        if warm_up_enabled() {
+            warm_up(&client, &table, timeouts).await;
+        }
         Self {
             store: DynamoStore::new(client, table),
             session,
             links,
         }
+    }
+}
+
+/// The key of the Init warm-up read: no row ever has it (every `PK` starts with `USER#`).
+pub const WARM_UP_KEY: &str = "#warm-up";
+
+/// The longest the warm-up may hold up Init: one attempt, no retry.
+const WARM_UP_TIMEOUT: Duration = Duration::from_millis(1_000);
+
+/// `DYNAMODB_WARM_UP` (default on; `0`/`false`/`off` turns it off, for measuring it).
+fn warm_up_enabled() -> bool {
+    match std::env::var("DYNAMODB_WARM_UP") {
+        Err(_) => true,
+        Ok(raw) => match raw.trim().to_ascii_lowercase().as_str() {
+            "" | "1" | "true" | "on" => true,
+            "0" | "false" | "off" => false,
+            _ => panic!("DYNAMODB_WARM_UP must be true or false, got {raw:?}"),
+        },
+    }
+}
+
+/// Opens the storage connection during Lambda Init, so that the first invocation does not pay
+/// for it (TCP, TLS handshake, credentials and the HTTP client's lazy set-up): one `GetItem` of
+/// a key that never exists, which every function is allowed to make (IAM `dynamodb:GetItem`).
+/// The connection then waits in the client's pool. Failures only cost the first request its
+/// head start, so they are logged at debug and otherwise ignored.
+pub async fn warm_up(client: &aws_sdk_dynamodb::Client, table: &str, timeouts: StorageTimeouts) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let limit = WARM_UP_TIMEOUT.min(timeouts.attempt);
+    let started = std::time::Instant::now();
+    let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
+    let result = client
+        .get_item()
+        .table_name(table)
+        .key("PK", key())
+        .key("SK", key())
+        .customize()
+        .config_override(
+            aws_sdk_dynamodb::config::Builder::new()
+                .timeout_config(
+                    TimeoutConfig::builder()
+                        .connect_timeout(timeouts.connect.min(limit))
+                        .operation_attempt_timeout(limit)
+                        .operation_timeout(limit)
+                        .build(),
+                )
+                .retry_config(RetryConfig::disabled()),
+        )
+        .send()
+        .await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match result {
+        Ok(_) => tracing::debug!(elapsed_ms, "storage connection opened during Init"),
+        Err(error) => tracing::debug!(
+            elapsed_ms,
+            error = %aws_sdk_dynamodb::error::DisplayErrorContext(&error),
+            "storage warm-up failed (ignored)"
+        ),
     }
 }
 

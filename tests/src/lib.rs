@@ -19,9 +19,6 @@ use neptun::context::AppContext;
 use neptun::links::FileLinks;
 use neptun::session::SessionConfig;
 use neptun::store::dynamo::DynamoStore;
-use neptun::store::schema::{
-    self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
-};
 use neptun::store::table::create_table;
 use serde_json::Value;
 
@@ -29,11 +26,10 @@ use serde_json::Value;
 pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
 
 /// The user, chat, message and file the sample events refer to (see [`seed_sample_data`]).
-pub const SAMPLE_USER: u64 = 1;
-pub const SAMPLE_CHAT: u64 = 1000;
-pub const SAMPLE_MESSAGE: u64 = 4096;
-pub const SAMPLE_FILE: u64 = 8192;
-pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
+// The sample data the events refer to: one definition, shared with `make dev`'s seed.
+pub use neptun_cli::{
+    SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER, seed_sample_data,
+};
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -130,74 +126,6 @@ pub async fn context() -> AppContext<DynamoStore> {
         session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
         links: FileLinks::default(),
     }
-}
-
-/// The chat, message and file that the sample events use, written straight into the table.
-pub async fn seed_sample_data(store: &DynamoStore) {
-    let chat = ChatRow {
-        pk: schema::user_pk(SAMPLE_USER),
-        sk: schema::chat_sk(SAMPLE_CHAT),
-        id: SAMPLE_CHAT,
-        user_id: SAMPLE_USER,
-        name: "Sample chat".into(),
-        model: "gpt-4o".into(),
-        created_at: 1_795_288_364_006,
-        updated_at: 1_795_288_364_006,
-        write_id: 0,
-    };
-    let marker = ChatRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
-        sk: schema::CHAT_META_SK.into(),
-        ..chat.clone()
-    };
-    let message = MessageChunkRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
-        sk: schema::message_chunk_sk(SAMPLE_MESSAGE),
-        n: 1,
-        created_at: 1_795_288_364_006,
-        write_id: 0,
-        items: vec![StoredMessage {
-            id: SAMPLE_MESSAGE,
-            actor: neptun::model::Role::User,
-            message: "What is Python?".into(),
-        }],
-    };
-    let file = FileChunkRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
-        sk: schema::file_chunk_sk(SAMPLE_FILE),
-        n: 1,
-        message_id: SAMPLE_MESSAGE,
-        created_at: 1_795_288_364_006,
-        write_id: 0,
-        items: vec![StoredFile {
-            id: SAMPLE_FILE,
-            title: "example.py".into(),
-            text: SAMPLE_FILE_TEXT.into(),
-            language: "python".into(),
-            extension: "py".into(),
-        }],
-    };
-    for item in [
-        serde_dynamo_item(&chat),
-        serde_dynamo_item(&marker),
-        serde_dynamo_item(&message),
-        serde_dynamo_item(&file),
-    ] {
-        store
-            .client()
-            .put_item()
-            .table_name(store.table())
-            .set_item(Some(item))
-            .send()
-            .await
-            .expect("seed the sample data");
-    }
-}
-
-fn serde_dynamo_item<T: serde::Serialize>(
-    row: &T,
-) -> std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> {
-    neptun::store::schema::to_attribute_map(row).expect("rows serialize")
 }
 
 /// The sample event `events/<path>` as a request.

@@ -1,6 +1,9 @@
 //! Creates the Neptun table on a local DynamoDB-compatible server (used by `make dev`).
 //!
-//!   AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 cargo run -q -p neptun-cli --bin create-table -- <table>
+//!   AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 cargo run -q -p neptun-cli --bin create-table -- <table> [--seed]
+//!
+//! `--seed` also writes the sample chat, message and file that the events under `events/`
+//! refer to (user 1, chat 1000, message 4096, file 8192), so every sample event replays.
 //!
 //! The definition is `neptun::store::table`, the same one the tests use and `template.yaml`
 //! is checked against. An existing table is left as it is.
@@ -9,19 +12,30 @@ use std::process::ExitCode;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use neptun::context::{StorageTimeouts, dynamodb_client};
+use neptun::store::dynamo::DynamoStore;
 use neptun::store::table::create_table;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let Some(table) = std::env::args()
-        .nth(1)
-        .filter(|name| !name.starts_with('-'))
-    else {
-        eprintln!("usage: create-table <table-name>   (endpoint from AWS_ENDPOINT_URL_DYNAMODB)");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let seed = args.iter().any(|arg| arg == "--seed");
+    let Some(table) = args.iter().find(|arg| !arg.starts_with('-')).cloned() else {
+        eprintln!(
+            "usage: create-table <table-name> [--seed]   (endpoint from AWS_ENDPOINT_URL_DYNAMODB)"
+        );
         return ExitCode::from(2);
     };
     let client = dynamodb_client(StorageTimeouts::default()).await;
-    match client.describe_table().table_name(&table).send().await {
+    let status = create(&client, &table).await;
+    if seed && status == ExitCode::SUCCESS {
+        neptun_cli::seed_sample_data(&DynamoStore::new(client, &table)).await;
+        eprintln!("seeded the sample data of events/ into {table}");
+    }
+    status
+}
+
+async fn create(client: &aws_sdk_dynamodb::Client, table: &str) -> ExitCode {
+    match client.describe_table().table_name(table).send().await {
         Ok(_) => {
             eprintln!("table {table} exists");
             return ExitCode::SUCCESS;
@@ -35,7 +49,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match create_table(&client, &table).await {
+    match create_table(client, table).await {
         Ok(()) => {
             eprintln!("created table {table}");
             ExitCode::SUCCESS

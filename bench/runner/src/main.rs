@@ -1,0 +1,247 @@
+//! `make bench`: measures every function against a bare `lambda_http` hello-world, side by side
+//! in one run, and writes BENCHMARKS.md.
+//!
+//! Everything runs in this process: the storage server (moto, through the tests harness), a
+//! counting proxy in front of it, and one Runtime API stand-in per function process. The
+//! release binaries are spawned as Lambda would: a fresh process whose Init ends at its first
+//! `GET /2018-06-01/runtime/invocation/next`.
+//!
+//! Settings (environment, `scripts/bench.sh` sets them):
+//! - `BENCH_BIN_DIR`: the release binaries (default `target/release`);
+//! - `BENCH_ZIP_DIR` + `BENCH_ZIP_ARCH`: `<dir>/<name>/bootstrap` to zip for the package size
+//!   (`target/lambda`, `arm64`, from `cargo lambda build --arm64`); x86_64 is always zipped too;
+//! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
+//!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
+//! - `BENCH_SPAWNS` (default 30) cold starts per binary, `BENCH_REQUESTS` (default 2000)
+//!   requests per binary for CPU time;
+//! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
+//!   the duration of `make bench`).
+
+mod measure;
+mod report;
+mod runtime_api;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use measure::{Bench, Binary, ColdSample, Steady};
+
+/// The functions, as named under `functions/` and `events/`.
+pub const FUNCTIONS: [&str; 7] = [
+    "create-chat",
+    "list-chats",
+    "create-chat-messages",
+    "list-chat-messages",
+    "create-chat-files",
+    "get-chat-files",
+    "get-chat-file-content",
+];
+pub const HELLO: &str = "hello-baseline";
+/// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
+pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
+/// Warm requests after the first one, per cold start.
+pub const WARM_PER_SPAWN: usize = 4;
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn env_number(name: &str, default: usize) -> usize {
+    let raw = env_or(name, &default.to_string());
+    raw.trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{name} must be a whole number, got {raw:?}"))
+}
+
+/// Everything measured, for the report.
+pub struct Results {
+    pub machine: report::Machine,
+    pub main_level: String,
+    pub spawns: usize,
+    pub requests: usize,
+    pub zip_arch: Option<String>,
+    /// Per binary name: (zipped bytes of the arm64 build if any, zipped bytes of x86_64, raw x86_64 bytes).
+    pub sizes: BTreeMap<String, (Option<u64>, u64, u64)>,
+    /// Per (level, binary name, warm-up on): cold starts.
+    pub cold: BTreeMap<(String, String, bool), Vec<ColdSample>>,
+    /// Per (level, binary name): steady state.
+    pub steady: BTreeMap<(String, String), Steady>,
+    /// Per function: (case, DynamoDB requests per API request by operation).
+    pub counts: BTreeMap<String, measure::RouteCounts>,
+    /// Per level other than the main one: zipped x86_64 bytes per binary.
+    pub variant_sizes: BTreeMap<(String, String), u64>,
+    pub measure_seconds: f64,
+}
+
+#[tokio::main]
+async fn main() {
+    let started = Instant::now();
+    let root = neptun_tests::repo_root();
+    let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
+    let main_level = env_or("BENCH_OPT_LEVEL", "?");
+    let spawns = env_number("BENCH_SPAWNS", 30);
+    let requests = env_number("BENCH_REQUESTS", 2000);
+    let output = PathBuf::from(env_or("BENCH_OUTPUT", "BENCHMARKS.md"));
+    let zip_dir = std::env::var("BENCH_ZIP_DIR")
+        .ok()
+        .filter(|d| !d.is_empty());
+    let zip_arch = zip_dir.as_ref().map(|_| env_or("BENCH_ZIP_ARCH", "arm64"));
+    let variants: Vec<(String, PathBuf)> = env_or("BENCH_VARIANTS", "")
+        .split_whitespace()
+        .map(|pair| {
+            let (level, dir) = pair
+                .split_once('=')
+                .unwrap_or_else(|| panic!("BENCH_VARIANTS: expected level=dir, got {pair:?}"));
+            (level.to_owned(), PathBuf::from(dir))
+        })
+        .collect();
+
+    let mut binaries: Vec<Binary> = std::iter::once(HELLO)
+        .chain(FUNCTIONS)
+        .map(|name| Binary::new(name, &main_level, bin_dir.join(name)))
+        .collect();
+    for (level, dir) in &variants {
+        for name in VARIANT_BINARIES {
+            binaries.push(Binary::new(name, level, dir.join(name)));
+        }
+    }
+    for binary in &binaries {
+        assert!(
+            binary.path.is_file(),
+            "{} is missing: build it first (make bench does)",
+            binary.path.display()
+        );
+    }
+
+    eprintln!("== package sizes");
+    let zips = root.join("target/bench/zip");
+    std::fs::create_dir_all(&zips).expect("create target/bench/zip");
+    let mut sizes = BTreeMap::new();
+    let mut variant_sizes = BTreeMap::new();
+    for binary in &binaries {
+        let x86 = measure::zipped_size(
+            &binary.path,
+            &zips.join(format!("{}-{}-x86_64.zip", binary.name, binary.level)),
+        );
+        if binary.level != main_level {
+            variant_sizes.insert((binary.level.clone(), binary.name.clone()), x86);
+            continue;
+        }
+        let arm = zip_dir.as_ref().map(|dir| {
+            let bootstrap = PathBuf::from(dir).join(&binary.name).join("bootstrap");
+            assert!(bootstrap.is_file(), "{} is missing", bootstrap.display());
+            measure::zipped_size(
+                &bootstrap,
+                &zips.join(format!(
+                    "{}-{}.zip",
+                    binary.name,
+                    zip_arch.as_deref().unwrap_or("arm64")
+                )),
+            )
+        });
+        let raw = std::fs::metadata(&binary.path).map_or(0, |m| m.len());
+        sizes.insert(binary.name.clone(), (arm, x86, raw));
+    }
+
+    let bench = Bench::start(root.join("target/bench/logs")).await;
+
+    eprintln!(
+        "== cold starts: {spawns} rounds over {} binaries (first request, then {WARM_PER_SPAWN} warm ones)",
+        binaries.len()
+    );
+    let mut tables = BTreeMap::new();
+    for name in std::iter::once(HELLO).chain(FUNCTIONS) {
+        tables.insert(name.to_owned(), bench.seeded_table().await);
+    }
+    // Interleaved rounds, so that drift on the machine touches every binary alike.
+    let mut configurations: Vec<(&Binary, bool)> = Vec::new();
+    for binary in &binaries {
+        configurations.push((binary, true));
+        if binary.level == main_level && binary.name != HELLO {
+            configurations.push((binary, false));
+        }
+    }
+    let mut cold: BTreeMap<(String, String, bool), Vec<ColdSample>> = BTreeMap::new();
+    for round in 0..spawns {
+        for (binary, warm_up) in &configurations {
+            let event = bench.main_event(&binary.name);
+            let sample = bench
+                .cold_sample(
+                    binary,
+                    &tables[&binary.name],
+                    *warm_up,
+                    event,
+                    WARM_PER_SPAWN,
+                )
+                .await
+                .unwrap_or_else(|error| panic!("{} ({}): {error}", binary.name, binary.level));
+            cold.entry((binary.level.clone(), binary.name.clone(), *warm_up))
+                .or_default()
+                .push(sample);
+        }
+        eprint!("\r   round {}/{spawns}", round + 1);
+    }
+    eprintln!();
+
+    eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
+    let mut steady = BTreeMap::new();
+    let mut counts = BTreeMap::new();
+    for binary in &binaries {
+        let table = bench.seeded_table().await;
+        let cases = if binary.level == main_level && binary.name != HELLO {
+            bench.count_cases(&binary.name)
+        } else {
+            Vec::new()
+        };
+        let (result, route_counts) = bench
+            .steady(
+                binary,
+                &table,
+                bench.main_event(&binary.name),
+                requests,
+                &cases,
+            )
+            .await
+            .unwrap_or_else(|error| panic!("{} ({}): {error}", binary.name, binary.level));
+        eprintln!(
+            "   {:<22} {:>2}  {:>7.1} µs/request  max RSS {:>6} kB",
+            binary.name, binary.level, result.cpu_us_per_request, result.max_rss_kb
+        );
+        if !cases.is_empty() {
+            counts.insert(binary.name.clone(), route_counts);
+        }
+        steady.insert((binary.level.clone(), binary.name.clone()), result);
+    }
+
+    let results = Results {
+        machine: report::Machine::detect(),
+        main_level,
+        spawns,
+        requests,
+        zip_arch,
+        sizes,
+        cold,
+        steady,
+        counts,
+        variant_sizes,
+        measure_seconds: started.elapsed().as_secs_f64(),
+    };
+    let previous = std::fs::read_to_string(&output).unwrap_or_default();
+    let text = report::render(&results, !variants.is_empty(), &previous);
+    std::fs::write(&output, text)
+        .unwrap_or_else(|error| panic!("write {}: {error}", output.display()));
+    let summary = report::targets(&results);
+    for line in &summary {
+        eprintln!("   {line}");
+    }
+    eprintln!("== wrote {}", output.display());
+    drop(bench);
+}
+
+/// A shared event body.
+pub type Event = Arc<str>;

@@ -1,0 +1,457 @@
+//! Spawning the functions and measuring them: cold start, first and warm requests, CPU time,
+//! max RSS, and the DynamoDB requests they make (counted by the proxy in front of the storage).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use neptun::store::dynamo::DynamoStore;
+use neptun_tests::proxy::StorageProxy;
+use serde_json::Value;
+
+use crate::runtime_api::RuntimeApi;
+use crate::{Event, FUNCTIONS, HELLO};
+
+const INIT_TIMEOUT: Duration = Duration::from_secs(20);
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests before the CPU counters are read, so lazy set-up is not counted per request.
+pub const STEADY_WARM_UP: usize = 50;
+/// Requests per counting case.
+const COUNT_REQUESTS: usize = 5;
+
+/// DynamoDB requests per API request, by operation.
+pub type Counts = BTreeMap<String, f64>;
+/// (case, counts) of one function.
+pub type RouteCounts = Vec<(String, Counts)>;
+
+pub struct Binary {
+    pub name: String,
+    pub level: String,
+    pub path: PathBuf,
+}
+
+impl Binary {
+    pub fn new(name: &str, level: &str, path: PathBuf) -> Self {
+        Self {
+            name: name.to_owned(),
+            level: level.to_owned(),
+            path,
+        }
+    }
+}
+
+/// One cold start: spawn to first `GET /next`, the CPU time Init used, the first request's
+/// latency and a few warm ones.
+#[derive(Debug, Clone)]
+pub struct ColdSample {
+    pub cold_start: Duration,
+    pub init_cpu: Duration,
+    pub first: Duration,
+    pub warm: Vec<Duration>,
+}
+
+/// Many requests to one process.
+#[derive(Debug, Clone)]
+pub struct Steady {
+    /// user + sys from /proc/<pid>/stat (clock ticks), per request.
+    pub cpu_us_per_request: f64,
+    /// The same from /proc/<pid>/task/*/schedstat (nanoseconds, live threads), per request.
+    pub schedstat_us_per_request: f64,
+    pub clock_ticks_per_second: u64,
+    /// VmHWM at the end.
+    pub max_rss_kb: u64,
+    /// Latency of the measured requests.
+    pub latencies: Vec<Duration>,
+    /// DynamoDB requests per API request of the main event, by operation.
+    pub storage_per_request: BTreeMap<String, f64>,
+}
+
+pub struct Bench {
+    client: aws_sdk_dynamodb::Client,
+    proxy: StorageProxy,
+    logs: PathBuf,
+    events: HashMap<String, Event>,
+    ok_events: HashMap<String, Vec<(String, Value)>>,
+}
+
+impl Bench {
+    pub async fn start(logs: PathBuf) -> Self {
+        std::fs::create_dir_all(&logs).expect("create the log folder");
+        let endpoint = neptun_tests::storage_endpoint();
+        eprintln!("== storage server {endpoint}, counting proxy in front of it");
+        let proxy = StorageProxy::start(endpoint);
+        let client = neptun_tests::client();
+        let mut events: HashMap<String, Event> = HashMap::new();
+        let mut ok_events: HashMap<String, Vec<(String, Value)>> = HashMap::new();
+        for (function, file, status) in neptun_tests::sample_events() {
+            if !(200..300).contains(&status) {
+                continue;
+            }
+            let path = neptun_tests::repo_root()
+                .join("events")
+                .join(&function)
+                .join(&file);
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            let json: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+            ok_events.entry(function).or_default().push((file, json));
+        }
+        for function in FUNCTIONS {
+            let (file, json) = main_event_of(function, &ok_events);
+            let _ = file;
+            events.insert(function.to_owned(), Arc::from(json.to_string()));
+        }
+        let hello = events["list-chats"].clone();
+        events.insert(HELLO.to_owned(), hello);
+        Self {
+            client,
+            proxy,
+            logs,
+            events,
+            ok_events,
+        }
+    }
+
+    /// A fresh table with the sample chat, message and file.
+    pub async fn seeded_table(&self) -> String {
+        let table = neptun_tests::fresh_table(&self.client).await;
+        neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.clone())).await;
+        table
+    }
+
+    /// The event of a function's CPU measurement (for create-chat-messages: two messages).
+    pub fn main_event(&self, name: &str) -> Event {
+        self.events[name].clone()
+    }
+
+    /// Every 2xx sample event of a function, plus each create with an `Idempotency-Key`.
+    pub fn count_cases(&self, function: &str) -> Vec<(String, Vec<Event>)> {
+        let mut cases = Vec::new();
+        let main = main_event_of(function, &self.ok_events);
+        let main_label = main.0.clone();
+        let mut all: Vec<(String, Value)> =
+            self.ok_events.get(function).cloned().unwrap_or_default();
+        if function == "create-chat-messages" {
+            all.push(main);
+        }
+        for (file, json) in all {
+            let events = (0..COUNT_REQUESTS)
+                .map(|_| Arc::from(json.to_string()))
+                .collect();
+            cases.push((file, events));
+        }
+        if function.starts_with("create-") {
+            let (_, json) = main_event_of(function, &self.ok_events);
+            let events = (0..COUNT_REQUESTS)
+                .map(|n| {
+                    let mut json = json.clone();
+                    json["headers"]["idempotency-key"] =
+                        Value::from(format!("bench-{:016x}-{n}", random()));
+                    Arc::from(json.to_string())
+                })
+                .collect();
+            cases.push((format!("{main_label} + Idempotency-Key"), events));
+        }
+        cases
+    }
+
+    fn spawn(
+        &self,
+        binary: &Binary,
+        api: &RuntimeApi,
+        table: &str,
+        warm_up: bool,
+    ) -> Result<Child, String> {
+        let log_path = self
+            .logs
+            .join(format!("{}-{}.log", binary.name, binary.level));
+        let log = File::options()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .map_err(|error| format!("{}: {error}", log_path.display()))?;
+        let log_err = log.try_clone().map_err(|error| error.to_string())?;
+        Command::new(&binary.path)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("LANG", "C.UTF-8")
+            .env("TZ", ":UTC")
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", &binary.name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", binary.name),
+            )
+            .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+            .env("TABLE_NAME", table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", self.proxy.endpoint())
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "bench")
+            .env("AWS_SECRET_ACCESS_KEY", "bench")
+            .env("AWS_SESSION_TOKEN", "bench")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("NUXT_SESSION_PASSWORD", neptun_tests::DEV_PASSWORD)
+            .env("DYNAMODB_WARM_UP", if warm_up { "true" } else { "false" })
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err)
+            .spawn()
+            .map_err(|error| format!("spawn {}: {error}", binary.path.display()))
+    }
+
+    /// Spawns the binary and waits for the end of its Init (its first `GET /next`).
+    async fn start_function(
+        &self,
+        binary: &Binary,
+        table: &str,
+        warm_up: bool,
+    ) -> Result<(Running, Duration, Duration), String> {
+        let mut api = RuntimeApi::start(&binary.name)
+            .await
+            .map_err(|error| format!("runtime API: {error}"))?;
+        let spawned = Instant::now();
+        let child = self.spawn(binary, &api, table, warm_up)?;
+        let mut running = Running { child, api: None };
+        let arrival = api.next_arrival(INIT_TIMEOUT).await;
+        let init_cpu = schedstat(running.child.id()).unwrap_or_default();
+        running.api = Some(api);
+        match arrival {
+            Ok(arrival) => Ok((running, arrival - spawned, init_cpu)),
+            Err(error) => {
+                let status = running.child.try_wait().ok().flatten();
+                Err(format!(
+                    "{error} (exit status {status:?}; see target/bench/logs/{}-{}.log)",
+                    binary.name, binary.level
+                ))
+            }
+        }
+    }
+
+    pub async fn cold_sample(
+        &self,
+        binary: &Binary,
+        table: &str,
+        warm_up: bool,
+        event: Event,
+        warm_requests: usize,
+    ) -> Result<ColdSample, String> {
+        let (mut running, cold_start, init_cpu) =
+            self.start_function(binary, table, warm_up).await?;
+        let first = running.call(event.clone()).await?;
+        let mut warm = Vec::with_capacity(warm_requests);
+        for _ in 0..warm_requests {
+            warm.push(running.call(event.clone()).await?);
+        }
+        Ok(ColdSample {
+            cold_start,
+            init_cpu,
+            first,
+            warm,
+        })
+    }
+
+    /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
+    /// each counting case.
+    pub async fn steady(
+        &self,
+        binary: &Binary,
+        table: &str,
+        event: Event,
+        requests: usize,
+        cases: &[(String, Vec<Event>)],
+    ) -> Result<(Steady, RouteCounts), String> {
+        let (mut running, _, _) = self.start_function(binary, table, true).await?;
+        let pid = running.child.id();
+        for _ in 0..STEADY_WARM_UP {
+            running.call(event.clone()).await?;
+        }
+        self.proxy.take_counts();
+        let ticks = clock_ticks_per_second();
+        let cpu_before = stat_cpu_ticks(pid)?;
+        let sched_before = schedstat(pid).unwrap_or_default();
+        let mut latencies = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            latencies.push(running.call(event.clone()).await?);
+        }
+        let cpu_after = stat_cpu_ticks(pid)?;
+        let sched_after = schedstat(pid).unwrap_or_default();
+        let storage_per_request = per_request(self.proxy.take_counts(), requests);
+        let mut route_counts = Vec::new();
+        for (label, events) in cases {
+            self.proxy.take_counts();
+            for event in events {
+                running.call(event.clone()).await?;
+            }
+            route_counts.push((
+                label.clone(),
+                per_request(self.proxy.take_counts(), events.len()),
+            ));
+        }
+        let max_rss_kb = vm_hwm_kb(pid)?;
+        let requests_f = requests.max(1) as f64;
+        Ok((
+            Steady {
+                cpu_us_per_request: (cpu_after - cpu_before) as f64 * 1e6
+                    / ticks as f64
+                    / requests_f,
+                schedstat_us_per_request: (sched_after.saturating_sub(sched_before)).as_secs_f64()
+                    * 1e6
+                    / requests_f,
+                clock_ticks_per_second: ticks,
+                max_rss_kb,
+                latencies,
+                storage_per_request,
+            },
+            route_counts,
+        ))
+    }
+}
+
+fn per_request(counts: HashMap<String, usize>, requests: usize) -> BTreeMap<String, f64> {
+    counts
+        .into_iter()
+        .map(|(operation, n)| (operation, n as f64 / requests.max(1) as f64))
+        .collect()
+}
+
+/// The event each function is measured with (and counted with first).
+fn main_event_of(function: &str, ok: &HashMap<String, Vec<(String, Value)>>) -> (String, Value) {
+    let preferred = match function {
+        "create-chat" => "200-create.json",
+        "create-chat-messages" | "create-chat-files" => "200-batch.json",
+        "get-chat-file-content" => "200-with-cookie.json",
+        _ => "200-list.json",
+    };
+    let events = ok
+        .get(function)
+        .unwrap_or_else(|| panic!("events/{function}/ has no 2xx sample"));
+    let (file, json) = events
+        .iter()
+        .find(|(file, _)| file == preferred)
+        .unwrap_or_else(|| panic!("events/{function}/{preferred} is missing"));
+    if function != "create-chat-messages" {
+        return (file.clone(), json.clone());
+    }
+    // The CPU target is for a two-message batch: keep the first two of the sample's three.
+    let mut json = json.clone();
+    let body: Value = json["body"]
+        .as_str()
+        .and_then(|body| serde_json::from_str(body).ok())
+        .unwrap_or_else(|| panic!("events/{function}/{preferred} has no JSON body"));
+    let mut body = body;
+    if let Some(messages) = body["messages"].as_array_mut() {
+        messages.truncate(2);
+    }
+    json["body"] = Value::from(body.to_string());
+    ("200-batch.json, 2 messages".to_owned(), json)
+}
+
+struct Running {
+    child: Child,
+    api: Option<RuntimeApi>,
+}
+
+impl Running {
+    /// One invocation; its latency, or why it did not answer 2xx.
+    async fn call(&mut self, event: Event) -> Result<Duration, String> {
+        let api = self.api.as_mut().ok_or("no runtime API")?;
+        let outcome = api.invoke(event, INVOKE_TIMEOUT).await?;
+        let body = outcome
+            .result
+            .map_err(|error| format!("invocation error: {error}"))?;
+        let status = serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|response| response["statusCode"].as_u64())
+            .unwrap_or(0);
+        if !(200..300).contains(&status) {
+            return Err(format!("status {status}: {body}"));
+        }
+        Ok(outcome.latency)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+fn random() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(Instant::now())
+}
+
+/// utime + stime of the whole process (all threads, live and exited), in clock ticks.
+fn stat_cpu_ticks(pid: u32) -> Result<u64, String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_err(|error| format!("/proc/{pid}/stat: {error}"))?;
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let field = |n: usize| -> Result<u64, String> {
+        fields
+            .get(n - 3)
+            .and_then(|value| value.parse().ok())
+            .ok_or_else(|| format!("/proc/{pid}/stat: no field {n}"))
+    };
+    Ok(field(14)? + field(15)?)
+}
+
+/// Time on CPU of the process's live threads, in nanoseconds (/proc/<pid>/task/*/schedstat).
+fn schedstat(pid: u32) -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let text = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += text.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
+}
+
+fn vm_hwm_kb(pid: u32) -> Result<u64, String> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|error| format!("/proc/{pid}/status: {error}"))?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("/proc/{pid}/status has no VmHWM"))
+}
+
+fn clock_ticks_per_second() -> u64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8_lossy(&out.stdout).trim().parse().ok())
+        .unwrap_or(100)
+}
+
+/// Zips `binary` as `bootstrap` (deflate, as `sam build` and `cargo lambda` package it) with
+/// Python's zipfile, and returns the zip's size in bytes.
+pub fn zipped_size(binary: &Path, zip: &Path) -> u64 {
+    const SCRIPT: &str = "import sys, zipfile\n\
+        with zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED) as z:\n    z.write(sys.argv[1], 'bootstrap')\n";
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(binary)
+        .arg(zip)
+        .status()
+        .unwrap_or_else(|error| panic!("python3 (to zip the bootstrap): {error}"));
+    assert!(status.success(), "zipping {} failed", binary.display());
+    std::fs::metadata(zip)
+        .map(|m| m.len())
+        .unwrap_or_else(|error| panic!("{}: {error}", zip.display()))
+}

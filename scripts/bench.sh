@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# make bench: builds every function and the hello-world baseline in release mode, then measures
+# them side by side (bench/runner) and rewrites BENCHMARKS.md.
+#
+#   make bench                             # the opt-level of Cargo.toml's [profile.release]
+#   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
+#                                          # (baseline + one create + one list, target/bench-opt-*)
+#
+# BENCH_SPAWNS (default 30) and BENCH_REQUESTS (default 2000) size the run. The package size is
+# that of the arm64 build (`cargo lambda build --release --arm64`, as `make build` deploys)
+# when the aarch64 standard library is installed, else that of the x86_64 build.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+BENCH_STARTED="$(date +%s)"
+export BENCH_STARTED
+"$ROOT/scripts/install-tools.sh"
+
+binaries=(hello-baseline)
+for manifest in functions/*/Cargo.toml; do
+  binaries+=("$(basename "$(dirname "$manifest")")")
+done
+bin_args=()
+for binary in "${binaries[@]}"; do
+  bin_args+=(--bin "$binary")
+done
+
+# The opt-level of [profile.release] in Cargo.toml.
+level="$(awk '/^\[/ {section = $0} section == "[profile.release]" && $1 == "opt-level" {gsub(/"/, "", $3); print $3}' Cargo.toml)"
+[[ -n "$level" ]] || level=3
+
+build_started=$SECONDS
+# The runner is built in the same invocation: same feature resolution, so the dependencies are
+# compiled once for both.
+echo "== release build, x86_64, opt-level $level: ${binaries[*]} and the runner"
+cargo build --release --locked "${bin_args[@]}" --bin neptun-bench
+
+variants=""
+for other in ${BENCH_OPT_LEVELS:-}; do
+  [[ "$other" == "$level" ]] && continue
+  dir="target/bench-opt-$other"
+  echo "== release build, x86_64, opt-level $other (in $dir)"
+  CARGO_PROFILE_RELEASE_OPT_LEVEL="$other" cargo build --release --locked --target-dir "$dir" \
+    --bin hello-baseline --bin create-chat-messages --bin list-chat-messages
+  variants+="$other=$dir/release "
+done
+
+zip_dir=""
+if [[ -d "$(rustc --print sysroot)/lib/rustlib/aarch64-unknown-linux-gnu/lib" ]]; then
+  echo "== release build, arm64 (cargo lambda, as make build): for the package size"
+  cargo lambda build --release --arm64 --locked "${bin_args[@]}"
+  zip_dir=target/lambda
+else
+  echo "== the aarch64 standard library is not installed: the package size is the x86_64 one" >&2
+fi
+export BENCH_BUILD_SECONDS=$((SECONDS - build_started))
+
+mkdir -p target/bench
+port="$(free_port)"
+MOTO_PID=""
+trap '[[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
+echo "== storage server on 127.0.0.1:$port"
+start_moto "$port" target/bench/moto.log
+export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+
+BENCH_BIN_DIR=target/release \
+  BENCH_OPT_LEVEL="$level" \
+  BENCH_VARIANTS="$variants" \
+  BENCH_ZIP_DIR="$zip_dir" \
+  BENCH_ZIP_ARCH=arm64 \
+  BENCH_OUTPUT="$ROOT/BENCHMARKS.md" \
+  target/release/neptun-bench

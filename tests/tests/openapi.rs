@@ -1,0 +1,493 @@
+//! `openapi.yaml` cannot drift: real responses of every route (successes and every documented
+//! error) are collected from the handlers, written to `target/tmp/openapi-exchanges.json`,
+//! and checked against the document by `tests/python/test_openapi.py` (pinned
+//! `openapi-spec-validator` and `jsonschema`), which also validates the document itself and
+//! compares its routes with the cargo-lambda router.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use lambda_http::{Body, Request, Response};
+use neptun::context::{AppContext, StorageTimeouts};
+use neptun::links::FileLinks;
+use neptun::model::{Chat, ChatMessage, FileRecord};
+use neptun::session::SessionConfig;
+use neptun::store::dynamo::DynamoStore;
+use neptun::store::{
+    ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest, StoreError,
+};
+use neptun::validation::{NewChat, NewFile, NewMessage};
+use neptun_tests::proxy::{Mode, StorageProxy};
+use neptun_tests::*;
+use serde_json::{Value, json};
+
+/// Each function's successful sample event (HTTP API, `$default`).
+const SUCCESS: [(&str, &str); 7] = [
+    ("create-chat", "200-create.json"),
+    ("list-chats", "200-list.json"),
+    ("create-chat-messages", "200-single.json"),
+    ("list-chat-messages", "200-list.json"),
+    ("create-chat-files", "200-single.json"),
+    ("get-chat-files", "200-list.json"),
+    ("get-chat-file-content", "200-with-cookie.json"),
+];
+
+const CREATES: [&str; 3] = ["create-chat", "create-chat-messages", "create-chat-files"];
+
+/// A store whose every call fails the same way (for the statuses moto cannot be made to
+/// answer on purpose: a 409 needs two requests racing on one key, a 500 a broken store).
+#[derive(Clone, Copy)]
+enum Failing {
+    InFlight,
+    Broken,
+}
+
+impl Failing {
+    fn error(self) -> StoreError {
+        match self {
+            Failing::InFlight => StoreError::IdempotencyInFlight,
+            Failing::Broken => StoreError::Failed("injected failure".into()),
+        }
+    }
+}
+
+impl ChatStore for Failing {
+    async fn create_chat(
+        &self,
+        _: u64,
+        _: NewChat,
+        _: u64,
+        _: Option<&Idempotency>,
+    ) -> Result<Created<Chat>, StoreError> {
+        Err(self.error())
+    }
+
+    async fn list_chats(&self, _: u64, _: PageRequest) -> Result<Page<Chat>, StoreError> {
+        Err(self.error())
+    }
+}
+
+impl MessageStore for Failing {
+    async fn append_messages(
+        &self,
+        _: u64,
+        _: u64,
+        _: Vec<NewMessage>,
+        _: u64,
+        _: Option<&Idempotency>,
+    ) -> Result<Created<Vec<ChatMessage>>, StoreError> {
+        Err(self.error())
+    }
+
+    async fn list_messages(
+        &self,
+        _: u64,
+        _: u64,
+        _: PageRequest,
+    ) -> Result<Page<ChatMessage>, StoreError> {
+        Err(self.error())
+    }
+}
+
+impl FileStore for Failing {
+    async fn attach_files(
+        &self,
+        _: u64,
+        _: u64,
+        _: u64,
+        _: Vec<NewFile>,
+        _: u64,
+        _: Option<&Idempotency>,
+    ) -> Result<Created<Vec<FileRecord>>, StoreError> {
+        Err(self.error())
+    }
+
+    async fn list_files(
+        &self,
+        _: u64,
+        _: u64,
+        _: PageRequest,
+    ) -> Result<Page<FileRecord>, StoreError> {
+        Err(self.error())
+    }
+
+    async fn get_file(&self, _: u64, _: u64, _: u64) -> Result<FileRecord, StoreError> {
+        Err(self.error())
+    }
+}
+
+/// The handler of `function` on any store.
+async fn dispatch<S: ChatStore + MessageStore + FileStore>(
+    context: &AppContext<S>,
+    function: &str,
+    request: Request,
+) -> Response<Body> {
+    use neptun::handlers::{chats, files, messages};
+    match function {
+        "create-chat" => chats::create_chat(context, request).await,
+        "list-chats" => chats::list_chats(context, request).await,
+        "create-chat-messages" => messages::create_messages(context, request).await,
+        "list-chat-messages" => messages::list_messages(context, request).await,
+        "create-chat-files" => files::create_files(context, request).await,
+        "get-chat-files" => files::list_files(context, request).await,
+        "get-chat-file-content" => files::get_file_content(context, request).await,
+        other => panic!("no handler for function {other}"),
+    }
+}
+
+/// Request/response pairs, as `test_openapi.py` reads them.
+#[derive(Default)]
+struct Exchanges(Vec<Value>);
+
+impl Exchanges {
+    /// Sends `request` to `function` and records the exchange; returns status and body.
+    async fn send<S: ChatStore + MessageStore + FileStore>(
+        &mut self,
+        context: &AppContext<S>,
+        function: &str,
+        request: Request,
+    ) -> (u16, String) {
+        let full_path = request.uri().path().to_owned();
+        // Paths in the document are below the server URL (stage or base path included).
+        let path = full_path
+            .find("/api/users/")
+            .map_or(full_path.as_str(), |at| &full_path[at..])
+            .to_owned();
+        let method = request.method().to_string();
+        let query = request.uri().query().unwrap_or_default().to_owned();
+        let content_type = request
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let request_body =
+            String::from_utf8_lossy(neptun::request::body_bytes(&request)).into_owned();
+        let response = dispatch(context, function, request).await;
+        let (status, headers, body) = text_of(response);
+        let headers: BTreeMap<String, String> = headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    value.to_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        // Request bodies are checked for successful requests only (keeps the file small).
+        let request_body = (status < 300 && !request_body.is_empty()).then_some(request_body);
+        self.0.push(json!({
+            "function": function,
+            "method": method,
+            "path": path,
+            "query": query,
+            "request": {"content_type": content_type, "body": request_body},
+            "status": status,
+            "headers": headers,
+            "body": body,
+        }));
+        (status, body)
+    }
+}
+
+fn success_event(function: &str) -> String {
+    let (_, file) = SUCCESS
+        .iter()
+        .find(|(name, _)| *name == function)
+        .expect("a function with a success event");
+    format!("{function}/{file}")
+}
+
+/// A function's successful event with edits (HTTP API, `$default`).
+fn edited(function: &str, edit: impl FnOnce(&mut Value)) -> Request {
+    event_with(&success_event(function), edit)
+}
+
+fn set_path(event: &mut Value, path: &str) {
+    event["rawPath"] = json!(path);
+    event["requestContext"]["http"]["path"] = json!(path);
+}
+
+fn set_query(event: &mut Value, query: &[(&str, &str)]) {
+    event["rawQueryString"] = json!(
+        query
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("&")
+    );
+    event["queryStringParameters"] = Value::Object(
+        query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), json!(v)))
+            .collect(),
+    );
+}
+
+fn with_key(key: &str, body: Option<Value>) -> impl FnOnce(&mut Value) {
+    move |event| {
+        event["headers"]["idempotency-key"] = json!(key);
+        if let Some(body) = body {
+            event["body"] = json!(body.to_string());
+        }
+    }
+}
+
+fn next_cursor(body: &str) -> String {
+    let body: Value = serde_json::from_str(body).expect("a JSON body");
+    body["nextCursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a nextCursor in {body}"))
+        .to_owned()
+}
+
+/// Successes, pagination, replays and the client errors, on moto with the sample data.
+async fn collect_on_moto(out: &mut Exchanges) {
+    let context = context().await;
+    seed_sample_data(&context.store).await;
+
+    for (function, file, expected) in sample_events() {
+        let request = event(&format!("{function}/{file}"));
+        let (status, body) = out.send(&context, &function, request).await;
+        assert_eq!(status, expected, "events/{function}/{file}: {body}");
+    }
+
+    // Exactly-once creates: first, replay (idempotent-replayed), same key, other body (422).
+    let bodies = [
+        ("create-chat", json!({"name": "Keyed chat"})),
+        (
+            "create-chat-messages",
+            json!({"messages": [{"content": "Keyed", "role": "user"}]}),
+        ),
+        (
+            "create-chat-files",
+            json!({"files": [{"text": "x = 1", "title": "keyed.py", "extension": "py"}]}),
+        ),
+    ];
+    for (function, body) in bodies {
+        let key = format!("openapi-{function}");
+        let (first, created) = out
+            .send(
+                &context,
+                function,
+                edited(function, with_key(&key, Some(body.clone()))),
+            )
+            .await;
+        let (again, replayed) = out
+            .send(
+                &context,
+                function,
+                edited(function, with_key(&key, Some(body))),
+            )
+            .await;
+        assert_eq!((first, again), (200, 200), "{function}: {created}");
+        assert_eq!(created, replayed, "{function}");
+        let other = json!({"name": "Other", "messages": [{"content": "Other", "role": "user"}],
+            "files": [{"text": "", "title": "other"}]});
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, with_key(&key, Some(other))),
+            )
+            .await;
+        assert_eq!(status, 422, "{function}: {body}");
+        // An empty Idempotency-Key is a bad header.
+        let (status, body) = out
+            .send(&context, function, edited(function, with_key("", None)))
+            .await;
+        assert_eq!(status, 400, "{function}: {body}");
+    }
+
+    // A body over 3 MiB.
+    let big = edited("create-chat", |event| {
+        event["body"] = json!(json!({"name": "big", "model": "x".repeat(3 << 20)}).to_string());
+    });
+    let (status, body) = out.send(&context, "create-chat", big).await;
+    assert_eq!(status, 413, "{body}");
+    // Path ids that are not ids.
+    let (status, body) = out
+        .send(
+            &context,
+            "create-chat",
+            edited("create-chat", |e| set_path(e, "/api/users/0/chats")),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let content = |path: &str| {
+        let path = path.to_owned();
+        edited("get-chat-file-content", move |e| set_path(e, &path))
+    };
+    let (status, body) = out
+        .send(
+            &context,
+            "get-chat-file-content",
+            content("/api/users/1/chats/1000/files/x/content"),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    // Pages: limit, nextCursor, the next page, a bad cursor; no cookie.
+    for function in ["list-chats", "list-chat-messages", "get-chat-files"] {
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, |e| set_query(e, &[("limit", "1")])),
+            )
+            .await;
+        assert_eq!(status, 200, "{function}: {body}");
+        let cursor = next_cursor(&body);
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, |e| {
+                    set_query(e, &[("limit", "1000"), ("cursor", &cursor)])
+                }),
+            )
+            .await;
+        assert_eq!(status, 200, "{function}: {body}");
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, |e| set_query(e, &[("cursor", "not-a-cursor")])),
+            )
+            .await;
+        assert_eq!(status, 400, "{function}: {body}");
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, |e| {
+                    e.as_object_mut().map(|e| e.remove("cookies"));
+                }),
+            )
+            .await;
+        assert_eq!(status, 401, "{function}: {body}");
+    }
+
+    // The content route through a file's signed URL, without a cookie.
+    let (_, listed) = out
+        .send(
+            &context,
+            "get-chat-files",
+            event(&success_event("get-chat-files")),
+        )
+        .await;
+    let listed: Value = serde_json::from_str(&listed).expect("a JSON body");
+    for file in listed["chatFiles"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .take(3)
+    {
+        let url = file["url"].as_str().expect("a url");
+        let (status, body) = out
+            .send(&context, "get-chat-file-content", open_url(url))
+            .await;
+        assert_eq!(status, 200, "{url}: {body}");
+    }
+}
+
+/// 503 from every route: storage refuses every connection.
+async fn collect_unavailable(out: &mut Exchanges) {
+    let base = context().await;
+    let proxy = StorageProxy::start(storage_endpoint());
+    proxy.set_mode(Mode::Refuse);
+    let limits = StorageTimeouts {
+        connect: Duration::from_millis(300),
+        attempt: Duration::from_millis(500),
+        operation: Duration::from_millis(1000),
+        max_attempts: 1,
+    };
+    let store = DynamoStore::new(
+        client_with_limits(&proxy.endpoint(), limits),
+        base.store.table(),
+    );
+    let context = AppContext { store, ..base };
+    for (function, _) in SUCCESS {
+        let (status, body) = out
+            .send(&context, function, event(&success_event(function)))
+            .await;
+        assert_eq!(status, 503, "{function}: {body}");
+    }
+}
+
+/// 409 (a create whose key's first request is still committing) and 500 from every route.
+async fn collect_store_failures(out: &mut Exchanges) {
+    let context = |store: Failing| AppContext {
+        store,
+        session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+        links: FileLinks::default(),
+    };
+    let in_flight = context(Failing::InFlight);
+    for function in CREATES {
+        let request = edited(function, with_key("racing", None));
+        let (status, body) = out.send(&in_flight, function, request).await;
+        assert_eq!(status, 409, "{function}: {body}");
+    }
+    let broken = context(Failing::Broken);
+    for (function, _) in SUCCESS {
+        let (status, body) = out
+            .send(&broken, function, event(&success_event(function)))
+            .await;
+        assert_eq!(status, 500, "{function}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_answers_as_openapi_yaml_describes() {
+    let mut out = Exchanges::default();
+    collect_on_moto(&mut out).await;
+    collect_unavailable(&mut out).await;
+    collect_store_failures(&mut out).await;
+
+    let root = repo_root();
+    let python = tools_bin().join("python");
+    let ready = std::process::Command::new(&python)
+        .args([
+            "-c",
+            "import jsonschema, openapi_spec_validator, pytest, yaml",
+        ])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    assert!(
+        ready,
+        "{} with jsonschema, openapi-spec-validator and pytest is missing: run `make test` \
+         (it installs them into .tools/)",
+        python.display()
+    );
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("openapi-exchanges-{}.json", std::process::id()));
+    std::fs::write(&path, Value::Array(out.0).to_string()).expect("write the exchanges");
+    let output = std::process::Command::new(&python)
+        .args([
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/python/test_openapi.py",
+        ])
+        .env("NEPTUN_OPENAPI_RESPONSES", &path)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(&root)
+        .output()
+        .expect("run pytest");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "pytest failed (exchanges kept in {}):\n{report}",
+        path.display()
+    );
+    assert!(
+        report.contains("passed") && !report.contains("skipped"),
+        "{report}"
+    );
+    let _ = std::fs::remove_file(&path);
+}
