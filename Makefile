@@ -1,7 +1,7 @@
 # Neptun chat API: Rust functions on AWS Lambda.
 # Quick start: `make dev` (every route on http://127.0.0.1:9000) and `make test`.
 
-.PHONY: dev test tools lint fmt fuzz build deploy bench
+.PHONY: dev test tools lint fmt fuzz api-fuzz build deploy bench
 
 ## Runs every route locally on an embedded DynamoDB-compatible server (Ctrl-C stops it all).
 dev:
@@ -33,6 +33,11 @@ fmt:
 ## Fuzzes the untrusted-input parsers (bodies, cookies, path ids, cursors): FUZZ_SECONDS each.
 fuzz:
 	scripts/fuzz.sh
+
+## schemathesis against openapi.yaml on the local stack with a valid cookie: no 5xx, no response
+## that breaks the schema. API_FUZZ_EXAMPLES per operation and phase (default 40).
+api-fuzz:
+	scripts/api-fuzz.sh
 
 ## Release builds, then size, cold start, first vs warm request, DynamoDB requests, CPU and RSS of
 ## every function against a hello-world baseline; rewrites BENCHMARKS.md.
