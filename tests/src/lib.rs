@@ -269,12 +269,18 @@ pub fn text_of(response: Response<Body>) -> (u16, http::HeaderMap, String) {
 pub struct Watch {
     child: std::process::Child,
     port: u16,
+    log: PathBuf,
 }
 
 impl Watch {
     pub fn start(table: &str) -> Self {
         use std::os::unix::process::CommandExt;
         let port = free_port();
+        // What the functions print (their JSON logs), for tests that read them.
+        let log = repo_root().join(format!("target/tmp/watch-{port}.log"));
+        std::fs::create_dir_all(repo_root().join("target/tmp")).expect("target/tmp");
+        let output = std::fs::File::create(&log).expect("a watch log file");
+        let errors = output.try_clone().expect("a watch log file");
         let path = format!(
             "{}:{}",
             tools_bin().display(),
@@ -299,8 +305,8 @@ impl Watch {
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("NUXT_SESSION_PASSWORD", DEV_PASSWORD)
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(output)
+            .stderr(errors)
             // Its own process group, so that dropping it stops the functions it spawned too.
             .process_group(0)
             .spawn()
@@ -309,7 +315,12 @@ impl Watch {
             wait_for_port(port, Duration::from_secs(120)),
             "cargo lambda watch did not listen"
         );
-        Self { child, port }
+        Self { child, port, log }
+    }
+
+    /// Everything `cargo lambda watch` and its functions printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The port of both the HTTP router and the Lambda invoke API.

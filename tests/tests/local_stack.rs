@@ -73,4 +73,24 @@ async fn cargo_lambda_watch_serves_the_routes_at_their_real_paths() {
     let (status, refused) = read_json(response);
     assert_eq!(status, 401, "{refused}");
     assert_eq!(refused["statusCode"], 401);
+
+    // The functions log JSON lines that carry the Lambda request id, and never the cookie.
+    let log = watch.log();
+    let handled: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line["fields"]["message"] == "request handled")
+        .collect();
+    assert!(handled.len() >= 3, "one line per handled request:\n{log}");
+    for line in &handled {
+        assert!(
+            line["span"]["requestId"].is_string(),
+            "no request id: {line}"
+        );
+    }
+    let token = cookie.trim_start_matches("neptun-session=");
+    assert!(
+        !log.contains(token) && !log.contains(DEV_PASSWORD),
+        "a secret in the log"
+    );
 }
