@@ -10,6 +10,7 @@ cd "$ROOT"
 echo "== rustfmt, clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+"$ROOT/scripts/check-deps.sh"
 
 echo "== build (the cargo lambda watch test serves these binaries)"
 cargo build --workspace --locked

@@ -20,13 +20,14 @@
 mod measure;
 mod report;
 mod runtime_api;
+mod storage_proxy;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use measure::{Bench, Binary, ColdSample, Steady};
+use measure::{Bench, Binary, ColdSample, Setup, Steady};
 
 /// The functions, as named under `functions/` and `events/`.
 pub const FUNCTIONS: [&str; 7] = [
@@ -67,8 +68,8 @@ pub struct Results {
     pub zip_arch: Option<String>,
     /// Per binary name: (zipped bytes of the arm64 build if any, zipped bytes of x86_64, raw x86_64 bytes).
     pub sizes: BTreeMap<String, (Option<u64>, u64, u64)>,
-    /// Per (level, binary name, warm-up on): cold starts.
-    pub cold: BTreeMap<(String, String, bool), Vec<ColdSample>>,
+    /// Per (level, binary name, setup): cold starts.
+    pub cold: BTreeMap<(String, String, Setup), Vec<ColdSample>>,
     /// Per (level, binary name): steady state.
     pub steady: BTreeMap<(String, String), Steady>,
     /// Per function: (case, DynamoDB requests per API request by operation).
@@ -109,6 +110,11 @@ async fn main() {
         for name in VARIANT_BINARIES {
             binaries.push(Binary::new(name, level, dir.join(name)));
         }
+    }
+    // BENCH_ONLY=name,name: a subset, for investigating (the report still needs hello).
+    if let Ok(only) = std::env::var("BENCH_ONLY") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        binaries.retain(|b| b.name == HELLO || only.contains(&b.name.as_str()));
     }
     for binary in &binaries {
         assert!(
@@ -159,34 +165,38 @@ async fn main() {
         tables.insert(name.to_owned(), bench.seeded_table().await);
     }
     // Interleaved rounds, so that drift on the machine touches every binary alike.
-    let mut configurations: Vec<(&Binary, bool)> = Vec::new();
+    let mut configurations: Vec<(&Binary, Setup)> = Vec::new();
     for binary in &binaries {
-        configurations.push((binary, true));
+        configurations.push((binary, Setup::Deployed));
         if binary.level == main_level && binary.name != HELLO {
-            configurations.push((binary, false));
+            configurations.push((binary, Setup::NoWarmUp));
+            configurations.push((binary, Setup::AmazonRoots));
         }
     }
-    let mut cold: BTreeMap<(String, String, bool), Vec<ColdSample>> = BTreeMap::new();
+    let mut cold: BTreeMap<(String, String, Setup), Vec<ColdSample>> = BTreeMap::new();
     for round in 0..spawns {
-        for (binary, warm_up) in &configurations {
+        if round > 0 && round % 5 == 0 {
+            for table in tables.values() {
+                bench.reset_table(table).await;
+            }
+        }
+        for (binary, setup) in &configurations {
             let event = bench.main_event(&binary.name);
             let sample = bench
-                .cold_sample(
-                    binary,
-                    &tables[&binary.name],
-                    *warm_up,
-                    event,
-                    WARM_PER_SPAWN,
-                )
+                .cold_sample(binary, &tables[&binary.name], *setup, event, WARM_PER_SPAWN)
                 .await
                 .unwrap_or_else(|error| panic!("{} ({}): {error}", binary.name, binary.level));
-            cold.entry((binary.level.clone(), binary.name.clone(), *warm_up))
+            cold.entry((binary.level.clone(), binary.name.clone(), *setup))
                 .or_default()
                 .push(sample);
         }
         eprint!("\r   round {}/{spawns}", round + 1);
     }
     eprintln!();
+
+    for table in tables.values() {
+        bench.drop_table(table).await;
+    }
 
     eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
     let mut steady = BTreeMap::new();
@@ -216,8 +226,30 @@ async fn main() {
             counts.insert(binary.name.clone(), route_counts);
         }
         steady.insert((binary.level.clone(), binary.name.clone()), result);
+        bench.drop_table(&table).await;
     }
 
+    if std::env::var_os("BENCH_ONLY").is_some() {
+        for ((level, name, setup), samples) in &cold {
+            let mut starts: Vec<f64> = samples
+                .iter()
+                .map(|s| s.cold_start.as_secs_f64() * 1e3)
+                .collect();
+            starts.sort_by(f64::total_cmp);
+            let mut firsts: Vec<f64> = samples
+                .iter()
+                .map(|s| s.first.as_secs_f64() * 1e3)
+                .collect();
+            firsts.sort_by(f64::total_cmp);
+            eprintln!(
+                "   {name} ({level}, {setup:?}): cold start median {:.2} ms, first request median {:.2} ms",
+                starts[starts.len() / 2],
+                firsts[firsts.len() / 2]
+            );
+        }
+        eprintln!("== BENCH_ONLY: no report written");
+        return;
+    }
     let results = Results {
         machine: report::Machine::detect(),
         main_level,

@@ -9,18 +9,35 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use neptun::store::dynamo::DynamoStore;
-use neptun_tests::proxy::StorageProxy;
 use serde_json::Value;
 
 use crate::runtime_api::RuntimeApi;
+use crate::storage_proxy::CountingProxy;
 use crate::{Event, FUNCTIONS, HELLO};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Requests before the CPU counters are read, so lazy set-up is not counted per request.
 pub const STEADY_WARM_UP: usize = 50;
+/// Requests that the local storage stalled on (503 after the SDK's 4 s) and that were repeated.
+pub static STORAGE_STALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Requests between two resets of the table (see [`Bench::reset_table`]).
+const RESET_EVERY: usize = 100;
 /// Requests per counting case.
 const COUNT_REQUESTS: usize = 5;
+
+/// How a function process is started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Setup {
+    /// As deployed: Init opens the storage connection (the warm-up).
+    Deployed,
+    /// `DYNAMODB_WARM_UP=false`: nothing sent to storage during Init.
+    NoWarmUp,
+    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the five roots that AWS
+    /// endpoints chain to) instead of the system's whole trust store.
+    AmazonRoots,
+}
 
 /// DynamoDB requests per API request, by operation.
 pub type Counts = BTreeMap<String, f64>;
@@ -71,7 +88,7 @@ pub struct Steady {
 
 pub struct Bench {
     client: aws_sdk_dynamodb::Client,
-    proxy: StorageProxy,
+    proxy: CountingProxy,
     logs: PathBuf,
     events: HashMap<String, Event>,
     ok_events: HashMap<String, Vec<(String, Value)>>,
@@ -82,7 +99,9 @@ impl Bench {
         std::fs::create_dir_all(&logs).expect("create the log folder");
         let endpoint = neptun_tests::storage_endpoint();
         eprintln!("== storage server {endpoint}, counting proxy in front of it");
-        let proxy = StorageProxy::start(endpoint);
+        let proxy = CountingProxy::start(endpoint)
+            .await
+            .expect("start the counting proxy");
         let client = neptun_tests::client();
         let mut events: HashMap<String, Event> = HashMap::new();
         let mut ok_events: HashMap<String, Vec<(String, Value)>> = HashMap::new();
@@ -121,6 +140,27 @@ impl Bench {
         let table = neptun_tests::fresh_table(&self.client).await;
         neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.clone())).await;
         table
+    }
+
+    /// Empties a table back to the sample data: delete and create it again under the same
+    /// name. moto copies a whole table for every transaction, so a table that grows with
+    /// thousands of creates would slow the storage down (not the function) until it times out.
+    pub async fn reset_table(&self, table: &str) {
+        self.drop_table(table).await;
+        neptun::store::table::create_table(&self.client, table)
+            .await
+            .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
+        neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.to_owned()))
+            .await;
+    }
+
+    pub async fn drop_table(&self, table: &str) {
+        self.client
+            .delete_table()
+            .table_name(table)
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("delete table {table}: {error}"));
     }
 
     /// The event of a function's CPU measurement (for create-chat-messages: two messages).
@@ -164,7 +204,7 @@ impl Bench {
         binary: &Binary,
         api: &RuntimeApi,
         table: &str,
-        warm_up: bool,
+        setup: Setup,
     ) -> Result<Child, String> {
         let log_path = self
             .logs
@@ -199,8 +239,20 @@ impl Bench {
             .env("AWS_SESSION_TOKEN", "bench")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("NUXT_SESSION_PASSWORD", neptun_tests::DEV_PASSWORD)
-            .env("DYNAMODB_WARM_UP", if warm_up { "true" } else { "false" })
+            .env(
+                "DYNAMODB_WARM_UP",
+                if setup == Setup::NoWarmUp {
+                    "false"
+                } else {
+                    "true"
+                },
+            )
             .env("RUST_LOG", "warn")
+            .envs(extra_env())
+            .envs((setup == Setup::AmazonRoots).then(|| {
+                let roots = neptun_tests::repo_root().join("bench/amazon-roots.pem");
+                ("SSL_CERT_FILE", roots)
+            }))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
@@ -213,13 +265,13 @@ impl Bench {
         &self,
         binary: &Binary,
         table: &str,
-        warm_up: bool,
+        setup: Setup,
     ) -> Result<(Running, Duration, Duration), String> {
         let mut api = RuntimeApi::start(&binary.name)
             .await
             .map_err(|error| format!("runtime API: {error}"))?;
         let spawned = Instant::now();
-        let child = self.spawn(binary, &api, table, warm_up)?;
+        let child = self.spawn(binary, &api, table, setup)?;
         let mut running = Running { child, api: None };
         let arrival = api.next_arrival(INIT_TIMEOUT).await;
         let init_cpu = schedstat(running.child.id()).unwrap_or_default();
@@ -240,12 +292,11 @@ impl Bench {
         &self,
         binary: &Binary,
         table: &str,
-        warm_up: bool,
+        setup: Setup,
         event: Event,
         warm_requests: usize,
     ) -> Result<ColdSample, String> {
-        let (mut running, cold_start, init_cpu) =
-            self.start_function(binary, table, warm_up).await?;
+        let (mut running, cold_start, init_cpu) = self.start_function(binary, table, setup).await?;
         let first = running.call(event.clone()).await?;
         let mut warm = Vec::with_capacity(warm_requests);
         for _ in 0..warm_requests {
@@ -269,22 +320,39 @@ impl Bench {
         requests: usize,
         cases: &[(String, Vec<Event>)],
     ) -> Result<(Steady, RouteCounts), String> {
-        let (mut running, _, _) = self.start_function(binary, table, true).await?;
+        let (mut running, _, _) = self.start_function(binary, table, Setup::Deployed).await?;
         let pid = running.child.id();
+        eprintln!("   {} ({}): pid {pid}", binary.name, binary.level);
         for _ in 0..STEADY_WARM_UP {
             running.call(event.clone()).await?;
         }
-        self.proxy.take_counts();
         let ticks = clock_ticks_per_second();
-        let cpu_before = stat_cpu_ticks(pid)?;
-        let sched_before = schedstat(pid).unwrap_or_default();
+        let mut cpu_ticks = 0;
+        let mut sched = Duration::ZERO;
+        let mut storage = HashMap::new();
         let mut latencies = Vec::with_capacity(requests);
-        for _ in 0..requests {
-            latencies.push(running.call(event.clone()).await?);
+        let mut left = requests;
+        while left > 0 {
+            // Batches, with the table emptied in between (while the function idles, outside
+            // the CPU counts).
+            self.reset_table(table).await;
+            let batch = left.min(RESET_EVERY);
+            left -= batch;
+            self.proxy.take_counts();
+            let cpu_before = stat_cpu_ticks(pid)?;
+            let sched_before = schedstat(pid).unwrap_or_default();
+            for _ in 0..batch {
+                latencies.push(running.call(event.clone()).await?);
+            }
+            cpu_ticks += stat_cpu_ticks(pid)? - cpu_before;
+            sched += schedstat(pid)
+                .unwrap_or_default()
+                .saturating_sub(sched_before);
+            for (operation, n) in self.proxy.take_counts() {
+                *storage.entry(operation).or_default() += n;
+            }
         }
-        let cpu_after = stat_cpu_ticks(pid)?;
-        let sched_after = schedstat(pid).unwrap_or_default();
-        let storage_per_request = per_request(self.proxy.take_counts(), requests);
+        let storage_per_request = per_request(storage, requests);
         let mut route_counts = Vec::new();
         for (label, events) in cases {
             self.proxy.take_counts();
@@ -300,12 +368,8 @@ impl Bench {
         let requests_f = requests.max(1) as f64;
         Ok((
             Steady {
-                cpu_us_per_request: (cpu_after - cpu_before) as f64 * 1e6
-                    / ticks as f64
-                    / requests_f,
-                schedstat_us_per_request: (sched_after.saturating_sub(sched_before)).as_secs_f64()
-                    * 1e6
-                    / requests_f,
+                cpu_us_per_request: cpu_ticks as f64 * 1e6 / ticks as f64 / requests_f,
+                schedstat_us_per_request: sched.as_secs_f64() * 1e6 / requests_f,
                 clock_ticks_per_second: ticks,
                 max_rss_kb,
                 latencies,
@@ -314,6 +378,17 @@ impl Bench {
             route_counts,
         ))
     }
+}
+
+/// `BENCH_FUNCTION_ENV="NAME=value ..."`: more environment for the function processes (for
+/// trying a setting, such as `SSL_CERT_FILE`).
+fn extra_env() -> Vec<(String, String)> {
+    std::env::var("BENCH_FUNCTION_ENV")
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
 }
 
 fn per_request(counts: HashMap<String, usize>, requests: usize) -> BTreeMap<String, f64> {
@@ -362,7 +437,24 @@ struct Running {
 
 impl Running {
     /// One invocation; its latency, or why it did not answer 2xx.
+    /// One invocation; a 503 (the local storage stalled past the 4 s operation timeout, which
+    /// moto does now and then under a long run) is repeated up to twice and counted in
+    /// [`STORAGE_STALLS`].
     async fn call(&mut self, event: Event) -> Result<Duration, String> {
+        let mut tries = 0;
+        loop {
+            match self.call_once(event.clone()).await {
+                Err(error) if error.starts_with("status 503") && tries < 2 => {
+                    tries += 1;
+                    STORAGE_STALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    eprintln!("\n   (local storage stalled: request repeated)");
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn call_once(&mut self, event: Event) -> Result<Duration, String> {
         let api = self.api.as_mut().ok_or("no runtime API")?;
         let outcome = api.invoke(event, INVOKE_TIMEOUT).await?;
         let body = outcome
