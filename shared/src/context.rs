@@ -107,9 +107,6 @@ impl AppContext<DynamoStore> {
     }
 }
 
-/// The key of the Init warm-up read: no row ever has it (every `PK` starts with `USER#`).
-pub const WARM_UP_KEY: &str = "#warm-up";
-
 /// The longest the warm-up may hold up Init: one attempt, no retry.
 const WARM_UP_TIMEOUT: Duration = Duration::from_millis(1_000);
 
@@ -131,15 +128,16 @@ fn warm_up_enabled() -> bool {
 /// The connection then waits in the client's pool. Failures only cost the first request its
 /// head start, so they are logged at debug and otherwise ignored.
 pub async fn warm_up(client: &aws_sdk_dynamodb::Client, table: &str, timeouts: StorageTimeouts) {
+    use crate::store::schema;
     use aws_sdk_dynamodb::types::AttributeValue;
     let limit = WARM_UP_TIMEOUT.min(timeouts.attempt);
     let started = std::time::Instant::now();
-    let key = || AttributeValue::S(WARM_UP_KEY.to_owned());
+    let key = || AttributeValue::S(schema::WARM_UP_KEY.to_owned());
     let result = client
         .get_item()
         .table_name(table)
-        .key("PK", key())
-        .key("SK", key())
+        .key(schema::PK, key())
+        .key(schema::SK, key())
         .customize()
         .config_override(
             aws_sdk_dynamodb::config::Builder::new()

@@ -29,6 +29,8 @@ pub const EXPIRES_AT: &str = "expires_at";
 pub const WRITE_ID: &str = "w";
 
 pub const CHAT_META_SK: &str = "META";
+/// `PK` and `SK` of the row the Init warm-up reads: it never exists.
+pub const WARM_UP_KEY: &str = "#warm-up";
 const CHAT_PREFIX: &str = "CHAT#";
 const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
