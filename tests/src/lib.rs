@@ -156,11 +156,10 @@ pub fn json_of(response: Response<Body>) -> (u16, Value) {
 }
 
 /// Sends a request to the handler of the named function (the folder names under `events/`).
-pub async fn invoke(
-    context: &AppContext<DynamoStore>,
-    function: &str,
-    request: Request,
-) -> Response<Body> {
+pub async fn invoke<S>(context: &AppContext<S>, function: &str, request: Request) -> Response<Body>
+where
+    S: neptun::store::ChatStore + neptun::store::MessageStore + neptun::store::FileStore,
+{
     use neptun::handlers::{chats, files, messages};
     match function {
         "create-chat" => chats::create_chat(context, request).await,
@@ -359,4 +358,22 @@ pub async fn partition_rows(store: &DynamoStore, pk: String) -> usize {
         .await
         .expect("query the partition");
     output.items().len()
+}
+
+/// Points an (API Gateway v2) event at another path.
+pub fn set_path(event: &mut Value, path: &str) {
+    event["rawPath"] = Value::String(path.to_owned());
+    event["requestContext"]["http"]["path"] = Value::String(path.to_owned());
+}
+
+/// Replaces an (API Gateway v2) event's query string.
+pub fn set_query(event: &mut Value, query: &[(&str, &str)]) {
+    let raw: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    event["rawQueryString"] = Value::String(raw.join("&"));
+    event["queryStringParameters"] = Value::Object(
+        query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+            .collect(),
+    );
 }

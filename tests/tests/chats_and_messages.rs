@@ -17,22 +17,6 @@ fn set_chat(event: &mut Value, chat_id: u64) {
     event["pathParameters"]["chat_id"] = json!(chat_id.to_string());
 }
 
-fn set_query(event: &mut Value, query: &[(&str, &str)]) {
-    event["rawQueryString"] = json!(
-        query
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
-    event["queryStringParameters"] = Value::Object(
-        query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), json!(v)))
-            .collect(),
-    );
-}
-
 /// Rows stored in a chat's partition, the marker included.
 async fn stored_rows(context: &AppContext<DynamoStore>, chat_id: u64) -> usize {
     partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, chat_id)).await

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use neptun::context::{AppContext, StorageTimeouts};
 use neptun::links::FileLinks;
 use neptun::model::{Chat, ChatMessage, FileRecord};
@@ -116,25 +116,6 @@ impl FileStore for Failing {
     }
 }
 
-/// The handler of `function` on any store.
-async fn dispatch<S: ChatStore + MessageStore + FileStore>(
-    context: &AppContext<S>,
-    function: &str,
-    request: Request,
-) -> Response<Body> {
-    use neptun::handlers::{chats, files, messages};
-    match function {
-        "create-chat" => chats::create_chat(context, request).await,
-        "list-chats" => chats::list_chats(context, request).await,
-        "create-chat-messages" => messages::create_messages(context, request).await,
-        "list-chat-messages" => messages::list_messages(context, request).await,
-        "create-chat-files" => files::create_files(context, request).await,
-        "get-chat-files" => files::list_files(context, request).await,
-        "get-chat-file-content" => files::get_file_content(context, request).await,
-        other => panic!("no handler for function {other}"),
-    }
-}
-
 /// Request/response pairs, as `test_openapi.py` reads them.
 #[derive(Default)]
 struct Exchanges(Vec<Value>);
@@ -162,7 +143,7 @@ impl Exchanges {
             .map(str::to_owned);
         let request_body =
             String::from_utf8_lossy(neptun::request::body_bytes(&request)).into_owned();
-        let response = dispatch(context, function, request).await;
+        let response = invoke(context, function, request).await;
         let (status, headers, body) = text_of(response);
         let headers: BTreeMap<String, String> = headers
             .iter()
@@ -200,27 +181,6 @@ fn success_event(function: &str) -> String {
 /// A function's successful event with edits (HTTP API, `$default`).
 fn edited(function: &str, edit: impl FnOnce(&mut Value)) -> Request {
     event_with(&success_event(function), edit)
-}
-
-fn set_path(event: &mut Value, path: &str) {
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-}
-
-fn set_query(event: &mut Value, query: &[(&str, &str)]) {
-    event["rawQueryString"] = json!(
-        query
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&")
-    );
-    event["queryStringParameters"] = Value::Object(
-        query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), json!(v)))
-            .collect(),
-    );
 }
 
 fn with_key(key: &str, body: Option<Value>) -> impl FnOnce(&mut Value) {

@@ -237,6 +237,64 @@ impl DynamoStore {
         Err(StoreError::Failed("ids kept colliding".into()))
     }
 
+    /// Writes a batch of items (messages or files) as one create: packs them into chunk rows
+    /// (`row(first_id, chunk, write_id)`), behind the given condition checks. Returns the ids
+    /// of the items, in input order, and their creation time.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a private helper: the closures are the ways messages and files differ"
+    )]
+    async fn create_batch<I, R: Serialize>(
+        &self,
+        user_id: u64,
+        items: &[I],
+        estimated_bytes: impl Fn(&I) -> usize,
+        row: impl Fn(u64, Vec<(u64, &I)>, u64) -> R,
+        checks: impl Fn() -> Result<Vec<(Check, TransactWriteItem)>, StoreError>,
+        idempotency: Option<&Idempotency>,
+        now_ms: u64,
+    ) -> Result<Created<(Vec<u64>, u64)>, StoreError> {
+        let pack = |base: u64| {
+            schema::pack(items.iter().collect(), base, |item| estimated_bytes(item))
+                .map_err(|e| StoreError::Failed(e.into()))
+        };
+        let build = |base: u64, write_id: u64| {
+            let rows: Vec<R> = pack(base)?
+                .into_iter()
+                .map(|chunk| {
+                    let first = chunk.first().map_or(base, |(id, _)| *id);
+                    row(first, chunk, write_id)
+                })
+                .collect();
+            let (puts, first_row) = self.puts(&rows)?;
+            Ok(Plan {
+                checks: checks()?,
+                puts,
+                first_row,
+            })
+        };
+        let created = self
+            .create(
+                user_id,
+                || ids::batch_base(now_ms),
+                build,
+                idempotency,
+                now_ms,
+            )
+            .await?;
+        let (base, created_at) = created.value;
+        // The same items packed from the same base get the same ids (a replay's base, too).
+        let ids = pack(base)?
+            .into_iter()
+            .flatten()
+            .map(|(id, _)| id)
+            .collect();
+        Ok(Created {
+            value: (ids, created_at),
+            replayed: created.replayed,
+        })
+    }
+
     async fn attempt(
         &self,
         plan: Plan,
@@ -614,54 +672,28 @@ impl MessageStore for DynamoStore {
         now_ms: u64,
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<Vec<ChatMessage>>, StoreError> {
-        let pack = |base: u64| {
-            schema::pack(messages.iter().collect(), base, |m| {
-                schema::message_bytes(&m.content)
-            })
-            .map_err(|e| StoreError::Failed(e.into()))
-        };
-        let build = |base: u64, write_id: u64| {
-            let rows: Vec<MessageChunkRow> = pack(base)?
+        let row = |first_id: u64, chunk: Vec<(u64, &NewMessage)>, write_id: u64| MessageChunkRow {
+            pk: schema::chat_pk(user_id, chat_id),
+            sk: schema::message_chunk_sk(first_id),
+            n: chunk.len() as u64,
+            created_at: now_ms,
+            write_id,
+            items: chunk
                 .into_iter()
-                .map(|chunk| MessageChunkRow {
-                    pk: schema::chat_pk(user_id, chat_id),
-                    sk: schema::message_chunk_sk(chunk.first().map_or(base, |(id, _)| *id)),
-                    n: chunk.len() as u64,
-                    created_at: now_ms,
-                    write_id,
-                    items: chunk
-                        .into_iter()
-                        .map(|(id, m)| StoredMessage {
-                            id,
-                            actor: m.role,
-                            message: m.content.clone(),
-                        })
-                        .collect(),
+                .map(|(id, m)| StoredMessage {
+                    id,
+                    actor: m.role,
+                    message: m.content.clone(),
                 })
-                .collect();
-            let (puts, first_row) = self.puts(&rows)?;
-            Ok(Plan {
-                checks: vec![self.chat_exists_check(user_id, chat_id)?],
-                puts,
-                first_row,
-            })
+                .collect(),
         };
+        let checks = || Ok(vec![self.chat_exists_check(user_id, chat_id)?]);
+        let bytes = |m: &NewMessage| schema::message_bytes(&m.content);
         let created = self
-            .create(
-                user_id,
-                || ids::batch_base(now_ms),
-                build,
-                idempotency,
-                now_ms,
-            )
+            .create_batch(user_id, &messages, bytes, row, checks, idempotency, now_ms)
             .await?;
-        let (base, created_at) = created.value;
+        let (ids, created_at) = created.value;
         let created_at = rfc3339_ms(created_at);
-        let ids: Vec<u64> = pack(base)?
-            .into_iter()
-            .flatten()
-            .map(|(id, _)| id)
-            .collect();
         let value = ids
             .into_iter()
             .zip(messages)
@@ -743,54 +775,29 @@ impl FileStore for DynamoStore {
             language: file.language.clone(),
             extension: file.extension.clone(),
         };
-        let pack = |base: u64| {
-            schema::pack(files.iter().collect(), base, |file| {
-                schema::file_bytes(&stored(0, file))
-            })
-            .map_err(|e| StoreError::Failed(e.into()))
-        };
-        let build = |base: u64, write_id: u64| {
-            let rows: Vec<FileChunkRow> = pack(base)?
+        let row = |first_id: u64, chunk: Vec<(u64, &NewFile)>, write_id: u64| FileChunkRow {
+            pk: schema::chat_pk(user_id, chat_id),
+            sk: schema::file_chunk_sk(first_id),
+            n: chunk.len() as u64,
+            message_id,
+            created_at: now_ms,
+            write_id,
+            items: chunk
                 .into_iter()
-                .map(|chunk| FileChunkRow {
-                    pk: schema::chat_pk(user_id, chat_id),
-                    sk: schema::file_chunk_sk(chunk.first().map_or(base, |(id, _)| *id)),
-                    n: chunk.len() as u64,
-                    message_id,
-                    created_at: now_ms,
-                    write_id,
-                    items: chunk
-                        .into_iter()
-                        .map(|(id, file)| stored(id, file))
-                        .collect(),
-                })
-                .collect();
-            let (puts, first_row) = self.puts(&rows)?;
-            let checks = vec![
+                .map(|(id, file)| stored(id, file))
+                .collect(),
+        };
+        let checks = || {
+            Ok(vec![
                 self.chat_exists_check(user_id, chat_id)?,
                 self.message_exists_check(user_id, chat_id, message_id)?,
-            ];
-            Ok(Plan {
-                checks,
-                puts,
-                first_row,
-            })
+            ])
         };
+        let bytes = |file: &NewFile| schema::file_bytes(&stored(0, file));
         let created = self
-            .create(
-                user_id,
-                || ids::batch_base(now_ms),
-                build,
-                idempotency,
-                now_ms,
-            )
+            .create_batch(user_id, &files, bytes, row, checks, idempotency, now_ms)
             .await?;
-        let (base, created_at_ms) = created.value;
-        let ids: Vec<u64> = pack(base)?
-            .into_iter()
-            .flatten()
-            .map(|(id, _)| id)
-            .collect();
+        let (ids, created_at_ms) = created.value;
         let value = ids
             .into_iter()
             .zip(files)
