@@ -199,13 +199,15 @@ impl DynamoStore {
     async fn create(
         &self,
         user_id: u64,
-        draw: impl Fn() -> u64,
+        draw: impl Fn(u64) -> u64,
         build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Created<(u64, u64)>, StoreError> {
-        for _ in 0..ID_ATTEMPTS {
-            let id = draw();
+        for attempt in 0..ID_ATTEMPTS {
+            // Each retry draws from the next millisecond's id space: ids of one millisecond
+            // differ in only a few random bits, and the rows keep the request's own time.
+            let id = draw(now_ms + attempt as u64);
             let plan = build(id, rand::random())?;
             let record = idempotency.map(|key| IdempotencyRow {
                 pk: schema::user_pk(user_id),
@@ -274,13 +276,7 @@ impl DynamoStore {
             })
         };
         let created = self
-            .create(
-                user_id,
-                || ids::batch_base(now_ms),
-                build,
-                idempotency,
-                now_ms,
-            )
+            .create(user_id, ids::batch_base, build, idempotency, now_ms)
             .await?;
         let (base, created_at) = created.value;
         // The same items packed from the same base get the same ids (a replay's base, too).
@@ -629,13 +625,7 @@ impl ChatStore for DynamoStore {
             })
         };
         let created = self
-            .create(
-                user_id,
-                || ids::single_id(now_ms),
-                build,
-                idempotency,
-                now_ms,
-            )
+            .create(user_id, ids::single_id, build, idempotency, now_ms)
             .await?;
         let (id, created_at) = created.value;
         Ok(Created {
