@@ -623,8 +623,8 @@ fn duration_note() -> String {
         .map_or(0, |d| d.as_secs());
     match (started, build) {
         (Some(started), Some(build)) => format!(
-            "; this `make bench` took {:.1} min, {:.1} min of it building (nothing to rebuild \
-             takes seconds; a fresh clone about 25 min on this machine)",
+            "; this `make bench` took {:.1} min, {:.1} min of it building (with nothing to \
+             rebuild, building takes seconds)",
             now.saturating_sub(started) as f64 / 60.0,
             build as f64 / 60.0
         ),
