@@ -95,11 +95,12 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
         state: state.clone(),
         address: "0.0.0.0:0".parse().expect("address"),
     };
+    let mut client_buffer = Vec::new();
     loop {
         if proxy.mode() == Mode::Refuse as u32 {
             return;
         }
-        let Some(request) = read_message(&mut client).await else {
+        let Some(request) = read_message(&mut client, &mut client_buffer).await else {
             return;
         };
         if let Some(operation) =
@@ -137,7 +138,7 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
         if server.write_all(&request).await.is_err() {
             return;
         }
-        let Some(response) = read_message(&mut server).await else {
+        let Some(response) = read_message(&mut server, &mut Vec::new()).await else {
             return;
         };
         let lose = state
@@ -150,12 +151,12 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
     }
 }
 
-/// Reads one HTTP/1.1 message (head and `Content-Length` body) from the stream.
-async fn read_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut buffer = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 65536];
+/// Reads one HTTP/1.1 message (head and `Content-Length` body, as the SDK and moto send them);
+/// `buffer` keeps what follows it.
+pub async fn read_message(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
+    let mut chunk = [0u8; 64 * 1024];
     let head_end = loop {
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+        if let Some(at) = find(buffer, b"\r\n\r\n") {
             break at + 4;
         }
         let n = stream.read(&mut chunk).await.ok()?;
@@ -174,16 +175,14 @@ async fn read_message(stream: &mut TcpStream) -> Option<Vec<u8>> {
         }
         buffer.extend_from_slice(&chunk[..n]);
     }
-    Some(buffer)
+    Some(buffer.drain(..head_end + length).collect())
 }
 
-fn header(message: &[u8], name: &str) -> Option<String> {
-    let head_end = message
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or(message.len());
+/// The value of header `name` in a message's head.
+pub fn header(message: &[u8], name: &str) -> Option<String> {
+    let head_end = find(message, b"\r\n\r\n").unwrap_or(message.len());
     String::from_utf8_lossy(&message[..head_end])
-        .lines()
+        .split("\r\n")
         .skip(1)
         .find_map(|line| {
             let (key, value) = line.split_once(':')?;
@@ -191,4 +190,11 @@ fn header(message: &[u8], name: &str) -> Option<String> {
                 .eq_ignore_ascii_case(name)
                 .then(|| value.trim().to_owned())
         })
+}
+
+/// Where `needle` first occurs in `haystack`.
+pub fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window == needle)
 }

@@ -7,10 +7,11 @@
 //! opens a fresh one to moto per request, on its own side. It counts requests per DynamoDB
 //! operation (`X-Amz-Target`) where they arrive, as the tests' proxy does.
 
+use neptun_tests::proxy::{find, header, read_message};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Clone)]
@@ -102,50 +103,4 @@ fn keep_alive(message: &[u8]) -> Vec<u8> {
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(&message[head_end + 4..]);
     out
-}
-
-/// Reads one HTTP/1.1 message (head and `Content-Length` body, as the SDK and moto send them);
-/// `buffer` keeps what follows it.
-async fn read_message(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
-    let mut chunk = [0u8; 64 * 1024];
-    let head_end = loop {
-        if let Some(at) = find(buffer, b"\r\n\r\n") {
-            break at + 4;
-        }
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    };
-    let length: usize = header(&buffer[..head_end], "content-length")
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
-    while buffer.len() < head_end + length {
-        let n = stream.read(&mut chunk).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..n]);
-    }
-    Some(buffer.drain(..head_end + length).collect())
-}
-
-fn header(message: &[u8], name: &str) -> Option<String> {
-    let head_end = find(message, b"\r\n\r\n").unwrap_or(message.len());
-    String::from_utf8_lossy(&message[..head_end])
-        .split("\r\n")
-        .skip(1)
-        .find_map(|line| {
-            let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim().to_owned())
-        })
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack
-        .windows(needle.len())
-        .position(|window| window == needle)
 }
