@@ -377,3 +377,53 @@ pub fn set_query(event: &mut Value, query: &[(&str, &str)]) {
             .collect(),
     );
 }
+
+/// Runs `tests/python/<test_file>` with pytest from `.tools/venv` on `data`, handed over as a
+/// JSON file named by the environment variable `data_env`. Fails if the venv lacks `modules`
+/// (comma-separated imports), if pytest fails, or if any of its tests is skipped. The data
+/// file stays in `target/tmp` when pytest fails, for a look at what was checked.
+pub fn run_pytest_on(test_file: &str, data_env: &str, data: &Value, modules: &str) {
+    let root = repo_root();
+    let python = tools_bin().join("python");
+    let ready = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    assert!(
+        ready,
+        "{} with {modules} is missing: run `make test` (it installs them into .tools/)",
+        python.display()
+    );
+    let dir = root.join("target/tmp");
+    std::fs::create_dir_all(&dir).expect("target/tmp");
+    let stem = test_file.trim_end_matches(".py");
+    let path = dir.join(format!(
+        "{stem}-{}-{:016x}.json",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
+    std::fs::write(&path, data.to_string()).expect("write the data for pytest");
+    let output = Command::new(&python)
+        .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        .arg(format!("tests/python/{test_file}"))
+        .env(data_env, &path)
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .current_dir(&root)
+        .output()
+        .expect("run pytest");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "pytest failed (data kept in {}):\n{report}",
+        path.display()
+    );
+    assert!(
+        report.contains("passed") && !report.contains("skipped"),
+        "{report}"
+    );
+    let _ = std::fs::remove_file(&path);
+}

@@ -699,46 +699,10 @@ async fn the_list_validates_against_both_python_models() {
     assert_eq!(status, 200);
     assert_eq!(listed["chatFiles"].as_array().map(Vec::len), Some(3));
 
-    let root = repo_root();
-    let python = root.join(".tools/venv/bin/python");
-    let ready = std::process::Command::new(&python)
-        .args(["-c", "import pydantic, pytest"])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    assert!(
-        ready,
-        "{} with pydantic and pytest is missing: run `make test` (it installs them into .tools/)",
-        python.display()
-    );
-    let path = std::env::temp_dir().join(format!(
-        "neptun-files-response-{}-{:016x}.json",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    std::fs::write(&path, listed.to_string()).expect("write the response");
-    let output = std::process::Command::new(&python)
-        .args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/python/test_file_models.py",
-        ])
-        .env("NEPTUN_FILES_RESPONSE", &path)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .current_dir(&root)
-        .output()
-        .expect("run pytest");
-    let _ = std::fs::remove_file(&path);
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(output.status.success(), "pytest failed:\n{report}");
-    assert!(
-        report.contains("passed") && !report.contains("skipped"),
-        "{report}"
+    run_pytest_on(
+        "test_file_models.py",
+        "NEPTUN_FILES_RESPONSE",
+        &listed,
+        "pydantic, pytest",
     );
 }

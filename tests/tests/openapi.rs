@@ -403,51 +403,10 @@ async fn every_route_answers_as_openapi_yaml_describes() {
     collect_unavailable(&mut out).await;
     collect_store_failures(&mut out).await;
 
-    let root = repo_root();
-    let python = tools_bin().join("python");
-    let ready = std::process::Command::new(&python)
-        .args([
-            "-c",
-            "import jsonschema, openapi_spec_validator, pytest, yaml",
-        ])
-        .output()
-        .is_ok_and(|output| output.status.success());
-    assert!(
-        ready,
-        "{} with jsonschema, openapi-spec-validator and pytest is missing: run `make test` \
-         (it installs them into .tools/)",
-        python.display()
+    run_pytest_on(
+        "test_openapi.py",
+        "NEPTUN_OPENAPI_RESPONSES",
+        &Value::Array(out.0),
+        "jsonschema, openapi_spec_validator, pytest, yaml",
     );
-    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("openapi-exchanges-{}.json", std::process::id()));
-    std::fs::write(&path, Value::Array(out.0).to_string()).expect("write the exchanges");
-    let output = std::process::Command::new(&python)
-        .args([
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "tests/python/test_openapi.py",
-        ])
-        .env("NEPTUN_OPENAPI_RESPONSES", &path)
-        .env("PYTHONDONTWRITEBYTECODE", "1")
-        .current_dir(&root)
-        .output()
-        .expect("run pytest");
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success(),
-        "pytest failed (exchanges kept in {}):\n{report}",
-        path.display()
-    );
-    assert!(
-        report.contains("passed") && !report.contains("skipped"),
-        "{report}"
-    );
-    let _ = std::fs::remove_file(&path);
 }
