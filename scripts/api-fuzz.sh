@@ -21,16 +21,16 @@ export RUST_LOG=warn
 mkdir -p target/api-fuzz
 db_port="$(free_port)"
 api_port="$(free_port)"
-MOTO_PID=""
+STORAGE_PID=""
 WATCH_PID=""
 cleanup() {
   [[ -n "$WATCH_PID" ]] && kill -- "-$WATCH_PID" 2>/dev/null
-  [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null
+  stop_dynamodb
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
 
-start_moto "$db_port" target/api-fuzz/storage.log
+start_dynamodb "$db_port" target/api-fuzz/dynamodb-local.log
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$db_port"
 cargo build -q --workspace
 cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed

@@ -58,10 +58,10 @@ export BENCH_BUILD_SECONDS=$((SECONDS - build_started))
 
 mkdir -p target/bench
 port="$(free_port)"
-MOTO_PID=""
-trap '[[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
-echo "== storage server on 127.0.0.1:$port"
-start_moto "$port" target/bench/moto.log
+STORAGE_PID=""
+trap 'stop_dynamodb; wait 2>/dev/null || true' EXIT
+echo "== DynamoDB Local on 127.0.0.1:$port"
+start_dynamodb "$port" target/bench/dynamodb-local.log
 export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 
 BENCH_BIN_DIR=target/release \

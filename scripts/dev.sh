@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# make dev: a DynamoDB-compatible server (moto) on 127.0.0.1 with the table, and every route
-# served by `cargo lambda watch` at its real path on one origin. Ctrl-C stops everything.
+# make dev: Amazon's DynamoDB Local on 127.0.0.1 with the table and the sample data, and every
+# route served by `cargo lambda watch` at its real path on one origin. Ctrl-C stops everything.
 #
 #   NEPTUN_API_PORT        port of the API            (default 9000)
-#   NEPTUN_DYNAMODB_PORT   port of the storage server (default 8000)
+#   NEPTUN_DYNAMODB_PORT   port of DynamoDB Local     (default 8000)
+#   NEPTUN_DEV_DATA        folder that keeps the data across restarts (DynamoDB Local's -dbPath,
+#                          e.g. .dev/data); unset: in memory, gone when make dev stops
 #   TABLE_NAME             table name                 (default neptun-dev)
 #   NUXT_SESSION_PASSWORD  session secret             (default: the dev-only secret below)
 set -euo pipefail
@@ -22,17 +24,21 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DB_PORT"
 export RUST_LOG="${RUST_LOG:-info}"
 
 mkdir -p .dev
-MOTO_PID=""
+STORAGE_PID=""
 cleanup() {
   trap - EXIT INT TERM
-  [[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null || true
+  stop_dynamodb
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-echo "starting the storage server on 127.0.0.1:$DB_PORT (log: .dev/moto.log)"
-start_moto "$DB_PORT" .dev/moto.log
+if [[ -n "${NEPTUN_DEV_DATA:-}" ]]; then
+  echo "starting DynamoDB Local on 127.0.0.1:$DB_PORT, data kept in $NEPTUN_DEV_DATA (log: .dev/dynamodb-local.log)"
+else
+  echo "starting DynamoDB Local on 127.0.0.1:$DB_PORT, in memory (log: .dev/dynamodb-local.log)"
+fi
+start_dynamodb "$DB_PORT" .dev/dynamodb-local.log "${NEPTUN_DEV_DATA:-}"
 cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed
 COOKIE="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
 [[ "$NUXT_SESSION_PASSWORD" == "$DEV_PASSWORD" ]] && echo "using the dev-only NUXT_SESSION_PASSWORD"

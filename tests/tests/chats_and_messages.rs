@@ -1,4 +1,4 @@
-//! Chats and messages end to end: handlers on requests from `events/`, against moto.
+//! Chats and messages end to end: handlers on requests from `events/`, against DynamoDB Local.
 
 use neptun::context::AppContext;
 use neptun::store::dynamo::DynamoStore;

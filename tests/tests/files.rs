@@ -1,4 +1,4 @@
-//! Chat files end to end: create, list, signed content URLs, against moto.
+//! Chat files end to end: create, list, signed content URLs, against DynamoDB Local.
 
 use lambda_http::Body;
 use neptun::clock;

@@ -1,4 +1,4 @@
-//! The real local stack: `cargo lambda watch` with the workspace router, over HTTP, on moto.
+//! The real local stack: `cargo lambda watch` with the workspace router, over HTTP, on DynamoDB Local.
 
 use std::time::Duration;
 

@@ -34,7 +34,7 @@ const SUCCESS: [(&str, &str); 7] = [
 
 const CREATES: [&str; 3] = ["create-chat", "create-chat-messages", "create-chat-files"];
 
-/// A store whose every call fails the same way (for the statuses moto cannot be made to
+/// A store whose every call fails the same way (for the statuses the engine cannot be made to
 /// answer on purpose: a 409 needs two requests racing on one key, a 500 a broken store).
 #[derive(Clone, Copy)]
 enum Failing {
@@ -200,8 +200,8 @@ fn next_cursor(body: &str) -> String {
         .to_owned()
 }
 
-/// Successes, pagination, replays and the client errors, on moto with the sample data.
-async fn collect_on_moto(out: &mut Exchanges) {
+/// Successes, pagination, replays and the client errors, on DynamoDB Local with the sample data.
+async fn collect_on_engine(out: &mut Exchanges) {
     let context = context().await;
     seed_sample_data(&context.store).await;
 
@@ -399,7 +399,7 @@ async fn collect_store_failures(out: &mut Exchanges) {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_route_answers_as_openapi_yaml_describes() {
     let mut out = Exchanges::default();
-    collect_on_moto(&mut out).await;
+    collect_on_engine(&mut out).await;
     collect_unavailable(&mut out).await;
     collect_store_failures(&mut out).await;
 

@@ -1,4 +1,4 @@
-//! Exactly-once creates, concurrency, and storage faults, through the real store on moto.
+//! Exactly-once creates, concurrency, and storage faults, through the real store on DynamoDB Local.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Development helpers shared by the dev tools (`make dev`) and the tests: the sample data
 //! that the events under `events/` refer to.
 
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
@@ -13,8 +15,18 @@ pub const SAMPLE_MESSAGE: u64 = 4096;
 pub const SAMPLE_FILE: u64 = 8192;
 pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
 
-/// The chat, message and file that the sample events use, written straight into the table.
+/// [`try_seed_sample_data`] for tests, where a failure is the test's failure.
 pub async fn seed_sample_data(store: &DynamoStore) {
+    if let Err(error) = try_seed_sample_data(store).await {
+        panic!(
+            "seed the sample data: {}",
+            neptun::error::ErrorChain(&error)
+        );
+    }
+}
+
+/// The chat, message and file that the sample events use, written straight into the table.
+pub async fn try_seed_sample_data(store: &DynamoStore) -> Result<(), SdkError<PutItemError>> {
     let chat = ChatRow {
         pk: schema::user_pk(SAMPLE_USER),
         sk: schema::chat_sk(SAMPLE_CHAT),
@@ -58,21 +70,35 @@ pub async fn seed_sample_data(store: &DynamoStore) {
             extension: "py".into(),
         }],
     };
+    // Only where the row is missing: a kept dev table (NEPTUN_DEV_DATA) is seeded once, and what
+    // was changed through the API since stays as it is.
     for item in [
         serde_dynamo_item(&chat),
         serde_dynamo_item(&marker),
         serde_dynamo_item(&message),
         serde_dynamo_item(&file),
     ] {
-        store
+        let written = store
             .client()
             .put_item()
             .table_name(store.table())
             .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", schema::PK)
             .send()
-            .await
-            .expect("seed the sample data");
+            .await;
+        match written {
+            Err(error)
+                if !error
+                    .as_service_error()
+                    .is_some_and(PutItemError::is_conditional_check_failed_exception) =>
+            {
+                return Err(error);
+            }
+            _ => {}
+        }
     }
+    Ok(())
 }
 
 fn serde_dynamo_item<T: serde::Serialize>(

@@ -3,7 +3,8 @@
 //!   AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000 cargo run -q -p neptun-cli --bin create-table -- <table> [--seed]
 //!
 //! `--seed` also writes the sample chat, message and file that the events under `events/`
-//! refer to (user 1, chat 1000, message 4096, file 8192), so every sample event replays.
+//! refer to (user 1, chat 1000, message 4096, file 8192), so every sample event replays; rows
+//! that are there already (a kept dev table) are left as they are.
 //!
 //! The definition is `neptun::store::table`, the same one the tests use and `template.yaml`
 //! is checked against. An existing table is left as it is.
@@ -28,8 +29,16 @@ async fn main() -> ExitCode {
     let client = dynamodb_client(StorageTimeouts::default()).await;
     let status = create(&client, &table).await;
     if seed && status == ExitCode::SUCCESS {
-        neptun_cli::seed_sample_data(&DynamoStore::new(client, &table)).await;
-        eprintln!("seeded the sample data of events/ into {table}");
+        if let Err(error) =
+            neptun_cli::try_seed_sample_data(&DynamoStore::new(client, &table)).await
+        {
+            eprintln!(
+                "could not seed the sample data: {}",
+                neptun::error::ErrorChain(&error)
+            );
+            return ExitCode::FAILURE;
+        }
+        eprintln!("the sample data of events/ is in {table}");
     }
     status
 }
