@@ -23,9 +23,9 @@ deploy:
 tools:
 	scripts/install-tools.sh
 
+## Exactly the lint step of make test: rustfmt, clippy -D warnings, the dependency checks.
 lint:
-	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/lint.sh
 
 fmt:
 	cargo fmt --all

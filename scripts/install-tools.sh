@@ -5,6 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
+"$ROOT/scripts/ensure-toolchain.sh"
+
 requirements="$ROOT/scripts/requirements-tools.txt"
 stamp="$TOOLS/venv/.installed"
 if [[ ! -f "$stamp" ]] || ! cmp -s "$requirements" "$stamp"; then

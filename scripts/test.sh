@@ -7,10 +7,7 @@ cd "$ROOT"
 
 "$ROOT/scripts/install-tools.sh"
 
-echo "== rustfmt, clippy"
-cargo fmt --all -- --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-"$ROOT/scripts/check-deps.sh"
+"$ROOT/scripts/lint.sh"
 
 echo "== build (the cargo lambda watch test serves these binaries)"
 cargo build --workspace --locked

@@ -13,7 +13,7 @@ from typing import List
 import pytest
 from pydantic import BaseModel, HttpUrl
 
-# --- create-chat-files.md, "Python Model" --------------------------------------------------
+# --- docs/spec/create-chat-files.md, "Python Model" --------------------------------------------------
 
 
 class CreateChatFile(BaseModel):
@@ -33,7 +33,7 @@ class MultipleFilesResponse(BaseModel):
     chatFiles: List[CreateChatFile]
 
 
-# --- get-chat-files.md, "Python Model" -----------------------------------------------------
+# --- docs/spec/get-chat-files.md, "Python Model" -----------------------------------------------------
 
 
 class GetChatFile(BaseModel):

@@ -1,6 +1,6 @@
 //! Route handlers: plain async functions over [`AppContext`], one per Lambda function.
 //!
-//! Every route checks, in this order (api-contract.md): route and method, session (401),
+//! Every route checks, in this order (docs/spec/api-contract.md): route and method, session (401),
 //! path parameters (400), session user owns `{user_id}` (401), body (415, 413, 400), and
 //! only then storage (404, 503).
 

@@ -1,5 +1,5 @@
 //! Iron `Fe26.2` seals, interoperable with `iron-webcrypto` 1.2.1 (what h3 1.15 uses).
-//! See `shared/spec/session-cookie.md`, "Unseal, normative".
+//! See `docs/spec/session-cookie.md`, "Unseal, normative".
 
 use aes::Aes256;
 use base64::Engine as _;

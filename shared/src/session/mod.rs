@@ -1,6 +1,6 @@
 //! `neptun-session` cookie validation (Iron `Fe26.2` seals made by h3 / iron-webcrypto).
 //!
-//! The contract is `shared/spec/session-cookie.md`; `tests/vectors/` holds tokens made by the
+//! The contract is `docs/spec/session-cookie.md`; `tests/vectors/` holds tokens made by the
 //! real JavaScript libraries. Layout:
 //! - [`iron`]: seal / unseal (the crypto),
 //! - [`cookie`]: finding the token in request headers like h3 does,
