@@ -2,6 +2,8 @@
 //! Handlers depend on the traits only, so their logic can be unit tested with fakes.
 
 pub mod dynamo;
+#[cfg(feature = "test-util")]
+pub mod memory;
 pub mod schema;
 pub mod table;
 
