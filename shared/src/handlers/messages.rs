@@ -4,23 +4,35 @@ use http::Method;
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    RESPONSE_BUDGET_BYTES, authorize, body_error, created_response, finish, json_body,
-    list_response, page_query,
+    ItemKeys, ListKeys, authorize, body_error, finish, items_created_response, json_body,
+    list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::idempotency;
-use crate::request::Segment::{self, Lit, Param};
-use crate::store::{MessageStore, PageRequest, StoreError};
-use crate::validation::{self, Cursor, CursorScope};
+use crate::model::ChatMessage;
+use crate::request::Route;
+use crate::request::Segment::{Lit, Param};
+use crate::store::MessageStore;
+use crate::validation;
 
-pub const ROUTE: &[Segment] = &[
+pub const ROUTE: Route<2> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("messages"),
-];
+]);
+
+const CREATED: ItemKeys = ItemKeys {
+    single: "chatMessage",
+    batch: "chatMessages",
+};
+
+const LIST: ListKeys = ListKeys {
+    items: "chatMessages",
+    cursor_list: "messages",
+};
 
 pub async fn create_messages<S: MessageStore>(
     context: &AppContext<S>,
@@ -33,7 +45,7 @@ async fn create<S: MessageStore>(
     context: &AppContext<S>,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id, chat_id] = authorize(context, request, Method::POST, ROUTE)?;
+    let ids @ [user_id, chat_id] = authorize(context, request, Method::POST, &ROUTE)?;
     let body = json_body(request)?;
     let idempotency = idempotency::from_request(request, "create-chat-messages", &ids, body)?;
     let batch = validation::parse_create_messages(body)
@@ -49,49 +61,20 @@ async fn create<S: MessageStore>(
             idempotency.as_ref(),
         )
         .await?;
-    if single {
-        let message = created.value.first().ok_or_else(|| {
-            ApiError::Internal(StoreError::Failed("no message was created".into()))
-        })?;
-        Ok(created_response("chatMessage", message, created.replayed))
-    } else {
-        Ok(created_response(
-            "chatMessages",
-            &created.value,
-            created.replayed,
-        ))
-    }
+    items_created_response(&CREATED, single, &created)
 }
 
 pub async fn list_messages<S: MessageStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(list(context, &request).await)
-}
-
-async fn list<S: MessageStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let [user_id, chat_id] = authorize(context, request, Method::GET, ROUTE)?;
-    let scope = CursorScope {
-        user_id,
-        chat_id,
-        list: "messages",
+    let fetch = move |[user_id, chat_id]: [u64; 2], page| async move {
+        context
+            .store
+            .list_messages(user_id, chat_id, page)
+            .await
+            .map_err(ApiError::from)
     };
-    let query = page_query(request, &scope)?;
-    let page = PageRequest {
-        limit: query.limit.map(|limit| limit as usize),
-        after: query.cursor.map(|cursor| cursor.after_id),
-        byte_budget: RESPONSE_BUDGET_BYTES,
-    };
-    let page = context.store.list_messages(user_id, chat_id, page).await?;
-    list_response(
-        "chatMessages",
-        page.items,
-        page.has_more,
-        |message| message.id,
-        |after_id| validation::encode_cursor(&scope, &Cursor { after_id }),
-    )
+    let id_of = |message: &ChatMessage| message.id;
+    finish(list_route(context, &request, &ROUTE, &LIST, fetch, id_of).await)
 }
