@@ -1,20 +1,24 @@
 //! `POST` and `GET /api/users/{user_id}/chats`.
 
-use http::Method;
 use lambda_http::{Body, Request, Response};
 
-use super::{ListKeys, authorize, body_error, created_response, finish, json_body, list_route};
+use super::{CreateBody, ListKeys, create_route, created_response, finish, list_route};
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::idempotency;
 use crate::model::Chat;
 use crate::request::Route;
 use crate::request::Segment::{Lit, Param};
-use crate::store::ChatStore;
-use crate::validation;
+use crate::store::{ChatStore, Idempotency};
+use crate::validation::{self, NewChat};
 
 pub const ROUTE: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);
+
+const CREATE: CreateBody<NewChat> = CreateBody {
+    idempotency_scope: "create-chat",
+    kind: BodyKind::Chat,
+    parse: validation::parse_create_chat,
+};
 
 const LIST: ListKeys = ListKeys {
     items: "chats",
@@ -25,23 +29,14 @@ pub async fn create_chat<S: ChatStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(create(context, &request).await)
-}
-
-async fn create<S: ChatStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id] = authorize(context, request, Method::POST, &ROUTE)?;
-    let body = json_body(request)?;
-    let idempotency = idempotency::from_request(request, "create-chat", &ids, body)?;
-    let chat =
-        validation::parse_create_chat(body).map_err(|error| body_error(error, BodyKind::Chat))?;
-    let created = context
-        .store
-        .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
-        .await?;
-    created_response("chat", &created.value, created.replayed)
+    let write = move |[user_id]: [u64; 1], chat, idempotency: Option<Idempotency>| async move {
+        let created = context
+            .store
+            .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
+            .await?;
+        created_response("chat", &created.value, created.replayed)
+    };
+    finish(create_route(context, &request, &ROUTE, &CREATE, write).await)
 }
 
 pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
@@ -52,10 +47,6 @@ pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request)
             .await
             .map_err(ApiError::from)
     };
-    finish(
-        list_route(context, &request, &ROUTE, &LIST, fetch, |chat: &Chat| {
-            chat.id
-        })
-        .await,
-    )
+    let id_of = |chat: &Chat| chat.id;
+    finish(list_route(context, &request, &ROUTE, &LIST, fetch, id_of).await)
 }

@@ -8,13 +8,12 @@ use lambda_http::{Body, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{
-    ItemKeys, ListKeys, authorize, authorize_session, body_error, finish, items_created_response,
-    json_body, list_route,
+    CreateBody, ItemKeys, ListKeys, authorize_session, create_route, finish,
+    items_created_response, list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::idempotency;
 use crate::links::{self, FileRef, LinkSigner};
 use crate::model::{ChatFile, FileRecord, file_type};
 use crate::request::{
@@ -22,8 +21,8 @@ use crate::request::{
     Segment::{Lit, Param},
 };
 use crate::response::respond;
-use crate::store::{Created, FileStore, Page};
-use crate::validation;
+use crate::store::{Created, FileStore, Idempotency, Page};
+use crate::validation::{self, Batch, NewFile};
 
 pub const CREATE_ROUTE: Route<3> = Route::new(&[
     Param("user_id"),
@@ -49,6 +48,12 @@ pub const CONTENT_ROUTE: Route<3> = Route::new(&[
     Lit("content"),
 ]);
 
+const CREATE: CreateBody<Batch<NewFile>> = CreateBody {
+    idempotency_scope: "create-chat-files",
+    kind: BodyKind::Files,
+    parse: validation::parse_create_files,
+};
+
 const CREATED: ItemKeys = ItemKeys {
     single: "chatFile",
     batch: "chatFiles",
@@ -63,38 +68,31 @@ pub async fn create_files<S: FileStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(create(context, &request).await)
-}
-
-async fn create<S: FileStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id, chat_id, message_id] =
-        authorize(context, request, Method::POST, &CREATE_ROUTE)?;
-    let body = json_body(request)?;
-    let idempotency = idempotency::from_request(request, "create-chat-files", &ids, body)?;
-    let batch =
-        validation::parse_create_files(body).map_err(|error| body_error(error, BodyKind::Files))?;
-    // Before the write: a request that cannot get URLs must not store anything.
-    let signer = signer(context, request)?;
-    let single = batch.is_single();
-    let created = context
-        .store
-        .attach_files(
-            user_id,
-            chat_id,
-            message_id,
-            batch.into_items(),
-            clock::now_ms(),
-            idempotency.as_ref(),
-        )
-        .await?;
-    let created = Created {
-        value: chat_files(&signer, created.value),
-        replayed: created.replayed,
+    let request = &request;
+    let write = move |[user_id, chat_id, message_id]: [u64; 3],
+                      batch: Batch<NewFile>,
+                      idempotency: Option<Idempotency>| async move {
+        // Before the write: a request that cannot get URLs must not store anything.
+        let signer = signer(context, request)?;
+        let single = batch.is_single();
+        let created = context
+            .store
+            .attach_files(
+                user_id,
+                chat_id,
+                message_id,
+                batch.into_items(),
+                clock::now_ms(),
+                idempotency.as_ref(),
+            )
+            .await?;
+        let created = Created {
+            value: chat_files(&signer, created.value),
+            replayed: created.replayed,
+        };
+        items_created_response(&CREATED, single, &created)
     };
-    items_created_response(&CREATED, single, &created)
+    finish(create_route(context, request, &CREATE_ROUTE, &CREATE, write).await)
 }
 
 pub async fn list_files<S: FileStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
@@ -128,7 +126,7 @@ async fn content<S: FileStore>(
     Ok(content_response(file))
 }
 
-/// Like [`authorize`], with a valid signed URL standing in for the session and the owner
+/// Like [`super::authorize`], with a valid signed URL standing in for the session and the owner
 /// check. Without one (or with a bad one) the cookie decides, in the usual order.
 fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<[u64; 3], ApiError> {
     let params = request::match_route(request, &CONTENT_ROUTE)?;

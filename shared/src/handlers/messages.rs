@@ -1,21 +1,18 @@
 //! `POST` and `GET /api/users/{user_id}/chats/{chat_id}/messages`.
 
-use http::Method;
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    ItemKeys, ListKeys, authorize, body_error, finish, items_created_response, json_body,
-    list_route,
+    CreateBody, ItemKeys, ListKeys, create_route, finish, items_created_response, list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::idempotency;
 use crate::model::ChatMessage;
 use crate::request::Route;
 use crate::request::Segment::{Lit, Param};
-use crate::store::MessageStore;
-use crate::validation;
+use crate::store::{Idempotency, MessageStore};
+use crate::validation::{self, Batch, NewMessage};
 
 pub const ROUTE: Route<2> = Route::new(&[
     Param("user_id"),
@@ -23,6 +20,12 @@ pub const ROUTE: Route<2> = Route::new(&[
     Param("chat_id"),
     Lit("messages"),
 ]);
+
+const CREATE: CreateBody<Batch<NewMessage>> = CreateBody {
+    idempotency_scope: "create-chat-messages",
+    kind: BodyKind::Messages,
+    parse: validation::parse_create_messages,
+};
 
 const CREATED: ItemKeys = ItemKeys {
     single: "chatMessage",
@@ -38,30 +41,23 @@ pub async fn create_messages<S: MessageStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(create(context, &request).await)
-}
-
-async fn create<S: MessageStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id, chat_id] = authorize(context, request, Method::POST, &ROUTE)?;
-    let body = json_body(request)?;
-    let idempotency = idempotency::from_request(request, "create-chat-messages", &ids, body)?;
-    let batch = validation::parse_create_messages(body)
-        .map_err(|error| body_error(error, BodyKind::Messages))?;
-    let single = batch.is_single();
-    let created = context
-        .store
-        .append_messages(
-            user_id,
-            chat_id,
-            batch.into_items(),
-            clock::now_ms(),
-            idempotency.as_ref(),
-        )
-        .await?;
-    items_created_response(&CREATED, single, &created)
+    let write = move |[user_id, chat_id]: [u64; 2],
+                      batch: Batch<NewMessage>,
+                      idempotency: Option<Idempotency>| async move {
+        let single = batch.is_single();
+        let created = context
+            .store
+            .append_messages(
+                user_id,
+                chat_id,
+                batch.into_items(),
+                clock::now_ms(),
+                idempotency.as_ref(),
+            )
+            .await?;
+        items_created_response(&CREATED, single, &created)
+    };
+    finish(create_route(context, &request, &ROUTE, &CREATE, write).await)
 }
 
 pub async fn list_messages<S: MessageStore>(

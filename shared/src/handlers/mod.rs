@@ -21,7 +21,7 @@ use crate::error::{ApiError, BodyKind};
 use crate::idempotency;
 use crate::request::{self, PathParams, Route};
 use crate::response::json_bytes;
-use crate::store::{Created, Page, PageRequest};
+use crate::store::{Created, Idempotency, Page, PageRequest};
 use crate::validation::{self, BodyError, Cursor, CursorScope};
 
 /// Largest list response: Lambda answers at most 6 MB synchronously.
@@ -69,8 +69,36 @@ pub(crate) fn authorize_session<const N: usize, S>(
     Ok(ids)
 }
 
+/// A create route's body: what its `Idempotency-Key` is scoped to, and how the body parses.
+pub(crate) struct CreateBody<B> {
+    /// Names the route in the idempotency fingerprint (the function's name).
+    pub idempotency_scope: &'static str,
+    pub kind: BodyKind,
+    pub parse: fn(&[u8]) -> Result<B, BodyError>,
+}
+
+/// Every create route: route, method, session, ids and ownership, then the body's type and
+/// size (415, 413), its `Idempotency-Key` and content (400), and only then `write`.
+pub(crate) async fn create_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    body: &CreateBody<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, Method::POST, route)?;
+    let bytes = json_body(request)?;
+    let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
+    let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
+    write(ids, parsed, idempotency).await
+}
+
 /// The body of a JSON create request, after the content-type (415) and size (413) checks.
-pub(crate) fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     validation::check_content_type(request.headers().get(http::header::CONTENT_TYPE))
         .map_err(ApiError::UnsupportedMediaType)?;
     let body = request::body_bytes(request);
@@ -78,7 +106,7 @@ pub(crate) fn json_body(request: &Request) -> Result<&[u8], ApiError> {
     Ok(body)
 }
 
-pub(crate) fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
+fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
     match error {
         BodyError::Invalid(issues) => ApiError::InvalidBody { kind, issues },
         BodyError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
