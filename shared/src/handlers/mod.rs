@@ -91,18 +91,18 @@ where
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let ids = authorize(context, request, Method::POST, route)?;
-    let bytes = json_body(request)?;
+    let bytes = json_body(request, body.kind)?;
     let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
     let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
     write(ids, parsed, idempotency).await
 }
 
 /// The body of a JSON create request, after the content-type (415) and size (413) checks.
-fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+fn json_body(request: &Request, kind: BodyKind) -> Result<&[u8], ApiError> {
     validation::check_content_type(request.headers().get(http::header::CONTENT_TYPE))
         .map_err(ApiError::UnsupportedMediaType)?;
     let body = request::body_bytes(request);
-    validation::check_body_size(body.len()).map_err(|error| body_error(error, BodyKind::Chat))?;
+    validation::check_body_size(body.len()).map_err(|error| body_error(error, kind))?;
     Ok(body)
 }
 
