@@ -99,12 +99,10 @@ pub fn path(data: &[u8]) {
             "domainName": "fuzz.example", "domainPrefix": "fuzz", "time": "x", "timeEpoch": 0},
     });
     if let Ok(request) = lambda_http::request::from_str(&event.to_string()) {
-        let route = [
-            neptun::request::Segment::Param("user_id"),
-            neptun::request::Segment::Lit("chats"),
-        ];
-        if let Ok(params) = neptun::request::match_route(&request, &route) {
-            let _ = neptun::request::parse_ids::<1>(&params);
+        use neptun::request::{Route, Segment};
+        const CHATS: Route<1> = Route::new(&[Segment::Param("user_id"), Segment::Lit("chats")]);
+        if let Ok(params) = neptun::request::match_route(&request, &CHATS) {
+            let _ = neptun::request::parse_ids(&params);
         }
     }
 }

@@ -14,7 +14,8 @@ pub fn now_ms() -> u64 {
         })
 }
 
-/// RFC 3339 UTC with milliseconds, e.g. `2024-03-20T10:00:00.000Z`.
+/// RFC 3339 UTC with milliseconds, e.g. `2024-03-20T10:00:00.000Z` (also what JavaScript's
+/// `Date.prototype.toISOString()` writes).
 pub fn rfc3339_ms(ms: u64) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
@@ -34,5 +35,7 @@ mod tests {
         assert_eq!(rfc3339_ms(1_710_928_800_000), "2024-03-20T10:00:00.000Z");
         assert_eq!(rfc3339_ms(1_795_288_364_006), "2026-11-21T19:12:44.006Z");
         assert_eq!(rfc3339_ms(0), "1970-01-01T00:00:00.000Z");
+        // Beyond the year 9999: the epoch rather than a panic.
+        assert_eq!(rfc3339_ms(u64::MAX), "1970-01-01T00:00:00.000Z");
     }
 }

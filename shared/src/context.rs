@@ -6,9 +6,26 @@ use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 
-use crate::links::FileLinks;
-use crate::session::SessionConfig;
+use crate::error::ErrorChain;
+use crate::links::{FileLinks, LinkConfigError};
+use crate::session::{SessionConfig, SessionConfigError};
 use crate::store::dynamo::DynamoStore;
+
+/// Why a function cannot start: its environment is unusable. A function without its secret
+/// or table must not serve.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("TABLE_NAME must name the DynamoDB table")]
+    MissingTable,
+    #[error("invalid session configuration")]
+    Session(#[from] SessionConfigError),
+    #[error("invalid file URL configuration")]
+    FileLinks(#[from] LinkConfigError),
+    #[error("{name} must be a whole number, got {value:?}")]
+    NotANumber { name: &'static str, value: String },
+    #[error("{WARM_UP_ENV} must be true or false, got {0:?}")]
+    WarmUpFlag(String),
+}
 
 /// Storage call limits. Defaults keep a request well inside a 10 s Lambda timeout even when
 /// DynamoDB is unreachable: 3 attempts of at most 1.5 s each, 4 s per call in all.
@@ -34,27 +51,35 @@ impl Default for StorageTimeouts {
 impl StorageTimeouts {
     /// Defaults, overridden by `DYNAMODB_CONNECT_TIMEOUT_MS`, `DYNAMODB_ATTEMPT_TIMEOUT_MS`,
     /// `DYNAMODB_OPERATION_TIMEOUT_MS` and `DYNAMODB_MAX_ATTEMPTS`.
-    pub fn from_env() -> Self {
+    pub fn from_env() -> Result<Self, ConfigError> {
         let defaults = Self::default();
         let millis =
-            |name: &str, default: Duration| env_number(name).map_or(default, Duration::from_millis);
-        Self {
-            connect: millis("DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect),
-            attempt: millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt),
-            operation: millis("DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation),
-            max_attempts: env_number("DYNAMODB_MAX_ATTEMPTS")
+            |name, default| env_number(name).map(|ms| ms.map_or(default, Duration::from_millis));
+        Ok(Self {
+            connect: millis("DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect)?,
+            attempt: millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
+            operation: millis("DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation)?,
+            // Beyond u32: the default, as before.
+            max_attempts: env_number("DYNAMODB_MAX_ATTEMPTS")?
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(defaults.max_attempts),
-        }
+        })
     }
 }
 
-fn env_number(name: &str) -> Option<u64> {
-    let raw = std::env::var(name).ok()?;
-    match raw.trim().parse() {
-        Ok(value) => Some(value),
-        Err(_) => panic!("{name} must be a whole number, got {raw:?}"),
-    }
+/// An optional whole-number variable.
+fn env_number(name: &'static str) -> Result<Option<u64>, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .map(|raw| parse_number(name, &raw))
+        .transpose()
+}
+
+fn parse_number(name: &'static str, raw: &str) -> Result<u64, ConfigError> {
+    raw.trim().parse().map_err(|_| ConfigError::NotANumber {
+        name,
+        value: raw.to_owned(),
+    })
 }
 
 /// The context of every handler. `S` is the store (DynamoDB in production, fakes in unit tests).
@@ -83,42 +108,56 @@ pub async fn dynamodb_client(timeouts: StorageTimeouts) -> aws_sdk_dynamodb::Cli
 }
 
 impl AppContext<DynamoStore> {
-    /// Reads the environment once at start-up. Panics with a clear message when the
-    /// configuration is unusable: a function without its secret or table must not serve.
-    pub async fn from_env() -> Self {
+    /// Reads the environment once at start-up and keeps the context for the life of the
+    /// process. An unusable configuration is logged (the function's JSON log, so CloudWatch
+    /// has the reason) and returned: `main` then exits with it instead of serving.
+    pub async fn init() -> Result<&'static Self, ConfigError> {
+        match Self::from_env().await {
+            Ok(context) => Ok(context.leak()),
+            Err(error) => {
+                tracing::error!(error = %ErrorChain(&error), "invalid configuration, not serving");
+                Err(error)
+            }
+        }
+    }
+
+    /// Reads the environment: `TABLE_NAME`, the session and file URL settings, the storage
+    /// limits and `DYNAMODB_WARM_UP`.
+    pub async fn from_env() -> Result<Self, ConfigError> {
         let table = std::env::var("TABLE_NAME")
             .ok()
             .filter(|name| !name.trim().is_empty())
-            .expect("TABLE_NAME must name the DynamoDB table");
-        let session = SessionConfig::from_env()
-            .unwrap_or_else(|error| panic!("invalid session configuration: {error}"));
-        let links = FileLinks::from_env()
-            .unwrap_or_else(|error| panic!("invalid file URL configuration: {error}"));
-        let timeouts = StorageTimeouts::from_env();
+            .ok_or(ConfigError::MissingTable)?;
+        let session = SessionConfig::from_env()?;
+        let links = FileLinks::from_env()?;
+        let timeouts = StorageTimeouts::from_env()?;
+        let warm_up_enabled = std::env::var(WARM_UP_ENV)
+            .ok()
+            .map_or(Ok(true), |raw| warm_up_flag(&raw))?;
         let client = dynamodb_client(timeouts).await;
-        if warm_up_enabled() {
+        if warm_up_enabled {
             warm_up(&client, &table, timeouts).await;
         }
-        Self {
+        Ok(Self {
             store: DynamoStore::new(client, table),
             session,
             links,
-        }
+        })
     }
 }
 
 /// The longest the warm-up may hold up Init: one attempt, no retry.
 const WARM_UP_TIMEOUT: Duration = Duration::from_millis(1_000);
 
-/// `DYNAMODB_WARM_UP` (default on; `0`/`false`/`off` turns it off, for measuring it).
-fn warm_up_enabled() -> bool {
-    match std::env::var("DYNAMODB_WARM_UP") {
-        Err(_) => true,
-        Ok(raw) => match raw.trim().to_ascii_lowercase().as_str() {
-            "" | "1" | "true" | "on" => true,
-            "0" | "false" | "off" => false,
-            _ => panic!("DYNAMODB_WARM_UP must be true or false, got {raw:?}"),
-        },
+/// Turns the Init warm-up off (default on), for measuring it.
+const WARM_UP_ENV: &str = "DYNAMODB_WARM_UP";
+
+/// `1`/`true`/`on` or empty: on; `0`/`false`/`off`: off.
+fn warm_up_flag(raw: &str) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "" | "1" | "true" | "on" => Ok(true),
+        "0" | "false" | "off" => Ok(false),
+        _ => Err(ConfigError::WarmUpFlag(raw.to_owned())),
     }
 }
 
@@ -181,4 +220,44 @@ where
         async move { Ok::<_, lambda_http::Error>(response.await) }
     }))
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warm_up_flags() {
+        for on in ["", "1", "true", " ON "] {
+            assert!(matches!(warm_up_flag(on), Ok(true)), "{on:?}");
+        }
+        for off in ["0", "false", "Off"] {
+            assert!(matches!(warm_up_flag(off), Ok(false)), "{off:?}");
+        }
+        let error = warm_up_flag("maybe").err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("DYNAMODB_WARM_UP must be true or false, got \"maybe\"")
+        );
+    }
+
+    #[test]
+    fn numbers_name_their_variable() {
+        assert!(matches!(parse_number("X_MS", " 250 "), Ok(250)));
+        let error = parse_number("DYNAMODB_MAX_ATTEMPTS", "three").err();
+        assert_eq!(
+            error.map(|e| e.to_string()).as_deref(),
+            Some("DYNAMODB_MAX_ATTEMPTS must be a whole number, got \"three\"")
+        );
+    }
+
+    #[test]
+    fn config_errors_keep_their_cause() {
+        let error = ConfigError::from(SessionConfigError::MissingPassword);
+        assert!(
+            ErrorChain(&error)
+                .to_string()
+                .starts_with("invalid session configuration: NUXT_SESSION_PASSWORD is not set")
+        );
+    }
 }

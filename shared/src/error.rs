@@ -53,8 +53,16 @@ pub enum ApiError {
     IdempotencyInFlight(#[source] StoreError),
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
-    #[error("internal error")]
-    Internal(#[source] StoreError),
+    #[error("storage request failed")]
+    StorageFailed(#[source] StoreError),
+    /// Neither `PUBLIC_BASE_URL` nor the request gives an origin for file URLs.
+    #[error("the request names no host for file URLs; set PUBLIC_BASE_URL")]
+    NoFileUrlOrigin,
+    #[error("the response did not serialize")]
+    ResponseNotSerialized(#[source] serde_json::Error),
+    /// The store reported success but returned nothing for a single-item create.
+    #[error("the store returned no {0} for a successful create")]
+    NothingCreated(&'static str),
 }
 
 impl From<StoreError> for ApiError {
@@ -66,7 +74,7 @@ impl From<StoreError> for ApiError {
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
-            StoreError::Failed(_) => Self::Internal(error),
+            StoreError::Failed(_) => Self::StorageFailed(error),
         }
     }
 }
@@ -89,7 +97,10 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -118,7 +129,10 @@ impl ApiError {
             Self::MethodNotAllowed => "Method Not Allowed",
             Self::NotFound(_) => "Not Found",
             Self::Unavailable(_) => "Service Unavailable",
-            Self::Internal(_) => "Internal Server Error",
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => "Internal Server Error",
         }
     }
 
@@ -147,7 +161,11 @@ impl ApiError {
                 message("A request with this Idempotency-Key is still in progress. Retry shortly.")
             }
             Self::Unavailable(_) => message("Storage is busy or unavailable. Retry later."),
-            Self::Internal(_) => message("An unexpected error occurred."),
+            // Nothing of the cause: it is logged, never answered.
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => message("An unexpected error occurred."),
         }
     }
 

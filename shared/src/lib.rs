@@ -8,6 +8,7 @@ pub mod handlers;
 pub mod idempotency;
 pub mod ids;
 pub mod links;
+mod mac;
 pub mod model;
 pub mod request;
 pub mod response;

@@ -14,13 +14,14 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, KeyInit, Mac};
+use hmac::Mac;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
-use sha2::Sha256;
 
+use crate::mac::{HmacSha256, hmac_sha256};
 use crate::request;
+use crate::validation::parse_canonical_decimal;
 
 /// Purpose label of the signing key: a key of its own, never the session's.
 pub const KEY_PURPOSE: &str = "file-url";
@@ -186,10 +187,6 @@ impl LinkSigner {
         }
     }
 
-    pub fn expires(&self) -> u64 {
-        self.expires
-    }
-
     /// The absolute, signed URL of a file's content.
     pub fn url(&self, file: FileRef) -> String {
         format!(
@@ -210,12 +207,12 @@ pub fn content_path(file: FileRef) -> String {
     )
 }
 
-fn mac(key: &[u8; 32], ids: [&str; 3], expires: &str) -> Hmac<Sha256> {
-    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts 32-byte keys"));
+fn mac(key: &[u8; 32], ids: [&str; 3], expires: &str) -> HmacSha256 {
     let [user, chat, file] = ids;
-    mac.update(format!("{VERSION}:{user}:{chat}:{file}:{expires}").as_bytes());
-    mac
+    hmac_sha256(
+        key,
+        format!("{VERSION}:{user}:{chat}:{file}:{expires}").as_bytes(),
+    )
 }
 
 /// The `signature` query value for a file and expiry.
@@ -255,7 +252,7 @@ pub fn verify(
     let (Some(expires), Some(signature)) = (expires, signature) else {
         return Err(LinkError::Missing);
     };
-    let expires_at = parse_canonical(expires).ok_or(LinkError::Malformed)?;
+    let expires_at = parse_canonical_decimal(expires).ok_or(LinkError::Malformed)?;
     let signature = URL_SAFE_NO_PAD
         .decode(signature)
         .ok()
@@ -269,15 +266,6 @@ pub fn verify(
         return Err(LinkError::Expired);
     }
     Ok(())
-}
-
-/// A decimal without sign or leading zeros: one URL per expiry.
-fn parse_canonical(raw: &str) -> Option<u64> {
-    let canonical = !raw.is_empty()
-        && raw.len() <= 20
-        && raw.bytes().all(|b| b.is_ascii_digit())
-        && (raw == "0" || !raw.starts_with('0'));
-    canonical.then(|| raw.parse().ok()).flatten()
 }
 
 /// The request's origin and base path, e.g. `https://abc.execute-api.us-east-1.amazonaws.com`

@@ -11,12 +11,39 @@ use crate::validation::{self, Issue};
 /// (a stage such as `/Prod`, or nothing).
 const API_ROOT: &str = "/api/users/";
 
-/// A route's path below `/api/users/`, e.g. `&[Param("user_id"), Lit("chats")]`.
+/// One segment of a route's path: a literal, or an id parameter and its name.
 #[derive(Debug, Clone, Copy)]
 pub enum Segment {
     Lit(&'static str),
     Param(&'static str),
 }
+
+/// A route's path below `/api/users/` with its `N` id parameters, e.g.
+/// `const CHATS: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);`.
+/// [`Route::new`] refuses any other number of parameters than `N` (in a `const`, at compile
+/// time), so a route always yields exactly the ids its handler takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<const N: usize> {
+    segments: &'static [Segment],
+}
+
+impl<const N: usize> Route<N> {
+    pub const fn new(segments: &'static [Segment]) -> Self {
+        let mut params = 0;
+        let mut at = 0;
+        while at < segments.len() {
+            if let Segment::Param(_) = segments[at] {
+                params += 1;
+            }
+            at += 1;
+        }
+        assert!(params == N, "a Route<N> has exactly N Param segments");
+        Self { segments }
+    }
+}
+
+/// A matched route's raw path parameters in route order: name and text as in the path.
+pub type PathParams<const N: usize> = [(&'static str, String); N];
 
 /// The request path as the client sent it, base path (stage) included, whatever the front
 /// door. What `lambda_http` 1.3 gives (`raw_http_path` / `uri().path()`):
@@ -73,40 +100,43 @@ pub fn base_path(request: &Request) -> String {
 /// Matches the request path against a route and returns its raw parameters in order.
 /// Path parameters are read from the path itself, not from the event's `pathParameters`,
 /// because function URLs carry none.
-pub fn match_route(
+pub fn match_route<const N: usize>(
     request: &Request,
-    route: &[Segment],
-) -> Result<Vec<(&'static str, String)>, ApiError> {
+    route: &Route<N>,
+) -> Result<PathParams<N>, ApiError> {
     let path = request_path(request);
     let Some(at) = path.find(API_ROOT) else {
         return Err(ApiError::NotFound(Missing::Route));
     };
     let rest = &path[at + API_ROOT.len()..];
     let segments: Vec<&str> = rest.split('/').collect();
-    if segments.len() != route.len() {
+    if segments.len() != route.segments.len() {
         return Err(ApiError::NotFound(Missing::Route));
     }
-    let mut params = Vec::new();
-    for (segment, expected) in segments.iter().zip(route) {
+    let mut params = Vec::with_capacity(N);
+    for (segment, expected) in segments.iter().zip(route.segments) {
         match expected {
             Segment::Lit(literal) if segment == literal => {}
             Segment::Lit(_) => return Err(ApiError::NotFound(Missing::Route)),
             Segment::Param(name) => params.push((*name, (*segment).to_owned())),
         }
     }
-    Ok(params)
+    // `Route::new` made sure the route has N parameters.
+    params
+        .try_into()
+        .map_err(|_| ApiError::NotFound(Missing::Route))
 }
 
 /// Parses every raw path parameter as an id, reporting all bad ones at once.
-pub fn parse_ids<const N: usize>(params: &[(&'static str, String)]) -> Result<[u64; N], ApiError> {
-    let mut ids = [0; N];
+pub fn parse_ids<const N: usize>(params: &PathParams<N>) -> Result<[u64; N], ApiError> {
     let mut issues: Vec<Issue> = Vec::new();
-    for (slot, (name, raw)) in ids.iter_mut().zip(params) {
-        match validation::parse_path_id(name, Some(raw)) {
-            Ok(id) => *slot = id,
-            Err(issue) => issues.push(issue),
-        }
-    }
+    let ids = params.each_ref().map(|(name, raw)| {
+        validation::parse_path_id(name, Some(raw)).unwrap_or_else(|issue| {
+            issues.push(issue);
+            0
+        })
+    });
+    // The placeholder of a bad id never leaves: any issue rejects the whole path.
     if issues.is_empty() {
         Ok(ids)
     } else {
@@ -137,12 +167,12 @@ mod tests {
     use super::*;
     use serde_json::{Value, json};
 
-    const ROUTE: &[Segment] = &[
+    const ROUTE: Route<2> = Route::new(&[
         Segment::Param("user_id"),
         Segment::Lit("chats"),
         Segment::Param("chat_id"),
         Segment::Lit("files"),
-    ];
+    ]);
 
     fn request(event: Value) -> Request {
         lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"))
@@ -187,8 +217,8 @@ mod tests {
         }))
     }
 
-    fn params(request: &Request) -> Vec<(&'static str, String)> {
-        match_route(request, ROUTE).unwrap_or_else(|e| panic!("{e}"))
+    fn params(request: &Request) -> PathParams<2> {
+        match_route(request, &ROUTE).unwrap_or_else(|e| panic!("{e}"))
     }
 
     const PATH: &str = "/api/users/1/chats/1000/files";
@@ -275,7 +305,7 @@ mod tests {
             let request = http_api(path, "$default", "example.com");
             assert!(
                 matches!(
-                    match_route(&request, ROUTE),
+                    match_route(&request, &ROUTE),
                     Err(ApiError::NotFound(Missing::Route))
                 ),
                 "{path}"

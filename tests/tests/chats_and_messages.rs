@@ -11,9 +11,7 @@ fn set_body(event: &mut Value, body: Value) {
 }
 
 fn set_chat(event: &mut Value, chat_id: u64) {
-    let path = format!("/api/users/1/chats/{chat_id}/messages");
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
+    set_path(event, &format!("/api/users/1/chats/{chat_id}/messages"));
     event["pathParameters"]["chat_id"] = json!(chat_id.to_string());
 }
 

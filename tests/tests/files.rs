@@ -33,12 +33,6 @@ fn set_body(event: &mut Value, body: Value) {
     event["body"] = Value::String(body.to_string());
 }
 
-/// Points an event at another path (and keeps its other path fields consistent).
-fn set_path(event: &mut Value, path: &str) {
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-}
-
 fn set_query(event: &mut Value, query: &str) {
     event["rawQueryString"] = json!(query);
     event["queryStringParameters"] = Value::Object(

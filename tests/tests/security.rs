@@ -4,10 +4,11 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use neptun::context::AppContext;
+use neptun::model::Role;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema;
 use neptun::store::{ChatStore, FileStore, MessageStore};
-use neptun::validation::{NewChat, NewFile, NewMessage, Role};
+use neptun::validation::{NewChat, NewFile, NewMessage};
 use neptun_tests::*;
 use serde_json::{Value, json};
 

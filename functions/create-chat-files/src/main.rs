@@ -6,6 +6,6 @@ use neptun::handlers::files::create_files;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     neptun::telemetry::init();
-    let context = AppContext::from_env().await.leak();
+    let context = AppContext::init().await?;
     serve(|request| create_files(context, request)).await
 }

@@ -6,6 +6,6 @@ use neptun::handlers::files::get_file_content;
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     neptun::telemetry::init();
-    let context = AppContext::from_env().await.leak();
+    let context = AppContext::init().await?;
     serve(|request| get_file_content(context, request)).await
 }

@@ -1,71 +1,52 @@
 //! `POST` and `GET /api/users/{user_id}/chats`.
 
-use http::Method;
 use lambda_http::{Body, Request, Response};
 
-use super::{
-    RESPONSE_BUDGET_BYTES, authorize, body_error, created_response, finish, json_body,
-    list_response, page_query,
-};
+use super::{CreateBody, ListKeys, create_route, created_response, finish, list_route};
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::idempotency;
-use crate::request::Segment::{self, Lit, Param};
-use crate::store::{ChatStore, PageRequest};
-use crate::validation::{self, Cursor, CursorScope};
+use crate::model::Chat;
+use crate::request::Route;
+use crate::request::Segment::{Lit, Param};
+use crate::store::{ChatStore, Idempotency};
+use crate::validation::{self, NewChat};
 
-pub const ROUTE: &[Segment] = &[Param("user_id"), Lit("chats")];
+pub const ROUTE: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);
+
+const CREATE: CreateBody<NewChat> = CreateBody {
+    idempotency_scope: "create-chat",
+    kind: BodyKind::Chat,
+    parse: validation::parse_create_chat,
+};
+
+const LIST: ListKeys = ListKeys {
+    items: "chats",
+    cursor_list: "chats",
+};
 
 pub async fn create_chat<S: ChatStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(create(context, &request).await)
-}
-
-async fn create<S: ChatStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id] = authorize(context, request, Method::POST, ROUTE)?;
-    let body = json_body(request)?;
-    let idempotency = idempotency::from_request(request, "create-chat", &ids, body)?;
-    let chat =
-        validation::parse_create_chat(body).map_err(|error| body_error(error, BodyKind::Chat))?;
-    let created = context
-        .store
-        .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
-        .await?;
-    Ok(created_response("chat", &created.value, created.replayed))
+    let write = move |[user_id]: [u64; 1], chat, idempotency: Option<Idempotency>| async move {
+        let created = context
+            .store
+            .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
+            .await?;
+        created_response("chat", &created.value, created.replayed)
+    };
+    finish(create_route(context, &request, &ROUTE, &CREATE, write).await)
 }
 
 pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
-    finish(list(context, &request).await)
-}
-
-async fn list<S: ChatStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let [user_id] = authorize(context, request, Method::GET, ROUTE)?;
-    let scope = CursorScope {
-        user_id,
-        chat_id: 0,
-        list: "chats",
+    let fetch = move |[user_id]: [u64; 1], page| async move {
+        context
+            .store
+            .list_chats(user_id, page)
+            .await
+            .map_err(ApiError::from)
     };
-    let query = page_query(request, &scope)?;
-    let page = PageRequest {
-        limit: query.limit.map(|limit| limit as usize),
-        after: query.cursor.map(|cursor| cursor.after_id),
-        byte_budget: RESPONSE_BUDGET_BYTES,
-    };
-    let page = context.store.list_chats(user_id, page).await?;
-    list_response(
-        "chats",
-        page.items,
-        page.has_more,
-        |chat| chat.id,
-        |after_id| validation::encode_cursor(&scope, &Cursor { after_id }),
-    )
+    let id_of = |chat: &Chat| chat.id;
+    finish(list_route(context, &request, &ROUTE, &LIST, fetch, id_of).await)
 }

@@ -8,124 +8,106 @@ use lambda_http::{Body, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{
-    RESPONSE_BUDGET_BYTES, authorize, authorize_session, body_error, created_response, finish,
-    json_body, list_response, page_query,
+    CreateBody, ItemKeys, ListKeys, authorize_session, create_route, finish,
+    items_created_response, list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::idempotency;
 use crate::links::{self, FileRef, LinkSigner};
 use crate::model::{ChatFile, FileRecord, file_type};
 use crate::request::{
-    self,
-    Segment::{self, Lit, Param},
+    self, Route,
+    Segment::{Lit, Param},
 };
 use crate::response::respond;
-use crate::store::{FileStore, PageRequest, StoreError};
-use crate::validation::{self, Cursor, CursorScope};
+use crate::store::{Created, FileStore, Idempotency, Page};
+use crate::validation::{self, Batch, NewFile};
 
-pub const CREATE_ROUTE: &[Segment] = &[
+pub const CREATE_ROUTE: Route<3> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("files"),
     Param("message_id"),
-];
+]);
 
-pub const LIST_ROUTE: &[Segment] = &[
+pub const LIST_ROUTE: Route<2> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("files"),
-];
+]);
 
-pub const CONTENT_ROUTE: &[Segment] = &[
+pub const CONTENT_ROUTE: Route<3> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("files"),
     Param("file_id"),
     Lit("content"),
-];
+]);
+
+const CREATE: CreateBody<Batch<NewFile>> = CreateBody {
+    idempotency_scope: "create-chat-files",
+    kind: BodyKind::Files,
+    parse: validation::parse_create_files,
+};
+
+const CREATED: ItemKeys = ItemKeys {
+    single: "chatFile",
+    batch: "chatFiles",
+};
+
+const LIST: ListKeys = ListKeys {
+    items: "chatFiles",
+    cursor_list: "files",
+};
 
 pub async fn create_files<S: FileStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    finish(create(context, &request).await)
-}
-
-async fn create<S: FileStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let ids @ [user_id, chat_id, message_id] =
-        authorize(context, request, Method::POST, CREATE_ROUTE)?;
-    let body = json_body(request)?;
-    let idempotency = idempotency::from_request(request, "create-chat-files", &ids, body)?;
-    let batch =
-        validation::parse_create_files(body).map_err(|error| body_error(error, BodyKind::Files))?;
-    // Before the write: a request that cannot get URLs must not store anything.
-    let signer = signer(context, request)?;
-    let single = batch.is_single();
-    let created = context
-        .store
-        .attach_files(
-            user_id,
-            chat_id,
-            message_id,
-            batch.into_items(),
-            clock::now_ms(),
-            idempotency.as_ref(),
-        )
-        .await?;
-    let mut files = created
-        .value
-        .into_iter()
-        .map(|record| chat_file(&signer, record));
-    if single {
-        let file = files
-            .next()
-            .ok_or_else(|| ApiError::Internal(StoreError::Failed("no file was created".into())))?;
-        Ok(created_response("chatFile", &file, created.replayed))
-    } else {
-        let files: Vec<ChatFile> = files.collect();
-        Ok(created_response("chatFiles", &files, created.replayed))
-    }
+    let request = &request;
+    let write = move |[user_id, chat_id, message_id]: [u64; 3],
+                      batch: Batch<NewFile>,
+                      idempotency: Option<Idempotency>| async move {
+        // Before the write: a request that cannot get URLs must not store anything.
+        let signer = signer(context, request)?;
+        let single = batch.is_single();
+        let created = context
+            .store
+            .attach_files(
+                user_id,
+                chat_id,
+                message_id,
+                batch.into_items(),
+                clock::now_ms(),
+                idempotency.as_ref(),
+            )
+            .await?;
+        let created = Created {
+            value: chat_files(&signer, created.value),
+            replayed: created.replayed,
+        };
+        items_created_response(&CREATED, single, &created)
+    };
+    finish(create_route(context, request, &CREATE_ROUTE, &CREATE, write).await)
 }
 
 pub async fn list_files<S: FileStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
-    finish(list(context, &request).await)
-}
-
-async fn list<S: FileStore>(
-    context: &AppContext<S>,
-    request: &Request,
-) -> Result<Response<Body>, ApiError> {
-    let [user_id, chat_id] = authorize(context, request, Method::GET, LIST_ROUTE)?;
-    let scope = CursorScope {
-        user_id,
-        chat_id,
-        list: "files",
+    let request = &request;
+    let fetch = move |[user_id, chat_id]: [u64; 2], page| async move {
+        // After the query check (400), before storage: as for a create.
+        let signer = signer(context, request)?;
+        let page = context.store.list_files(user_id, chat_id, page).await?;
+        Ok::<_, ApiError>(Page {
+            items: chat_files(&signer, page.items),
+            has_more: page.has_more,
+        })
     };
-    let query = page_query(request, &scope)?;
-    let signer = signer(context, request)?;
-    let page = PageRequest {
-        limit: query.limit.map(|limit| limit as usize),
-        after: query.cursor.map(|cursor| cursor.after_id),
-        byte_budget: RESPONSE_BUDGET_BYTES,
-    };
-    let page = context.store.list_files(user_id, chat_id, page).await?;
-    list_response(
-        "chatFiles",
-        page.items
-            .into_iter()
-            .map(|record| chat_file(&signer, record)),
-        page.has_more,
-        |file| file.id,
-        |after_id| validation::encode_cursor(&scope, &Cursor { after_id }),
-    )
+    let id_of = |file: &ChatFile| file.id;
+    finish(list_route(context, request, &LIST_ROUTE, &LIST, fetch, id_of).await)
 }
 
 pub async fn get_file_content<S: FileStore>(
@@ -144,20 +126,19 @@ async fn content<S: FileStore>(
     Ok(content_response(file))
 }
 
-/// Like [`authorize`], with a valid signed URL standing in for the session and the owner
+/// Like [`super::authorize`], with a valid signed URL standing in for the session and the owner
 /// check. Without one (or with a bad one) the cookie decides, in the usual order.
 fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<[u64; 3], ApiError> {
-    let params = request::match_route(request, CONTENT_ROUTE)?;
+    let params = request::match_route(request, &CONTENT_ROUTE)?;
     if request.method() != Method::GET {
         return Err(ApiError::MethodNotAllowed);
     }
     let signature = request::query_param(request, links::SIGNATURE_PARAM);
     let expires = request::query_param(request, links::EXPIRES_PARAM);
     if signature.is_some() || expires.is_some() {
-        let raw = |at: usize| params.get(at).map_or("", |(_, value)| value.as_str());
         let verified = links::verify(
             &context.session.derive_key(links::KEY_PURPOSE),
-            [raw(0), raw(1), raw(2)],
+            params.each_ref().map(|(_, raw)| raw.as_str()),
             expires.as_deref(),
             signature.as_deref(),
             clock::now_ms() / 1000,
@@ -180,20 +161,22 @@ fn signer<S>(context: &AppContext<S>, request: &Request) -> Result<LinkSigner, A
             context.session.derive_key(links::KEY_PURPOSE),
             clock::now_ms() / 1000,
         )
-        .ok_or_else(|| {
-            ApiError::Internal(StoreError::Failed(
-                "the request names no host for file URLs; set PUBLIC_BASE_URL".into(),
-            ))
-        })
+        .ok_or(ApiError::NoFileUrlOrigin)
 }
 
-fn chat_file(signer: &LinkSigner, record: FileRecord) -> ChatFile {
-    let url = signer.url(FileRef {
-        user_id: record.user_id,
-        chat_id: record.chat_id,
-        file_id: record.id,
-    });
-    ChatFile::new(record, url)
+/// The API representation of stored files, each with its signed URL.
+fn chat_files(signer: &LinkSigner, records: Vec<FileRecord>) -> Vec<ChatFile> {
+    records
+        .into_iter()
+        .map(|record| {
+            let url = signer.url(FileRef {
+                user_id: record.user_id,
+                chat_id: record.chat_id,
+                file_id: record.id,
+            });
+            ChatFile::new(record, url)
+        })
+        .collect()
 }
 
 /// The raw text, typed by its extension. Served inline from the API's origin, so the

@@ -8,16 +8,21 @@ pub mod chats;
 pub mod files;
 pub mod messages;
 
-use http::{Method, StatusCode};
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use http::{HeaderValue, Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::request::{self, Segment};
+use crate::idempotency;
+use crate::request::{self, PathParams, Route};
 use crate::response::json_bytes;
-use crate::validation::{self, BodyError, CursorScope, PageQuery};
+use crate::store::{Created, Idempotency, Page, PageRequest};
+use crate::validation::{self, BodyError, Cursor, CursorScope};
 
 /// Largest list response: Lambda answers at most 6 MB synchronously.
 pub const RESPONSE_BUDGET_BYTES: usize = 5 * 1024 * 1024;
@@ -38,7 +43,7 @@ pub(crate) fn authorize<const N: usize, S>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &[Segment],
+    route: &Route<N>,
 ) -> Result<[u64; N], ApiError> {
     let params = request::match_route(request, route)?;
     if request.method() != method {
@@ -51,29 +56,57 @@ pub(crate) fn authorize<const N: usize, S>(
 pub(crate) fn authorize_session<const N: usize, S>(
     context: &AppContext<S>,
     request: &Request,
-    params: &[(&'static str, String)],
+    params: &PathParams<N>,
 ) -> Result<[u64; N], ApiError> {
     let session_user = context
         .session
         .authenticate(request.headers(), clock::now_ms())
         .map_err(ApiError::Unauthenticated)?;
-    let ids: [u64; N] = request::parse_ids(params)?;
+    let ids = request::parse_ids(params)?;
     if ids.first() != Some(&session_user) {
         return Err(ApiError::NotOwner);
     }
     Ok(ids)
 }
 
+/// A create route's body: what its `Idempotency-Key` is scoped to, and how the body parses.
+pub(crate) struct CreateBody<B> {
+    /// Names the route in the idempotency fingerprint (the function's name).
+    pub idempotency_scope: &'static str,
+    pub kind: BodyKind,
+    pub parse: fn(&[u8]) -> Result<B, BodyError>,
+}
+
+/// Every create route: route, method, session, ids and ownership, then the body's type and
+/// size (415, 413), its `Idempotency-Key` and content (400), and only then `write`.
+pub(crate) async fn create_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    body: &CreateBody<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, Method::POST, route)?;
+    let bytes = json_body(request, body.kind)?;
+    let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
+    let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
+    write(ids, parsed, idempotency).await
+}
+
 /// The body of a JSON create request, after the content-type (415) and size (413) checks.
-pub(crate) fn json_body(request: &Request) -> Result<&[u8], ApiError> {
+fn json_body(request: &Request, kind: BodyKind) -> Result<&[u8], ApiError> {
     validation::check_content_type(request.headers().get(http::header::CONTENT_TYPE))
         .map_err(ApiError::UnsupportedMediaType)?;
     let body = request::body_bytes(request);
-    validation::check_body_size(body.len()).map_err(|error| body_error(error, BodyKind::Chat))?;
+    validation::check_body_size(body.len()).map_err(|error| body_error(error, kind))?;
     Ok(body)
 }
 
-pub(crate) fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
+fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
     match error {
         BodyError::Invalid(issues) => ApiError::InvalidBody { kind, issues },
         BodyError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
@@ -86,49 +119,102 @@ pub(crate) fn created_response(
     key: &str,
     value: &impl Serialize,
     replayed: bool,
-) -> Response<Body> {
-    let mut body = serde_json::Map::new();
-    body.insert(
-        key.to_owned(),
-        serde_json::to_value(value).unwrap_or(serde_json::Value::Null),
-    );
-    let mut response = crate::response::json_response(StatusCode::OK, &body);
+) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_vec(&BTreeMap::from([(key, value)]))
+        .map_err(ApiError::ResponseNotSerialized)?;
+    let mut response = json_bytes(StatusCode::OK, body);
     if replayed {
         response.headers_mut().insert(
-            crate::idempotency::REPLAYED_HEADER,
-            http::HeaderValue::from_static("true"),
+            idempotency::REPLAYED_HEADER,
+            HeaderValue::from_static("true"),
         );
     }
-    response
+    Ok(response)
 }
 
-/// `limit` and `cursor` of a list route.
-pub(crate) fn page_query(request: &Request, scope: &CursorScope) -> Result<PageQuery, ApiError> {
+/// The keys of a create that takes one item or a batch.
+pub(crate) struct ItemKeys {
+    /// Answers a single-object body: `{"chatMessage": {...}}`.
+    pub single: &'static str,
+    /// Answers a batch body: `{"chatMessages": [...]}`.
+    pub batch: &'static str,
+}
+
+/// The response of a create that took one item (`single`) or a batch.
+pub(crate) fn items_created_response<T: Serialize>(
+    keys: &ItemKeys,
+    single: bool,
+    created: &Created<Vec<T>>,
+) -> Result<Response<Body>, ApiError> {
+    if !single {
+        return created_response(keys.batch, &created.value, created.replayed);
+    }
+    let item = created
+        .value
+        .first()
+        .ok_or(ApiError::NothingCreated(keys.single))?;
+    created_response(keys.single, item, created.replayed)
+}
+
+/// A list route's names: the JSON key of its items, and the list its cursors are bound to.
+pub(crate) struct ListKeys {
+    pub items: &'static str,
+    pub cursor_list: &'static str,
+}
+
+/// Every list route: route, method, session, ids and ownership, then `limit` and `cursor`
+/// (400), then one page from `fetch`, written by [`page_response`].
+pub(crate) async fn list_route<const N: usize, S, T, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    keys: &ListKeys,
+    fetch: F,
+    id_of: impl Fn(&T) -> u64,
+) -> Result<Response<Body>, ApiError>
+where
+    T: Serialize,
+    F: FnOnce([u64; N], PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let ids = authorize(context, request, Method::GET, route)?;
+    let scope = CursorScope {
+        user_id: ids.first().copied().unwrap_or_default(),
+        // The chats list has no chat: 0.
+        chat_id: ids.get(1).copied().unwrap_or_default(),
+        list: keys.cursor_list,
+    };
     let limit = request::query_param(request, "limit");
     let cursor = request::query_param(request, "cursor");
-    validation::parse_page_query(limit.as_deref(), cursor.as_deref(), scope)
-        .map_err(ApiError::InvalidQuery)
+    let query = validation::parse_page_query(limit.as_deref(), cursor.as_deref(), &scope)
+        .map_err(ApiError::InvalidQuery)?;
+    let page = PageRequest {
+        limit: query.limit.map(|limit| limit as usize),
+        after: query.cursor.map(|cursor| cursor.after_id),
+        byte_budget: RESPONSE_BUDGET_BYTES,
+    };
+    let page = fetch(ids, page).await?;
+    page_response(keys.items, &scope, page, id_of)
 }
 
 /// Writes `{"<key>": [items...], "nextCursor": "..."}`, stopping before the response would
 /// pass [`RESPONSE_BUDGET_BYTES`]; `nextCursor` appears only when more items remain.
-pub(crate) fn list_response<T: Serialize>(
+fn page_response<T: Serialize>(
     key: &str,
-    items: impl IntoIterator<Item = T>,
-    mut has_more: bool,
+    scope: &CursorScope,
+    page: Page<T>,
     id_of: impl Fn(&T) -> u64,
-    cursor_after: impl Fn(u64) -> String,
 ) -> Result<Response<Body>, ApiError> {
     // Room for the closing brackets and a cursor.
     const RESERVE: usize = 512;
+    let mut has_more = page.has_more;
     let mut body = Vec::with_capacity(1024);
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());
     body.extend_from_slice(b"\":[");
     let mut last_id = None;
-    for item in items {
-        let encoded = serde_json::to_vec(&item)
-            .map_err(|e| ApiError::Internal(crate::store::StoreError::Failed(e.into())))?;
+    for item in page.items {
+        let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
         if last_id.is_some() && body.len() + encoded.len() + 1 + RESERVE > RESPONSE_BUDGET_BYTES {
             has_more = true;
             break;
@@ -140,10 +226,10 @@ pub(crate) fn list_response<T: Serialize>(
         last_id = Some(id_of(&item));
     }
     body.push(b']');
-    if let (true, Some(last)) = (has_more, last_id) {
+    if let (true, Some(after_id)) = (has_more, last_id) {
         body.extend_from_slice(b",\"nextCursor\":");
-        let cursor = serde_json::to_vec(&cursor_after(last)).unwrap_or_else(|_| b"null".to_vec());
-        body.extend_from_slice(&cursor);
+        let cursor = validation::encode_cursor(scope, &Cursor { after_id });
+        serde_json::to_writer(&mut body, &cursor).map_err(ApiError::ResponseNotSerialized)?;
     }
     body.push(b'}');
     Ok(json_bytes(StatusCode::OK, body))

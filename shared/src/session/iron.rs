@@ -4,14 +4,15 @@
 use aes::Aes256;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+#[cfg(feature = "dev")]
+use cbc::cipher::BlockModeEncrypt;
 use cbc::cipher::block_padding::Pkcs7;
-use cbc::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
-use hmac::{Hmac, KeyInit, Mac};
+use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use sha1::Sha1;
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::SessionError;
+use crate::mac::hmac_sha256_tag;
 
 /// Literal first field of every token.
 pub const PREFIX: &str = "Fe26.2";
@@ -22,6 +23,7 @@ pub const MIN_PASSWORD_LEN: usize = 32;
 /// Number of `*`-separated fields.
 const PARTS: usize = 8;
 
+#[cfg(feature = "dev")]
 type Aes256CbcEnc = cbc::Encryptor<Aes256>;
 type Aes256CbcDec = cbc::Decryptor<Aes256>;
 
@@ -39,14 +41,6 @@ fn derive(password: &str, salt_text: &str, iterations: u32) -> [u8; 32] {
         salt_text.as_bytes(),
         iterations.max(1),
     )
-}
-
-/// HMAC-SHA-256; keys are derived or configured, never token data.
-pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut mac =
-        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().into()
 }
 
 /// Constant-time string equality. A length mismatch returns early: the expected MAC length
@@ -117,7 +111,7 @@ pub fn unseal(
         expiration,
     ]
     .join("*");
-    let expected = URL_SAFE_NO_PAD.encode(hmac_sha256(&integrity_key, mac_base.as_bytes()));
+    let expected = URL_SAFE_NO_PAD.encode(hmac_sha256_tag(&integrity_key, mac_base.as_bytes()));
     // Compared as text: a different spelling of the same bytes is rejected.
     if !ct_str_eq(&expected, mac_b64) {
         return Err(SessionError::BadMac);
@@ -142,8 +136,9 @@ pub fn unseal(
 /// Seals `value` the way iron-webcrypto does: random 32-byte salts as 64 lowercase hex chars,
 /// random 16-byte IV, empty password id, expiration empty or `now_ms + ttl_ms`.
 ///
-/// For tests and local development. The password length is not checked here;
+/// For tests and local development (feature `dev`). The password length is not checked here;
 /// [`super::SessionConfig`] enforces it, and [`unseal`] refuses short secrets.
+#[cfg(feature = "dev")]
 pub fn seal(
     value: &serde_json::Value,
     password: &str,
@@ -176,6 +171,7 @@ pub fn seal(
 }
 
 /// Joins fields 0..=6 (empty password id) and appends their MAC.
+#[cfg(feature = "dev")]
 fn seal_parts(
     password: &str,
     iterations: u32,
@@ -187,17 +183,19 @@ fn seal_parts(
 ) -> String {
     let mac_base = [PREFIX, "", enc_salt, iv_b64, cipher_b64, expiration].join("*");
     let integrity_key = derive(password, mac_salt, iterations);
-    let mac = URL_SAFE_NO_PAD.encode(hmac_sha256(&integrity_key, mac_base.as_bytes()));
+    let mac = URL_SAFE_NO_PAD.encode(hmac_sha256_tag(&integrity_key, mac_base.as_bytes()));
     format!("{mac_base}*{mac_salt}*{mac}")
 }
 
 /// 32 random bytes as 64 lowercase hex characters.
+#[cfg(feature = "dev")]
 fn random_hex_salt() -> String {
     let mut salt = [0u8; 32];
     rand::fill(&mut salt[..]);
     hex(&salt)
 }
 
+#[cfg(feature = "dev")]
 pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     bytes

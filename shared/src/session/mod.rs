@@ -13,8 +13,13 @@ use std::fmt;
 
 use http::HeaderName;
 
+use crate::mac::hmac_sha256_tag;
+use crate::validation::is_token;
+
 pub use cookie::TokenSource;
-pub use iron::{MIN_PASSWORD_LEN, SKEW_MS, seal, unseal};
+#[cfg(feature = "dev")]
+pub use iron::seal;
+pub use iron::{MIN_PASSWORD_LEN, SKEW_MS, unseal};
 
 /// The web app's user id (`data.user.id`, a Postgres serial).
 pub type UserId = u64;
@@ -113,7 +118,7 @@ impl SessionConfig {
         };
         let config = Self::new(password)?;
         match std::env::var(COOKIE_NAME_ENV) {
-            Ok(name) if is_cookie_name(&name) => Ok(config.with_cookie_name(name)),
+            Ok(name) if is_token(&name) => Ok(config.with_cookie_name(name)),
             Ok(name) => Err(SessionConfigError::InvalidCookieName(name)),
             Err(std::env::VarError::NotPresent) => Ok(config),
             Err(std::env::VarError::NotUnicode(name)) => Err(
@@ -197,21 +202,22 @@ impl SessionConfig {
     /// HMAC-SHA-256(secret, "neptun/" + purpose). Distinct purposes give independent keys, and
     /// none of them is an Iron key (those are PBKDF2-HMAC-SHA1 with hex salts).
     pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
-        iron::hmac_sha256(
+        hmac_sha256_tag(
             self.password.as_bytes(),
             format!("neptun/{purpose}").as_bytes(),
         )
     }
 
     /// Seals a logged-in session for `user_id` like the web app does (h3 session shape).
-    /// For tests and local development.
+    /// For tests and local development (feature `dev`).
+    #[cfg(feature = "dev")]
     pub fn seal_user(&self, user_id: UserId, ttl_ms: Option<u64>, now_ms: u64) -> String {
         let session = serde_json::json!({
             "id": random_uuid(),
             "createdAt": now_ms,
             "data": {
                 "user": { "id": user_id },
-                "loggedInAt": iso_timestamp(now_ms),
+                "loggedInAt": crate::clock::rfc3339_ms(now_ms),
             },
         });
         seal(&session, &self.password, self.iterations, ttl_ms, now_ms)
@@ -229,15 +235,8 @@ pub fn user_id(session: &serde_json::Value) -> Result<UserId, SessionError> {
         .ok_or(SessionError::NoUser)
 }
 
-/// RFC 6265 cookie-name (a token): visible ASCII without separators.
-fn is_cookie_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b))
-}
-
 /// A random version-4 UUID, like `crypto.randomUUID()` in h3.
+#[cfg(feature = "dev")]
 fn random_uuid() -> String {
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes[..]);
@@ -252,17 +251,6 @@ fn random_uuid() -> String {
         &hex[16..20],
         &hex[20..32]
     )
-}
-
-/// `Date.prototype.toISOString()` format: `2026-11-21T19:12:44.011Z`.
-fn iso_timestamp(now_ms: u64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
-    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(now_ms) * 1_000_000)
-        .ok()
-        .and_then(|t| t.format(&format).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00.000Z".to_owned())
 }
 
 #[cfg(test)]
@@ -341,10 +329,10 @@ mod tests {
 
     #[test]
     fn cookie_name_validation() {
-        assert!(is_cookie_name("neptun-session"));
-        assert!(is_cookie_name("__Host-neptun.session_1"));
+        assert!(is_token("neptun-session"));
+        assert!(is_token("__Host-neptun.session_1"));
         for bad in ["", "a b", "a;b", "a=b", "a\"b", "é", "a,b"] {
-            assert!(!is_cookie_name(bad), "{bad:?}");
+            assert!(!is_token(bad), "{bad:?}");
         }
     }
 
@@ -471,7 +459,7 @@ mod tests {
         assert_ne!(a, other);
         assert_eq!(
             a,
-            iron::hmac_sha256(PW.as_bytes(), b"neptun/file-url"),
+            hmac_sha256_tag(PW.as_bytes(), b"neptun/file-url"),
             "HMAC-SHA-256(secret, \"neptun/\" + purpose)"
         );
     }
@@ -481,12 +469,5 @@ mod tests {
         // Display and Debug are fixed strings per variant.
         let text = format!("{} {:?}", SessionError::BadMac, SessionError::BadMac);
         assert_eq!(text, "session token MAC mismatch BadMac");
-    }
-
-    #[test]
-    fn iso_timestamps() {
-        assert_eq!(iso_timestamp(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(iso_timestamp(NOW), "2026-11-21T19:12:44.006Z");
-        assert_eq!(iso_timestamp(u64::MAX), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -4,10 +4,11 @@ use serde_json::{Map, Value};
 
 use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
 use super::request::{
-    BodyError, check_max_chars, check_not_blank, is_blank, optional_string, parse_object,
-    required_string, text_too_large, truncate_chars,
+    BodyError, MAX_ECHO_CHARS, check_max_chars, check_not_blank, is_blank, optional_string,
+    parse_object, required_string, text_too_large, truncate_chars,
 };
 use super::{MAX_BATCH, MAX_TEXT_BYTES};
+use crate::model::Role;
 
 /// Longest chat name, in characters.
 pub const MAX_CHAT_NAME_CHARS: usize = 256;
@@ -24,42 +25,6 @@ pub const DEFAULT_EXTENSION: &str = "txt";
 
 /// The roles as zod's `util.joinValues` lists them.
 const ROLE_CHOICES: &str = "'user' | 'assistant' | 'system'";
-
-/// Longest rejected value echoed back in an `invalid_enum_value` message.
-const MAX_ECHO_CHARS: usize = 64;
-
-/// Who wrote a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    User,
-    Assistant,
-    System,
-}
-
-impl Role {
-    pub const ALL: [Role; 3] = [Role::User, Role::Assistant, Role::System];
-
-    /// The wire name: `user`, `assistant` or `system`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-            Role::System => "system",
-        }
-    }
-
-    /// Exact (case-sensitive) wire name to role.
-    pub fn from_name(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// A valid `POST .../chats` body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,22 +86,6 @@ impl<T> Batch<T> {
     /// Never true for a parsed body (a batch holds at least one item).
     pub fn is_empty(&self) -> bool {
         self.items().is_empty()
-    }
-
-    /// Same form, every item mapped (e.g. inputs to stored records).
-    pub fn map<U>(self, mut f: impl FnMut(T) -> U) -> Batch<U> {
-        match self {
-            Batch::Single(item) => Batch::Single(f(item)),
-            Batch::Many(items) => Batch::Many(items.into_iter().map(f).collect()),
-        }
-    }
-
-    /// Same form, every item mapped by a fallible function; stops at the first error.
-    pub fn try_map<U, E>(self, mut f: impl FnMut(T) -> Result<U, E>) -> Result<Batch<U>, E> {
-        Ok(match self {
-            Batch::Single(item) => Batch::Single(f(item)?),
-            Batch::Many(items) => Batch::Many(items.into_iter().map(f).collect::<Result<_, _>>()?),
-        })
     }
 }
 
@@ -441,21 +390,12 @@ mod tests {
         assert_eq!(single.len(), 1);
         assert!(!single.is_empty());
         assert_eq!(single.items(), &[1]);
-        assert_eq!(single.clone().map(|x| x * 2), Batch::Single(2));
         assert_eq!(single.into_items(), vec![1]);
 
         let many = Batch::Many(vec![1, 2, 3]);
         assert!(!many.is_single());
         assert_eq!(many.len(), 3);
         assert_eq!(many.items(), &[1, 2, 3]);
-        assert_eq!(
-            many.clone().map(|x| x.to_string()),
-            Batch::Many(vec!["1".to_owned(), "2".to_owned(), "3".to_owned()])
-        );
-        assert_eq!(
-            many.clone().try_map(|x| if x < 3 { Ok(x) } else { Err(x) }),
-            Err(3)
-        );
         assert_eq!(many.into_items(), vec![1, 2, 3]);
     }
 

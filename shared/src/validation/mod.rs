@@ -14,7 +14,7 @@
 //! - Character limits count Unicode scalar values; the text limits count UTF-8 bytes.
 //! - A batch longer than [`MAX_BATCH`] gets one `too_big` issue plus the issues of its first
 //!   [`MAX_BATCH`] items (later items are not inspected); the 413 text scan covers all items.
-//! - A rejected enum value is echoed in the message cut to 64 characters.
+//! - A rejected enum value or `Content-Type` is echoed in the message cut to 64 characters.
 //! - An empty body (or only white space) is a missing object: `invalid_type` / `Required` at
 //!   `[]`. A leading UTF-8 BOM is ignored. Numbers beyond f64 (`1e400`) are `invalid_json`.
 //! - Path ids reject leading zeros (`01`): one resource, one URL.
@@ -28,14 +28,15 @@ mod request;
 
 pub use bodies::{
     Batch, DEFAULT_EXTENSION, DEFAULT_LANGUAGE, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS,
-    MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, NewChat, NewFile, NewMessage, Role, parse_create_chat,
+    MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, NewChat, NewFile, NewMessage, parse_create_chat,
     parse_create_files, parse_create_messages,
 };
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
 pub use params::{
-    Cursor, CursorScope, MAX_PAGE_LIMIT, MAX_SAFE_ID, PageQuery, decode_cursor, encode_cursor,
-    parse_page_query, parse_path_id,
+    Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
+    parse_canonical_decimal, parse_page_query, parse_path_id,
 };
+pub(crate) use request::is_token;
 pub use request::{BodyError, check_body_size, check_content_type};
 
 /// Largest message text or file text, in UTF-8 bytes (256 KiB).

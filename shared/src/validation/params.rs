@@ -4,14 +4,11 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::issues::{Issue, IssueCode, PathSegment};
+use crate::ids::MAX_ID;
 
-/// Largest id: 2^53 - 1 (`Number.MAX_SAFE_INTEGER`).
-pub const MAX_SAFE_ID: u64 = (1 << 53) - 1;
 /// Largest page size.
 pub const MAX_PAGE_LIMIT: u32 = 1000;
 
-/// Digits of [`MAX_SAFE_ID`] (9007199254740991).
-const MAX_SAFE_ID_DIGITS: usize = 16;
 /// Longest cursor accepted before decoding (real ones are far shorter).
 const MAX_CURSOR_CHARS: usize = 200;
 /// Version tag of the cursor payload.
@@ -50,26 +47,28 @@ pub fn parse_path_id(name: &str, raw: Option<&str>) -> Result<u64, Issue> {
             path,
         ));
     }
-    match parse_canonical_u64(raw) {
-        Some(id) if (1..=MAX_SAFE_ID).contains(&id) => Ok(id),
+    match parse_id(raw) {
+        Some(id) => Ok(id),
         _ => Err(Issue::new(
             IssueCode::TooBig,
-            format!("{name} must be a positive integer below 2^53 (at most {MAX_SAFE_ID})"),
+            format!("{name} must be a positive integer below 2^53 (at most {MAX_ID})"),
             path,
         )),
     }
 }
 
-/// Digits only, no leading zero except `0` itself, at most [`MAX_SAFE_ID`].
-fn parse_canonical_u64(s: &str) -> Option<u64> {
-    let canonical = !s.is_empty()
-        && s.len() <= MAX_SAFE_ID_DIGITS
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && (s == "0" || !s.starts_with('0'));
-    if !canonical {
-        return None;
-    }
-    s.parse::<u64>().ok().filter(|n| *n <= MAX_SAFE_ID)
+/// A decimal without sign or leading zeros (`0` itself aside) that fits `u64`: one spelling
+/// per number, so one URL per resource or expiry.
+pub fn parse_canonical_decimal(raw: &str) -> Option<u64> {
+    let canonical = !raw.is_empty()
+        && raw.bytes().all(|b| b.is_ascii_digit())
+        && (raw == "0" || !raw.starts_with('0'));
+    canonical.then(|| raw.parse().ok()).flatten()
+}
+
+/// A canonical decimal of at most [`MAX_ID`].
+fn parse_id(raw: &str) -> Option<u64> {
+    parse_canonical_decimal(raw).filter(|id| *id <= MAX_ID)
 }
 
 /// What a cursor is bound to: a cursor from one chat/list must not be accepted for another.
@@ -118,7 +117,7 @@ pub fn decode_cursor(scope: &CursorScope, raw: &str) -> Option<Cursor> {
     let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
     let text = std::str::from_utf8(&bytes).ok()?;
     let after = text.strip_prefix(cursor_prefix(scope).as_str())?;
-    let after_id = parse_canonical_u64(after)?;
+    let after_id = parse_id(after)?;
     Some(Cursor { after_id })
 }
 
@@ -209,7 +208,7 @@ mod tests {
         assert_eq!(parse_path_id("chat_id", Some("42")), Ok(42));
         assert_eq!(
             parse_path_id("chat_id", Some("9007199254740991")),
-            Ok(MAX_SAFE_ID)
+            Ok(MAX_ID)
         );
     }
 
@@ -269,7 +268,7 @@ mod tests {
 
     #[test]
     fn cursor_round_trip() {
-        for after_id in [0, 1, 12345, MAX_SAFE_ID] {
+        for after_id in [0, 1, 12345, MAX_ID] {
             let cursor = Cursor { after_id };
             let raw = encode_cursor(&MESSAGES, &cursor);
             assert!(

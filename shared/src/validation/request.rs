@@ -17,16 +17,6 @@ pub enum BodyError {
     TooLarge { limit: String },
 }
 
-impl BodyError {
-    /// The issues of an [`BodyError::Invalid`], empty for [`BodyError::TooLarge`].
-    pub fn issues(&self) -> &[Issue] {
-        match self {
-            BodyError::Invalid(issues) => issues,
-            BodyError::TooLarge { .. } => &[],
-        }
-    }
-}
-
 /// The whole request body may be at most [`MAX_BODY_BYTES`]; beyond that a 413.
 pub fn check_body_size(len: usize) -> Result<(), BodyError> {
     if len > MAX_BODY_BYTES {
@@ -49,8 +39,8 @@ pub(crate) fn text_too_large(what: &str, location: &str, len: usize) -> BodyErro
     }
 }
 
-/// Longest header value echoed back in a 415 message.
-const MAX_ECHO_CHARS: usize = 100;
+/// Longest rejected value echoed back in a message (a `Content-Type`, an enum value).
+pub(crate) const MAX_ECHO_CHARS: usize = 64;
 
 /// A present `Content-Type` must be JSON: `application/json` or any `type/subtype+json`,
 /// case-insensitive, parameters (`; charset=utf-8`) allowed. Absent is fine (h3 does not
@@ -92,8 +82,9 @@ fn is_json_media_type(essence: &str) -> bool {
     is_token(kind) && is_token(prefix)
 }
 
-/// RFC 9110 `token`, non-empty.
-fn is_token(s: &str) -> bool {
+/// RFC 9110 `token`, non-empty: visible ASCII without separators (also what RFC 6265 allows
+/// as a cookie name).
+pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))

@@ -5,8 +5,8 @@
 //! Prints only the token line on stdout (`name=<token>` with `--cookie`); errors go to stderr.
 
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
+use neptun::clock;
 use neptun::session::SessionConfig;
 
 const USAGE: &str = "\
@@ -106,14 +106,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let Ok(since_epoch) = SystemTime::now().duration_since(UNIX_EPOCH) else {
-        eprintln!("seal-cookie: the system clock is before 1970");
-        return ExitCode::FAILURE;
-    };
-    let now_ms = u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX);
     let ttl_ms = args.ttl_seconds.map(|s| s.saturating_mul(1000));
-
-    let token = config.seal_user(args.user, ttl_ms, now_ms);
+    let token = config.seal_user(args.user, ttl_ms, clock::now_ms());
     if args.cookie {
         println!("{}={token}", config.cookie_name());
     } else {
