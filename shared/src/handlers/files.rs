@@ -87,7 +87,7 @@ async fn create<S: FileStore>(
     if single {
         let file = files
             .next()
-            .ok_or_else(|| ApiError::Internal(StoreError::Failed("no file was created".into())))?;
+            .ok_or_else(|| ApiError::Internal(StoreError::Invariant("no file was created")))?;
         Ok(created_response("chatFile", &file, created.replayed))
     } else {
         let files: Vec<ChatFile> = files.collect();
@@ -181,8 +181,8 @@ fn signer<S>(context: &AppContext<S>, request: &Request) -> Result<LinkSigner, A
             clock::now_ms() / 1000,
         )
         .ok_or_else(|| {
-            ApiError::Internal(StoreError::Failed(
-                "the request names no host for file URLs; set PUBLIC_BASE_URL".into(),
+            ApiError::Internal(StoreError::Invariant(
+                "the request names no host for file URLs; set PUBLIC_BASE_URL",
             ))
         })
 }

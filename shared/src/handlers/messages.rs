@@ -50,9 +50,10 @@ async fn create<S: MessageStore>(
         )
         .await?;
     if single {
-        let message = created.value.first().ok_or_else(|| {
-            ApiError::Internal(StoreError::Failed("no message was created".into()))
-        })?;
+        let message = created
+            .value
+            .first()
+            .ok_or_else(|| ApiError::Internal(StoreError::Invariant("no message was created")))?;
         Ok(created_response("chatMessage", message, created.replayed))
     } else {
         Ok(created_response(

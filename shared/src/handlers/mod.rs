@@ -127,8 +127,12 @@ pub(crate) fn list_response<T: Serialize>(
     body.extend_from_slice(b"\":[");
     let mut last_id = None;
     for item in items {
-        let encoded = serde_json::to_vec(&item)
-            .map_err(|e| ApiError::Internal(crate::store::StoreError::Failed(e.into())))?;
+        // Models with string keys always serialize; this only guards the invariant.
+        let encoded = serde_json::to_vec(&item).map_err(|_| {
+            ApiError::Internal(crate::store::StoreError::Invariant(
+                "a list item did not serialize as JSON",
+            ))
+        })?;
         if last_id.is_some() && body.len() + encoded.len() + 1 + RESERVE > RESPONSE_BUDGET_BYTES {
             has_more = true;
             break;
