@@ -139,7 +139,7 @@ impl AppContext<DynamoStore> {
             warm_up(&client, &table, timeouts).await;
         }
         Ok(Self {
-            store: DynamoStore::new(client, table),
+            store: DynamoStore::new(client, table).with_retry_budget(timeouts.operation),
             session,
             links,
         })

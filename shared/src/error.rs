@@ -74,7 +74,12 @@ impl From<StoreError> for ApiError {
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
-            StoreError::Failed(_) => Self::StorageFailed(error),
+            StoreError::Encode(_)
+            | StoreError::Decode(_)
+            | StoreError::Build(_)
+            | StoreError::BatchTooLarge(_)
+            | StoreError::Invariant(_)
+            | StoreError::Request(_) => Self::StorageFailed(error),
         }
     }
 }

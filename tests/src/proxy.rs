@@ -1,7 +1,9 @@
 //! A storage proxy between the DynamoDB client and DynamoDB Local, for fault tests and request counts.
 //! It speaks just enough HTTP/1.1 (one request per connection at a time, `Content-Length`
 //! bodies, as the SDK and DynamoDB Local use) to forward, refuse, hang, throttle, or forward a request
-//! and lose its response (the write commits; the client never learns).
+//! and lose its response (the write commits; the client never learns), or to answer a request
+//! as real DynamoDB does when another transaction holds an item (DynamoDB Local serializes
+//! transactions with table locks, so it never does).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -23,11 +25,23 @@ pub enum Mode {
     Throttle = 3,
 }
 
+/// Which action of a `TransactWriteItems` an injected conflict names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u32)]
+pub enum ConflictAt {
+    First = 0,
+    /// The last action: the idempotency record, when the request has a key.
+    Last = 1,
+}
+
 #[derive(Default)]
 struct State {
     mode: AtomicU32,
     /// Forward this many more requests but drop their responses.
     lose_responses: AtomicUsize,
+    /// Answer this many more requests with a transaction conflict.
+    conflicts: AtomicUsize,
+    conflict_at: AtomicU32,
     counts: Mutex<HashMap<String, usize>>,
 }
 
@@ -80,6 +94,14 @@ impl StorageProxy {
         self.state.lose_responses.store(n, Ordering::SeqCst);
     }
 
+    /// The next `n` requests do not reach storage: a `TransactWriteItems` is cancelled with a
+    /// `TransactionConflict` on the action `at`, any other call fails with
+    /// `TransactionConflictException`. Responses to lose ([`Self::lose_responses`]) go first.
+    pub fn conflict_next(&self, n: usize, at: ConflictAt) {
+        self.state.conflict_at.store(at as u32, Ordering::SeqCst);
+        self.state.conflicts.store(n, Ordering::SeqCst);
+    }
+
     /// Requests seen per DynamoDB operation (`TransactWriteItems`, `Query`, ...), then resets.
     pub fn take_counts(&self) -> HashMap<String, usize> {
         std::mem::take(&mut *self.state.counts.lock().expect("counts lock"))
@@ -103,15 +125,28 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
         let Some(request) = read_message(&mut client, &mut client_buffer).await else {
             return;
         };
-        if let Some(operation) =
-            header(&request, "x-amz-target").and_then(|t| t.split('.').nth(1).map(str::to_owned))
-        {
+        let operation =
+            header(&request, "x-amz-target").and_then(|t| t.split('.').nth(1).map(str::to_owned));
+        if let Some(operation) = &operation {
             *state
                 .counts
                 .lock()
                 .expect("counts lock")
-                .entry(operation)
+                .entry(operation.clone())
                 .or_default() += 1;
+        }
+        // Lost responses first: the SDK's retry of a lost write can then meet a conflict.
+        if state.lose_responses.load(Ordering::SeqCst) == 0 && take_one(&state.conflicts) {
+            let at = state.conflict_at.load(Ordering::SeqCst);
+            let body = conflict_body(
+                &request,
+                operation.as_deref(),
+                at == ConflictAt::Last as u32,
+            );
+            if client.write_all(&bad_request(&body)).await.is_err() {
+                return;
+            }
+            continue;
         }
         match proxy.mode() {
             m if m == Mode::Refuse as u32 => return,
@@ -121,11 +156,7 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
             }
             m if m == Mode::Throttle as u32 => {
                 let body = r#"{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"Rate of requests exceeds the allowed throughput."}"#;
-                let response = format!(
-                    "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                if client.write_all(response.as_bytes()).await.is_err() {
+                if client.write_all(&bad_request(body)).await.is_err() {
                     return;
                 }
                 continue;
@@ -141,14 +172,64 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
         let Some(response) = read_message(&mut server, &mut Vec::new()).await else {
             return;
         };
-        let lose = state
-            .lose_responses
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if lose || client.write_all(&response).await.is_err() {
+        if take_one(&state.lose_responses) || client.write_all(&response).await.is_err() {
             return;
         }
     }
+}
+
+/// Counts `counter` down by one, if it is above zero.
+fn take_one(counter: &AtomicUsize) -> bool {
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+}
+
+/// A DynamoDB error response.
+fn bad_request(body: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// What DynamoDB answers when another transaction holds an item: for a `TransactWriteItems`
+/// a cancellation with one reason per action (the conflict on the first or last one).
+fn conflict_body(request: &[u8], operation: Option<&str>, on_last: bool) -> String {
+    const PREFIX: &str = "com.amazonaws.dynamodb.v20120810#";
+    if operation != Some("TransactWriteItems") {
+        return serde_json::json!({
+            "__type": format!("{PREFIX}TransactionConflictException"),
+            "message": "Transaction is ongoing for the item",
+        })
+        .to_string();
+    }
+    let body_start = find(request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+    let actions = serde_json::from_slice::<serde_json::Value>(&request[body_start..])
+        .ok()
+        .and_then(|body| body["TransactItems"].as_array().map(Vec::len))
+        .unwrap_or(1);
+    let conflicted = if on_last {
+        actions.saturating_sub(1)
+    } else {
+        0
+    };
+    let reasons: Vec<serde_json::Value> = (0..actions)
+        .map(|index| {
+            if index == conflicted {
+                serde_json::json!({"Code": "TransactionConflict", "Message": "Transaction is ongoing for the item"})
+            } else {
+                serde_json::json!({"Code": "None"})
+            }
+        })
+        .collect();
+    serde_json::json!({
+        "__type": format!("{PREFIX}TransactionCanceledException"),
+        "Message": "Transaction cancelled, please refer cancellation reasons for specific reasons",
+        "CancellationReasons": reasons,
+    })
+    .to_string()
 }
 
 /// Reads one HTTP/1.1 message (head and `Content-Length` body, as the SDK and DynamoDB Local send them);

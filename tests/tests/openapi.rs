@@ -46,7 +46,7 @@ impl Failing {
     fn error(self) -> StoreError {
         match self {
             Failing::InFlight => StoreError::IdempotencyInFlight,
-            Failing::Broken => StoreError::Failed("injected failure".into()),
+            Failing::Broken => StoreError::Request("injected failure".into()),
         }
     }
 }

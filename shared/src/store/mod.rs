@@ -9,8 +9,11 @@ pub mod table;
 
 use std::future::Future;
 
+use aws_sdk_dynamodb::error::BuildError;
+
 use crate::model::{Chat, ChatMessage, FileRecord};
 use crate::validation::{NewChat, NewFile, NewMessage};
+use schema::BatchTooLarge;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -28,11 +31,25 @@ pub enum StoreError {
     /// The first request with this `Idempotency-Key` is still being committed.
     #[error("idempotency key in use by a concurrent request")]
     IdempotencyInFlight,
-    /// Throttled, timed out or unreachable after the SDK's retries: worth retrying later.
+    /// Throttled, timed out, unreachable or still in conflict with other writers after the
+    /// retries: worth retrying later.
     #[error("storage is throttled or unavailable")]
     Unavailable(#[source] BoxError),
+    #[error("could not encode a row as a DynamoDB item")]
+    Encode(#[source] serde_dynamo::Error),
+    #[error("could not decode a stored row")]
+    Decode(#[source] serde_dynamo::Error),
+    #[error("could not build a storage request")]
+    Build(#[source] BuildError),
+    #[error("the batch does not fit one transaction")]
+    BatchTooLarge(#[source] BatchTooLarge),
+    /// Something the store relies on did not hold (ids kept colliding, storage answered
+    /// what it cannot answer).
+    #[error("storage invariant broken: {0}")]
+    Invariant(&'static str),
+    /// Storage refused the request and retrying will not help.
     #[error("storage request failed")]
-    Failed(#[source] BoxError),
+    Request(#[source] BoxError),
 }
 
 /// How long an `Idempotency-Key` answers with the first response.
@@ -53,6 +70,15 @@ pub struct Idempotency {
 pub struct Created<T> {
     pub value: T,
     pub replayed: bool,
+}
+
+impl<T> Created<T> {
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Created<U> {
+        Created {
+            value: f(self.value),
+            replayed: self.replayed,
+        }
+    }
 }
 
 /// Which part of a list to read.

@@ -17,7 +17,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::rfc3339_ms;
 use crate::ids::{self, CHUNKS_PER_BATCH, SLOTS_PER_CHUNK};
+use crate::model::{Chat, ChatMessage, FileRecord};
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
@@ -158,6 +160,61 @@ pub struct FileChunkRow {
     #[serde(rename = "w")]
     pub write_id: u64,
     pub items: Vec<StoredFile>,
+}
+
+impl From<ChatRow> for Chat {
+    fn from(row: ChatRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            model: row.model,
+            neptun_user_id: row.user_id,
+            created_at: rfc3339_ms(row.created_at),
+            updated_at: rfc3339_ms(row.updated_at),
+        }
+    }
+}
+
+/// The chat a chunk row belongs to. Its partition key names it too, but as text: the models
+/// take the ids the request already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatScope {
+    pub user_id: u64,
+    pub chat_id: u64,
+}
+
+impl MessageChunkRow {
+    /// The row's messages, in id order.
+    pub fn into_messages(self, scope: ChatScope) -> impl Iterator<Item = ChatMessage> {
+        let created_at = rfc3339_ms(self.created_at);
+        self.items.into_iter().map(move |stored| ChatMessage {
+            id: stored.id,
+            chat_conversation_id: scope.chat_id,
+            neptun_user_id: scope.user_id,
+            message: stored.message,
+            actor: stored.actor,
+            created_at: created_at.clone(),
+            updated_at: created_at.clone(),
+        })
+    }
+}
+
+impl FileChunkRow {
+    /// The row's files, in id order.
+    pub fn into_files(self, scope: ChatScope) -> impl Iterator<Item = FileRecord> {
+        let (message_id, created_at_ms) = (self.message_id, self.created_at);
+        self.items.into_iter().map(move |file| FileRecord {
+            id: file.id,
+            chat_id: scope.chat_id,
+            message_id,
+            user_id: scope.user_id,
+            title: file.title,
+            text: file.text,
+            language: file.language,
+            extension: file.extension,
+            created_at_ms,
+        })
+    }
 }
 
 /// What an `Idempotency-Key` produced: enough to answer a retry with the same response,
@@ -380,6 +437,104 @@ mod tests {
         assert_eq!(
             serde_dynamo::from_item::<_, FileChunkRow>(item).expect("deserializes"),
             files
+        );
+    }
+
+    #[test]
+    fn rows_become_the_models_of_their_chat() {
+        let scope = ChatScope {
+            user_id: 42,
+            chat_id: 7,
+        };
+        let chat = Chat::from(ChatRow {
+            pk: user_pk(42),
+            sk: chat_sk(7),
+            id: 7,
+            user_id: 42,
+            name: "n".into(),
+            model: "m".into(),
+            created_at: 1_795_288_364_006,
+            updated_at: 1_795_288_364_007,
+            write_id: 3,
+        });
+        assert_eq!(
+            (chat.id, chat.neptun_user_id, chat.name.as_str()),
+            (7, 42, "n")
+        );
+        assert_eq!(chat.created_at, "2026-11-21T19:12:44.006Z");
+        assert_eq!(chat.updated_at, "2026-11-21T19:12:44.007Z");
+
+        let messages: Vec<ChatMessage> = MessageChunkRow {
+            pk: chat_pk(42, 7),
+            sk: message_chunk_sk(4096),
+            n: 2,
+            created_at: 1_795_288_364_006,
+            write_id: 7,
+            items: vec![
+                StoredMessage {
+                    id: 4096,
+                    actor: Role::User,
+                    message: "a".into(),
+                },
+                StoredMessage {
+                    id: 4097,
+                    actor: Role::Assistant,
+                    message: "b".into(),
+                },
+            ],
+        }
+        .into_messages(scope)
+        .collect();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            (
+                messages[1].id,
+                messages[1].actor,
+                messages[1].message.as_str()
+            ),
+            (4097, Role::Assistant, "b")
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.chat_conversation_id == 7 && m.neptun_user_id == 42)
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.created_at == "2026-11-21T19:12:44.006Z" && m.updated_at == m.created_at)
+        );
+
+        let files: Vec<FileRecord> = FileChunkRow {
+            pk: chat_pk(42, 7),
+            sk: file_chunk_sk(8192),
+            n: 1,
+            message_id: 4097,
+            created_at: 3,
+            write_id: 4,
+            items: vec![StoredFile {
+                id: 8192,
+                title: "a.py".into(),
+                text: "print()".into(),
+                language: "python".into(),
+                extension: "py".into(),
+            }],
+        }
+        .into_files(scope)
+        .collect();
+        assert_eq!(
+            files,
+            vec![FileRecord {
+                id: 8192,
+                chat_id: 7,
+                message_id: 4097,
+                user_id: 42,
+                title: "a.py".into(),
+                text: "print()".into(),
+                language: "python".into(),
+                extension: "py".into(),
+                created_at_ms: 3,
+            }]
         );
     }
 }
