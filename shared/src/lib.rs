@@ -12,6 +12,8 @@ mod mac;
 pub mod model;
 pub mod request;
 pub mod response;
+#[cfg(feature = "test-util")]
+pub mod sample_events;
 pub mod session;
 pub mod store;
 pub mod telemetry;

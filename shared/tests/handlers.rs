@@ -1,13 +1,13 @@
 //! Every handler on the in-memory store: no storage server, requests built from the sample events
 //! under `events/`. Storage behaviour itself is tested against DynamoDB Local in `tests/`.
 
-use std::path::Path;
-
-use lambda_http::{Body, Request, Response};
+use lambda_http::Request;
 use neptun::context::AppContext;
-use neptun::handlers::{chats, files, messages};
 use neptun::links::FileLinks;
 use neptun::model::{Chat, ChatMessage, FileRecord, Role};
+use neptun::sample_events::{
+    body_text, event, event_with, invoke, sample_events, set_body, set_path, set_raw_query,
+};
 use neptun::session::SessionConfig;
 use neptun::store::memory::{Fault, MemoryStore};
 use serde_json::{Value, json};
@@ -59,74 +59,6 @@ fn context() -> AppContext<MemoryStore> {
     }
 }
 
-fn event_json(path: &str) -> Value {
-    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../events")
-        .join(path);
-    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("events/{path}: {e}"));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("events/{path}: {e}"))
-}
-
-fn request(json: &Value) -> Request {
-    lambda_http::request::from_str(&json.to_string()).expect("an API Gateway event")
-}
-
-fn event(path: &str) -> Request {
-    request(&event_json(path))
-}
-
-/// A sample event edited first: another body, query, header or path.
-fn event_with(path: &str, edit: impl FnOnce(&mut Value)) -> Request {
-    let mut json = event_json(path);
-    edit(&mut json);
-    request(&json)
-}
-
-fn set_body(event: &mut Value, body: &Value) {
-    event["body"] = json!(body.to_string());
-}
-
-fn set_path(event: &mut Value, path: &str) {
-    event["rawPath"] = json!(path);
-    event["requestContext"]["http"]["path"] = json!(path);
-}
-
-fn set_query(event: &mut Value, query: &str) {
-    event["rawQueryString"] = json!(query);
-    let pairs: serde_json::Map<String, Value> = query
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .map(|(k, v)| (k.to_owned(), json!(v)))
-        .collect();
-    event["queryStringParameters"] = Value::Object(pairs);
-}
-
-async fn invoke(
-    context: &AppContext<MemoryStore>,
-    function: &str,
-    request: Request,
-) -> Response<Body> {
-    match function {
-        "create-chat" => chats::create_chat(context, request).await,
-        "list-chats" => chats::list_chats(context, request).await,
-        "create-chat-messages" => messages::create_messages(context, request).await,
-        "list-chat-messages" => messages::list_messages(context, request).await,
-        "create-chat-files" => files::create_files(context, request).await,
-        "get-chat-files" => files::list_files(context, request).await,
-        "get-chat-file-content" => files::get_file_content(context, request).await,
-        other => panic!("no handler for {other}"),
-    }
-}
-
-fn body_text(response: &Response<Body>) -> String {
-    match response.body() {
-        Body::Text(text) => text.clone(),
-        Body::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        Body::Empty => String::new(),
-        _ => String::new(),
-    }
-}
-
 /// Status and JSON body (`Null` for a body that is not JSON).
 async fn call(context: &AppContext<MemoryStore>, function: &str, request: Request) -> (u16, Value) {
     let response = invoke(context, function, request).await;
@@ -138,37 +70,21 @@ async fn call(context: &AppContext<MemoryStore>, function: &str, request: Reques
 /// Every sample event answers the status its name starts with.
 #[tokio::test]
 async fn every_sample_event_answers_its_status() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events");
-    let mut checked = 0;
-    for function in std::fs::read_dir(&root).expect("events/") {
-        let function = function.expect("events/<function>");
-        let name = function.file_name().to_string_lossy().into_owned();
-        for file in std::fs::read_dir(function.path()).expect("events/<function>/") {
-            let file = file
-                .expect("an event")
-                .file_name()
-                .to_string_lossy()
-                .into_owned();
-            let expected: u16 = file
-                .split('-')
-                .next()
-                .and_then(|status| status.parse().ok())
-                .unwrap_or_else(|| panic!("events/{name}/{file}: no status in its name"));
-            let response = invoke(&context(), &name, event(&format!("{name}/{file}"))).await;
-            assert_eq!(
-                response.status().as_u16(),
-                expected,
-                "events/{name}/{file}: {}",
-                body_text(&response)
-            );
-            assert!(
-                response.headers().contains_key(http::header::CONTENT_TYPE),
-                "events/{name}/{file} has a content type"
-            );
-            checked += 1;
-        }
+    let events = sample_events();
+    assert!(events.len() >= 59, "only {} events", events.len());
+    for (function, file, expected) in events {
+        let response = invoke(&context(), &function, event(&format!("{function}/{file}"))).await;
+        assert_eq!(
+            response.status().as_u16(),
+            expected,
+            "events/{function}/{file}: {}",
+            body_text(&response)
+        );
+        assert!(
+            response.headers().contains_key(http::header::CONTENT_TYPE),
+            "events/{function}/{file} has a content type"
+        );
     }
-    assert!(checked >= 59, "only {checked} events");
 }
 
 // --- The check order: 401 -> 400 path -> 401 owner -> 415/413/400 body -> 404 -> 503 -----
@@ -410,7 +326,7 @@ async fn add_messages(context: &AppContext<MemoryStore>, count: usize) {
     let messages: Vec<Value> = (0..count)
         .map(|i| json!({"content": format!("m{i}"), "role": "user"}))
         .collect();
-    let request = post_messages(|e| set_body(e, &json!({ "messages": messages })));
+    let request = post_messages(|e| set_body(e, json!({ "messages": messages })));
     assert_eq!(call(context, "create-chat-messages", request).await.0, 200);
 }
 
@@ -420,7 +336,7 @@ async fn list_page(
     event: &str,
     query: &str,
 ) -> (u16, Value) {
-    let request = event_with(event, |e| set_query(e, query));
+    let request = event_with(event, |e| set_raw_query(e, query));
     call(context, function, request).await
 }
 
@@ -457,7 +373,7 @@ async fn chat_pages_are_newest_first() {
     let context = context();
     for name in ["a", "b", "c"] {
         let request = event_with("create-chat/200-create.json", |e| {
-            set_body(e, &json!({"name": name}))
+            set_body(e, json!({"name": name}))
         });
         assert_eq!(call(&context, "create-chat", request).await.0, 200);
     }
@@ -521,7 +437,7 @@ async fn a_cursor_only_opens_the_list_it_was_made_for() {
     // On another chat's messages.
     let other_chat = event_with("list-chat-messages/200-list.json", |e| {
         set_path(e, "/api/users/1/chats/1001/messages");
-        set_query(e, &format!("cursor={cursor}"));
+        set_raw_query(e, &format!("cursor={cursor}"));
     });
     let (status, body) = call(&context, "list-chat-messages", other_chat).await;
     assert_eq!(status, 400, "{body}");
@@ -554,7 +470,7 @@ async fn the_same_key_and_body_replay_and_another_body_is_422() {
     let context = context();
     let with_key = |body: Value| {
         post_messages(move |e| {
-            set_body(e, &body);
+            set_body(e, body);
             e["headers"]["idempotency-key"] = json!("key-1");
         })
     };

@@ -34,6 +34,12 @@ pub use neptun_cli::{
     SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER, seed_sample_data,
 };
 
+// Requests from the sample events, edited where a test needs it; one copy, in the library.
+pub use neptun::sample_events::{
+    body_text, event, event_json, event_with, invoke, json_of, sample_events, set_body, set_path,
+    set_query, set_raw_query,
+};
+
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -173,77 +179,6 @@ pub async fn context() -> AppContext<DynamoStore> {
         session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
         links: FileLinks::default(),
     }
-}
-
-/// The sample event `events/<path>` as a request.
-pub fn event(path: &str) -> Request {
-    let text = std::fs::read_to_string(repo_root().join("events").join(path))
-        .unwrap_or_else(|error| panic!("events/{path}: {error}"));
-    lambda_http::request::from_str(&text).unwrap_or_else(|error| panic!("events/{path}: {error}"))
-}
-
-/// A sample event with its JSON edited first (to point it at another chat, say).
-pub fn event_with(path: &str, edit: impl FnOnce(&mut Value)) -> Request {
-    let text = std::fs::read_to_string(repo_root().join("events").join(path))
-        .unwrap_or_else(|error| panic!("events/{path}: {error}"));
-    let mut json: Value = serde_json::from_str(&text).expect("events are JSON");
-    edit(&mut json);
-    lambda_http::request::from_str(&json.to_string()).expect("edited event parses")
-}
-
-/// A response's status and JSON body.
-pub fn json_of(response: Response<Body>) -> (u16, Value) {
-    let status = response.status().as_u16();
-    let value = match response.body() {
-        Body::Text(text) => serde_json::from_str(text).expect("a JSON body"),
-        Body::Binary(bytes) => serde_json::from_slice(bytes).expect("a JSON body"),
-        _ => Value::Null,
-    };
-    (status, value)
-}
-
-/// Sends a request to the handler of the named function (the folder names under `events/`).
-pub async fn invoke<S>(context: &AppContext<S>, function: &str, request: Request) -> Response<Body>
-where
-    S: neptun::store::ChatStore + neptun::store::MessageStore + neptun::store::FileStore,
-{
-    use neptun::handlers::{chats, files, messages};
-    match function {
-        "create-chat" => chats::create_chat(context, request).await,
-        "list-chats" => chats::list_chats(context, request).await,
-        "create-chat-messages" => messages::create_messages(context, request).await,
-        "list-chat-messages" => messages::list_messages(context, request).await,
-        "create-chat-files" => files::create_files(context, request).await,
-        "get-chat-files" => files::list_files(context, request).await,
-        "get-chat-file-content" => files::get_file_content(context, request).await,
-        other => panic!("no handler for function {other}"),
-    }
-}
-
-/// Every sample event as (function, file name, expected status), from `events/<function>/<status>-<case>.json`.
-pub fn sample_events() -> Vec<(String, String, u16)> {
-    let mut events = Vec::new();
-    let root = repo_root().join("events");
-    for function in std::fs::read_dir(&root).expect("events/ exists") {
-        let function = function.expect("readable events/");
-        if !function.path().is_dir() {
-            continue;
-        }
-        let name = function.file_name().to_string_lossy().into_owned();
-        for file in std::fs::read_dir(function.path()).expect("readable events/<function>") {
-            let file = file
-                .expect("readable event")
-                .file_name()
-                .to_string_lossy()
-                .into_owned();
-            let Some(status) = file.split('-').next().and_then(|s| s.parse().ok()) else {
-                panic!("events/{name}/{file} does not start with its expected status");
-            };
-            events.push((name.clone(), file, status));
-        }
-    }
-    events.sort();
-    events
 }
 
 pub mod proxy;
@@ -405,24 +340,6 @@ pub async fn partition_rows(store: &DynamoStore, pk: String) -> usize {
         .await
         .expect("query the partition");
     output.items().len()
-}
-
-/// Points an (API Gateway v2) event at another path.
-pub fn set_path(event: &mut Value, path: &str) {
-    event["rawPath"] = Value::String(path.to_owned());
-    event["requestContext"]["http"]["path"] = Value::String(path.to_owned());
-}
-
-/// Replaces an (API Gateway v2) event's query string.
-pub fn set_query(event: &mut Value, query: &[(&str, &str)]) {
-    let raw: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    event["rawQueryString"] = Value::String(raw.join("&"));
-    event["queryStringParameters"] = Value::Object(
-        query
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
-            .collect(),
-    );
 }
 
 /// Runs `tests/python/<test_file>` with pytest from `.tools/venv` on `data`, handed over as a

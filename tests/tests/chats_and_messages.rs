@@ -6,10 +6,6 @@ use neptun::store::schema;
 use neptun_tests::*;
 use serde_json::{Value, json};
 
-fn set_body(event: &mut Value, body: Value) {
-    event["body"] = Value::String(body.to_string());
-}
-
 fn set_chat(event: &mut Value, chat_id: u64) {
     set_path(event, &format!("/api/users/1/chats/{chat_id}/messages"));
     event["pathParameters"]["chat_id"] = json!(chat_id.to_string());

@@ -29,21 +29,6 @@ const FIELDS: [&str; 14] = [
     "url",
 ];
 
-fn set_body(event: &mut Value, body: Value) {
-    event["body"] = Value::String(body.to_string());
-}
-
-fn set_query(event: &mut Value, query: &str) {
-    event["rawQueryString"] = json!(query);
-    event["queryStringParameters"] = Value::Object(
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_owned(), json!(v)))
-            .collect(),
-    );
-}
-
 fn create_path(chat_id: u64, message_id: u64) -> String {
     format!("/api/users/1/chats/{chat_id}/files/{message_id}")
 }
@@ -356,7 +341,7 @@ async fn files_are_attached_listed_and_opened_through_signed_urls() {
 
     // A bad signature with a valid cookie: the cookie decides.
     let with_cookie = event_with("get-chat-file-content/200-with-cookie.json", |e| {
-        set_query(e, "expires=1&signature=nope");
+        set_raw_query(e, "expires=1&signature=nope");
     });
     let (status, _, text) = text_of(invoke(&context, "get-chat-file-content", with_cookie).await);
     assert_eq!((status, text.as_str()), (200, SAMPLE_FILE_TEXT));
@@ -364,7 +349,7 @@ async fn files_are_attached_listed_and_opened_through_signed_urls() {
     let bad_path = |cookie: bool| {
         event_with("get-chat-file-content/200-with-cookie.json", move |e| {
             set_path(e, "/api/users/1/chats/1000/files/08192/content");
-            set_query(
+            set_raw_query(
                 e,
                 &format!("expires=9999999999&signature={}", signature_of(url)),
             );
@@ -513,7 +498,7 @@ async fn file_pages_follow_their_cursors_to_the_end() {
             Some(cursor) => format!("limit=6&cursor={cursor}"),
             None => "limit=6".to_owned(),
         };
-        let (status, body) = list(&context, |e| set_query(e, &query)).await;
+        let (status, body) = list(&context, |e| set_raw_query(e, &query)).await;
         assert_eq!(status, 200, "{body}");
         pages += 1;
         let items = body["chatFiles"].as_array().expect("a list");
@@ -534,12 +519,12 @@ async fn file_pages_follow_their_cursors_to_the_end() {
     assert_eq!(seen, expected);
 
     // A cursor is bound to its chat; a bad limit and a bad cursor are both reported.
-    let (_, first) = list(&context, |e| set_query(e, "limit=1")).await;
+    let (_, first) = list(&context, |e| set_raw_query(e, "limit=1")).await;
     let cursor = first["nextCursor"].as_str().expect("a cursor").to_owned();
     let (other_chat, _) = chat_with_message(&context, SAMPLE_USER).await;
     let (status, body) = list(&context, |e| {
         set_path(e, &format!("/api/users/1/chats/{other_chat}/files"));
-        set_query(e, &format!("cursor={cursor}"));
+        set_raw_query(e, &format!("cursor={cursor}"));
     })
     .await;
     assert_eq!(status, 400, "{body}");
@@ -597,7 +582,7 @@ async fn file_lists_stop_before_five_mebibytes() {
     let first = body["chatFiles"].as_array().map_or(0, Vec::len);
     assert!(first > 1 && first < 34, "{first} files on the first page");
     let cursor = body["nextCursor"].as_str().expect("more remain").to_owned();
-    let (status, body) = list(&context, |e| set_query(e, &format!("cursor={cursor}"))).await;
+    let (status, body) = list(&context, |e| set_raw_query(e, &format!("cursor={cursor}"))).await;
     assert_eq!(status, 200);
     assert_eq!(first + body["chatFiles"].as_array().map_or(0, Vec::len), 34);
     assert!(body.get("nextCursor").is_none());
