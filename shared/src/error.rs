@@ -15,6 +15,10 @@ pub enum BodyKind {
     Chat,
     Messages,
     Files,
+    /// A rename: `{"name", "model"?}`.
+    ChatName,
+    /// A delete of several chats: `{"chat_ids"}`.
+    ChatIds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,9 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0:?} not found")]
     NotFound(Missing),
+    /// A regenerate on a chat without messages.
+    #[error("no messages to delete")]
+    NoMessages,
     #[error("idempotency key reused")]
     IdempotencyMismatch(#[source] StoreError),
     #[error("idempotency key in flight")]
@@ -71,6 +78,7 @@ impl From<StoreError> for ApiError {
             StoreError::ChatNotFound => Self::NotFound(Missing::Chat),
             StoreError::MessageNotFound => Self::NotFound(Missing::Message),
             StoreError::FileNotFound => Self::NotFound(Missing::File),
+            StoreError::NoMessages => Self::NoMessages,
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
@@ -94,7 +102,8 @@ impl ApiError {
             Self::InvalidPath(_)
             | Self::InvalidQuery(_)
             | Self::InvalidHeader(_)
-            | Self::InvalidBody { .. } => StatusCode::BAD_REQUEST,
+            | Self::InvalidBody { .. }
+            | Self::NoMessages => StatusCode::BAD_REQUEST,
             Self::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::IdempotencyInFlight(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -128,6 +137,15 @@ impl ApiError {
                 kind: BodyKind::Files,
                 ..
             } => "Bad Request. Invalid body(file | files).",
+            Self::InvalidBody {
+                kind: BodyKind::ChatName,
+                ..
+            } => "Bad Request. Invalid body(name).",
+            Self::InvalidBody {
+                kind: BodyKind::ChatIds,
+                ..
+            } => "Bad Request. Invalid body(chat_ids).",
+            Self::NoMessages => "Bad Request",
             Self::Unauthenticated(_) | Self::NotOwner => "Unauthorized",
             Self::PayloadTooLarge(_) => "Payload Too Large",
             Self::UnsupportedMediaType(_) => "Unsupported Media Type",
@@ -159,6 +177,8 @@ impl ApiError {
             Self::NotFound(Missing::Message) => message("Message not found"),
             Self::NotFound(Missing::File) => message("File not found"),
             Self::NotFound(Missing::Route) => message("Route not found"),
+            // The web app's own words, as a bare string (its dashboard shows `data`).
+            Self::NoMessages => json!("No messages found, for chat."),
             Self::IdempotencyMismatch(_) => {
                 message("This Idempotency-Key was already used with a different request.")
             }

@@ -56,6 +56,71 @@ pub struct ChatMessage {
     pub updated_at: String,
 }
 
+/// What a regenerate (`DELETE .../messages/last`) deleted, in the shape it answers with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LastExchange {
+    /// The chat ended with an answer: it, and the question right before it, if any.
+    Answer {
+        #[serde(rename = "maybeAssistantMessageToDelete")]
+        answer: ChatMessage,
+        #[serde(rename = "maybeUserMessageToDelete")]
+        question: Option<ChatMessage>,
+    },
+    /// The chat ended with questions whose answer failed: all of them.
+    Unanswered {
+        #[serde(rename = "deletedSuccessfully")]
+        deleted: Vec<u64>,
+        /// Always empty: the deletion is atomic.
+        #[serde(rename = "failedToDelete")]
+        failed: Vec<u64>,
+    },
+}
+
+impl LastExchange {
+    /// The messages to delete from the end of a chat, given its messages newest first: the
+    /// last answer (assistant or system) and the user question right before it, or else all
+    /// trailing user questions. `None` for a chat without messages.
+    pub fn from_newest_first(newest_first: &[ChatMessage]) -> Option<Self> {
+        let (last, earlier) = newest_first.split_first()?;
+        if last.actor != Role::User {
+            return Some(Self::Answer {
+                answer: last.clone(),
+                question: earlier.first().filter(|m| m.actor == Role::User).cloned(),
+            });
+        }
+        let deleted = newest_first
+            .iter()
+            .take_while(|m| m.actor == Role::User)
+            .map(|m| m.id)
+            .collect();
+        Some(Self::Unanswered {
+            deleted,
+            failed: Vec::new(),
+        })
+    }
+
+    /// The ids of the deleted messages.
+    pub fn message_ids(&self) -> Vec<u64> {
+        match self {
+            Self::Answer { answer, question } => std::iter::once(answer.id)
+                .chain(question.as_ref().map(|q| q.id))
+                .collect(),
+            Self::Unanswered { deleted, .. } => deleted.clone(),
+        }
+    }
+
+    /// Whether `newest_first` (read from the newest) holds every message this deletes: for
+    /// trailing questions, the reading must have reached an older non-question or the start.
+    pub fn is_complete(newest_first: &[ChatMessage], reached_start: bool) -> bool {
+        match newest_first.first() {
+            None => reached_start,
+            Some(last) if last.actor != Role::User => newest_first.len() >= 2 || reached_start,
+            Some(_) => reached_start || newest_first.iter().any(|m| m.actor != Role::User),
+        }
+    }
+}
+
 /// A stored file. Its API representation (`ChatFile`, with `name`, `size`, `type` and a
 /// signed `url`) is built per request, because the URL depends on the request's origin.
 #[derive(Debug, Clone, PartialEq, Eq)]

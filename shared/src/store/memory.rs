@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{
-    ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest, StoreError,
+    ChatDeleteStore, ChatRenameStore, ChatStore, Created, FileStore, Idempotency, MessageStore,
+    Page, PageRequest, RegenerateStore, StoreError,
 };
 use crate::clock::rfc3339_ms;
-use crate::model::{Chat, ChatMessage, FileRecord};
-use crate::validation::{NewChat, NewFile, NewMessage};
+use crate::model::{Chat, ChatMessage, FileRecord, LastExchange};
+use crate::validation::{ChatUpdate, NewChat, NewFile, NewMessage};
 
 /// What the next store calls answer instead of their result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,8 @@ enum Replay {
     Chat(Chat),
     Messages(Vec<ChatMessage>),
     Files(Vec<FileRecord>),
+    Deleted,
+    Regenerated(LastExchange),
 }
 
 /// The store traits on a mutex-guarded map. Ids count up from [`MemoryStore::FIRST_ID`].
@@ -388,5 +391,135 @@ impl FileStore for MemoryStore {
             .and_then(|chat| chat.files.get(&file_id))
             .cloned()
             .ok_or(StoreError::FileNotFound)
+    }
+}
+
+impl ChatRenameStore for MemoryStore {
+    async fn rename_chat(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        update: ChatUpdate,
+        now_ms: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<Chat>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        match state.replay(user_id, idempotency)? {
+            Some(Replay::Chat(chat)) => {
+                return Ok(Created {
+                    value: chat,
+                    replayed: true,
+                });
+            }
+            Some(_) => return Err(StoreError::IdempotencyMismatch),
+            None => {}
+        }
+        let stored = state.chat_mut(user_id, chat_id)?;
+        stored.chat.name = update.name;
+        if let Some(model) = update.model {
+            stored.chat.model = model;
+        }
+        stored.chat.updated_at = rfc3339_ms(now_ms);
+        let chat = stored.chat.clone();
+        state.remember(user_id, idempotency, Replay::Chat(chat.clone()));
+        Ok(Created {
+            value: chat,
+            replayed: false,
+        })
+    }
+}
+
+impl ChatDeleteStore for MemoryStore {
+    async fn delete_chat(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<()>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        match state.replay(user_id, idempotency)? {
+            Some(Replay::Deleted) => {
+                return Ok(Created {
+                    value: (),
+                    replayed: true,
+                });
+            }
+            Some(_) => return Err(StoreError::IdempotencyMismatch),
+            None => {}
+        }
+        state
+            .chats
+            .remove(&(user_id, chat_id))
+            .ok_or(StoreError::ChatNotFound)?;
+        state.remember(user_id, idempotency, Replay::Deleted);
+        Ok(Created {
+            value: (),
+            replayed: false,
+        })
+    }
+
+    async fn delete_chats(
+        &self,
+        user_id: u64,
+        chat_ids: Vec<u64>,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<()>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        match state.replay(user_id, idempotency)? {
+            Some(Replay::Deleted) => {
+                return Ok(Created {
+                    value: (),
+                    replayed: true,
+                });
+            }
+            Some(_) => return Err(StoreError::IdempotencyMismatch),
+            None => {}
+        }
+        for chat_id in chat_ids {
+            state.chats.remove(&(user_id, chat_id));
+        }
+        state.remember(user_id, idempotency, Replay::Deleted);
+        Ok(Created {
+            value: (),
+            replayed: false,
+        })
+    }
+}
+
+impl RegenerateStore for MemoryStore {
+    async fn delete_last_exchange(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Created<LastExchange>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        match state.replay(user_id, idempotency)? {
+            Some(Replay::Regenerated(exchange)) => {
+                return Ok(Created {
+                    value: exchange,
+                    replayed: true,
+                });
+            }
+            Some(_) => return Err(StoreError::IdempotencyMismatch),
+            None => {}
+        }
+        let chat = state.chat_mut(user_id, chat_id)?;
+        let newest_first: Vec<ChatMessage> = chat.messages.values().rev().cloned().collect();
+        let exchange =
+            LastExchange::from_newest_first(&newest_first).ok_or(StoreError::NoMessages)?;
+        let deleted = exchange.message_ids();
+        chat.messages.retain(|id, _| !deleted.contains(id));
+        chat.files
+            .retain(|_, file| !deleted.contains(&file.message_id));
+        state.remember(user_id, idempotency, Replay::Regenerated(exchange.clone()));
+        Ok(Created {
+            value: exchange,
+            replayed: false,
+        })
     }
 }

@@ -11,8 +11,8 @@ use std::future::Future;
 
 use aws_sdk_dynamodb::error::BuildError;
 
-use crate::model::{Chat, ChatMessage, FileRecord};
-use crate::validation::{NewChat, NewFile, NewMessage};
+use crate::model::{Chat, ChatMessage, FileRecord, LastExchange};
+use crate::validation::{ChatUpdate, NewChat, NewFile, NewMessage};
 use schema::BatchTooLarge;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -25,6 +25,9 @@ pub enum StoreError {
     MessageNotFound,
     #[error("file not found")]
     FileNotFound,
+    /// A regenerate found no message to delete.
+    #[error("the chat has no messages")]
+    NoMessages,
     /// The `Idempotency-Key` was used before with another request.
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
@@ -165,4 +168,48 @@ pub trait FileStore: Send + Sync {
         chat_id: u64,
         file_id: u64,
     ) -> impl Future<Output = Result<FileRecord, StoreError>> + Send;
+}
+
+pub trait ChatRenameStore: Send + Sync {
+    /// Renames a chat (and changes its model, if given) in both of its rows at once, moving
+    /// its `updated_at`. Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
+    fn rename_chat(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        update: ChatUpdate,
+        now_ms: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<Chat>, StoreError>> + Send;
+}
+
+pub trait ChatDeleteStore: Send + Sync {
+    /// Deletes a chat for every reader and writer at once; its items are purged after.
+    /// Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
+    fn delete_chat(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<()>, StoreError>> + Send;
+
+    /// Deletes those of the user's chats that exist, each at once; other ids are ignored.
+    fn delete_chats(
+        &self,
+        user_id: u64,
+        chat_ids: Vec<u64>,
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<()>, StoreError>> + Send;
+}
+
+pub trait RegenerateStore: Send + Sync {
+    /// Deletes the chat's last exchange (see [`LastExchange`]) and the files of its messages,
+    /// atomically; never a message that arrived after the ones it read.
+    /// [`StoreError::NoMessages`] when the chat has none.
+    fn delete_last_exchange(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> impl Future<Output = Result<Created<LastExchange>, StoreError>> + Send;
 }

@@ -30,6 +30,13 @@ pub const EXPIRES_AT: &str = "expires_at";
 /// Random id of the write attempt that stored a row: a retried attempt recognises its own rows.
 pub const WRITE_ID: &str = "w";
 
+/// Attributes that updates and filters name (the rows below serialize their fields so).
+pub const NAME: &str = "name";
+pub const MODEL: &str = "model";
+pub const UPDATED_AT: &str = "updated_at";
+pub const ITEMS: &str = "items";
+pub const MESSAGE_ID: &str = "message_id";
+
 pub const CHAT_META_SK: &str = "META";
 /// `PK` and `SK` of the row the Init warm-up reads: it never exists.
 pub const WARM_UP_KEY: &str = "#warm-up";
@@ -227,9 +234,28 @@ pub struct IdempotencyRow {
     pub sk: String,
     /// SHA-256 of the route, path ids and body of the request that used the key.
     pub fingerprint: String,
-    /// The chat id, or the batch base of the created items.
+    /// The chat id, or the batch base of the created items. (Absent in the record of a
+    /// route that answers with its response, [`ResponseRecordRow`]: its fingerprint differs.)
+    #[serde(default)]
     pub result_id: u64,
+    #[serde(default)]
     pub created_at: u64,
+    pub expires_at: u64,
+}
+
+/// An `Idempotency-Key`'s record of a route that answers what it did rather than what it
+/// created (rename, delete, regenerate): the response itself, as JSON. Same key as
+/// [`IdempotencyRow`]; a key used on another route has another fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseRecordRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub fingerprint: String,
+    /// Absent in a create's record ([`IdempotencyRow`]).
+    #[serde(default)]
+    pub response: Option<String>,
     pub expires_at: u64,
 }
 
@@ -321,6 +347,36 @@ mod tests {
         assert!(!(a_message >= files.from && a_message <= files.to));
         let later = message_range(Some(0x0012_3456_789a));
         assert!(later.from.as_str() > CHAT_META_SK);
+    }
+
+    #[test]
+    fn updates_and_filters_name_the_attributes_rows_are_written_with() {
+        let chat = to_attribute_map(&ChatRow {
+            pk: user_pk(1),
+            sk: chat_sk(2),
+            id: 2,
+            user_id: 1,
+            name: "n".into(),
+            model: "m".into(),
+            created_at: 3,
+            updated_at: 4,
+            write_id: 5,
+        })
+        .unwrap_or_default();
+        for attribute in [NAME, MODEL, UPDATED_AT] {
+            assert!(chat.contains_key(attribute), "{attribute}");
+        }
+        let files = to_attribute_map(&FileChunkRow {
+            pk: chat_pk(1, 2),
+            sk: file_chunk_sk(16),
+            n: 0,
+            message_id: 7,
+            created_at: 3,
+            write_id: 5,
+            items: Vec::new(),
+        })
+        .unwrap_or_default();
+        assert!(files.contains_key(MESSAGE_ID) && files.contains_key(ITEMS));
     }
 
     #[test]

@@ -23,6 +23,7 @@
 
 mod bodies;
 mod issues;
+mod lifecycle;
 mod params;
 mod request;
 
@@ -32,6 +33,7 @@ pub use bodies::{
     parse_create_files, parse_create_messages,
 };
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
+pub use lifecycle::{ChatUpdate, parse_delete_chats, parse_update_chat};
 pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
     parse_canonical_decimal, parse_page_query, parse_path_id,

@@ -45,12 +45,18 @@ where
     }
 }
 
+/// A `TransactGetItems` cancelled because a write transaction held one of its items (a
+/// `TransactWriteItems` cancellation is read from its reasons instead).
+const READ_CANCELLED_CODE: &str = "TransactionCanceledException";
+
 /// The call failed because another transaction held the item: the same call may succeed.
 pub(super) fn is_conflict<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    error
-        .as_service_error()
-        .and_then(ProvideErrorMetadata::code)
-        == Some(CONFLICT_CODE)
+    matches!(
+        error
+            .as_service_error()
+            .and_then(ProvideErrorMetadata::code),
+        Some(CONFLICT_CODE | READ_CANCELLED_CODE)
+    )
 }
 
 /// The reasons of a cancelled transaction, one per action.

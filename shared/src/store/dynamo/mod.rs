@@ -6,8 +6,11 @@
 
 mod classify;
 mod create;
+mod guarded;
+mod lifecycle;
 mod outcome;
 mod query;
+mod regenerate;
 mod retry;
 mod transact;
 
@@ -15,7 +18,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Get, TransactGetItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -262,18 +265,35 @@ impl FileStore for DynamoStore {
         chat_id: u64,
         file_id: u64,
     ) -> Result<FileRecord, StoreError> {
+        // The file's row and the chat's marker in one consistent read: a deleted chat's
+        // files are gone at once, before they are purged.
+        let get = |sk: String| {
+            Get::builder()
+                .table_name(&self.table)
+                .set_key(Some(Self::key(schema::chat_pk(user_id, chat_id), sk)))
+                .build()
+                .map(|get| TransactGetItem::builder().get(get).build())
+                .map_err(StoreError::Build)
+        };
         let request = self
             .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                schema::chat_pk(user_id, chat_id),
-                schema::file_chunk_sk(ids::chunk_of(file_id)),
-            )));
+            .transact_get_items()
+            .set_transact_items(Some(vec![
+                get(schema::CHAT_META_SK.to_owned())?,
+                get(schema::file_chunk_sk(ids::chunk_of(file_id)))?,
+            ]));
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("GetItem", || request.clone().send())
+            .send("TransactGetItems", || request.clone().send())
             .await?;
-        let Some(item) = output.item else {
+        let mut found = output
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|response| response.item.filter(|item| !item.is_empty()));
+        if found.next().flatten().is_none() {
+            return Err(StoreError::ChatNotFound);
+        }
+        let Some(item) = found.next().flatten() else {
             return Err(StoreError::FileNotFound);
         };
         let row: FileChunkRow = decode(item)?;

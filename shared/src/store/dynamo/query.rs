@@ -13,8 +13,13 @@ use crate::store::{Page, PageRequest, StoreError};
 impl DynamoStore {
     /// One page of a chat's messages or files: `Query`s over the chat's partition from
     /// `range` (one, unless DynamoDB's 1 MB page ends first), skipping the chat's marker and
-    /// items up to the cursor. The first page's range includes the marker, so no row at all
-    /// means no chat. `items_of` turns a row into its items, each with its id and size.
+    /// items up to the cursor. `items_of` turns a row into its items, each with its id and size.
+    ///
+    /// The chat exists while its `META` does (a deleted chat's rows may remain until they are
+    /// purged). A first page of messages starts at `META`; a page that may not reach it (after
+    /// a cursor, or a limited page of files, whose range ends at `META`) reads it beside the
+    /// query, so that the page still costs one round trip; any other page reads it only if
+    /// the query ended before it.
     pub(super) async fn list_chat_items<R: DeserializeOwned, T>(
         &self,
         user_id: u64,
@@ -23,34 +28,62 @@ impl DynamoStore {
         page: PageRequest,
         items_of: impl Fn(R) -> Vec<(u64, usize, T)>,
     ) -> Result<Page<T>, StoreError> {
+        let starts_at_marker = range.from == schema::CHAT_META_SK;
         let mut collector = PageCollector::new(page);
         let rows_per_call = collector.rows_per_call();
-        let rows = self
-            .scan_range(
-                schema::chat_pk(user_id, chat_id),
-                range,
-                true,
-                rows_per_call,
-                |item| {
-                    if sort_key(&item) == Some(schema::CHAT_META_SK) {
-                        return Ok(true);
+        let mut saw_marker = false;
+        let query = self.scan_range(
+            schema::chat_pk(user_id, chat_id),
+            range,
+            true,
+            rows_per_call,
+            |item| {
+                if sort_key(&item) == Some(schema::CHAT_META_SK) {
+                    saw_marker = true;
+                    return Ok(true);
+                }
+                for (id, bytes, value) in items_of(decode(item)?) {
+                    if page.after.is_some_and(|after| id <= after) {
+                        continue;
                     }
-                    for (id, bytes, value) in items_of(decode(item)?) {
-                        if page.after.is_some_and(|after| id <= after) {
-                            continue;
-                        }
-                        if !collector.offer(value, bytes) {
-                            return Ok(false);
-                        }
+                    if !collector.offer(value, bytes) {
+                        return Ok(false);
                     }
-                    Ok(true)
-                },
-            )
-            .await?;
-        if rows == 0 && page.after.is_none() {
+                }
+                Ok(true)
+            },
+        );
+        let exists = if !starts_at_marker && (page.after.is_some() || page.limit.is_some()) {
+            let (read, exists) = tokio::join!(query, self.chat_exists(user_id, chat_id));
+            read?;
+            exists?
+        } else {
+            query.await?;
+            saw_marker || self.chat_exists(user_id, chat_id).await?
+        };
+        if !exists {
             return Err(StoreError::ChatNotFound);
         }
         Ok(collector.finish())
+    }
+
+    /// Whether the chat's `META` exists (read consistently: a delete is seen at once).
+    pub(super) async fn chat_exists(&self, user_id: u64, chat_id: u64) -> Result<bool, StoreError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::chat_pk(user_id, chat_id),
+                schema::CHAT_META_SK.to_owned(),
+            )))
+            .projection_expression("#pk")
+            .expression_attribute_names("#pk", schema::PK)
+            .consistent_read(true);
+        let output = ConflictRetry::new(Instant::now(), self.retry_budget)
+            .send("GetItem", || read.clone().send())
+            .await?;
+        Ok(output.item.is_some())
     }
 
     /// Reads rows of one partition in sort-key order, page by page, handing each to `visit`
