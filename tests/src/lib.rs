@@ -199,6 +199,7 @@ pub fn sample_events() -> Vec<(String, String, u16)> {
     events
 }
 
+pub mod postgres;
 pub mod proxy;
 
 /// A client of `endpoint` with the production storage limits (for fault tests).

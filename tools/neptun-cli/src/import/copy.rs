@@ -258,6 +258,7 @@ pub async fn import(
         storage::rejections(client, &target.table).await?
     };
     rejected_in_scope.retain(in_scope);
+    rejected_in_scope.sort_by_key(|rejection| (rejection.table, rejection.id));
     Ok(ImportReport {
         dry_run: run.dry_run,
         users,

@@ -173,7 +173,7 @@ fn chats_sql(order: Order) -> String {
         "SELECT c.id::int8, c.neptun_user_id::int8, {name}, octet_length(c.name)::int8, \
          c.model::text, {created}, {updated}, {nearest} \
          FROM chat_conversation c \
-         WHERE c.id > $1 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         WHERE c.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
          ORDER BY {order}",
         name = text_if_storable("c.name"),
         created = ms("c.created_at"),
@@ -195,7 +195,7 @@ fn messages_sql(order: Order) -> String {
          octet_length(m.message)::int8, m.actor::text, {created}, {updated}, {nearest} \
          FROM chat_conversation_message m \
          JOIN chat_conversation c ON c.id = m.chat_conversation_id \
-         WHERE m.id > $1 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         WHERE m.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
          ORDER BY {order}",
         text = text_if_storable("m.message"),
         created = ms("m.created_at"),
@@ -221,7 +221,7 @@ fn files_sql(order: Order) -> String {
          JOIN chat_conversation c ON c.id = f.chat_conversation_id \
          JOIN chat_conversation_message m ON m.id = f.chat_conversation_message_id \
          JOIN neptun_user_file u ON u.id = f.neptun_user_file_id \
-         WHERE f.id > $1 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         WHERE f.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
          ORDER BY {order}",
         title = text_if_storable("u.title"),
         text = text_if_storable("u.text"),

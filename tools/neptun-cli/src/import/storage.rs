@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use neptun::store::BoxError;
 use neptun::store::schema::{self, ImportCheckpointRow, ImportRejectedRow};
@@ -62,6 +64,34 @@ where
         source: Box::new(error),
     }
 }
+
+/// Calls `call` until it succeeds, retrying throttling and transient failures with backoff
+/// (on top of the SDK's own few retries): a long import rides out a busy table.
+pub async fn retrying<T, E, R, F, Fut>(
+    operation: &'static str,
+    mut call: F,
+) -> Result<T, StorageError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let mut failures = 0;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(error) if is_retryable(&error) && failures < MAX_FAILURES => {
+                failures += 1;
+                tokio::time::sleep(backoff(failures)).await;
+            }
+            Err(error) => return Err(request_error(operation)(error)),
+        }
+    }
+}
+
+/// Failed calls in a row before the import gives up.
+pub const MAX_FAILURES: u32 = 8;
 
 /// Full-jitter exponential backoff: up to 100 ms, 200 ms, ... at most 5 s.
 pub fn backoff(attempt: u32) -> Duration {
@@ -142,9 +172,8 @@ pub async fn save_checkpoint(
         what: "checkpoint",
         source,
     })?;
-    let mut attempt = 0;
-    loop {
-        let result = client
+    let result = retrying("PutItem (checkpoint)", || {
+        client
             .put_item()
             .table_name(table)
             .set_item(Some(item.clone()))
@@ -153,18 +182,19 @@ pub async fn save_checkpoint(
             .expression_attribute_names("#last", "last_id")
             .expression_attribute_values(":last", AttributeValue::N(last_id.to_string()))
             .send()
-            .await;
-        match result {
-            Ok(_) => return Ok(()),
-            Err(error) if error.code() == Some("ConditionalCheckFailedException") => {
-                return Ok(());
-            }
-            Err(error) if is_retryable(&error) && attempt < 8 => {
-                attempt += 1;
-                tokio::time::sleep(backoff(attempt)).await;
-            }
-            Err(error) => return Err(request_error("PutItem (checkpoint)")(error)),
+    })
+    .await;
+    match result {
+        // Already further: another run got there first.
+        Err(StorageError::Request { source, .. })
+            if source
+                .downcast_ref::<SdkError<PutItemError, HttpResponse>>()
+                .and_then(|error| error.code())
+                == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(())
         }
+        other => other.map(|_| ()),
     }
 }
 
@@ -191,19 +221,20 @@ async fn query_prefix(
     let mut items = Vec::new();
     let mut start = None;
     loop {
-        let output = client
-            .query()
-            .table_name(table)
-            .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_names("#sk", schema::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(schema::import_pk()))
-            .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(request_error("Query (import records)"))?;
+        let output = retrying("Query (import records)", || {
+            client
+                .query()
+                .table_name(table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", schema::PK)
+                .expression_attribute_names("#sk", schema::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(schema::import_pk()))
+                .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.clone())
+                .send()
+        })
+        .await?;
         items.extend(output.items.unwrap_or_default());
         match output.last_evaluated_key {
             Some(key) if !key.is_empty() => start = Some(key),
@@ -238,9 +269,8 @@ impl Parents {
         if let Some(&exists) = self.known.get(&key) {
             return Ok(exists);
         }
-        let mut attempt = 0;
-        let exists = loop {
-            let result = client
+        let exists = retrying("GetItem", || {
+            client
                 .get_item()
                 .table_name(table)
                 .key(schema::PK, AttributeValue::S(key.0.clone()))
@@ -249,16 +279,10 @@ impl Parents {
                 .expression_attribute_names("#pk", schema::PK)
                 .consistent_read(true)
                 .send()
-                .await;
-            match result {
-                Ok(output) => break output.item.is_some(),
-                Err(error) if is_retryable(&error) && attempt < 8 => {
-                    attempt += 1;
-                    tokio::time::sleep(backoff(attempt)).await;
-                }
-                Err(error) => return Err(request_error("GetItem")(error)),
-            }
-        };
+        })
+        .await?
+        .item
+        .is_some();
         if self.known.len() >= PARENTS_REMEMBERED {
             self.known.clear();
         }

@@ -17,7 +17,7 @@ use super::source::{
     self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
     SourceTable,
 };
-use super::storage::{self, StorageError, request_error};
+use super::storage::{self, StorageError, retrying};
 use super::{ImportError, Options, Target};
 
 /// Problems kept for the report (and printed); the rest are counted.
@@ -267,33 +267,35 @@ async fn read_chat(
         added_since: 0,
         not_in_source: 0,
     };
-    let listed = target
-        .client
-        .get_item()
-        .table_name(&target.table)
-        .key(schema::PK, AttributeValue::S(schema::user_pk(user)))
-        .key(schema::SK, AttributeValue::S(schema::chat_sk(chat)))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(request_error("GetItem"))?;
+    let listed = retrying("GetItem", || {
+        target
+            .client
+            .get_item()
+            .table_name(&target.table)
+            .key(schema::PK, AttributeValue::S(schema::user_pk(user)))
+            .key(schema::SK, AttributeValue::S(schema::chat_sk(chat)))
+            .consistent_read(true)
+            .send()
+    })
+    .await?;
     if let Some(item) = listed.item {
         found.digests.insert(key_of(&item), digest(&item));
     }
     let mut start = None;
     loop {
-        let output = target
-            .client
-            .query()
-            .table_name(&target.table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_values(":pk", AttributeValue::S(schema::chat_pk(user, chat)))
-            .consistent_read(true)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(request_error("Query"))?;
+        let output = retrying("Query", || {
+            target
+                .client
+                .query()
+                .table_name(&target.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", schema::PK)
+                .expression_attribute_values(":pk", AttributeValue::S(schema::chat_pk(user, chat)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start.clone())
+                .send()
+        })
+        .await?;
         for item in output.items.unwrap_or_default() {
             let key = key_of(&item);
             if wanted.contains(&key) {
@@ -467,24 +469,25 @@ async fn chats_added_since(target: &Target, user: u64) -> Result<u64, StorageErr
     let mut count = 0;
     let mut start = None;
     loop {
-        let output = target
-            .client
-            .query()
-            .table_name(&target.table)
-            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_names("#sk", schema::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(schema::user_pk(user)))
-            .expression_attribute_values(
-                ":from",
-                AttributeValue::S(schema::chat_sk(ids::FIRST_API_ID)),
-            )
-            .expression_attribute_values(":to", AttributeValue::S(schema::chat_range(None).to))
-            .select(Select::Count)
-            .set_exclusive_start_key(start.take())
-            .send()
-            .await
-            .map_err(request_error("Query (count)"))?;
+        let output = retrying("Query (count)", || {
+            target
+                .client
+                .query()
+                .table_name(&target.table)
+                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+                .expression_attribute_names("#pk", schema::PK)
+                .expression_attribute_names("#sk", schema::SK)
+                .expression_attribute_values(":pk", AttributeValue::S(schema::user_pk(user)))
+                .expression_attribute_values(
+                    ":from",
+                    AttributeValue::S(schema::chat_sk(ids::FIRST_API_ID)),
+                )
+                .expression_attribute_values(":to", AttributeValue::S(schema::chat_range(None).to))
+                .select(Select::Count)
+                .set_exclusive_start_key(start.clone())
+                .send()
+        })
+        .await?;
         count += u64::try_from(output.count).unwrap_or(0);
         match output.last_evaluated_key {
             Some(key) if !key.is_empty() => start = Some(key),

@@ -12,12 +12,10 @@ use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use tokio::task::JoinSet;
 
 use super::plan::{Item, item_bytes};
-use super::storage::{StorageError, backoff, is_retryable, request_error};
+use super::storage::{MAX_FAILURES, StorageError, backoff, is_retryable, request_error};
 
 /// DynamoDB's limit for one `BatchWriteItem`.
 pub const BATCH_ITEMS: usize = 25;
-/// Failed calls in a row before the import gives up (the SDK retries within each, too).
-const MAX_FAILURES: u32 = 8;
 /// Rounds in a row without any item processed before the import gives up.
 const MAX_IDLE_ROUNDS: u32 = 20;
 
