@@ -1,7 +1,7 @@
 //! `make bench`: measures every function against a bare `lambda_http` hello-world, side by side
 //! in one run, and writes BENCHMARKS.md.
 //!
-//! Everything runs in this process: the storage server (moto, through the tests harness), a
+//! Everything runs in this process but the storage engine (`NEPTUN_TEST_DYNAMODB_ENDPOINT`): a
 //! counting proxy in front of it, and one Runtime API stand-in per function process. The
 //! release binaries are spawned as Lambda would: a fresh process whose Init ends at its first
 //! `GET /2018-06-01/runtime/invocation/next`.
@@ -42,6 +42,8 @@ pub const FUNCTIONS: [&str; 7] = [
 pub const HELLO: &str = "hello-baseline";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
+pub const DEFAULT_SPAWNS: usize = 30;
+pub const DEFAULT_REQUESTS: usize = 2000;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
 
@@ -62,6 +64,8 @@ fn env_number(name: &str, default: usize) -> usize {
 /// Everything measured, for the report.
 pub struct Results {
     pub machine: report::Machine,
+    /// Where the measured binaries were built (`target/release`, or `target/debug` for a try).
+    pub bin_dir: PathBuf,
     pub main_level: String,
     pub spawns: usize,
     pub requests: usize,
@@ -72,6 +76,8 @@ pub struct Results {
     pub cold: BTreeMap<(String, String, Setup), Vec<ColdSample>>,
     /// Per (level, binary name): steady state.
     pub steady: BTreeMap<(String, String), Steady>,
+    /// Per function: the name of the event it is measured with.
+    pub events: BTreeMap<String, String>,
     /// Per function: (case, DynamoDB requests per API request by operation).
     pub counts: BTreeMap<String, measure::RouteCounts>,
     /// Per level other than the main one: zipped x86_64 bytes per binary.
@@ -85,8 +91,8 @@ async fn main() {
     let root = neptun_tests::repo_root();
     let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
     let main_level = env_or("BENCH_OPT_LEVEL", "?");
-    let spawns = env_number("BENCH_SPAWNS", 30);
-    let requests = env_number("BENCH_REQUESTS", 2000);
+    let spawns = env_number("BENCH_SPAWNS", DEFAULT_SPAWNS);
+    let requests = env_number("BENCH_REQUESTS", DEFAULT_REQUESTS);
     let output = PathBuf::from(env_or("BENCH_OUTPUT", "BENCHMARKS.md"));
     let zip_dir = std::env::var("BENCH_ZIP_DIR")
         .ok()
@@ -250,8 +256,13 @@ async fn main() {
         eprintln!("== BENCH_ONLY: no report written");
         return;
     }
+    let events = FUNCTIONS
+        .iter()
+        .map(|name| ((*name).to_owned(), bench.main_event_label(name)))
+        .collect();
     let results = Results {
-        machine: report::Machine::detect(),
+        machine: report::Machine::detect(&root.join("bench/amazon-roots.pem")),
+        bin_dir,
         main_level,
         spawns,
         requests,
@@ -259,15 +270,15 @@ async fn main() {
         sizes,
         cold,
         steady,
+        events,
         counts,
         variant_sizes,
         measure_seconds: started.elapsed().as_secs_f64(),
     };
-    let previous = std::fs::read_to_string(&output).unwrap_or_default();
-    let text = report::render(&results, !variants.is_empty(), &previous);
+    let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)
         .unwrap_or_else(|error| panic!("write {}: {error}", output.display()));
-    let summary = report::targets(&results);
+    let summary = report::summary(&results);
     for line in &summary {
         eprintln!("   {line}");
     }

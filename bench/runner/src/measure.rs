@@ -23,9 +23,11 @@ pub const STEADY_WARM_UP: usize = 50;
 pub static STORAGE_STALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Requests between two resets of the table (see [`Bench::reset_table`]).
-const RESET_EVERY: usize = 100;
+pub const RESET_EVERY: usize = 100;
 /// Requests per counting case.
-const COUNT_REQUESTS: usize = 5;
+pub const COUNT_REQUESTS: usize = 5;
+/// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` of the function processes, as template.yaml deploys them.
+pub const FUNCTION_MEMORY_MB: u32 = 128;
 
 /// How a function process is started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -168,6 +170,11 @@ impl Bench {
         self.events[name].clone()
     }
 
+    /// The name of the event a function is measured with (`200-batch.json, 2 messages`).
+    pub fn main_event_label(&self, function: &str) -> String {
+        main_event_of(function, &self.ok_events).0
+    }
+
     /// Every 2xx sample event of a function, plus each create with an `Idempotency-Key`.
     pub fn count_cases(&self, function: &str) -> Vec<(String, Vec<Event>)> {
         let mut cases = Vec::new();
@@ -222,7 +229,10 @@ impl Bench {
             .env("TZ", ":UTC")
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", &binary.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env(
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                FUNCTION_MEMORY_MB.to_string(),
+            )
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench")
             .env(
