@@ -1,5 +1,6 @@
-//! `make bench`: measures every function against a bare `lambda_http` hello-world, side by side
-//! in one run, and writes BENCHMARKS.md.
+//! `make bench`: measures every function against a bare `lambda_http` hello-world, and
+//! create-chat-messages against its peers (the Node peer of `bench/node-peer`, the SDK floor of
+//! `bench/sdk-floor`), side by side in one run, and writes BENCHMARKS.md.
 //!
 //! Everything runs in this process but the storage engine (`NEPTUN_TEST_DYNAMODB_ENDPOINT`): a
 //! counting proxy in front of it, and one Runtime API stand-in per function process. The
@@ -19,6 +20,7 @@
 
 mod measure;
 mod report;
+mod rows;
 mod runtime_api;
 mod storage_proxy;
 
@@ -40,6 +42,14 @@ pub const FUNCTIONS: [&str; 7] = [
     "get-chat-file-content",
 ];
 pub const HELLO: &str = "hello-baseline";
+pub const NODE_PEER: &str = "node-peer";
+pub const SDK_FLOOR: &str = "sdk-floor";
+/// Other implementations of one function, measured with its event against its table.
+pub const PEERS: [&str; 2] = [NODE_PEER, SDK_FLOOR];
+pub const PEERS_OF: &str = "create-chat-messages";
+/// The Node peer's script and its lock file, under the repository.
+pub const NODE_PEER_SCRIPT: &str = "bench/node-peer/index.mjs";
+pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
 pub const DEFAULT_SPAWNS: usize = 30;
@@ -76,6 +86,8 @@ pub struct Results {
     pub cold: BTreeMap<(String, String, Setup), Vec<ColdSample>>,
     /// Per (level, binary name): steady state.
     pub steady: BTreeMap<(String, String), Steady>,
+    /// Per peer: whether it wrote the same rows as [`PEERS_OF`] (what was compared), or how not.
+    pub peer_rows: BTreeMap<String, Result<String, String>>,
     /// Per function: the name of the event it is measured with.
     pub events: BTreeMap<String, String>,
     /// Per function: (case, DynamoDB requests per API request by operation).
@@ -110,8 +122,16 @@ async fn main() {
 
     let mut binaries: Vec<Binary> = std::iter::once(HELLO)
         .chain(FUNCTIONS)
+        .chain([SDK_FLOOR])
         .map(|name| Binary::new(name, &main_level, bin_dir.join(name)))
         .collect();
+    binaries.push(Binary::script(
+        NODE_PEER,
+        &main_level,
+        "node",
+        root.join(NODE_PEER_SCRIPT),
+    ));
+
     for (level, dir) in &variants {
         for name in VARIANT_BINARIES {
             binaries.push(Binary::new(name, level, dir.join(name)));
@@ -129,13 +149,22 @@ async fn main() {
             binary.path.display()
         );
     }
+    if binaries.iter().any(|b| b.name == NODE_PEER) {
+        assert!(
+            root.join("bench/node-peer/node_modules").is_dir(),
+            "bench/node-peer/node_modules is missing: run `npm ci` there (make bench does)"
+        );
+    }
 
     eprintln!("== package sizes");
     let zips = root.join("target/bench/zip");
     std::fs::create_dir_all(&zips).expect("create target/bench/zip");
     let mut sizes = BTreeMap::new();
     let mut variant_sizes = BTreeMap::new();
-    for binary in &binaries {
+    for binary in binaries
+        .iter()
+        .filter(|b| !PEERS.contains(&b.name.as_str()))
+    {
         let x86 = measure::zipped_size(
             &binary.path,
             &zips.join(format!("{}-{}-x86_64.zip", binary.name, binary.level)),
@@ -167,14 +196,15 @@ async fn main() {
         binaries.len()
     );
     let mut tables = BTreeMap::new();
-    for name in std::iter::once(HELLO).chain(FUNCTIONS) {
+    for name in std::iter::once(HELLO).chain(FUNCTIONS).chain(PEERS) {
         tables.insert(name.to_owned(), bench.seeded_table().await);
     }
     // Interleaved rounds, so that drift on the machine touches every binary alike.
     let mut configurations: Vec<(&Binary, Setup)> = Vec::new();
     for binary in &binaries {
         configurations.push((binary, Setup::Deployed));
-        if binary.level == main_level && binary.name != HELLO {
+        let is_function = FUNCTIONS.contains(&binary.name.as_str());
+        if binary.level == main_level && is_function {
             configurations.push((binary, Setup::NoWarmUp));
             configurations.push((binary, Setup::AmazonRoots));
         }
@@ -207,9 +237,11 @@ async fn main() {
     eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
     let mut steady = BTreeMap::new();
     let mut counts = BTreeMap::new();
+    let mut written = BTreeMap::new();
     for binary in &binaries {
         let table = bench.seeded_table().await;
-        let cases = if binary.level == main_level && binary.name != HELLO {
+        let is_function = FUNCTIONS.contains(&binary.name.as_str());
+        let cases = if binary.level == main_level && is_function {
             bench.count_cases(&binary.name)
         } else {
             Vec::new()
@@ -232,6 +264,11 @@ async fn main() {
             counts.insert(binary.name.clone(), route_counts);
         }
         steady.insert((binary.level.clone(), binary.name.clone()), result);
+        if binary.level == main_level
+            && (binary.name == PEERS_OF || PEERS.contains(&binary.name.as_str()))
+        {
+            written.insert(binary.name.clone(), bench.message_rows(&table).await);
+        }
         bench.drop_table(&table).await;
     }
 
@@ -256,12 +293,23 @@ async fn main() {
         eprintln!("== BENCH_ONLY: no report written");
         return;
     }
+    let ours = written.get(PEERS_OF).cloned().unwrap_or_default();
+    let peer_rows = PEERS
+        .iter()
+        .filter_map(|peer| {
+            let theirs = written.get(*peer)?;
+            Some(((*peer).to_owned(), rows::compare(&ours, theirs)))
+        })
+        .collect();
     let events = FUNCTIONS
         .iter()
         .map(|name| ((*name).to_owned(), bench.main_event_label(name)))
         .collect();
     let results = Results {
-        machine: report::Machine::detect(&root.join("bench/amazon-roots.pem")),
+        machine: report::Machine::detect(
+            &root.join("bench/amazon-roots.pem"),
+            &root.join(NODE_PEER_LOCK),
+        ),
         bin_dir,
         main_level,
         spawns,
@@ -270,6 +318,7 @@ async fn main() {
         sizes,
         cold,
         steady,
+        peer_rows,
         events,
         counts,
         variant_sizes,

@@ -8,12 +8,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use neptun::store::dynamo::DynamoStore;
+use neptun::store::schema;
 use serde_json::Value;
 
 use crate::runtime_api::RuntimeApi;
 use crate::storage_proxy::CountingProxy;
-use crate::{Event, FUNCTIONS, HELLO};
+use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -45,11 +47,16 @@ pub enum Setup {
 pub type Counts = BTreeMap<String, f64>;
 /// (case, counts) of one function.
 pub type RouteCounts = Vec<(String, Counts)>;
+/// A row as DynamoDB returns it.
+pub type Item = HashMap<String, AttributeValue>;
 
 pub struct Binary {
     pub name: String,
     pub level: String,
+    /// The executable, or the script of [`Binary::interpreter`].
     pub path: PathBuf,
+    /// The program that runs `path` (`node` for the Node peer); `None` for a native binary.
+    pub interpreter: Option<String>,
 }
 
 impl Binary {
@@ -58,6 +65,26 @@ impl Binary {
             name: name.to_owned(),
             level: level.to_owned(),
             path,
+            interpreter: None,
+        }
+    }
+
+    /// A script that `interpreter` runs.
+    pub fn script(name: &str, level: &str, interpreter: &str, path: PathBuf) -> Self {
+        Self {
+            interpreter: Some(interpreter.to_owned()),
+            ..Self::new(name, level, path)
+        }
+    }
+
+    fn command(&self) -> Command {
+        match &self.interpreter {
+            Some(interpreter) => {
+                let mut command = Command::new(interpreter);
+                command.arg(&self.path);
+                command
+            }
+            None => Command::new(&self.path),
         }
     }
 }
@@ -128,6 +155,10 @@ impl Bench {
         }
         let hello = events["list-chats"].clone();
         events.insert(HELLO.to_owned(), hello);
+        for peer in PEERS {
+            let event = events[PEERS_OF].clone();
+            events.insert(peer.to_owned(), event);
+        }
         Self {
             client,
             proxy,
@@ -154,6 +185,35 @@ impl Bench {
             .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
         neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.to_owned()))
             .await;
+    }
+
+    /// The message chunk rows of the sample chat, but the seeded one.
+    pub async fn message_rows(&self, table: &str) -> Vec<Item> {
+        let seeded = schema::message_chunk_sk(neptun_tests::SAMPLE_MESSAGE);
+        let pk = schema::chat_pk(neptun_tests::SAMPLE_USER, neptun_tests::SAMPLE_CHAT);
+        let range = schema::message_range(None);
+        let answer = self
+            .client
+            .query()
+            .table_name(table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":from", AttributeValue::S(range.from))
+            .expression_attribute_values(":to", AttributeValue::S(range.to))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("query the message rows of {table}: {error}"));
+        answer
+            .items()
+            .iter()
+            .filter(|item| {
+                let sk = item.get(schema::SK).and_then(|sk| sk.as_s().ok());
+                sk != Some(&seeded) && sk.map(String::as_str) != Some(schema::CHAT_META_SK)
+            })
+            .cloned()
+            .collect()
     }
 
     pub async fn drop_table(&self, table: &str) {
@@ -222,7 +282,8 @@ impl Bench {
             .open(&log_path)
             .map_err(|error| format!("{}: {error}", log_path.display()))?;
         let log_err = log.try_clone().map_err(|error| error.to_string())?;
-        Command::new(&binary.path)
+        binary
+            .command()
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")

@@ -13,6 +13,10 @@ pub struct Machine {
     pub kernel: String,
     pub virtualization: String,
     pub rustc: String,
+    /// `node --version`, the Node peer's runtime.
+    pub node: String,
+    /// The Node peer's direct dependencies and their locked versions.
+    pub node_packages: Vec<(String, String)>,
     pub date: String,
     /// Entries of [`SYSTEM_CERTIFICATE_DIR`], when it exists.
     pub system_certificate_files: Option<usize>,
@@ -21,7 +25,7 @@ pub struct Machine {
 }
 
 impl Machine {
-    pub fn detect(amazon_roots_pem: &Path) -> Self {
+    pub fn detect(amazon_roots_pem: &Path, node_lock: &Path) -> Self {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
         let command = |program: &str, args: &[&str]| {
             std::process::Command::new(program)
@@ -65,6 +69,10 @@ impl Machine {
             ),
             virtualization,
             rustc: command("rustc", &["-V"]),
+            node: Some(command("node", &["--version"]))
+                .filter(|version| !version.is_empty())
+                .unwrap_or_else(|| "not found".to_owned()),
+            node_packages: locked_dependencies(node_lock),
             date: command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
             system_certificate_files: std::fs::read_dir(SYSTEM_CERTIFICATE_DIR)
                 .ok()
@@ -79,4 +87,29 @@ impl Machine {
     pub fn certificate_dir() -> &'static str {
         SYSTEM_CERTIFICATE_DIR
     }
+}
+
+/// The direct dependencies of an npm lock file (version 2 or 3) with their locked versions.
+fn locked_dependencies(lock: &Path) -> Vec<(String, String)> {
+    let Some(lock) = std::fs::read_to_string(lock)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    else {
+        return Vec::new();
+    };
+    let packages = &lock["packages"];
+    packages[""]["dependencies"]
+        .as_object()
+        .map(|direct| {
+            direct
+                .keys()
+                .map(|name| {
+                    let version = packages[format!("node_modules/{name}")]["version"]
+                        .as_str()
+                        .unwrap_or("?");
+                    (name.clone(), version.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 use super::stats::{self, Spread, ms, ratio};
 use super::targets::{self, CPU_TARGET_FUNCTION, ZIP_TARGET_BYTES};
 use crate::measure::{self, Counts, STEADY_WARM_UP, Setup};
-use crate::{FUNCTIONS, HELLO, Results, VARIANT_BINARIES};
+use crate::{
+    FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results, SDK_FLOOR,
+    VARIANT_BINARIES,
+};
 
 /// Lambda gives a function one full vCPU at this memory size, and CPU in proportion below it.
 const FULL_VCPU_MB: f64 = 1769.0;
@@ -57,6 +60,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     cold_section(w, r);
     first_section(w, r);
     steady_section(w, r);
+    peers_section(w, r);
     memory_section(w, r);
     let _ = writeln!(w, "## opt-level\n");
     if compared {
@@ -92,6 +96,7 @@ fn header(w: &mut String, r: &Results) {
     let _ = writeln!(w, "| kernel | {} |", m.kernel);
     let _ = writeln!(w, "| virtualization | {} |", m.virtualization);
     let _ = writeln!(w, "| rustc | {} |", m.rustc);
+    let _ = writeln!(w, "| node | {} |", m.node);
     let _ = writeln!(w, "| date | {} |", m.date);
     let _ = writeln!(
         w,
@@ -312,6 +317,140 @@ fn steady_section(w: &mut String, r: &Results) {
         }
     }
     let _ = writeln!(w);
+}
+
+fn peers_section(w: &mut String, r: &Results) {
+    let packages: Vec<String> = r
+        .machine
+        .node_packages
+        .iter()
+        .map(|(name, version)| format!("`{name}` {version}"))
+        .collect();
+    let _ = writeln!(
+        w,
+        "## Peers: the same create on other stacks
+"
+    );
+    let _ = writeln!(
+        w,
+        "{PEERS_OF} with its measured event, next to two other implementations of it, in the \
+         same run, behind the same Runtime API stand-in, against the same storage engine and \
+         table layout, each on its own seeded table:\n\n\
+         - **{NODE_PEER}**: the web app's own libraries on the machine's Node ({}), pinned by \
+         `bench/node-peer/package-lock.json` ({}): the cookie unsealed by `iron-webcrypto` as \
+         h3 does, the body validated by a `zod` schema of the same body, the same rows written \
+         with the SDK's `TransactWriteItems`; `node {NODE_PEER_SCRIPT}` is a minimal runtime \
+         loop (`/next` → handler → `/response` on one kept-alive connection), like the managed \
+         Node runtime's, without its command-line flags.\n\
+         - **{SDK_FLOOR}** (`bench/sdk-floor`): only the same `TransactWriteItems`, through our \
+         SDK client settings (`neptun::context::dynamodb_client`) on `lambda_http`: no \
+         session, no validation (the body is only decoded), no response model. What ours \
+         costs above it is ours, not the SDK's.\n\n\
+         Both make the same Init warm-up as ours. Cold start, first request and Init CPU: \
+         median (p10–p90) over the {} cold starts; warm latency, CPU and max RSS: the {} \
+         requests of the steady state. Ratios: ours ÷ the peer's.\n",
+        r.machine.node,
+        if packages.is_empty() {
+            "no lock file found".to_owned()
+        } else {
+            packages.join(", ")
+        },
+        r.spawns,
+        r.requests,
+    );
+    let _ = write!(w, "| | {PEERS_OF} (ours) |");
+    for peer in PEERS {
+        let _ = write!(w, " {peer} | ours ÷ {peer} |");
+    }
+    let _ = writeln!(w, "\n|---|--:|--:|--:|--:|--:|");
+    let cold = |name: &str| r.main(name, Setup::Deployed);
+    let steady = |name: &str| r.steady_main(name);
+    let warm =
+        |name: &str| steady(name).and_then(|s| Spread::of(s.latencies.iter().map(|d| ms(*d))));
+    type Metric<'a> = (
+        &'a str,
+        Box<dyn Fn(&str) -> Option<f64> + 'a>,
+        Box<dyn Fn(&str) -> String + 'a>,
+    );
+    let metrics: Vec<Metric> = vec![
+        (
+            "cold start, ms",
+            Box::new(|name: &str| cold(name).map(|f| f.cold.median)),
+            Box::new(|name: &str| spread(cold(name).map(|f| f.cold))),
+        ),
+        (
+            "Init CPU, ms",
+            Box::new(|name: &str| cold(name).map(|f| f.init_cpu)),
+            Box::new(|name: &str| fixed(cold(name).map(|f| f.init_cpu), 2)),
+        ),
+        (
+            "first request, ms",
+            Box::new(|name: &str| cold(name).map(|f| f.first.median)),
+            Box::new(|name: &str| spread(cold(name).map(|f| f.first))),
+        ),
+        (
+            "warm latency, ms",
+            Box::new(|name: &str| warm(name).map(|s| s.median)),
+            Box::new(|name: &str| spread(warm(name))),
+        ),
+        (
+            "CPU µs/request (user + sys)",
+            Box::new(|name: &str| steady(name).map(|s| s.cpu_us_per_request)),
+            Box::new(|name: &str| fixed(steady(name).map(|s| s.cpu_us_per_request), 1)),
+        ),
+        (
+            "max RSS",
+            Box::new(|name: &str| steady(name).map(|s| s.max_rss_kb as f64)),
+            Box::new(|name: &str| {
+                steady(name).map_or_else(|| "–".to_owned(), |s| mb(s.max_rss_kb * 1024))
+            }),
+        ),
+    ];
+    for (label, value, text) in &metrics {
+        let _ = write!(w, "| {label} | {} |", text(PEERS_OF));
+        for peer in PEERS {
+            let times = value(PEERS_OF)
+                .zip(value(peer))
+                .and_then(|(a, b)| ratio(a, b));
+            let _ = write!(w, " {} | {} |", text(peer), fixed(times, 2));
+        }
+        let _ = writeln!(w);
+    }
+    let _ = write!(
+        w,
+        "| DynamoDB requests per request | {} |",
+        steady(PEERS_OF).map_or_else(
+            || "–".to_owned(),
+            |s| describe_counts(&s.storage_per_request)
+        )
+    );
+    for peer in PEERS {
+        let _ = write!(
+            w,
+            " {} | |",
+            steady(peer).map_or_else(
+                || "–".to_owned(),
+                |s| describe_counts(&s.storage_per_request)
+            )
+        );
+    }
+    let _ = write!(w, "\n| rows written | |");
+    for peer in PEERS {
+        let verdict = match r.peer_rows.get(peer) {
+            Some(Ok(_)) => "as ours".to_owned(),
+            Some(Err(difference)) => format!("**differ**: {difference}"),
+            None => "–".to_owned(),
+        };
+        let _ = write!(w, " {verdict} | |");
+    }
+    let _ = writeln!(w, "\n");
+    if let Some(Ok(compared)) = r.peer_rows.values().find(|outcome| outcome.is_ok()) {
+        let _ = writeln!(
+            w,
+            "Rows written: the message rows left in each table after the steady state, the \
+             fullest of each compared with ours ({compared}).\n"
+        );
+    }
 }
 
 fn memory_section(w: &mut String, r: &Results) {
