@@ -14,10 +14,12 @@
 //! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
 //!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
 //! - `BENCH_SPAWNS` (default 30) cold starts per binary, `BENCH_REQUESTS` (default 2000)
-//!   requests per binary for CPU time;
+//!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 5, 0 skips them) cold
+//!   starts per binary under each of Lambda's CPU shares (a cgroup v1 CPU quota);
 //! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
 //!   the duration of `make bench`).
 
+mod cpu_slice;
 mod measure;
 mod report;
 mod rows;
@@ -54,6 +56,7 @@ pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
 pub const DEFAULT_SPAWNS: usize = 30;
 pub const DEFAULT_REQUESTS: usize = 2000;
+pub const DEFAULT_SLICE_SPAWNS: usize = 5;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
 
@@ -95,6 +98,10 @@ pub struct Results {
     /// Per level other than the main one: zipped x86_64 bytes per binary.
     pub variant_sizes: BTreeMap<(String, String), u64>,
     pub measure_seconds: f64,
+    /// Per memory size: the CPU share its quota group gives and its period (µs), or why it
+    /// could not be measured.
+    pub cpu_slices: Result<Vec<(u32, f64, u64)>, String>,
+    pub slice_spawns: usize,
 }
 
 #[tokio::main]
@@ -105,6 +112,7 @@ async fn main() {
     let main_level = env_or("BENCH_OPT_LEVEL", "?");
     let spawns = env_number("BENCH_SPAWNS", DEFAULT_SPAWNS);
     let requests = env_number("BENCH_REQUESTS", DEFAULT_REQUESTS);
+    let slice_spawns = env_number("BENCH_SLICE_SPAWNS", DEFAULT_SLICE_SPAWNS);
     let output = PathBuf::from(env_or("BENCH_OUTPUT", "BENCHMARKS.md"));
     let zip_dir = std::env::var("BENCH_ZIP_DIR")
         .ok()
@@ -189,7 +197,24 @@ async fn main() {
         sizes.insert(binary.name.clone(), (arm, x86, raw));
     }
 
-    let bench = Bench::start(root.join("target/bench/logs")).await;
+    let mut bench = Bench::start(root.join("target/bench/logs")).await;
+    let cpu_slices = if slice_spawns == 0 {
+        Err("BENCH_SLICE_SPAWNS=0".to_owned())
+    } else {
+        cpu_slice::MEMORY_SIZES_MB
+            .iter()
+            .map(|memory_mb| cpu_slice::CpuGroup::create(*memory_mb))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let cpu_slices = cpu_slices.map(|groups| {
+        let shares: Vec<(u32, f64, u64)> = groups
+            .iter()
+            .map(|g| (g.memory_mb, g.share(), g.period_us))
+            .collect();
+        bench.cpu_groups = groups;
+        shares
+    });
+    let bench = bench;
 
     eprintln!(
         "== cold starts: {spawns} rounds over {} binaries (first request, then {WARM_PER_SPAWN} warm ones)",
@@ -229,6 +254,42 @@ async fn main() {
         eprint!("\r   round {}/{spawns}", round + 1);
     }
     eprintln!();
+
+    match &cpu_slices {
+        Ok(shares) => {
+            eprintln!(
+                "== under Lambda's CPU share: {slice_spawns} cold starts per binary and memory size"
+            );
+            for (memory_mb, _, _) in shares {
+                for round in 0..slice_spawns {
+                    for table in tables.values() {
+                        bench.reset_table(table).await;
+                    }
+                    for binary in binaries.iter().filter(|b| b.level == main_level) {
+                        let setup = Setup::Throttled(*memory_mb);
+                        let sample = bench
+                            .cold_sample(
+                                binary,
+                                &tables[&binary.name],
+                                setup,
+                                bench.main_event(&binary.name),
+                                WARM_PER_SPAWN,
+                            )
+                            .await
+                            .unwrap_or_else(|error| {
+                                panic!("{} ({memory_mb} MB of CPU): {error}", binary.name)
+                            });
+                        cold.entry((binary.level.clone(), binary.name.clone(), setup))
+                            .or_default()
+                            .push(sample);
+                    }
+                    eprint!("\r   {memory_mb} MB: round {}/{slice_spawns}", round + 1);
+                }
+                eprintln!();
+            }
+        }
+        Err(reason) => eprintln!("== CPU share of Lambda not measured: {reason}"),
+    }
 
     for table in tables.values() {
         bench.drop_table(table).await;
@@ -323,6 +384,8 @@ async fn main() {
         counts,
         variant_sizes,
         measure_seconds: started.elapsed().as_secs_f64(),
+        cpu_slices,
+        slice_spawns,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)

@@ -13,6 +13,7 @@ use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema;
 use serde_json::Value;
 
+use crate::cpu_slice::CpuGroup;
 use crate::runtime_api::RuntimeApi;
 use crate::storage_proxy::CountingProxy;
 use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
@@ -38,9 +39,11 @@ pub enum Setup {
     Deployed,
     /// `DYNAMODB_WARM_UP=false`: nothing sent to storage during Init.
     NoWarmUp,
-    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the five roots that AWS
+    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the roots that AWS
     /// endpoints chain to) instead of the system's whole trust store.
     AmazonRoots,
+    /// As deployed, in the CPU quota group of this memory size (see [`crate::cpu_slice`]).
+    Throttled(u32),
 }
 
 /// DynamoDB requests per API request, by operation.
@@ -116,6 +119,8 @@ pub struct Steady {
 }
 
 pub struct Bench {
+    /// The CPU quota groups that [`Setup::Throttled`] starts processes in.
+    pub cpu_groups: Vec<CpuGroup>,
     client: aws_sdk_dynamodb::Client,
     proxy: CountingProxy,
     logs: PathBuf,
@@ -160,6 +165,7 @@ impl Bench {
             events.insert(peer.to_owned(), event);
         }
         Self {
+            cpu_groups: Vec::new(),
             client,
             proxy,
             logs,
@@ -282,18 +288,25 @@ impl Bench {
             .open(&log_path)
             .map_err(|error| format!("{}: {error}", log_path.display()))?;
         let log_err = log.try_clone().map_err(|error| error.to_string())?;
-        binary
-            .command()
+        let mut command = binary.command();
+        let mut memory_mb = FUNCTION_MEMORY_MB;
+        if let Setup::Throttled(slice_mb) = setup {
+            let group = self
+                .cpu_groups
+                .iter()
+                .find(|group| group.memory_mb == slice_mb)
+                .ok_or_else(|| format!("no CPU quota group of {slice_mb} MB"))?;
+            group.contain(&mut command)?;
+            memory_mb = slice_mb;
+        }
+        command
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")
             .env("TZ", ":UTC")
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", &binary.name)
-            .env(
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-                FUNCTION_MEMORY_MB.to_string(),
-            )
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string())
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench")
             .env(

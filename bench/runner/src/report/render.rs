@@ -11,8 +11,7 @@ use crate::{
     VARIANT_BINARIES,
 };
 
-/// Lambda gives a function one full vCPU at this memory size, and CPU in proportion below it.
-const FULL_VCPU_MB: f64 = 1769.0;
+use crate::cpu_slice::FULL_VCPU_MB;
 
 pub fn mb(bytes: u64) -> String {
     format!("{:.2} MB", bytes as f64 / 1e6)
@@ -61,6 +60,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     first_section(w, r);
     steady_section(w, r);
     peers_section(w, r);
+    slices_section(w, r);
     memory_section(w, r);
     let _ = writeln!(w, "## opt-level\n");
     if compared {
@@ -453,6 +453,63 @@ fn peers_section(w: &mut String, r: &Results) {
     }
 }
 
+fn slices_section(w: &mut String, r: &Results) {
+    let _ = writeln!(w, "## Under Lambda's CPU share\n");
+    let shares = match &r.cpu_slices {
+        Ok(shares) => shares,
+        Err(reason) => {
+            let _ = writeln!(
+                w,
+                "Not measured in this run: the machine did not allow a CPU quota group \
+                 ({reason}).\n"
+            );
+            return;
+        }
+    };
+    let described: Vec<String> = shares
+        .iter()
+        .map(|(memory_mb, share, _)| format!("{:.2}% of one CPU at {memory_mb} MB", share * 100.0))
+        .collect();
+    let _ = writeln!(
+        w,
+        "Each binary once more, {} cold starts per memory size, started inside a cgroup v1 CPU \
+         quota (`cpu.cfs_quota_us` / `cpu.cfs_period_us`) of Lambda's share at that memory \
+         size ({}; a full vCPU at {FULL_VCPU_MB:.0} MB), so that Init is throttled too, with \
+         `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` set to match. Medians, ms: cold start, the first \
+         request, and the {} warm ones after each. The kernel hands the quota out per period \
+         ({} ms here): work that fits in what is left of a period's quota runs at full speed, \
+         work beyond it waits for the next period.\n",
+        r.slice_spawns,
+        described.join(", "),
+        crate::WARM_PER_SPAWN,
+        fixed(shares.first().map(|(_, _, period)| *period as f64 / 1e3), 0),
+    );
+    let _ = write!(w, "| binary |");
+    for (memory_mb, _, _) in shares {
+        let _ = write!(w, " {memory_mb} MB: cold start | first | warm |");
+    }
+    let _ = write!(w, "\n|---|");
+    for _ in shares {
+        let _ = write!(w, "--:|--:|--:|");
+    }
+    let _ = writeln!(w);
+    for name in std::iter::once(HELLO).chain(FUNCTIONS).chain(PEERS) {
+        let _ = write!(w, "| {name} |");
+        for (memory_mb, _, _) in shares {
+            let f = r.main(name, Setup::Throttled(*memory_mb));
+            let _ = write!(
+                w,
+                " {} | {} | {} |",
+                fixed(f.map(|f| f.cold.median), 2),
+                fixed(f.map(|f| f.first.median), 2),
+                fixed(f.map(|f| f.warm.median), 2),
+            );
+        }
+        let _ = writeln!(w);
+    }
+    let _ = writeln!(w);
+}
+
 fn memory_section(w: &mut String, r: &Results) {
     let memory_mb = f64::from(measure::FUNCTION_MEMORY_MB);
     let max_rss_kb = FUNCTIONS
@@ -611,13 +668,15 @@ fn method_section(w: &mut String) {
          BENCH_OPT_LEVELS=\"3 s z\" make bench   # also rebuilds and compares the other opt-levels\n\
          ```\n\n\
          Settings: `BENCH_SPAWNS` (cold starts per binary, default {}), `BENCH_REQUESTS` \
-         (requests per binary for CPU time, default {}), `BENCH_BIN_DIR` (the binaries to \
-         measure, default `target/release`). Logs of the function processes: \
+         (requests per binary for CPU time, default {}), `BENCH_SLICE_SPAWNS` (cold starts per \
+         binary under each CPU share, default {}; 0 skips them), `BENCH_BIN_DIR` (the \
+         binaries to measure, default `target/release`). Logs of the function processes: \
          `target/bench/logs/`.",
         measure::RESET_EVERY,
         measure::FUNCTION_MEMORY_MB,
         crate::DEFAULT_SPAWNS,
         crate::DEFAULT_REQUESTS,
+        crate::DEFAULT_SLICE_SPAWNS,
     );
 }
 
