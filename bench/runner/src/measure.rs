@@ -182,8 +182,7 @@ impl Bench {
     }
 
     /// Empties a table back to the sample data: delete and create it again under the same
-    /// name. moto copies a whole table for every transaction, so a table that grows with
-    /// thousands of creates would slow the storage down (not the function) until it times out.
+    /// name, so that every function is measured on a table of the same small size.
     pub async fn reset_table(&self, table: &str) {
         self.drop_table(table).await;
         neptun::store::table::create_table(&self.client, table)
@@ -520,10 +519,8 @@ struct Running {
 }
 
 impl Running {
-    /// One invocation; its latency, or why it did not answer 2xx.
-    /// One invocation; a 503 (the local storage stalled past the 4 s operation timeout, which
-    /// moto does now and then under a long run) is repeated up to twice and counted in
-    /// [`STORAGE_STALLS`].
+    /// One invocation; a 503 (the local storage stalled past the 4 s operation timeout) is
+    /// repeated up to twice and counted in [`STORAGE_STALLS`].
     async fn call(&mut self, event: Event) -> Result<Duration, String> {
         let mut tries = 0;
         loop {

@@ -35,7 +35,7 @@ struct Floor {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must name the table")?;
-    let timeouts = StorageTimeouts::from_env();
+    let timeouts = StorageTimeouts::from_env()?;
     let client = dynamodb_client(timeouts).await;
     if std::env::var("DYNAMODB_WARM_UP").as_deref() != Ok("false") {
         warm_up(&client, &table, timeouts).await;
