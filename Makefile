@@ -1,7 +1,7 @@
 # Neptun chat API: Rust functions on AWS Lambda.
 # Quick start: `make dev` (every route on http://127.0.0.1:9000) and `make test`.
 
-.PHONY: dev test tools lint fmt fuzz api-fuzz build deploy bench
+.PHONY: dev test tools lint fmt fuzz api-fuzz build deploy bench import
 
 ## Runs every route locally on an embedded DynamoDB-compatible server (Ctrl-C stops it all).
 dev:
@@ -43,3 +43,9 @@ api-fuzz:
 ## every function against a hello-world baseline; rewrites BENCHMARKS.md.
 bench:
 	scripts/bench.sh
+
+## Imports the web app's chats from PostgreSQL: make import DATABASE_URL=postgres://... [IMPORT_ARGS='--verify'].
+## Without TABLE_NAME it fills make dev's table (neptun-dev on 127.0.0.1:8000); docs/import.md.
+import:
+	@if [ -z "$$TABLE_NAME" ]; then export TABLE_NAME=neptun-dev AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${NEPTUN_DYNAMODB_PORT:-8000}}" AWS_REGION="$${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}"; fi; \
+	  cargo run -q -p neptun-cli --bin import -- $(IMPORT_ARGS)

@@ -17,6 +17,15 @@ BENCH_STARTED="$(date +%s)"
 export BENCH_STARTED
 "$ROOT/scripts/install-tools.sh"
 
+# The Node peer's pinned packages (bench/node-peer), installed again only when its lock changes.
+peer="$ROOT/bench/node-peer"
+peer_stamp="$peer/node_modules/.installed"
+if [[ ! -f "$peer_stamp" ]] || ! cmp -s "$peer/package-lock.json" "$peer_stamp"; then
+  echo "== installing the Node peer's pinned packages (bench/node-peer)"
+  (cd "$peer" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$peer/package-lock.json" "$peer_stamp"
+fi
+
 binaries=(hello-baseline)
 for manifest in functions/*/Cargo.toml; do
   binaries+=("$(basename "$(dirname "$manifest")")")
@@ -33,8 +42,8 @@ level="$(awk '/^\[/ {section = $0} section == "[profile.release]" && $1 == "opt-
 build_started=$SECONDS
 # The runner is built in the same invocation: same feature resolution, so the dependencies are
 # compiled once for both.
-echo "== release build, x86_64, opt-level $level: ${binaries[*]} and the runner"
-cargo build --release --locked "${bin_args[@]}" --bin neptun-bench
+echo "== release build, x86_64, opt-level $level: ${binaries[*]}, sdk-floor and the runner"
+cargo build --release --locked "${bin_args[@]}" --bin sdk-floor --bin neptun-bench
 
 variants=""
 for other in ${BENCH_OPT_LEVELS:-}; do

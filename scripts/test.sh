@@ -6,6 +6,8 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 "$ROOT/scripts/install-tools.sh"
+# The import tests start a private PostgreSQL server from Debian's binaries.
+"$ROOT/scripts/install-postgres.sh"
 
 "$ROOT/scripts/lint.sh"
 

@@ -14,6 +14,11 @@
 //! row that holds an item is found from the id alone: clear its 4 slot bits. Two requests that
 //! draw the same base collide on their first row's `attribute_not_exists` condition, and the
 //! loser retries with a fresh base, so ids stay unique per chat without a counter item.
+//!
+//! Ids below [`FIRST_API_ID`] (2^31) are *imported* ids: the web app's PostgreSQL serials,
+//! kept as they were. The API never draws one (its ids carry the milliseconds since 2025 in
+//! bits 12 and up), and each imported item has a row of its own (`chunk_of(id) == id`), so
+//! every route finds it from its id alone.
 
 /// 2025-01-01T00:00:00Z in milliseconds since the Unix epoch.
 pub const EPOCH_MS: u64 = 1_735_689_600_000;
@@ -23,6 +28,9 @@ pub const SLOT_BITS: u32 = 4;
 pub const CHUNK_BITS: u32 = 5;
 const RANDOM_BITS: u32 = 3;
 const LOW_BITS: u32 = SLOT_BITS + CHUNK_BITS + RANDOM_BITS;
+
+/// The smallest id the API draws; every id below it was imported (see the module docs).
+pub const FIRST_API_ID: u64 = 1 << 31;
 
 /// Items per chunk row.
 pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
@@ -42,7 +50,10 @@ pub fn single_id(now_ms: u64) -> u64 {
 }
 
 fn compose(now_ms: u64, low: u64) -> u64 {
-    let since_epoch = now_ms.saturating_sub(EPOCH_MS).max(1);
+    // Never below FIRST_API_ID, whatever the clock says: imported ids stay free.
+    let since_epoch = now_ms
+        .saturating_sub(EPOCH_MS)
+        .max(FIRST_API_ID >> LOW_BITS);
     ((since_epoch << LOW_BITS) | low) & MAX_ID
 }
 
@@ -52,9 +63,19 @@ pub fn item_id(base: u64, chunk: usize, slot: usize) -> u64 {
     base + ((chunk as u64) << SLOT_BITS) + slot as u64
 }
 
-/// The id of the chunk row (its first possible item) that stores item `id`.
+/// The id of the chunk row (its first possible item) that stores item `id`; an imported
+/// item is alone in its row.
 pub fn chunk_of(id: u64) -> u64 {
-    id & !((1 << SLOT_BITS) - 1)
+    if is_imported(id) {
+        id
+    } else {
+        id & !((1 << SLOT_BITS) - 1)
+    }
+}
+
+/// The id came from the web app's database, not from [`batch_base`] or [`single_id`].
+pub fn is_imported(id: u64) -> bool {
+    id < FIRST_API_ID
 }
 
 #[cfg(test)]
@@ -92,6 +113,24 @@ mod tests {
     fn later_milliseconds_give_larger_ids() {
         let early = item_id(batch_base(NOW), CHUNKS_PER_BATCH - 1, SLOTS_PER_CHUNK - 1);
         assert!(batch_base(NOW + 1) > early);
+    }
+
+    #[test]
+    fn imported_ids_sit_below_every_api_id_in_rows_of_their_own() {
+        let last_imported = FIRST_API_ID - 1;
+        for imported in [1, 15, 17, 4097, last_imported] {
+            assert!(is_imported(imported));
+            assert_eq!(chunk_of(imported), imported);
+        }
+        assert!(!is_imported(FIRST_API_ID));
+        assert_eq!(chunk_of(FIRST_API_ID + 17), FIRST_API_ID + 16);
+        // Even a clock at (or before) the id epoch draws API ids.
+        for now in [0, EPOCH_MS, EPOCH_MS + 1, NOW] {
+            assert!(batch_base(now) >= FIRST_API_ID);
+            assert!(single_id(now) >= FIRST_API_ID);
+        }
+        // Today's ids are far above it: the clamp only matters for a broken clock.
+        assert!(batch_base(NOW) > FIRST_API_ID << 10);
     }
 
     #[test]

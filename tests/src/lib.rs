@@ -181,6 +181,7 @@ pub async fn context() -> AppContext<DynamoStore> {
     }
 }
 
+pub mod postgres;
 pub mod proxy;
 
 /// A client of `endpoint` with the production storage limits (for fault tests).

@@ -1,7 +1,8 @@
-//! `make bench`: measures every function against a bare `lambda_http` hello-world, side by side
-//! in one run, and writes BENCHMARKS.md.
+//! `make bench`: measures every function against a bare `lambda_http` hello-world, and
+//! create-chat-messages against its peers (the Node peer of `bench/node-peer`, the SDK floor of
+//! `bench/sdk-floor`), side by side in one run, and writes BENCHMARKS.md.
 //!
-//! Everything runs in this process: the storage server (moto, through the tests harness), a
+//! Everything runs in this process but the storage engine (`NEPTUN_TEST_DYNAMODB_ENDPOINT`): a
 //! counting proxy in front of it, and one Runtime API stand-in per function process. The
 //! release binaries are spawned as Lambda would: a fresh process whose Init ends at its first
 //! `GET /2018-06-01/runtime/invocation/next`.
@@ -13,12 +14,15 @@
 //! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
 //!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
 //! - `BENCH_SPAWNS` (default 30) cold starts per binary, `BENCH_REQUESTS` (default 2000)
-//!   requests per binary for CPU time;
+//!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 5, 0 skips them) cold
+//!   starts per binary under each of Lambda's CPU shares (a cgroup v1 CPU quota);
 //! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
 //!   the duration of `make bench`).
 
+mod cpu_slice;
 mod measure;
 mod report;
+mod rows;
 mod runtime_api;
 mod storage_proxy;
 
@@ -40,8 +44,19 @@ pub const FUNCTIONS: [&str; 7] = [
     "get-chat-file-content",
 ];
 pub const HELLO: &str = "hello-baseline";
+pub const NODE_PEER: &str = "node-peer";
+pub const SDK_FLOOR: &str = "sdk-floor";
+/// Other implementations of one function, measured with its event against its table.
+pub const PEERS: [&str; 2] = [NODE_PEER, SDK_FLOOR];
+pub const PEERS_OF: &str = "create-chat-messages";
+/// The Node peer's script and its lock file, under the repository.
+pub const NODE_PEER_SCRIPT: &str = "bench/node-peer/index.mjs";
+pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
+pub const DEFAULT_SPAWNS: usize = 30;
+pub const DEFAULT_REQUESTS: usize = 2000;
+pub const DEFAULT_SLICE_SPAWNS: usize = 5;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
 
@@ -62,6 +77,8 @@ fn env_number(name: &str, default: usize) -> usize {
 /// Everything measured, for the report.
 pub struct Results {
     pub machine: report::Machine,
+    /// Where the measured binaries were built (`target/release`, or `target/debug` for a try).
+    pub bin_dir: PathBuf,
     pub main_level: String,
     pub spawns: usize,
     pub requests: usize,
@@ -72,11 +89,19 @@ pub struct Results {
     pub cold: BTreeMap<(String, String, Setup), Vec<ColdSample>>,
     /// Per (level, binary name): steady state.
     pub steady: BTreeMap<(String, String), Steady>,
+    /// Per peer: whether it wrote the same rows as [`PEERS_OF`] (what was compared), or how not.
+    pub peer_rows: BTreeMap<String, Result<String, String>>,
+    /// Per function: the name of the event it is measured with.
+    pub events: BTreeMap<String, String>,
     /// Per function: (case, DynamoDB requests per API request by operation).
     pub counts: BTreeMap<String, measure::RouteCounts>,
     /// Per level other than the main one: zipped x86_64 bytes per binary.
     pub variant_sizes: BTreeMap<(String, String), u64>,
     pub measure_seconds: f64,
+    /// Per memory size: the CPU share its quota group gives and its period (µs), or why it
+    /// could not be measured.
+    pub cpu_slices: Result<Vec<(u32, f64, u64)>, String>,
+    pub slice_spawns: usize,
 }
 
 #[tokio::main]
@@ -85,8 +110,9 @@ async fn main() {
     let root = neptun_tests::repo_root();
     let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
     let main_level = env_or("BENCH_OPT_LEVEL", "?");
-    let spawns = env_number("BENCH_SPAWNS", 30);
-    let requests = env_number("BENCH_REQUESTS", 2000);
+    let spawns = env_number("BENCH_SPAWNS", DEFAULT_SPAWNS);
+    let requests = env_number("BENCH_REQUESTS", DEFAULT_REQUESTS);
+    let slice_spawns = env_number("BENCH_SLICE_SPAWNS", DEFAULT_SLICE_SPAWNS);
     let output = PathBuf::from(env_or("BENCH_OUTPUT", "BENCHMARKS.md"));
     let zip_dir = std::env::var("BENCH_ZIP_DIR")
         .ok()
@@ -104,8 +130,16 @@ async fn main() {
 
     let mut binaries: Vec<Binary> = std::iter::once(HELLO)
         .chain(FUNCTIONS)
+        .chain([SDK_FLOOR])
         .map(|name| Binary::new(name, &main_level, bin_dir.join(name)))
         .collect();
+    binaries.push(Binary::script(
+        NODE_PEER,
+        &main_level,
+        "node",
+        root.join(NODE_PEER_SCRIPT),
+    ));
+
     for (level, dir) in &variants {
         for name in VARIANT_BINARIES {
             binaries.push(Binary::new(name, level, dir.join(name)));
@@ -123,13 +157,22 @@ async fn main() {
             binary.path.display()
         );
     }
+    if binaries.iter().any(|b| b.name == NODE_PEER) {
+        assert!(
+            root.join("bench/node-peer/node_modules").is_dir(),
+            "bench/node-peer/node_modules is missing: run `npm ci` there (make bench does)"
+        );
+    }
 
     eprintln!("== package sizes");
     let zips = root.join("target/bench/zip");
     std::fs::create_dir_all(&zips).expect("create target/bench/zip");
     let mut sizes = BTreeMap::new();
     let mut variant_sizes = BTreeMap::new();
-    for binary in &binaries {
+    for binary in binaries
+        .iter()
+        .filter(|b| !PEERS.contains(&b.name.as_str()))
+    {
         let x86 = measure::zipped_size(
             &binary.path,
             &zips.join(format!("{}-{}-x86_64.zip", binary.name, binary.level)),
@@ -154,21 +197,39 @@ async fn main() {
         sizes.insert(binary.name.clone(), (arm, x86, raw));
     }
 
-    let bench = Bench::start(root.join("target/bench/logs")).await;
+    let mut bench = Bench::start(root.join("target/bench/logs")).await;
+    let cpu_slices = if slice_spawns == 0 {
+        Err("BENCH_SLICE_SPAWNS=0".to_owned())
+    } else {
+        cpu_slice::MEMORY_SIZES_MB
+            .iter()
+            .map(|memory_mb| cpu_slice::CpuGroup::create(*memory_mb))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let cpu_slices = cpu_slices.map(|groups| {
+        let shares: Vec<(u32, f64, u64)> = groups
+            .iter()
+            .map(|g| (g.memory_mb, g.share(), g.period_us))
+            .collect();
+        bench.cpu_groups = groups;
+        shares
+    });
+    let bench = bench;
 
     eprintln!(
         "== cold starts: {spawns} rounds over {} binaries (first request, then {WARM_PER_SPAWN} warm ones)",
         binaries.len()
     );
     let mut tables = BTreeMap::new();
-    for name in std::iter::once(HELLO).chain(FUNCTIONS) {
+    for name in std::iter::once(HELLO).chain(FUNCTIONS).chain(PEERS) {
         tables.insert(name.to_owned(), bench.seeded_table().await);
     }
     // Interleaved rounds, so that drift on the machine touches every binary alike.
     let mut configurations: Vec<(&Binary, Setup)> = Vec::new();
     for binary in &binaries {
         configurations.push((binary, Setup::Deployed));
-        if binary.level == main_level && binary.name != HELLO {
+        let is_function = FUNCTIONS.contains(&binary.name.as_str());
+        if binary.level == main_level && is_function {
             configurations.push((binary, Setup::NoWarmUp));
             configurations.push((binary, Setup::AmazonRoots));
         }
@@ -194,6 +255,42 @@ async fn main() {
     }
     eprintln!();
 
+    match &cpu_slices {
+        Ok(shares) => {
+            eprintln!(
+                "== under Lambda's CPU share: {slice_spawns} cold starts per binary and memory size"
+            );
+            for (memory_mb, _, _) in shares {
+                for round in 0..slice_spawns {
+                    for table in tables.values() {
+                        bench.reset_table(table).await;
+                    }
+                    for binary in binaries.iter().filter(|b| b.level == main_level) {
+                        let setup = Setup::Throttled(*memory_mb);
+                        let sample = bench
+                            .cold_sample(
+                                binary,
+                                &tables[&binary.name],
+                                setup,
+                                bench.main_event(&binary.name),
+                                WARM_PER_SPAWN,
+                            )
+                            .await
+                            .unwrap_or_else(|error| {
+                                panic!("{} ({memory_mb} MB of CPU): {error}", binary.name)
+                            });
+                        cold.entry((binary.level.clone(), binary.name.clone(), setup))
+                            .or_default()
+                            .push(sample);
+                    }
+                    eprint!("\r   {memory_mb} MB: round {}/{slice_spawns}", round + 1);
+                }
+                eprintln!();
+            }
+        }
+        Err(reason) => eprintln!("== CPU share of Lambda not measured: {reason}"),
+    }
+
     for table in tables.values() {
         bench.drop_table(table).await;
     }
@@ -201,9 +298,11 @@ async fn main() {
     eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
     let mut steady = BTreeMap::new();
     let mut counts = BTreeMap::new();
+    let mut written = BTreeMap::new();
     for binary in &binaries {
         let table = bench.seeded_table().await;
-        let cases = if binary.level == main_level && binary.name != HELLO {
+        let is_function = FUNCTIONS.contains(&binary.name.as_str());
+        let cases = if binary.level == main_level && is_function {
             bench.count_cases(&binary.name)
         } else {
             Vec::new()
@@ -226,6 +325,11 @@ async fn main() {
             counts.insert(binary.name.clone(), route_counts);
         }
         steady.insert((binary.level.clone(), binary.name.clone()), result);
+        if binary.level == main_level
+            && (binary.name == PEERS_OF || PEERS.contains(&binary.name.as_str()))
+        {
+            written.insert(binary.name.clone(), bench.message_rows(&table).await);
+        }
         bench.drop_table(&table).await;
     }
 
@@ -250,8 +354,24 @@ async fn main() {
         eprintln!("== BENCH_ONLY: no report written");
         return;
     }
+    let ours = written.get(PEERS_OF).cloned().unwrap_or_default();
+    let peer_rows = PEERS
+        .iter()
+        .filter_map(|peer| {
+            let theirs = written.get(*peer)?;
+            Some(((*peer).to_owned(), rows::compare(&ours, theirs)))
+        })
+        .collect();
+    let events = FUNCTIONS
+        .iter()
+        .map(|name| ((*name).to_owned(), bench.main_event_label(name)))
+        .collect();
     let results = Results {
-        machine: report::Machine::detect(),
+        machine: report::Machine::detect(
+            &root.join("bench/amazon-roots.pem"),
+            &root.join(NODE_PEER_LOCK),
+        ),
+        bin_dir,
         main_level,
         spawns,
         requests,
@@ -259,15 +379,18 @@ async fn main() {
         sizes,
         cold,
         steady,
+        peer_rows,
+        events,
         counts,
         variant_sizes,
         measure_seconds: started.elapsed().as_secs_f64(),
+        cpu_slices,
+        slice_spawns,
     };
-    let previous = std::fs::read_to_string(&output).unwrap_or_default();
-    let text = report::render(&results, !variants.is_empty(), &previous);
+    let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)
         .unwrap_or_else(|error| panic!("write {}: {error}", output.display()));
-    let summary = report::targets(&results);
+    let summary = report::summary(&results);
     for line in &summary {
         eprintln!("   {line}");
     }

@@ -8,12 +8,15 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use neptun::store::dynamo::DynamoStore;
+use neptun::store::schema;
 use serde_json::Value;
 
+use crate::cpu_slice::CpuGroup;
 use crate::runtime_api::RuntimeApi;
 use crate::storage_proxy::CountingProxy;
-use crate::{Event, FUNCTIONS, HELLO};
+use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
 const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -23,9 +26,11 @@ pub const STEADY_WARM_UP: usize = 50;
 pub static STORAGE_STALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Requests between two resets of the table (see [`Bench::reset_table`]).
-const RESET_EVERY: usize = 100;
+pub const RESET_EVERY: usize = 100;
 /// Requests per counting case.
-const COUNT_REQUESTS: usize = 5;
+pub const COUNT_REQUESTS: usize = 5;
+/// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` of the function processes, as template.yaml deploys them.
+pub const FUNCTION_MEMORY_MB: u32 = 128;
 
 /// How a function process is started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,20 +39,27 @@ pub enum Setup {
     Deployed,
     /// `DYNAMODB_WARM_UP=false`: nothing sent to storage during Init.
     NoWarmUp,
-    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the five roots that AWS
+    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the roots that AWS
     /// endpoints chain to) instead of the system's whole trust store.
     AmazonRoots,
+    /// As deployed, in the CPU quota group of this memory size (see [`crate::cpu_slice`]).
+    Throttled(u32),
 }
 
 /// DynamoDB requests per API request, by operation.
 pub type Counts = BTreeMap<String, f64>;
 /// (case, counts) of one function.
 pub type RouteCounts = Vec<(String, Counts)>;
+/// A row as DynamoDB returns it.
+pub type Item = HashMap<String, AttributeValue>;
 
 pub struct Binary {
     pub name: String,
     pub level: String,
+    /// The executable, or the script of [`Binary::interpreter`].
     pub path: PathBuf,
+    /// The program that runs `path` (`node` for the Node peer); `None` for a native binary.
+    pub interpreter: Option<String>,
 }
 
 impl Binary {
@@ -56,6 +68,26 @@ impl Binary {
             name: name.to_owned(),
             level: level.to_owned(),
             path,
+            interpreter: None,
+        }
+    }
+
+    /// A script that `interpreter` runs.
+    pub fn script(name: &str, level: &str, interpreter: &str, path: PathBuf) -> Self {
+        Self {
+            interpreter: Some(interpreter.to_owned()),
+            ..Self::new(name, level, path)
+        }
+    }
+
+    fn command(&self) -> Command {
+        match &self.interpreter {
+            Some(interpreter) => {
+                let mut command = Command::new(interpreter);
+                command.arg(&self.path);
+                command
+            }
+            None => Command::new(&self.path),
         }
     }
 }
@@ -87,6 +119,8 @@ pub struct Steady {
 }
 
 pub struct Bench {
+    /// The CPU quota groups that [`Setup::Throttled`] starts processes in.
+    pub cpu_groups: Vec<CpuGroup>,
     client: aws_sdk_dynamodb::Client,
     proxy: CountingProxy,
     logs: PathBuf,
@@ -126,7 +160,12 @@ impl Bench {
         }
         let hello = events["list-chats"].clone();
         events.insert(HELLO.to_owned(), hello);
+        for peer in PEERS {
+            let event = events[PEERS_OF].clone();
+            events.insert(peer.to_owned(), event);
+        }
         Self {
+            cpu_groups: Vec::new(),
             client,
             proxy,
             logs,
@@ -143,8 +182,7 @@ impl Bench {
     }
 
     /// Empties a table back to the sample data: delete and create it again under the same
-    /// name. moto copies a whole table for every transaction, so a table that grows with
-    /// thousands of creates would slow the storage down (not the function) until it times out.
+    /// name, so that every function is measured on a table of the same small size.
     pub async fn reset_table(&self, table: &str) {
         self.drop_table(table).await;
         neptun::store::table::create_table(&self.client, table)
@@ -152,6 +190,35 @@ impl Bench {
             .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
         neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.to_owned()))
             .await;
+    }
+
+    /// The message chunk rows of the sample chat, but the seeded one.
+    pub async fn message_rows(&self, table: &str) -> Vec<Item> {
+        let seeded = schema::message_chunk_sk(neptun_tests::SAMPLE_MESSAGE);
+        let pk = schema::chat_pk(neptun_tests::SAMPLE_USER, neptun_tests::SAMPLE_CHAT);
+        let range = schema::message_range(None);
+        let answer = self
+            .client
+            .query()
+            .table_name(table)
+            .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk))
+            .expression_attribute_values(":from", AttributeValue::S(range.from))
+            .expression_attribute_values(":to", AttributeValue::S(range.to))
+            .send()
+            .await
+            .unwrap_or_else(|error| panic!("query the message rows of {table}: {error}"));
+        answer
+            .items()
+            .iter()
+            .filter(|item| {
+                let sk = item.get(schema::SK).and_then(|sk| sk.as_s().ok());
+                sk != Some(&seeded) && sk.map(String::as_str) != Some(schema::CHAT_META_SK)
+            })
+            .cloned()
+            .collect()
     }
 
     pub async fn drop_table(&self, table: &str) {
@@ -166,6 +233,11 @@ impl Bench {
     /// The event of a function's CPU measurement (for create-chat-messages: two messages).
     pub fn main_event(&self, name: &str) -> Event {
         self.events[name].clone()
+    }
+
+    /// The name of the event a function is measured with (`200-batch.json, 2 messages`).
+    pub fn main_event_label(&self, function: &str) -> String {
+        main_event_of(function, &self.ok_events).0
     }
 
     /// Every 2xx sample event of a function, plus each create with an `Idempotency-Key`.
@@ -215,14 +287,25 @@ impl Bench {
             .open(&log_path)
             .map_err(|error| format!("{}: {error}", log_path.display()))?;
         let log_err = log.try_clone().map_err(|error| error.to_string())?;
-        Command::new(&binary.path)
+        let mut command = binary.command();
+        let mut memory_mb = FUNCTION_MEMORY_MB;
+        if let Setup::Throttled(slice_mb) = setup {
+            let group = self
+                .cpu_groups
+                .iter()
+                .find(|group| group.memory_mb == slice_mb)
+                .ok_or_else(|| format!("no CPU quota group of {slice_mb} MB"))?;
+            group.contain(&mut command)?;
+            memory_mb = slice_mb;
+        }
+        command
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
             .env("LANG", "C.UTF-8")
             .env("TZ", ":UTC")
             .env("AWS_LAMBDA_RUNTIME_API", api.address())
             .env("AWS_LAMBDA_FUNCTION_NAME", &binary.name)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", memory_mb.to_string())
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/01/01/[$LATEST]bench")
             .env(
@@ -436,10 +519,8 @@ struct Running {
 }
 
 impl Running {
-    /// One invocation; its latency, or why it did not answer 2xx.
-    /// One invocation; a 503 (the local storage stalled past the 4 s operation timeout, which
-    /// moto does now and then under a long run) is repeated up to twice and counted in
-    /// [`STORAGE_STALLS`].
+    /// One invocation; a 503 (the local storage stalled past the 4 s operation timeout) is
+    /// repeated up to twice and counted in [`STORAGE_STALLS`].
     async fn call(&mut self, event: Event) -> Result<Duration, String> {
         let mut tries = 0;
         loop {

@@ -1,10 +1,10 @@
 //! A counting, keep-alive proxy between the functions and the storage server.
 //!
-//! moto answers every request with `Connection: close`, and the tests' `StorageProxy` passes
+//! The local engine may close a connection after any answer, and the tests' `StorageProxy` passes
 //! that on, so a function would open a new TCP connection for every DynamoDB request. DynamoDB
 //! keeps connections alive, and the point of the Init warm-up is a connection that stays open:
-//! this proxy keeps the function's connection open (it drops moto's `Connection: close`) and
-//! opens a fresh one to moto per request, on its own side. It counts requests per DynamoDB
+//! this proxy keeps the function's connection open (it drops the engine's `Connection: close`)
+//! and opens a fresh one to the engine per request, on its own side. It counts requests per DynamoDB
 //! operation (`X-Amz-Target`) where they arrive, as the tests' proxy does.
 
 use neptun_tests::proxy::{find, header, read_message};

@@ -6,6 +6,8 @@
 //! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
 //! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
 //! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//! | `IMPORT`                   | `CHECKPOINT#<table>…`  | how far the import of a table got     |
+//! | `IMPORT`                   | `REJECTED#<table>#<id>`| a source row the import cannot store  |
 //!
 //! A chat's messages and files share its partition. `META` sorts between the file rows and the
 //! message rows, so both list queries (`FILE#..META` and `META..MSG#~`) include the marker and
@@ -14,6 +16,8 @@
 //! Items are packed into chunk rows (see [`crate::ids`]): one create request writes one row per
 //! 16 items (fewer when texts are large), so a batch of 100 stays far below the 100 actions
 //! and 4 MB of one `TransactWriteItems`, and every item is still addressed by its id alone.
+//! Items imported from the web app's database (ids below [`ids::FIRST_API_ID`]) are alone in
+//! their rows ([`ImportedMessageRow`], [`ImportedFileRow`]), so they sort before the API's.
 
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +48,9 @@ const CHAT_PREFIX: &str = "CHAT#";
 const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+const IMPORT_PK: &str = "IMPORT";
+const CHECKPOINT_PREFIX: &str = "CHECKPOINT#";
+const REJECTED_PREFIX: &str = "REJECTED#";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
@@ -73,6 +80,33 @@ pub fn file_chunk_sk(chunk_id: u64) -> String {
 /// An idempotency record, under the user's partition; `key_hash` is the SHA-256 of the key.
 pub fn idempotency_sk(key_hash: &str) -> String {
     format!("{IDEMPOTENCY_PREFIX}{key_hash}")
+}
+
+/// The partition of the import's own bookkeeping (no user partition starts with it).
+pub fn import_pk() -> String {
+    IMPORT_PK.to_owned()
+}
+
+/// How far the import of `source_table` got: for every user, or for one (`--user` runs).
+pub fn import_checkpoint_sk(source_table: &str, user_id: Option<u64>) -> String {
+    match user_id {
+        None => format!("{CHECKPOINT_PREFIX}{source_table}"),
+        Some(user) => format!("{CHECKPOINT_PREFIX}{source_table}#USER#{user}"),
+    }
+}
+
+/// Every checkpoint's sort key starts with this.
+pub fn import_checkpoint_prefix() -> &'static str {
+    CHECKPOINT_PREFIX
+}
+
+pub fn import_rejected_sk(source_table: &str, source_id: u64) -> String {
+    format!("{REJECTED_PREFIX}{source_table}#{source_id:016}")
+}
+
+/// Every rejected row's sort key starts with this.
+pub fn import_rejected_prefix() -> &'static str {
+    REJECTED_PREFIX
 }
 
 /// Sort-key range (inclusive) of one list query.
@@ -222,6 +256,54 @@ impl FileChunkRow {
             created_at_ms,
         })
     }
+}
+
+/// A message imported from the web app: a row of one message (`n = 1`) that also keeps the
+/// source's `updated_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedMessageRow {
+    #[serde(flatten)]
+    pub row: MessageChunkRow,
+    pub updated_at: u64,
+}
+
+/// A chat file imported from the web app: a row of one file that also keeps the source's
+/// `updated_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedFileRow {
+    #[serde(flatten)]
+    pub row: FileChunkRow,
+    pub updated_at: u64,
+}
+
+/// The highest source id of `source_table` below which every row is in the table (written,
+/// rejected, or skipped on purpose), for everyone or for `user_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCheckpointRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub source_table: String,
+    pub user_id: Option<u64>,
+    pub last_id: u64,
+    pub updated_at: u64,
+}
+
+/// A source row the import could not store, and why; kept so that every later run reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRejectedRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub source_table: String,
+    pub source_id: u64,
+    pub user_id: u64,
+    pub chat_id: u64,
+    /// Size of the row's text or of the item it would need, in bytes.
+    pub bytes: u64,
+    pub reason: String,
 }
 
 /// What an `Idempotency-Key` produced: enough to answer a retry with the same response,
@@ -592,5 +674,67 @@ mod tests {
                 created_at_ms: 3,
             }]
         );
+    }
+
+    #[test]
+    fn imported_rows_read_as_the_api_rows_they_extend() {
+        let imported = ImportedMessageRow {
+            row: MessageChunkRow {
+                pk: chat_pk(3, 12),
+                sk: message_chunk_sk(77),
+                n: 1,
+                created_at: 1_710_928_800_123,
+                write_id: 0,
+                items: vec![StoredMessage {
+                    id: 77,
+                    actor: Role::Assistant,
+                    message: "grüße".into(),
+                }],
+            },
+            updated_at: 1_710_928_800_456,
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&imported).expect("serializes");
+        let as_api: MessageChunkRow = serde_dynamo::from_item(item.clone()).expect("an API row");
+        assert_eq!(as_api, imported.row);
+        let back: ImportedMessageRow = serde_dynamo::from_item(item).expect("deserializes");
+        assert_eq!(back, imported);
+
+        let file = ImportedFileRow {
+            row: FileChunkRow {
+                pk: chat_pk(3, 12),
+                sk: file_chunk_sk(5),
+                n: 1,
+                message_id: 77,
+                created_at: 1,
+                write_id: 0,
+                items: vec![StoredFile {
+                    id: 5,
+                    title: String::new(),
+                    text: "x".into(),
+                    language: "text".into(),
+                    extension: "txt".into(),
+                }],
+            },
+            updated_at: 2,
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&file).expect("serializes");
+        let as_api: FileChunkRow = serde_dynamo::from_item(item.clone()).expect("an API row");
+        assert_eq!(as_api, file.row);
+        assert_eq!(
+            serde_dynamo::from_item::<_, ImportedFileRow>(item).expect("deserializes"),
+            file
+        );
+    }
+
+    #[test]
+    fn imported_items_sort_before_the_api_items_of_their_chat() {
+        let imported = ids::FIRST_API_ID - 1;
+        let api = ids::batch_base(1_795_288_364_006);
+        assert!(message_chunk_sk(imported) < message_chunk_sk(ids::chunk_of(api)));
+        assert!(file_chunk_sk(imported) < file_chunk_sk(ids::chunk_of(api)));
+        assert!(chat_sk(imported) < chat_sk(api));
+        // A page that ends on an imported item goes on from its own row.
+        assert_eq!(message_range(Some(4097)).from, message_chunk_sk(4097));
+        assert!(import_checkpoint_sk("t", None) < import_checkpoint_sk("t", Some(1)));
     }
 }

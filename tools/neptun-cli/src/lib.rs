@@ -1,5 +1,7 @@
 //! Development helpers shared by the dev tools (`make dev`) and the tests: the sample data
-//! that the events under `events/` refer to.
+//! that the events under `events/` refer to, and the import of the web app's chats.
+
+pub mod import;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;

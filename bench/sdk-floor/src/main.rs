@@ -1,0 +1,124 @@
+//! The SDK floor for `make bench`: the `TransactWriteItems` of create-chat-messages (a condition
+//! check on the chat's `META`, one put per chunk row of the batch) through our client settings
+//! (`neptun::context::dynamodb_client`) and the same Init warm-up, and nothing else: no
+//! session, no validation (the body is only decoded) and no response model. What ours costs on
+//! top of it is ours, not the SDK's. Never deployed (not in template.yaml nor in the
+//! cargo-lambda router).
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
+use neptun::context::{StorageTimeouts, dynamodb_client, warm_up};
+use neptun::model::Role;
+use neptun::store::schema::{self, MessageChunkRow, StoredMessage};
+use serde::Deserialize;
+
+/// Fresh ids are drawn again after a collision, as ours does.
+const ID_ATTEMPTS: usize = 8;
+
+#[derive(Deserialize)]
+struct Batch {
+    messages: Vec<Message>,
+}
+
+#[derive(Deserialize)]
+struct Message {
+    content: String,
+    role: Role,
+}
+
+struct Floor {
+    client: Client,
+    table: String,
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must name the table")?;
+    let timeouts = StorageTimeouts::from_env()?;
+    let client = dynamodb_client(timeouts).await;
+    if std::env::var("DYNAMODB_WARM_UP").as_deref() != Ok("false") {
+        warm_up(&client, &table, timeouts).await;
+    }
+    let floor: &'static Floor = Box::leak(Box::new(Floor { client, table }));
+    lambda_http::run(service_fn(move |request: Request| write(floor, request))).await
+}
+
+fn status(code: u16) -> Result<Response<Body>, Error> {
+    Ok(Response::builder().status(code).body(Body::Empty)?)
+}
+
+async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error> {
+    let ids = ["user_id", "chat_id"].map(|name| {
+        request
+            .path_parameters_ref()
+            .and_then(|params| params.first(name))
+            .and_then(|id| id.parse::<u64>().ok())
+    });
+    let ([Some(user_id), Some(chat_id)], Ok(batch)) =
+        (ids, serde_json::from_slice::<Batch>(request.body()))
+    else {
+        return status(400);
+    };
+    let now_ms = neptun::clock::now_ms();
+    let chat_pk = schema::chat_pk(user_id, chat_id);
+    let check = ConditionCheck::builder()
+        .table_name(&floor.table)
+        .key(schema::PK, AttributeValue::S(chat_pk.clone()))
+        .key(
+            schema::SK,
+            AttributeValue::S(schema::CHAT_META_SK.to_owned()),
+        )
+        .condition_expression("attribute_exists(#pk)")
+        .expression_attribute_names("#pk", schema::PK)
+        .build()?;
+    for attempt in 0..ID_ATTEMPTS as u64 {
+        let base = neptun::ids::batch_base(now_ms + attempt);
+        let write_id: u64 = rand::random();
+        let chunks = schema::pack(batch.messages.iter().collect(), base, |m| {
+            schema::message_bytes(&m.content)
+        })?;
+        let mut actions = vec![
+            TransactWriteItem::builder()
+                .condition_check(check.clone())
+                .build(),
+        ];
+        for chunk in chunks {
+            let row = MessageChunkRow {
+                pk: chat_pk.clone(),
+                sk: schema::message_chunk_sk(chunk.first().map_or(base, |(id, _)| *id)),
+                n: chunk.len() as u64,
+                created_at: now_ms,
+                write_id,
+                items: chunk
+                    .into_iter()
+                    .map(|(id, m)| StoredMessage {
+                        id,
+                        actor: m.role,
+                        message: m.content.clone(),
+                    })
+                    .collect(),
+            };
+            let put = Put::builder()
+                .table_name(&floor.table)
+                .set_item(Some(schema::to_attribute_map(&row)?))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", schema::PK)
+                .build()?;
+            actions.push(TransactWriteItem::builder().put(put).build());
+        }
+        match floor
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(actions))
+            .send()
+            .await
+        {
+            Ok(_) => return status(200),
+            // A cancelled transaction: the chat is missing or the ids collide; draw again.
+            Err(error) if error.as_service_error().is_some() => continue,
+            Err(error) => return Err(error.into()),
+        }
+    }
+    status(500)
+}

@@ -1,0 +1,264 @@
+//! A private PostgreSQL server for the import tests: Debian's `postgresql` binaries
+//! (`/usr/lib/postgresql/<version>/bin`, installed by `scripts/install-postgres.sh`), its own
+//! `initdb` data directory in a temp dir, a free port on 127.0.0.1 with trust auth, and its
+//! Unix socket in that temp dir: never a shared or system cluster.
+//!
+//! `initdb` refuses to run as root, so as root it and the server run as the package's
+//! `postgres` user. The server stops (and its directory goes) when the [`Postgres`] is
+//! dropped, and, through a watchdog, when the test process ends.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::{free_port, wait_for_port};
+
+/// The web app's tables the import reads (`origin-schema.md`), plus one it does not.
+pub const WEB_APP_SCHEMA: &str = "
+CREATE TYPE ai_model_enum AS ENUM ('google/gemma-2-27b-it', 'meta-llama/Meta-Llama-3.1-8B-Instruct', 'mistralai/Mistral-7B-Instruct-v0.3');
+CREATE TYPE chat_conversation_message_actor_enum AS ENUM ('user', 'assistant');
+CREATE TABLE neptun_user (
+    id serial PRIMARY KEY,
+    primary_email text
+);
+CREATE TABLE chat_conversation (
+    id serial PRIMARY KEY,
+    name text NOT NULL,
+    model ai_model_enum NOT NULL,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    neptun_user_id integer NOT NULL REFERENCES neptun_user(id) ON DELETE CASCADE
+);
+CREATE TABLE chat_conversation_message (
+    id serial PRIMARY KEY,
+    message text NOT NULL,
+    actor chat_conversation_message_actor_enum DEFAULT 'user',
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    neptun_user_id integer NOT NULL,
+    chat_conversation_id integer NOT NULL REFERENCES chat_conversation(id) ON DELETE CASCADE
+);
+CREATE TABLE neptun_user_file (
+    id serial PRIMARY KEY,
+    title text,
+    text text NOT NULL,
+    language text NOT NULL DEFAULT 'text',
+    file_extension text NOT NULL DEFAULT 'txt',
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    neptun_user_id integer NOT NULL
+);
+CREATE TABLE chat_conversation_file (
+    id serial PRIMARY KEY,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    neptun_user_id integer NOT NULL,
+    chat_conversation_id integer NOT NULL REFERENCES chat_conversation(id) ON DELETE CASCADE,
+    chat_conversation_message_id integer NOT NULL REFERENCES chat_conversation_message(id) ON DELETE CASCADE,
+    neptun_user_file_id integer NOT NULL REFERENCES neptun_user_file(id)
+);
+CREATE TABLE chat_share (
+    id serial PRIMARY KEY,
+    chat_conversation_id integer NOT NULL REFERENCES chat_conversation(id) ON DELETE CASCADE
+);
+";
+
+/// A running private server.
+pub struct Postgres {
+    root: PathBuf,
+    bin: PathBuf,
+    port: u16,
+}
+
+/// The highest installed version's `bin` directory, with `initdb` in it.
+fn postgres_bin() -> PathBuf {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let version = entry.file_name().to_string_lossy().parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin).expect(
+        "no /usr/lib/postgresql/*/bin/initdb: run scripts/install-postgres.sh (make test does)",
+    )
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|output| String::from_utf8_lossy(&output.stdout).trim() == "0")
+}
+
+/// `program args...`, as the `postgres` user when we are root.
+fn as_postgres(program: &Path) -> Command {
+    if is_root() {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(mut command: Command, what: &str) {
+    let output = command
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|error| panic!("{what}: {error}"));
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+impl Postgres {
+    /// `initdb` and a server on a free port; panics with what went wrong.
+    pub fn start() -> Self {
+        use std::os::unix::process::CommandExt;
+        let bin = postgres_bin();
+        let root = std::env::temp_dir().join(format!(
+            "neptun-postgres-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(root.join("socket")).expect("a temp dir for PostgreSQL");
+        if is_root() {
+            let mut chown = Command::new("chown");
+            chown.args(["-R", "postgres:postgres"]).arg(&root);
+            run(chown, "chown the PostgreSQL temp dir to postgres");
+        }
+        let data = root.join("data");
+        let mut initdb = as_postgres(&bin.join("initdb"));
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+        ]);
+        run(initdb, "initdb");
+        let port = free_port();
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            root.join("socket").display()
+        );
+        let mut start = as_postgres(&bin.join("pg_ctl"));
+        start
+            .arg("-D")
+            .arg(&data)
+            .arg("-l")
+            .arg(root.join("server.log"))
+            .args(["-o", &options, "-w", "-t", "60", "start"])
+            // Out of the terminal's process group: a Ctrl-C of the tests reaches the watchdog
+            // below, which stops the server, rather than the server itself mid-way.
+            .process_group(0);
+        run(start, "pg_ctl start");
+        assert!(
+            wait_for_port(port, Duration::from_secs(30)),
+            "PostgreSQL did not listen on {port}"
+        );
+        let server = Self { root, bin, port };
+        server.watch();
+        server
+    }
+
+    /// Stops the server and removes its directory once this process is gone.
+    fn watch(&self) {
+        use std::os::unix::process::CommandExt;
+        let stop = self.stop_command_line();
+        let script = format!(
+            "while kill -0 {parent} 2>/dev/null; do sleep 1; done; {stop}",
+            parent = std::process::id(),
+        );
+        let mut watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start the PostgreSQL watchdog");
+        std::thread::spawn(move || watchdog.wait());
+    }
+
+    fn stop_command_line(&self) -> String {
+        let runuser = if is_root() {
+            "runuser -u postgres -- "
+        } else {
+            ""
+        };
+        format!(
+            "{runuser}'{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{root}'",
+            pg_ctl = self.bin.join("pg_ctl").display(),
+            data = self.root.join("data").display(),
+            root = self.root.display(),
+        )
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A connection URL for `database` (user `postgres`, trust auth: any password works).
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// A new, empty database with the web app's tables; returns its URL.
+    pub async fn database_with_web_app_schema(&self) -> String {
+        let name = format!("webapp_{:016x}", rand::random::<u64>());
+        let admin = self.connect("postgres").await;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a test database");
+        let database = self.connect(&name).await;
+        database
+            .batch_execute(WEB_APP_SCHEMA)
+            .await
+            .expect("create the web app's tables");
+        self.url(&name)
+    }
+
+    /// A client of `database`, its connection driven on the current runtime.
+    pub async fn connect(&self, database: &str) -> tokio_postgres::Client {
+        connect_url(&self.url(database)).await
+    }
+}
+
+/// A client of the database at `url`, its connection driven on the current runtime.
+pub async fn connect_url(url: &str) -> tokio_postgres::Client {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .expect("connect to the test PostgreSQL");
+    tokio::spawn(connection);
+    client
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = Command::new("sh")
+            .arg("-c")
+            .arg(self.stop_command_line())
+            .status();
+    }
+}
+
+/// One server for the whole test process (each test takes its own database in it).
+pub fn shared() -> &'static Postgres {
+    static SERVER: OnceLock<Postgres> = OnceLock::new();
+    SERVER.get_or_init(Postgres::start)
+}
