@@ -8,8 +8,10 @@ use lambda_http::{Body, Request, Response};
 use serde_json::Value;
 
 use crate::context::AppContext;
-use crate::handlers::{chats, files, messages};
-use crate::store::{ChatStore, FileStore, MessageStore};
+use crate::handlers::{chats, files, lifecycle, messages, regenerate};
+use crate::store::{
+    ChatDeleteStore, ChatRenameStore, ChatStore, FileStore, MessageStore, RegenerateStore,
+};
 
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
@@ -89,7 +91,7 @@ pub fn json_of(response: Response<Body>) -> (u16, Value) {
 /// Sends a request to the handler of the named function (the folder names under `events/`).
 pub async fn invoke<S>(context: &AppContext<S>, function: &str, request: Request) -> Response<Body>
 where
-    S: ChatStore + MessageStore + FileStore,
+    S: ChatStore + MessageStore + FileStore + ChatRenameStore + ChatDeleteStore + RegenerateStore,
 {
     match function {
         "create-chat" => chats::create_chat(context, request).await,
@@ -99,6 +101,10 @@ where
         "create-chat-files" => files::create_files(context, request).await,
         "get-chat-files" => files::list_files(context, request).await,
         "get-chat-file-content" => files::get_file_content(context, request).await,
+        "update-chat" => lifecycle::update_chat(context, request).await,
+        "delete-chat" => lifecycle::delete_chat(context, request).await,
+        "delete-chats" => lifecycle::delete_chats(context, request).await,
+        "delete-last-chat-message" => regenerate::delete_last_exchange(context, request).await,
         other => panic!("no handler for function {other}"),
     }
 }

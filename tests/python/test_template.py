@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 TABLE_ARN = {"Fn::GetAtt": ["Table", "Arn"]}
 
 # The DynamoDB IAM actions each function needs. A TransactWriteItems is authorized per action
-# inside it: dynamodb:PutItem for each Put, dynamodb:ConditionCheckItem for each ConditionCheck.
+# inside it: dynamodb:PutItem for each Put, dynamodb:ConditionCheckItem for each ConditionCheck,
+# dynamodb:UpdateItem / DeleteItem for each Update / Delete; a TransactGetItems per Get, as
+# dynamodb:GetItem.
 # Every function may GetItem: the Init warm-up (shared/src/context.rs) opens the connection.
 EXPECTED_ACTIONS = {
     "create-chat": {"dynamodb:PutItem", "dynamodb:GetItem"},
@@ -30,6 +32,17 @@ EXPECTED_ACTIONS = {
     "create-chat-files": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
     "get-chat-files": {"dynamodb:Query", "dynamodb:GetItem"},
     "get-chat-file-content": {"dynamodb:GetItem"},
+    "update-chat": {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-chat": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-chats": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-last-chat-message": {
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
 }
 
 

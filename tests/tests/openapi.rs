@@ -10,13 +10,12 @@ use std::time::Duration;
 use lambda_http::Request;
 use neptun::context::{AppContext, StorageTimeouts};
 use neptun::links::FileLinks;
-use neptun::model::{Chat, ChatMessage, FileRecord};
 use neptun::session::SessionConfig;
 use neptun::store::dynamo::DynamoStore;
+use neptun::store::memory::{Fault, MemoryStore};
 use neptun::store::{
-    ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest, StoreError,
+    ChatDeleteStore, ChatRenameStore, ChatStore, FileStore, MessageStore, RegenerateStore,
 };
-use neptun::validation::{NewChat, NewFile, NewMessage};
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
 use serde_json::{Value, json};
@@ -34,100 +33,26 @@ const SUCCESS: [(&str, &str); 7] = [
 
 const CREATES: [&str; 3] = ["create-chat", "create-chat-messages", "create-chat-files"];
 
-/// A store whose every call fails the same way (for the statuses the engine cannot be made to
-/// answer on purpose: a 409 needs two requests racing on one key, a 500 a broken store).
-#[derive(Clone, Copy)]
-enum Failing {
-    InFlight,
-    Broken,
-}
-
-impl Failing {
-    fn error(self) -> StoreError {
-        match self {
-            Failing::InFlight => StoreError::IdempotencyInFlight,
-            Failing::Broken => StoreError::Request("injected failure".into()),
-        }
-    }
-}
-
-impl ChatStore for Failing {
-    async fn create_chat(
-        &self,
-        _: u64,
-        _: NewChat,
-        _: u64,
-        _: Option<&Idempotency>,
-    ) -> Result<Created<Chat>, StoreError> {
-        Err(self.error())
-    }
-
-    async fn list_chats(&self, _: u64, _: PageRequest) -> Result<Page<Chat>, StoreError> {
-        Err(self.error())
-    }
-}
-
-impl MessageStore for Failing {
-    async fn append_messages(
-        &self,
-        _: u64,
-        _: u64,
-        _: Vec<NewMessage>,
-        _: u64,
-        _: Option<&Idempotency>,
-    ) -> Result<Created<Vec<ChatMessage>>, StoreError> {
-        Err(self.error())
-    }
-
-    async fn list_messages(
-        &self,
-        _: u64,
-        _: u64,
-        _: PageRequest,
-    ) -> Result<Page<ChatMessage>, StoreError> {
-        Err(self.error())
-    }
-}
-
-impl FileStore for Failing {
-    async fn attach_files(
-        &self,
-        _: u64,
-        _: u64,
-        _: u64,
-        _: Vec<NewFile>,
-        _: u64,
-        _: Option<&Idempotency>,
-    ) -> Result<Created<Vec<FileRecord>>, StoreError> {
-        Err(self.error())
-    }
-
-    async fn list_files(
-        &self,
-        _: u64,
-        _: u64,
-        _: PageRequest,
-    ) -> Result<Page<FileRecord>, StoreError> {
-        Err(self.error())
-    }
-
-    async fn get_file(&self, _: u64, _: u64, _: u64) -> Result<FileRecord, StoreError> {
-        Err(self.error())
-    }
-}
-
 /// Request/response pairs, as `test_openapi.py` reads them.
 #[derive(Default)]
 struct Exchanges(Vec<Value>);
 
 impl Exchanges {
     /// Sends `request` to `function` and records the exchange; returns status and body.
-    async fn send<S: ChatStore + MessageStore + FileStore>(
+    async fn send<S>(
         &mut self,
         context: &AppContext<S>,
         function: &str,
         request: Request,
-    ) -> (u16, String) {
+    ) -> (u16, String)
+    where
+        S: ChatStore
+            + MessageStore
+            + FileStore
+            + ChatRenameStore
+            + ChatDeleteStore
+            + RegenerateStore,
+    {
         let full_path = request.uri().path().to_owned();
         // Paths in the document are below the server URL (stage or base path included).
         let path = full_path
@@ -376,18 +301,24 @@ async fn collect_unavailable(out: &mut Exchanges) {
 
 /// 409 (a create whose key's first request is still committing) and 500 from every route.
 async fn collect_store_failures(out: &mut Exchanges) {
-    let context = |store: Failing| AppContext {
-        store,
-        session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
-        links: FileLinks::default(),
+    // The statuses the engine cannot be made to answer on purpose: a 409 needs two requests
+    // racing on one key, a 500 a broken store.
+    let context = |fault: Fault| {
+        let store = MemoryStore::new();
+        store.set_fault(Some(fault));
+        AppContext {
+            store,
+            session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+            links: FileLinks::default(),
+        }
     };
-    let in_flight = context(Failing::InFlight);
+    let in_flight = context(Fault::IdempotencyInFlight);
     for function in CREATES {
         let request = edited(function, with_key("racing", None));
         let (status, body) = out.send(&in_flight, function, request).await;
         assert_eq!(status, 409, "{function}: {body}");
     }
-    let broken = context(Failing::Broken);
+    let broken = context(Fault::Broken);
     for (function, _) in SUCCESS {
         let (status, body) = out
             .send(&broken, function, event(&success_event(function)))

@@ -6,7 +6,9 @@
 
 pub mod chats;
 pub mod files;
+pub mod lifecycle;
 pub mod messages;
+pub mod regenerate;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -77,8 +79,7 @@ pub(crate) struct CreateBody<B> {
     pub parse: fn(&[u8]) -> Result<B, BodyError>,
 }
 
-/// Every create route: route, method, session, ids and ownership, then the body's type and
-/// size (415, 413), its `Idempotency-Key` and content (400), and only then `write`.
+/// Every create route: [`write_route`] with `POST`.
 pub(crate) async fn create_route<const N: usize, S, B, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
@@ -90,11 +91,48 @@ where
     F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    let ids = authorize(context, request, Method::POST, route)?;
+    write_route(context, request, Method::POST, route, body, write).await
+}
+
+/// Every route that writes a body: route, method, session, ids and ownership, then the
+/// body's type and size (415, 413), its `Idempotency-Key` and content (400), and only then
+/// `write`.
+pub(crate) async fn write_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+    body: &CreateBody<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, method, route)?;
     let bytes = json_body(request, body.kind)?;
     let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
     let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
     write(ids, parsed, idempotency).await
+}
+
+/// Every route that writes without a body (a `DELETE` of what its path names): route,
+/// method, session, ids and ownership, its `Idempotency-Key` (400), then `write`.
+pub(crate) async fn bodiless_write_route<const N: usize, S, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+    idempotency_scope: &'static str,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, method, route)?;
+    let idempotency = idempotency::from_request(request, idempotency_scope, &ids, &[])?;
+    write(ids, idempotency).await
 }
 
 /// The body of a JSON create request, after the content-type (415) and size (413) checks.
@@ -122,14 +160,25 @@ pub(crate) fn created_response(
 ) -> Result<Response<Body>, ApiError> {
     let body = serde_json::to_vec(&BTreeMap::from([(key, value)]))
         .map_err(ApiError::ResponseNotSerialized)?;
-    let mut response = json_bytes(StatusCode::OK, body);
+    Ok(ok_response(body, replayed))
+}
+
+/// `200 true`: what the web app's delete routes answer.
+pub(crate) fn done_response(replayed: bool) -> Response<Body> {
+    ok_response(b"true".to_vec(), replayed)
+}
+
+/// A 200 with this JSON, marked when it repeats an earlier request with the same
+/// `Idempotency-Key`.
+pub(crate) fn ok_response(json: Vec<u8>, replayed: bool) -> Response<Body> {
+    let mut response = json_bytes(StatusCode::OK, json);
     if replayed {
         response.headers_mut().insert(
             idempotency::REPLAYED_HEADER,
             HeaderValue::from_static("true"),
         );
     }
-    Ok(response)
+    response
 }
 
 /// The keys of a create that takes one item or a batch.

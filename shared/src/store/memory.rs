@@ -21,6 +21,8 @@ pub enum Fault {
     Unavailable,
     /// The first request with an `Idempotency-Key` is still committing.
     IdempotencyInFlight,
+    /// A request the store refused for a reason of its own (a 500).
+    Broken,
 }
 
 #[derive(Default)]
@@ -119,6 +121,9 @@ impl State {
                 "memory store: injected fault".into(),
             )),
             Some(Fault::IdempotencyInFlight) => Err(StoreError::IdempotencyInFlight),
+            Some(Fault::Broken) => {
+                Err(StoreError::Request("memory store: injected failure".into()))
+            }
         }
     }
 

@@ -78,6 +78,7 @@ fn variant(error: &StoreError) -> &'static str {
         StoreError::ChatNotFound => "ChatNotFound",
         StoreError::MessageNotFound => "MessageNotFound",
         StoreError::FileNotFound => "FileNotFound",
+        StoreError::NoMessages => "NoMessages",
         StoreError::IdempotencyMismatch => "IdempotencyMismatch",
         StoreError::IdempotencyInFlight => "IdempotencyInFlight",
         StoreError::Unavailable(_) => "Unavailable",
