@@ -34,7 +34,7 @@ pub fn bodies(data: &[u8]) {
             assert!((1..=MAX_BATCH).contains(&batch.len()));
             for file in batch.items() {
                 assert!(file.text.len() <= MAX_TEXT_BYTES);
-                assert!(!file.title.trim().is_empty());
+                assert!(file.title.chars().count() <= validation::MAX_TITLE_CHARS);
                 assert!(!file.language.is_empty() && !file.extension.is_empty());
             }
         }

@@ -19,7 +19,7 @@
 //!   `[]`. A leading UTF-8 BOM is ignored. Numbers beyond f64 (`1e400`) are `invalid_json`.
 //! - Path ids reject leading zeros (`01`): one resource, one URL.
 //! - Query values that are empty (`?limit=&cursor=`) count as absent; `limit` may have leading
-//!   zeros. Cursors are bound to user, chat and list, and not signed.
+//!   zeros. Cursors are bound to user, chat and list, and not signed. File titles may be empty, blank, `null` or absent (`""`).
 
 mod bodies;
 mod issues;
@@ -36,8 +36,8 @@ pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
     parse_canonical_decimal, parse_page_query, parse_path_id,
 };
-pub(crate) use request::is_token;
 pub use request::{BodyError, check_body_size, check_content_type};
+pub(crate) use request::{is_blank, is_token};
 
 /// Largest message text or file text, in UTF-8 bytes (256 KiB).
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
