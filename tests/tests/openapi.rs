@@ -14,7 +14,8 @@ use neptun::model::{Chat, ChatMessage, FileRecord};
 use neptun::session::SessionConfig;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::{
-    ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest, StoreError,
+    ChatPageRequest, ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest,
+    StoreError,
 };
 use neptun::validation::{NewChat, NewFile, NewMessage};
 use neptun_tests::proxy::{Mode, StorageProxy};
@@ -62,7 +63,7 @@ impl ChatStore for Failing {
         Err(self.error())
     }
 
-    async fn list_chats(&self, _: u64, _: PageRequest) -> Result<Page<Chat>, StoreError> {
+    async fn list_chats(&self, _: u64, _: ChatPageRequest) -> Result<Page<Chat>, StoreError> {
         Err(self.error())
     }
 }
@@ -326,6 +327,39 @@ async fn collect_on_engine(out: &mut Exchanges) {
             .await;
         assert_eq!(status, 401, "{function}: {body}");
     }
+
+    // Ordered chat pages: the dashboard's order with its keyset cursor, the next page, that
+    // cursor under another order (400).
+    let order = ("order_by", "updated_at:desc,name:desc,model:desc");
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| set_query(e, &[order, ("limit", "1")])),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cursor = next_cursor(&body);
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| {
+                set_query(e, &[order, ("cursor", &cursor)])
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| {
+                set_query(e, &[("order_by", "name:asc"), ("cursor", &cursor)])
+            }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
 
     // The content route through a file's signed URL, without a cookie.
     let (_, listed) = out
