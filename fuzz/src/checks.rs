@@ -4,7 +4,8 @@
 
 use neptun::session::{SessionConfig, unseal};
 use neptun::validation::{
-    self, BodyError, CursorScope, MAX_BATCH, MAX_TEXT_BYTES, parse_page_query, parse_path_id,
+    self, BodyError, ChatColumn, ChatOrder, CursorScope, MAX_BATCH, MAX_TEXT_BYTES,
+    parse_page_query, parse_path_id,
 };
 
 const PASSWORD: &str = "fuzzing-password-that-is-at-least-32-chars";
@@ -34,7 +35,7 @@ pub fn bodies(data: &[u8]) {
             assert!((1..=MAX_BATCH).contains(&batch.len()));
             for file in batch.items() {
                 assert!(file.text.len() <= MAX_TEXT_BYTES);
-                assert!(!file.title.trim().is_empty());
+                assert!(file.title.chars().count() <= validation::MAX_TITLE_CHARS);
                 assert!(!file.language.is_empty() && !file.extension.is_empty());
             }
         }
@@ -108,9 +109,12 @@ pub fn path(data: &[u8]) {
 }
 
 /// Pagination: arbitrary cursors and limits are issues, and a cursor decodes only in its scope.
+/// The chat list's `order_by` (the text before `&`) parses to a canonical, total order or to one
+/// issue, and an ordered cursor decodes only for its user and order, in one spelling.
 pub fn cursor(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (limit, cursor) = text.split_once('&').unwrap_or((&text, ""));
+    order_by(limit, cursor);
     let scope = CursorScope {
         user_id: 1,
         chat_id: 2,
@@ -134,5 +138,42 @@ pub fn cursor(data: &[u8]) {
             validation::decode_cursor(&scope, &validation::encode_cursor(&scope, &decoded)),
             Some(decoded)
         );
+    }
+}
+
+fn order_by(order_by: &str, cursor: &str) {
+    let order = match validation::parse_order_by(order_by) {
+        Ok(order) => {
+            let terms = order.terms();
+            assert!(
+                terms.last().is_some_and(|t| t.column == ChatColumn::Id),
+                "an order without the id as its last tie-break"
+            );
+            assert!(terms.len() <= ChatColumn::ALL.len(), "a column twice");
+            assert_eq!(
+                validation::parse_order_by(&order.spec()).as_ref(),
+                Ok(&order),
+                "the canonical spec is another order"
+            );
+            order
+        }
+        Err(issue) => {
+            assert_eq!(issue.path, vec!["order_by".into()]);
+            ChatOrder::newest_first()
+        }
+    };
+    if let Some(last) = validation::decode_chat_cursor(1, &order, cursor) {
+        assert_eq!(
+            validation::encode_chat_cursor(1, &order, &last),
+            cursor,
+            "a cursor with two spellings"
+        );
+        assert!(
+            validation::decode_chat_cursor(2, &order, cursor).is_none(),
+            "a cursor crossed users"
+        );
+    }
+    if let Ok(query) = validation::parse_chat_list_query(1, None, Some(cursor), Some(order_by)) {
+        assert_eq!(query.after.is_some(), !cursor.is_empty());
     }
 }

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::validation::is_blank;
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -149,7 +151,7 @@ pub struct ChatFile {
     pub extension: String,
     pub created_at: String,
     pub updated_at: String,
-    /// The title.
+    /// The title, or a generated name when it is blank (see [`FileRecord::file_name`]).
     pub name: String,
     /// UTF-8 bytes of `text`.
     pub size: u64,
@@ -160,6 +162,23 @@ pub struct ChatFile {
     pub url: String,
 }
 
+impl FileRecord {
+    /// The name a download gets: the title when it is not blank, else
+    /// `untitled-<id>.<extension>` (a code block written without a title).
+    pub fn file_name(&self) -> String {
+        if !is_blank(&self.title) {
+            return self.title.clone();
+        }
+        let extension = self.extension.trim();
+        let extension = extension.strip_prefix('.').unwrap_or(extension);
+        if extension.is_empty() {
+            format!("untitled-{}", self.id)
+        } else {
+            format!("untitled-{}.{extension}", self.id)
+        }
+    }
+}
+
 impl ChatFile {
     pub fn new(record: FileRecord, url: String) -> Self {
         let created_at = crate::clock::rfc3339_ms(record.created_at_ms);
@@ -168,7 +187,7 @@ impl ChatFile {
             chat_conversation_id: record.chat_id,
             chat_conversation_message_id: record.message_id,
             neptun_user_id: record.user_id,
-            name: record.title.clone(),
+            name: record.file_name(),
             size: record.text.len() as u64,
             mime_type: file_type(&record.extension).to_owned(),
             title: record.title,
@@ -247,5 +266,33 @@ mod tests {
         let json = serde_json::to_value(&file).unwrap_or_default();
         assert_eq!(json.as_object().map(|o| o.len()), Some(14));
         assert_eq!(json["type"], "text/x-python");
+    }
+
+    #[test]
+    fn untitled_files_get_a_generated_name() {
+        let record = |title: &str, extension: &str| FileRecord {
+            id: 8193,
+            chat_id: 1000,
+            message_id: 4096,
+            user_id: 1,
+            title: title.into(),
+            text: "x".into(),
+            language: "text".into(),
+            extension: extension.into(),
+            created_at_ms: 0,
+        };
+        assert_eq!(record("", "py").file_name(), "untitled-8193.py");
+        assert_eq!(
+            record(" \t\u{3000}", "txt").file_name(),
+            "untitled-8193.txt"
+        );
+        assert_eq!(record("", ".rs").file_name(), "untitled-8193.rs");
+        assert_eq!(record("", "").file_name(), "untitled-8193");
+        assert_eq!(record(" a.py ", "py").file_name(), " a.py ");
+        let file = ChatFile::new(record("", "py"), String::new());
+        assert_eq!(
+            (file.title.as_str(), file.name.as_str()),
+            ("", "untitled-8193.py")
+        );
     }
 }

@@ -252,6 +252,39 @@ async fn collect_on_engine(out: &mut Exchanges) {
         assert_eq!(status, 401, "{function}: {body}");
     }
 
+    // Ordered chat pages: the dashboard's order with its keyset cursor, the next page, that
+    // cursor under another order (400).
+    let order = ("order_by", "updated_at:desc,name:desc,model:desc");
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| set_query(e, &[order, ("limit", "1")])),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cursor = next_cursor(&body);
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| {
+                set_query(e, &[order, ("cursor", &cursor)])
+            }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = out
+        .send(
+            &context,
+            "list-chats",
+            edited("list-chats", |e| {
+                set_query(e, &[("order_by", "name:asc"), ("cursor", &cursor)])
+            }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+
     // The content route through a file's signed URL, without a cookie.
     let (_, listed) = out
         .send(

@@ -1,16 +1,20 @@
 //! `POST` and `GET /api/users/{user_id}/chats`.
 
+use http::Method;
 use lambda_http::{Body, Request, Response};
 
-use super::{CreateBody, ListKeys, create_route, created_response, finish, list_route};
+use super::{
+    CreateBody, ListKeys, RESPONSE_BUDGET_BYTES, authorize, create_route, created_response, finish,
+    page_response_with,
+};
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::model::Chat;
-use crate::request::Route;
 use crate::request::Segment::{Lit, Param};
-use crate::store::{ChatStore, Idempotency};
-use crate::validation::{self, NewChat};
+use crate::request::{self, Route};
+use crate::store::{ChatPageRequest, ChatStore, Idempotency};
+use crate::validation::{self, ChatOrder, Cursor, CursorScope, NewChat};
 
 pub const ROUTE: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);
 
@@ -39,14 +43,49 @@ pub async fn create_chat<S: ChatStore>(
     finish(create_route(context, &request, &ROUTE, &CREATE, write).await)
 }
 
+/// `GET .../chats[?order_by=...]`: newest first with id cursors, as every list, or in the
+/// requested order with keyset cursors bound to it.
 pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
-    let fetch = move |[user_id]: [u64; 1], page| async move {
-        context
-            .store
-            .list_chats(user_id, page)
-            .await
-            .map_err(ApiError::from)
+    finish(list(context, &request).await)
+}
+
+async fn list<S: ChatStore>(
+    context: &AppContext<S>,
+    request: &Request,
+) -> Result<Response<Body>, ApiError> {
+    let [user_id] = authorize(context, request, Method::GET, &ROUTE)?;
+    let param = |name| request::query_param(request, name);
+    let query = validation::parse_chat_list_query(
+        user_id,
+        param("limit").as_deref(),
+        param("cursor").as_deref(),
+        param("order_by").as_deref(),
+    )
+    .map_err(ApiError::InvalidQuery)?;
+    // Without `order_by` the cursors stay the id cursors every list uses.
+    let id_cursors = query.order.is_none();
+    let order = query.order.unwrap_or_else(ChatOrder::newest_first);
+    let page = ChatPageRequest {
+        order: order.clone(),
+        after: query.after,
+        limit: query.limit.map(|limit| limit as usize),
+        byte_budget: RESPONSE_BUDGET_BYTES,
     };
-    let id_of = |chat: &Chat| chat.id;
-    finish(list_route(context, &request, &ROUTE, &LIST, fetch, id_of).await)
+    let chats = context.store.list_chats(user_id, page).await?;
+    if id_cursors {
+        let scope = CursorScope {
+            user_id,
+            chat_id: 0,
+            list: LIST.cursor_list,
+        };
+        return page_response_with(LIST.items, chats, 0, |chat: &Chat| {
+            validation::encode_cursor(&scope, &Cursor { after_id: chat.id })
+        });
+    }
+    page_response_with(
+        LIST.items,
+        chats,
+        validation::MAX_ORDERED_CURSOR_CHARS,
+        |chat: &Chat| validation::encode_chat_cursor(user_id, &order, chat),
+    )
 }

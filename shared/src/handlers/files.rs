@@ -184,7 +184,7 @@ fn chat_files(signer: &LinkSigner, records: Vec<FileRecord>) -> Vec<ChatFile> {
 /// `.svg` file is shown, its scripts do not run).
 fn content_response(file: FileRecord) -> Response<Body> {
     let content_type = format!("{}; charset=utf-8", file_type(&file.extension));
-    let disposition = HeaderValue::from_str(&content_disposition(&file.title))
+    let disposition = HeaderValue::from_str(&content_disposition(&file.file_name()))
         .unwrap_or(HeaderValue::from_static("inline"));
     let mut response = respond(StatusCode::OK, &content_type, Body::Text(file.text));
     let headers = response.headers_mut();

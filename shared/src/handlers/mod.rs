@@ -246,38 +246,58 @@ where
     page_response(keys.items, &scope, page, id_of)
 }
 
-/// Writes `{"<key>": [items...], "nextCursor": "..."}`, stopping before the response would
-/// pass [`RESPONSE_BUDGET_BYTES`]; `nextCursor` appears only when more items remain.
+/// Writes `{"<key>": [items...], "nextCursor": "..."}` with id cursors, see
+/// [`page_response_with`].
 fn page_response<T: Serialize>(
     key: &str,
     scope: &CursorScope,
     page: Page<T>,
     id_of: impl Fn(&T) -> u64,
 ) -> Result<Response<Body>, ApiError> {
+    // An id cursor is short: the closing brackets' reserve covers it.
+    page_response_with(key, page, 0, |item| {
+        validation::encode_cursor(
+            scope,
+            &Cursor {
+                after_id: id_of(item),
+            },
+        )
+    })
+}
+
+/// Writes `{"<key>": [items...], "nextCursor": "..."}`, stopping before the response would
+/// pass [`RESPONSE_BUDGET_BYTES`] (keeping `cursor_reserve` bytes more free for a long cursor);
+/// `nextCursor` (`cursor_after` of the last item written) appears only when more items remain.
+pub(crate) fn page_response_with<T: Serialize>(
+    key: &str,
+    page: Page<T>,
+    cursor_reserve: usize,
+    cursor_after: impl Fn(&T) -> String,
+) -> Result<Response<Body>, ApiError> {
     // Room for the closing brackets and a cursor.
-    const RESERVE: usize = 512;
+    let reserve = 512 + cursor_reserve;
     let mut has_more = page.has_more;
     let mut body = Vec::with_capacity(1024);
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());
     body.extend_from_slice(b"\":[");
-    let mut last_id = None;
+    let mut last = None;
     for item in page.items {
         let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
-        if last_id.is_some() && body.len() + encoded.len() + 1 + RESERVE > RESPONSE_BUDGET_BYTES {
+        if last.is_some() && body.len() + encoded.len() + 1 + reserve > RESPONSE_BUDGET_BYTES {
             has_more = true;
             break;
         }
-        if last_id.is_some() {
+        if last.is_some() {
             body.push(b',');
         }
         body.extend_from_slice(&encoded);
-        last_id = Some(id_of(&item));
+        last = Some(item);
     }
     body.push(b']');
-    if let (true, Some(after_id)) = (has_more, last_id) {
+    if let (true, Some(last)) = (has_more, last) {
         body.extend_from_slice(b",\"nextCursor\":");
-        let cursor = validation::encode_cursor(scope, &Cursor { after_id });
+        let cursor = cursor_after(&last);
         serde_json::to_writer(&mut body, &cursor).map_err(ApiError::ResponseNotSerialized)?;
     }
     body.push(b'}');

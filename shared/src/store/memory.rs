@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use super::{
-    ChatDeleteStore, ChatRenameStore, ChatStore, Created, FileStore, Idempotency, MessageStore,
-    Page, PageRequest, RegenerateStore, StoreError,
+    ChatDeleteStore, ChatPageRequest, ChatRenameStore, ChatStore, Created, FileStore, Idempotency,
+    MessageStore, Page, PageRequest, RegenerateStore, StoreError,
 };
 use crate::clock::rfc3339_ms;
 use crate::model::{Chat, ChatMessage, FileRecord, LastExchange};
@@ -231,19 +231,34 @@ impl ChatStore for MemoryStore {
         })
     }
 
-    async fn list_chats(&self, user_id: u64, page: PageRequest) -> Result<Page<Chat>, StoreError> {
+    async fn list_chats(
+        &self,
+        user_id: u64,
+        page: ChatPageRequest,
+    ) -> Result<Page<Chat>, StoreError> {
         let state = self.state();
         state.check_fault()?;
-        let newest_first = state
+        let mut chats: Vec<Chat> = state
             .chats
             .range((user_id, 0)..=(user_id, u64::MAX))
-            .rev()
-            .filter(|((_, id), _)| page.after.is_none_or(|after| *id < after))
-            .map(|(_, stored)| {
-                let bytes = stored.chat.name.len() + stored.chat.model.len();
-                (stored.chat.clone(), bytes)
-            });
-        Ok(page_of(newest_first, page))
+            .map(|(_, stored)| stored.chat.clone())
+            .filter(|chat| {
+                page.after
+                    .as_ref()
+                    .is_none_or(|last| page.order.is_after(chat, last))
+            })
+            .collect();
+        chats.sort_by(|a, b| page.order.compare(a, b));
+        let sized = chats.into_iter().map(|chat| {
+            let bytes = chat.name.len() + chat.model.len();
+            (chat, bytes)
+        });
+        let request = PageRequest {
+            limit: page.limit,
+            after: None,
+            byte_budget: page.byte_budget,
+        };
+        Ok(page_of(sized, request))
     }
 }
 

@@ -12,7 +12,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::error::BuildError;
 
 use crate::model::{Chat, ChatMessage, FileRecord, LastExchange};
-use crate::validation::{ChatUpdate, NewChat, NewFile, NewMessage};
+use crate::validation::{ChatOrder, ChatUpdate, NewChat, NewFile, NewMessage};
 use schema::BatchTooLarge;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -95,6 +95,30 @@ pub struct PageRequest {
     pub byte_budget: usize,
 }
 
+/// Which part of a user's chat list to read, in which order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatPageRequest {
+    pub order: ChatOrder,
+    /// Only chats after this one in `order`: the previous page's last chat, or a position
+    /// holding its id and its values of the order's columns.
+    pub after: Option<Chat>,
+    /// At most this many chats; `None`: until the byte budget.
+    pub limit: Option<usize>,
+    /// Stop once the chats' names and models pass this many bytes.
+    pub byte_budget: usize,
+}
+
+impl ChatPageRequest {
+    /// The same page as a [`PageRequest`] by id, for an order by id alone.
+    pub fn by_id(&self) -> PageRequest {
+        PageRequest {
+            limit: self.limit,
+            after: self.after.as_ref().map(|chat| chat.id),
+            byte_budget: self.byte_budget,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -112,11 +136,11 @@ pub trait ChatStore: Send + Sync {
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Created<Chat>, StoreError>> + Send;
 
-    /// A user's chats, newest first.
+    /// A page of a user's chats in `page.order`.
     fn list_chats(
         &self,
         user_id: u64,
-        page: PageRequest,
+        page: ChatPageRequest,
     ) -> impl Future<Output = Result<Page<Chat>, StoreError>> + Send;
 }
 

@@ -149,6 +149,17 @@ pub fn chat_range(before: Option<u64>) -> SortRange {
     }
 }
 
+/// Chats newer than `after` (or all), for an ascending query.
+pub fn chat_range_after(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || CHAT_PREFIX.to_owned(),
+            |id| chat_sk(id.saturating_add(1)),
+        ),
+        to: format!("{CHAT_PREFIX}~"),
+    }
+}
+
 /// A chat: stored twice, under the user (`CHAT#`) and as its partition's `META` marker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChatRow {

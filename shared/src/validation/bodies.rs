@@ -150,22 +150,13 @@ pub fn parse_create_messages(body: &[u8]) -> Result<Batch<NewMessage>, BodyError
 }
 
 /// `POST .../chats/{chat_id}/files/{message_id}`: `{"files": [FileInput, ...]}` (a body with a
-/// `files` key) or one `FileInput` = `{text, title, language?, extension?}`.
+/// `files` key) or one `FileInput` = `{text, title?, language?, extension?}`.
 pub fn parse_create_files(body: &[u8]) -> Result<Batch<NewFile>, BodyError> {
     let obj = parse_object(body)?;
     check_text_sizes(&obj, TextFields::FILES)?;
     parse_batch(obj, "files", |item, path, issues| {
         let text = required_string(item, "text", path, issues);
-        let title = required_string(item, "title", path, issues);
-        if let Some(title) = &title {
-            check_not_blank(
-                title,
-                "Title must not be empty or only white space",
-                child(path, "title"),
-                issues,
-            );
-            check_max_chars(title, MAX_TITLE_CHARS, child(path, "title"), issues);
-        }
+        let title = optional_title(item, path, issues);
         let language = optional_label(item, "language", DEFAULT_LANGUAGE, path, issues);
         let extension = optional_label(item, "extension", DEFAULT_EXTENSION, path, issues);
         Some(NewFile {
@@ -175,6 +166,26 @@ pub fn parse_create_files(body: &[u8]) -> Result<Batch<NewFile>, BodyError> {
             extension,
         })
     })
+}
+
+/// `title`: a string of at most [`MAX_TITLE_CHARS`] characters, stored verbatim; it may be
+/// empty or blank (a code block written without `:title`), and `null` or absent means `""`.
+fn optional_title(
+    item: &mut Map<String, Value>,
+    path: &[PathSegment],
+    issues: &mut Vec<Issue>,
+) -> Option<String> {
+    match item.get_mut("title") {
+        None | Some(Value::Null) => Some(String::new()),
+        Some(Value::String(title)) => {
+            check_max_chars(title, MAX_TITLE_CHARS, child(path, "title"), issues);
+            Some(std::mem::take(title))
+        }
+        Some(other) => {
+            issues.push(Issue::wrong_type("string", other, child(path, "title")));
+            None
+        }
+    }
 }
 
 /// `language` / `extension`: optional string of at most [`MAX_LANGUAGE_CHARS`] characters;
@@ -727,29 +738,125 @@ mod tests {
 
     #[test]
     fn file_issues() {
+        // The title may be absent (contract: a code block without a title); the text may not.
         assert_eq!(
             issues(parse_create_files(b"{}")),
             json!([
-                {"code": "invalid_type", "message": "Required", "path": ["text"]},
-                {"code": "invalid_type", "message": "Required", "path": ["title"]}
+                {"code": "invalid_type", "message": "Required", "path": ["text"]}
             ])
         );
         assert_eq!(
             issues(parse_create_files(&body(json!({"files": [
-                {"text": 1, "title": " ", "language": null, "extension": 3},
+                {"text": 1, "title": 5, "language": null, "extension": 3},
                 {"text": "", "title": "t", "language": "l".repeat(65), "extension": "e".repeat(65)},
                 {"text": "", "title": "t", "language": "l".repeat(64), "extension": "e".repeat(64)},
                 []
             ]})))),
             json!([
                 {"code": "invalid_type", "message": "Expected string, received number", "path": ["files", 0, "text"]},
-                {"code": "too_small", "message": "Title must not be empty or only white space", "path": ["files", 0, "title"]},
+                {"code": "invalid_type", "message": "Expected string, received number", "path": ["files", 0, "title"]},
                 {"code": "invalid_type", "message": "Expected string, received null", "path": ["files", 0, "language"]},
                 {"code": "invalid_type", "message": "Expected string, received number", "path": ["files", 0, "extension"]},
                 {"code": "too_big", "message": "String must contain at most 64 character(s)", "path": ["files", 1, "language"]},
                 {"code": "too_big", "message": "String must contain at most 64 character(s)", "path": ["files", 1, "extension"]},
                 {"code": "invalid_type", "message": "Expected object, received array", "path": ["files", 3]}
             ])
+        );
+    }
+
+    #[test]
+    fn titles_may_be_empty_blank_null_or_absent() {
+        let titles = |body: Value| {
+            parse_create_files(&serde_json::to_vec(&body).unwrap_or_default())
+                .ok()
+                .map(|batch| {
+                    batch
+                        .into_items()
+                        .into_iter()
+                        .map(|file| file.title)
+                        .collect::<Vec<_>>()
+                })
+        };
+        assert_eq!(
+            titles(json!({"text": "x", "title": ""})),
+            Some(vec![String::new()])
+        );
+        assert_eq!(
+            titles(json!({"text": "x", "title": null})),
+            Some(vec![String::new()])
+        );
+        assert_eq!(titles(json!({"text": "x"})), Some(vec![String::new()]));
+        // Stored verbatim, white space included.
+        assert_eq!(
+            titles(json!({"text": "x", "title": "  "})),
+            Some(vec!["  ".to_owned()])
+        );
+        assert_eq!(
+            titles(json!({"files": [
+                {"text": "a", "title": "a.py"},
+                {"text": "b", "title": ""},
+                {"text": "c", "title": null},
+                {"text": "d"}
+            ]})),
+            Some(vec![
+                "a.py".to_owned(),
+                String::new(),
+                String::new(),
+                String::new()
+            ])
+        );
+        for (title, received) in [
+            (json!(1), "number"),
+            (json!([]), "array"),
+            (json!(false), "boolean"),
+        ] {
+            assert_eq!(
+                issues(parse_create_files(&body(
+                    json!({"text": "x", "title": title})
+                ))),
+                json!([{"code": "invalid_type", "message": format!("Expected string, received {received}"), "path": ["title"]}])
+            );
+        }
+    }
+
+    /// The bodies the web app's dashboard posts (`persistCodeBlocks` in
+    /// `composables/useDashboard.ts`): one object for a single code block, `{files}` for more,
+    /// each with the ids the path already names.
+    #[test]
+    fn the_dashboards_code_block_bodies() {
+        let single = br#"{"neptun_user_id":1,"chat_conversation_id":1000,"chat_conversation_message_id":4096,"title":"","text":"print('hi')","language":"python","extension":"py"}"#;
+        assert_eq!(
+            parse_create_files(single).ok(),
+            Some(Batch::Single(NewFile {
+                text: "print('hi')".to_owned(),
+                title: String::new(),
+                language: "python".to_owned(),
+                extension: "py".to_owned(),
+            }))
+        );
+        let batch = br#"{"files":[{"neptun_user_id":1,"chat_conversation_id":1000,"chat_conversation_message_id":4096,"title":"main.rs","text":"fn main() {}","language":"rust","extension":"rs"},{"neptun_user_id":1,"chat_conversation_id":1000,"chat_conversation_message_id":4096,"title":"","text":"ls -la","language":"bash","extension":"sh"}]}"#;
+        let parsed = parse_create_files(batch).ok().map(Batch::into_items);
+        assert_eq!(
+            parsed.map(|files| files
+                .into_iter()
+                .map(|f| (f.title, f.extension))
+                .collect::<Vec<_>>()),
+            Some(vec![
+                ("main.rs".to_owned(), "rs".to_owned()),
+                (String::new(), "sh".to_owned())
+            ])
+        );
+    }
+
+    /// The AI SDK messages the dashboard posts as `{messages}` (`useChat`'s `Message`): the
+    /// extra fields are ignored.
+    #[test]
+    fn ai_sdk_messages_are_accepted() {
+        let body = br#"{"messages":[{"id":"msg-Xb2","createdAt":"2025-02-10T09:15:00.000Z","role":"user","content":"Write hello world in Python","parts":[{"type":"text","text":"Write hello world in Python"}]},{"id":"msg-Yc3","createdAt":"2025-02-10T09:15:02.500Z","role":"assistant","content":"```python\nprint('Hello, World!')\n```","revisionId":"r1","toolInvocations":[],"parts":[{"type":"step-start"},{"type":"text","text":"```python\nprint('Hello, World!')\n```"}]}]}"#;
+        let parsed = parse_create_messages(body).ok().map(Batch::into_items);
+        assert_eq!(
+            parsed.map(|m| m.into_iter().map(|m| m.role).collect::<Vec<_>>()),
+            Some(vec![Role::User, Role::Assistant])
         );
     }
 

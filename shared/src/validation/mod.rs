@@ -4,7 +4,8 @@
 //! - [`parse_create_chat`], [`parse_create_messages`], [`parse_create_files`]: create bodies,
 //!   parsed once into `serde_json::Value`; every problem is reported as an [`Issue`] (400), a
 //!   text over [`MAX_TEXT_BYTES`] is a [`BodyError::TooLarge`] (413, takes precedence).
-//! - [`parse_path_id`], [`parse_page_query`], [`encode_cursor`]: path and query parameters.
+//! - [`parse_path_id`], [`parse_page_query`], [`encode_cursor`]: path and query parameters;
+//!   [`parse_chat_list_query`] adds the chat list's `order_by` and its keyset cursors.
 //!
 //! Decisions where the contract is silent:
 //! - Texts, titles, names and models are stored verbatim (never trimmed). "Blank" means empty or
@@ -19,11 +20,13 @@
 //!   `[]`. A leading UTF-8 BOM is ignored. Numbers beyond f64 (`1e400`) are `invalid_json`.
 //! - Path ids reject leading zeros (`01`): one resource, one URL.
 //! - Query values that are empty (`?limit=&cursor=`) count as absent; `limit` may have leading
-//!   zeros. Cursors are bound to user, chat and list, and not signed.
+//!   zeros. Cursors are bound to user, chat and list, and not signed; ordered chat cursors
+//!   also to the (canonical) order. File titles may be empty, blank, `null` or absent (`""`).
 
 mod bodies;
 mod issues;
 mod lifecycle;
+mod order;
 mod params;
 mod request;
 
@@ -34,12 +37,16 @@ pub use bodies::{
 };
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
 pub use lifecycle::{ChatUpdate, parse_delete_chats, parse_update_chat};
+pub use order::{
+    ChatColumn, ChatListQuery, ChatOrder, Direction, MAX_ORDERED_CURSOR_CHARS, OrderTerm,
+    decode_chat_cursor, encode_chat_cursor, parse_chat_list_query, parse_order_by,
+};
 pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
     parse_canonical_decimal, parse_page_query, parse_path_id,
 };
-pub(crate) use request::is_token;
 pub use request::{BodyError, check_body_size, check_content_type};
+pub(crate) use request::{is_blank, is_token};
 
 /// Largest message text or file text, in UTF-8 bytes (256 KiB).
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;

@@ -2,8 +2,9 @@
 //!
 //! `transact` builds a create's actions, `create` sends them (fresh ids after a collision,
 //! the same attempt again after a conflict, see `retry`), `outcome` reads a cancellation,
-//! `query` reads pages, `classify` sorts SDK errors.
+//! `query` reads pages, `chat_list` the chat list in any order, `classify` sorts SDK errors.
 
+mod chat_list;
 mod classify;
 mod create;
 mod guarded;
@@ -22,13 +23,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, Get, TransactGetItem};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use self::query::PageCollector;
 use self::retry::ConflictRetry;
 use super::schema::{
     self, ChatRow, ChatScope, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
 use super::{
-    ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest, StoreError,
+    ChatPageRequest, ChatStore, Created, FileStore, Idempotency, MessageStore, Page, PageRequest,
+    StoreError,
 };
 use crate::context::StorageTimeouts;
 use crate::ids;
@@ -122,22 +123,18 @@ impl ChatStore for DynamoStore {
         Ok(created.map(|(id, created_at)| row(id, created_at, 0).into()))
     }
 
-    async fn list_chats(&self, user_id: u64, page: PageRequest) -> Result<Page<Chat>, StoreError> {
-        let mut collector = PageCollector::new(page);
-        let rows_per_call = collector.request.limit.map(|limit| limit + 1);
-        self.scan_range(
-            schema::user_pk(user_id),
-            schema::chat_range(page.after),
-            false,
-            rows_per_call,
-            |item| {
-                let row: ChatRow = decode(item)?;
-                let bytes = row.name.len() + row.model.len();
-                Ok(collector.offer(row.into(), bytes))
-            },
-        )
-        .await?;
-        Ok(collector.finish())
+    async fn list_chats(
+        &self,
+        user_id: u64,
+        page: ChatPageRequest,
+    ) -> Result<Page<Chat>, StoreError> {
+        match page.order.by_id() {
+            Some(direction) => {
+                self.list_chats_by_id(user_id, direction, page.by_id())
+                    .await
+            }
+            None => self.list_chats_sorted(user_id, &page).await,
+        }
     }
 }
 
