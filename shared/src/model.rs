@@ -91,11 +91,13 @@ impl LastExchange {
                 question: earlier.first().filter(|m| m.actor == Role::User).cloned(),
             });
         }
-        let deleted = newest_first
+        let mut deleted: Vec<u64> = newest_first
             .iter()
             .take_while(|m| m.actor == Role::User)
             .map(|m| m.id)
             .collect();
+        // In the chat's order, oldest first.
+        deleted.reverse();
         Some(Self::Unanswered {
             deleted,
             failed: Vec::new(),

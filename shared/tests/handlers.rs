@@ -21,42 +21,95 @@ const MESSAGE: u64 = 4096;
 const FILE: u64 = 8192;
 const CREATED_MS: u64 = 1_795_288_364_006;
 
-fn context() -> AppContext<MemoryStore> {
-    let store = MemoryStore::new();
-    let created_at = neptun::clock::rfc3339_ms(CREATED_MS);
-    store.insert_chat(Chat {
-        id: CHAT,
-        name: "Sample chat".into(),
+/// The chats the delete and regenerate events change (as `make dev` seeds them).
+const CHAT_TO_DELETE: u64 = 1001;
+const CHATS_TO_DELETE: u64 = 1002;
+const CHAT_TO_REGENERATE: u64 = 1003;
+
+fn chat(id: u64, name: &str) -> Chat {
+    let at = neptun::clock::rfc3339_ms(CREATED_MS);
+    Chat {
+        id,
+        name: name.into(),
         model: "gpt-4o".into(),
         neptun_user_id: USER,
-        created_at: created_at.clone(),
-        updated_at: created_at.clone(),
-    });
-    store.insert_message(ChatMessage {
-        id: MESSAGE,
-        chat_conversation_id: CHAT,
+        created_at: at.clone(),
+        updated_at: at,
+    }
+}
+
+fn message(chat_id: u64, id: u64, actor: Role, text: &str) -> ChatMessage {
+    let at = neptun::clock::rfc3339_ms(CREATED_MS);
+    ChatMessage {
+        id,
+        chat_conversation_id: chat_id,
         neptun_user_id: USER,
-        message: "What is Python?".into(),
-        actor: Role::User,
-        created_at: created_at.clone(),
-        updated_at: created_at,
-    });
-    store.insert_file(FileRecord {
-        id: FILE,
-        chat_id: CHAT,
-        message_id: MESSAGE,
+        message: text.into(),
+        actor,
+        created_at: at.clone(),
+        updated_at: at,
+    }
+}
+
+fn file(chat_id: u64, id: u64, message_id: u64, title: &str, text: &str) -> FileRecord {
+    FileRecord {
+        id,
+        chat_id,
+        message_id,
         user_id: USER,
-        title: "example.py".into(),
-        text: "print('Hello, World!')".into(),
+        title: title.into(),
+        text: text.into(),
         language: "python".into(),
         extension: "py".into(),
         created_at_ms: CREATED_MS,
-    });
+    }
+}
+
+/// The sample chat, its message and its file.
+fn context() -> AppContext<MemoryStore> {
+    let store = MemoryStore::new();
+    store.insert_chat(chat(CHAT, "Sample chat"));
+    store.insert_message(message(CHAT, MESSAGE, Role::User, "What is Python?"));
+    store.insert_file(file(
+        CHAT,
+        FILE,
+        MESSAGE,
+        "example.py",
+        "print('Hello, World!')",
+    ));
     AppContext {
         store,
         session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
         links: FileLinks::default(),
     }
+}
+
+/// All the sample data `make dev` seeds: also the chats the delete and regenerate events
+/// change.
+fn full_context() -> AppContext<MemoryStore> {
+    let context = context();
+    for (id, name) in [
+        (CHAT_TO_DELETE, "Chat to delete"),
+        (CHATS_TO_DELETE, "Another chat to delete"),
+        (CHAT_TO_REGENERATE, "Chat to regenerate"),
+    ] {
+        context.store.insert_chat(chat(id, name));
+    }
+    let store = &context.store;
+    store.insert_message(message(
+        CHAT_TO_REGENERATE,
+        4112,
+        Role::User,
+        "How do I print?",
+    ));
+    store.insert_message(message(
+        CHAT_TO_REGENERATE,
+        4113,
+        Role::Assistant,
+        "Use print.",
+    ));
+    store.insert_file(file(CHAT_TO_REGENERATE, 8208, 4113, "", "print(1)"));
+    context
 }
 
 /// Status and JSON body (`Null` for a body that is not JSON).
@@ -73,7 +126,12 @@ async fn every_sample_event_answers_its_status() {
     let events = sample_events();
     assert!(events.len() >= 59, "only {} events", events.len());
     for (function, file, expected) in events {
-        let response = invoke(&context(), &function, event(&format!("{function}/{file}"))).await;
+        let response = invoke(
+            &full_context(),
+            &function,
+            event(&format!("{function}/{file}")),
+        )
+        .await;
         assert_eq!(
             response.status().as_u16(),
             expected,
@@ -1014,5 +1072,232 @@ async fn a_cursor_only_continues_the_order_it_was_made_in() {
         call(&context, "list-chats", other).await.0,
         401,
         "not the session's user"
+    );
+}
+
+// --- Rename, delete, regenerate ------------------------------------------------------------
+
+#[tokio::test]
+async fn a_rename_changes_name_and_updated_at_and_keeps_the_rest() {
+    let context = full_context();
+    let (status, body) = call(
+        &context,
+        "update-chat",
+        event("update-chat/200-rename.json"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let renamed = &body["chat"];
+    assert_eq!(renamed["name"], "Python questions, renamed");
+    assert_eq!(
+        renamed["model"], "gpt-4o",
+        "the model stays without one in the body"
+    );
+    assert_eq!(renamed["created_at"], neptun::clock::rfc3339_ms(CREATED_MS));
+    assert_ne!(
+        renamed["updated_at"], renamed["created_at"],
+        "updated_at moves"
+    );
+
+    let with_model = event_with("update-chat/200-rename.json", |e| {
+        set_body(e, json!({"name": "N", "model": "m", "id": 5}))
+    });
+    let (_, body) = call(&context, "update-chat", with_model).await;
+    assert_eq!(
+        (
+            body["chat"]["name"].as_str(),
+            body["chat"]["model"].as_str()
+        ),
+        (Some("N"), Some("m"))
+    );
+
+    let (status, body) = call(
+        &context,
+        "update-chat",
+        event("update-chat/400-blank-name.json"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["statusMessage"], "Bad Request. Invalid body(name).");
+    let (status, body) = call(
+        &context,
+        "update-chat",
+        event("update-chat/404-unknown-chat.json"),
+    )
+    .await;
+    assert_eq!(
+        (status, body["data"]["message"].as_str()),
+        (404, Some("Chat not found"))
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_chat_is_gone_for_every_route() {
+    let context = full_context();
+    let delete = || {
+        event_with("delete-chat/200-delete.json", |e| {
+            set_path(e, "/api/users/1/chats/1000");
+            e["headers"]
+                .as_object_mut()
+                .map(|h| h.remove("idempotency-key"));
+        })
+    };
+    let response = invoke(&context, "delete-chat", delete()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(body_text(&response), "true");
+
+    for (function, sample) in [
+        ("list-chat-messages", "list-chat-messages/200-list.json"),
+        ("get-chat-files", "get-chat-files/200-list.json"),
+        (
+            "create-chat-messages",
+            "create-chat-messages/200-single.json",
+        ),
+        ("create-chat-files", "create-chat-files/200-single.json"),
+        (
+            "get-chat-file-content",
+            "get-chat-file-content/200-with-cookie.json",
+        ),
+        ("update-chat", "update-chat/200-rename.json"),
+    ] {
+        assert_eq!(
+            call(&context, function, event(sample)).await.0,
+            404,
+            "{function}"
+        );
+    }
+    let (status, _) = call(&context, "delete-chat", delete()).await;
+    assert_eq!(status, 404, "deleting it again, without a key");
+    let (_, chats) = call(&context, "list-chats", event("list-chats/200-list.json")).await;
+    assert!(
+        chats["chats"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .all(|c| c["id"] != CHAT)
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_delete_answers_as_the_first_did() {
+    let context = full_context();
+    let first = invoke(
+        &context,
+        "delete-chat",
+        event("delete-chat/200-delete.json"),
+    )
+    .await;
+    assert_eq!(first.status().as_u16(), 200);
+    let again = invoke(
+        &context,
+        "delete-chat",
+        event("delete-chat/200-delete.json"),
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(body_text(&again), "true");
+}
+
+#[tokio::test]
+async fn deleting_several_touches_only_the_session_users_chats() {
+    let context = full_context();
+    let others = Chat {
+        neptun_user_id: 2,
+        ..chat(CHATS_TO_DELETE, "Another user's chat")
+    };
+    context.store.insert_chat(others);
+    let (status, body) = call(
+        &context,
+        "delete-chats",
+        event("delete-chats/200-delete-several.json"),
+    )
+    .await;
+    assert_eq!((status, body), (200, json!(true)));
+    assert_eq!(
+        context.store.item_count(USER, CHATS_TO_DELETE),
+        None,
+        "user 1's chat is gone"
+    );
+    assert_eq!(
+        context.store.item_count(2, CHATS_TO_DELETE),
+        Some(0),
+        "user 2's chat stays"
+    );
+    assert!(
+        context.store.item_count(USER, CHAT).is_some(),
+        "chats not named stay"
+    );
+
+    let (status, body) = call(
+        &context,
+        "delete-chats",
+        event("delete-chats/400-no-ids.json"),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["statusMessage"],
+        "Bad Request. Invalid body(chat_ids)."
+    );
+}
+
+#[tokio::test]
+async fn regenerate_deletes_the_last_answer_its_question_and_their_files() {
+    let context = full_context();
+    let (status, body) = call(
+        &context,
+        "delete-last-chat-message",
+        event("delete-last-chat-message/200-regenerate.json"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["maybeAssistantMessageToDelete"]["id"], 4113);
+    assert_eq!(body["maybeUserMessageToDelete"]["id"], 4112);
+    assert_eq!(
+        context.store.item_count(USER, CHAT_TO_REGENERATE),
+        Some(0),
+        "messages and file gone"
+    );
+
+    // Replayed with the event's key: the same answer, nothing more deleted.
+    let again = invoke(
+        &context,
+        "delete-last-chat-message",
+        event("delete-last-chat-message/200-regenerate.json"),
+    )
+    .await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    // Without a key, the chat has nothing left to delete.
+    let request = event_with("delete-last-chat-message/200-regenerate.json", |e| {
+        e["headers"]
+            .as_object_mut()
+            .map(|h| h.remove("idempotency-key"));
+    });
+    let (status, body) = call(&context, "delete-last-chat-message", request).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["data"], "No messages found, for chat.");
+}
+
+#[tokio::test]
+async fn regenerate_after_a_failed_answer_deletes_the_trailing_questions() {
+    let context = full_context();
+    context
+        .store
+        .insert_message(message(CHAT, MESSAGE + 1, Role::User, "Are you there?"));
+    let request = event_with("delete-last-chat-message/200-regenerate.json", |e| {
+        set_path(e, "/api/users/1/chats/1000/messages/last");
+        e["headers"]["idempotency-key"] = json!("another-key");
+    });
+    let (status, body) = call(&context, "delete-last-chat-message", request).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        json!({"deletedSuccessfully": [MESSAGE, MESSAGE + 1], "failedToDelete": []})
+    );
+    assert_eq!(
+        context.store.item_count(USER, CHAT),
+        Some(0),
+        "the file of the question too"
     );
 }

@@ -5,6 +5,7 @@ pub mod import;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use neptun::model::Role;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
@@ -16,6 +17,17 @@ pub const SAMPLE_CHAT: u64 = 1000;
 pub const SAMPLE_MESSAGE: u64 = 4096;
 pub const SAMPLE_FILE: u64 = 8192;
 pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
+/// The chats the delete events remove (`delete-chat`, `delete-chats`), so that every other
+/// event still finds the sample chat.
+pub const SAMPLE_CHAT_TO_DELETE: u64 = 1001;
+pub const SAMPLE_CHATS_TO_DELETE: u64 = 1002;
+/// The chat the regenerate event shortens: a question, its answer, and a file of the answer.
+pub const SAMPLE_CHAT_TO_REGENERATE: u64 = 1003;
+pub const SAMPLE_QUESTION: u64 = 4112;
+pub const SAMPLE_ANSWER: u64 = 4113;
+pub const SAMPLE_ANSWER_FILE: u64 = 8208;
+/// When the sample data was written.
+const SAMPLE_TIME_MS: u64 = 1_795_288_364_006;
 
 /// [`try_seed_sample_data`] for tests, where a failure is the test's failure.
 pub async fn seed_sample_data(store: &DynamoStore) {
@@ -27,59 +39,106 @@ pub async fn seed_sample_data(store: &DynamoStore) {
     }
 }
 
-/// The chat, message and file that the sample events use, written straight into the table.
-pub async fn try_seed_sample_data(store: &DynamoStore) -> Result<(), SdkError<PutItemError>> {
-    let chat = ChatRow {
+/// A chat's two rows: the user's list row and the partition's marker.
+fn chat_rows(chat_id: u64, name: &str) -> [ChatRow; 2] {
+    let listed = ChatRow {
         pk: schema::user_pk(SAMPLE_USER),
-        sk: schema::chat_sk(SAMPLE_CHAT),
-        id: SAMPLE_CHAT,
+        sk: schema::chat_sk(chat_id),
+        id: chat_id,
         user_id: SAMPLE_USER,
-        name: "Sample chat".into(),
+        name: name.into(),
         model: "gpt-4o".into(),
-        created_at: 1_795_288_364_006,
-        updated_at: 1_795_288_364_006,
+        created_at: SAMPLE_TIME_MS,
+        updated_at: SAMPLE_TIME_MS,
         write_id: 0,
     };
     let marker = ChatRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
+        pk: schema::chat_pk(SAMPLE_USER, chat_id),
         sk: schema::CHAT_META_SK.into(),
-        ..chat.clone()
+        ..listed.clone()
     };
-    let message = MessageChunkRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
-        sk: schema::message_chunk_sk(SAMPLE_MESSAGE),
-        n: 1,
-        created_at: 1_795_288_364_006,
+    [listed, marker]
+}
+
+/// One row of messages, from `first_id` on, in slot order.
+fn message_row(chat_id: u64, first_id: u64, messages: &[(Role, &str)]) -> MessageChunkRow {
+    MessageChunkRow {
+        pk: schema::chat_pk(SAMPLE_USER, chat_id),
+        sk: schema::message_chunk_sk(first_id),
+        n: messages.len() as u64,
+        created_at: SAMPLE_TIME_MS,
         write_id: 0,
-        items: vec![StoredMessage {
-            id: SAMPLE_MESSAGE,
-            actor: neptun::model::Role::User,
-            message: "What is Python?".into(),
-        }],
-    };
-    let file = FileChunkRow {
-        pk: schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT),
-        sk: schema::file_chunk_sk(SAMPLE_FILE),
+        items: (first_id..)
+            .zip(messages)
+            .map(|(id, (actor, message))| StoredMessage {
+                id,
+                actor: *actor,
+                message: (*message).into(),
+            })
+            .collect(),
+    }
+}
+
+/// A row of one file, attached to `message_id`.
+fn file_row(chat_id: u64, file_id: u64, message_id: u64, title: &str, text: &str) -> FileChunkRow {
+    FileChunkRow {
+        pk: schema::chat_pk(SAMPLE_USER, chat_id),
+        sk: schema::file_chunk_sk(file_id),
         n: 1,
-        message_id: SAMPLE_MESSAGE,
-        created_at: 1_795_288_364_006,
+        message_id,
+        created_at: SAMPLE_TIME_MS,
         write_id: 0,
         items: vec![StoredFile {
-            id: SAMPLE_FILE,
-            title: "example.py".into(),
-            text: SAMPLE_FILE_TEXT.into(),
+            id: file_id,
+            title: title.into(),
+            text: text.into(),
             language: "python".into(),
             extension: "py".into(),
         }],
-    };
+    }
+}
+
+/// The chats, messages and files that the sample events use, written straight into the table.
+pub async fn try_seed_sample_data(store: &DynamoStore) -> Result<(), SdkError<PutItemError>> {
+    let mut items = Vec::new();
+    for (chat_id, name) in [
+        (SAMPLE_CHAT, "Sample chat"),
+        (SAMPLE_CHAT_TO_DELETE, "Chat to delete"),
+        (SAMPLE_CHATS_TO_DELETE, "Another chat to delete"),
+        (SAMPLE_CHAT_TO_REGENERATE, "Chat to regenerate"),
+    ] {
+        items.extend(chat_rows(chat_id, name).iter().map(serde_dynamo_item));
+    }
+    items.push(serde_dynamo_item(&message_row(
+        SAMPLE_CHAT,
+        SAMPLE_MESSAGE,
+        &[(Role::User, "What is Python?")],
+    )));
+    items.push(serde_dynamo_item(&file_row(
+        SAMPLE_CHAT,
+        SAMPLE_FILE,
+        SAMPLE_MESSAGE,
+        "example.py",
+        SAMPLE_FILE_TEXT,
+    )));
+    items.push(serde_dynamo_item(&message_row(
+        SAMPLE_CHAT_TO_REGENERATE,
+        SAMPLE_QUESTION,
+        &[
+            (Role::User, "How do I print in Python?"),
+            (Role::Assistant, "Use print: ```python\nprint(1)\n```"),
+        ],
+    )));
+    items.push(serde_dynamo_item(&file_row(
+        SAMPLE_CHAT_TO_REGENERATE,
+        SAMPLE_ANSWER_FILE,
+        SAMPLE_ANSWER,
+        "",
+        "print(1)",
+    )));
     // Only where the row is missing: a kept dev table (NEPTUN_DEV_DATA) is seeded once, and what
     // was changed through the API since stays as it is.
-    for item in [
-        serde_dynamo_item(&chat),
-        serde_dynamo_item(&marker),
-        serde_dynamo_item(&message),
-        serde_dynamo_item(&file),
-    ] {
+    for item in items {
         let written = store
             .client()
             .put_item()
