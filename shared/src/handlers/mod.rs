@@ -7,6 +7,7 @@
 pub mod chats;
 pub mod files;
 pub mod messages;
+pub mod purge;
 
 use std::collections::BTreeMap;
 use std::future::Future;

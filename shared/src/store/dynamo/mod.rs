@@ -2,11 +2,12 @@
 //!
 //! `transact` builds a create's actions, `create` sends them (fresh ids after a collision,
 //! the same attempt again after a conflict, see `retry`), `outcome` reads a cancellation,
-//! `query` reads pages, `classify` sorts SDK errors.
+//! `query` reads pages, `classify` sorts SDK errors, `purge` deletes a deleted chat's partition.
 
 mod classify;
 mod create;
 mod outcome;
+mod purge;
 mod query;
 mod retry;
 mod transact;
@@ -31,6 +32,8 @@ use crate::context::StorageTimeouts;
 use crate::ids;
 use crate::model::{Chat, ChatMessage, FileRecord};
 use crate::validation::{NewChat, NewFile, NewMessage};
+
+pub use self::purge::{BATCH_SIZE, purge_chat_partition};
 
 type Item = HashMap<String, AttributeValue>;
 
