@@ -1,5 +1,8 @@
 //! Development helpers shared by the dev tools (`make dev`) and the tests: the sample data
-//! that the events under `events/` refer to.
+//! that the events under `events/` refer to, and the local consumer of the table's stream
+//! ([`stream_purge`]).
+
+pub mod stream_purge;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
