@@ -298,7 +298,7 @@ async fn wait_for_batches(proxy: &StorageProxy, n: usize) {
 #[tokio::test]
 async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
     let store = store().await;
-    let (chat, rows) = (1_001, 5_000);
+    let (chat, rows) = (1_001, 2_500);
     seed_chat(&store, USER, chat, rows).await;
     delete_chat(&store, USER, chat).await;
     let pk = schema::chat_pk(USER, chat);
@@ -338,7 +338,7 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
 #[tokio::test]
 async fn a_purge_stopped_midway_finishes_when_run_again() {
     let store = store().await;
-    let (chat, rows) = (1_002, 5_000);
+    let (chat, rows) = (1_002, 2_500);
     seed_chat(&store, USER, chat, rows).await;
     delete_chat(&store, USER, chat).await;
     let pk = schema::chat_pk(USER, chat);
