@@ -27,6 +27,7 @@ mkdir -p .dev
 STORAGE_PID=""
 cleanup() {
   trap - EXIT INT TERM
+  [[ -n "${STREAM_PURGE_PID:-}" ]] && kill "$STREAM_PURGE_PID" 2>/dev/null || true
   stop_dynamodb
   wait 2>/dev/null || true
 }
@@ -40,6 +41,13 @@ else
 fi
 start_dynamodb "$DB_PORT" .dev/dynamodb-local.log "${NEPTUN_DEV_DATA:-}"
 cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed
+
+# The purge of deleted chats, as the purge-chat function on the table's stream in AWS: the same
+# handler, fed by DynamoDB Local's stream (README "Deleting chats"). Stopped in cleanup.
+echo "purging deleted chats from the table's stream in the background (log: .dev/stream-purge.log)"
+cargo run -q -p neptun-cli --bin stream-purge -- "$TABLE_NAME" >.dev/stream-purge.log 2>&1 &
+STREAM_PURGE_PID=$!
+
 COOKIE="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
 [[ "$NUXT_SESSION_PASSWORD" == "$DEV_PASSWORD" ]] && echo "using the dev-only NUXT_SESSION_PASSWORD"
 

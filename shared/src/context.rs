@@ -124,10 +124,7 @@ impl AppContext<DynamoStore> {
     /// Reads the environment: `TABLE_NAME`, the session and file URL settings, the storage
     /// limits and `DYNAMODB_WARM_UP`.
     pub async fn from_env() -> Result<Self, ConfigError> {
-        let table = std::env::var("TABLE_NAME")
-            .ok()
-            .filter(|name| !name.trim().is_empty())
-            .ok_or(ConfigError::MissingTable)?;
+        let table = table_from_env()?;
         let session = SessionConfig::from_env()?;
         let links = FileLinks::from_env()?;
         let timeouts = StorageTimeouts::from_env()?;
@@ -142,6 +139,41 @@ impl AppContext<DynamoStore> {
             store: DynamoStore::new(client, table).with_retry_budget(timeouts.operation),
             session,
             links,
+        })
+    }
+}
+
+fn table_from_env() -> Result<String, ConfigError> {
+    std::env::var("TABLE_NAME")
+        .ok()
+        .filter(|name| !name.trim().is_empty())
+        .ok_or(ConfigError::MissingTable)
+}
+
+/// The context of the stream functions (the purge of deleted chats): the store only. They
+/// serve no request, so they need no session secret and no warm-up.
+pub struct StreamContext {
+    pub store: DynamoStore,
+}
+
+impl StreamContext {
+    /// Reads `TABLE_NAME` and the storage limits once at start-up, like [`AppContext::init`].
+    pub async fn init() -> Result<&'static Self, ConfigError> {
+        match Self::from_env().await {
+            Ok(context) => Ok(Box::leak(Box::new(context))),
+            Err(error) => {
+                tracing::error!(error = %ErrorChain(&error), "invalid configuration, not serving");
+                Err(error)
+            }
+        }
+    }
+
+    pub async fn from_env() -> Result<Self, ConfigError> {
+        let table = table_from_env()?;
+        let timeouts = StorageTimeouts::from_env()?;
+        let client = dynamodb_client(timeouts).await;
+        Ok(Self {
+            store: DynamoStore::new(client, table).with_retry_budget(timeouts.operation),
         })
     }
 }

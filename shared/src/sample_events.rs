@@ -1,6 +1,7 @@
 //! The sample API Gateway events under `events/`, as requests for tests (feature `test-util`):
 //! the handler tests of this crate and the integration tests in `tests/` build requests from
-//! them, edited where a test needs another body, path or query.
+//! them, edited where a test needs another body, path or query. The folders of the stream
+//! functions ([`STREAM_FUNCTIONS`]) hold DynamoDB stream events instead ([`stream_event`]).
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,16 @@ pub fn event_json(path: &str) -> Value {
     let text = std::fs::read_to_string(events_dir().join(path))
         .unwrap_or_else(|error| panic!("events/{path}: {error}"));
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("events/{path}: {error}"))
+}
+
+/// The functions fed by the table's stream: their folders under `events/` hold DynamoDB
+/// stream events, named by case only, and are no HTTP function's.
+pub const STREAM_FUNCTIONS: &[&str] = &["purge-chat"];
+
+/// `events/<path>` as a DynamoDB stream event.
+pub fn stream_event(path: &str) -> aws_lambda_events::dynamodb::Event {
+    serde_json::from_value(event_json(path))
+        .unwrap_or_else(|error| panic!("events/{path} is no DynamoDB stream event: {error}"))
 }
 
 /// `events/<path>` as a request.
@@ -109,8 +120,8 @@ where
     }
 }
 
-/// Every sample event as (function, file name, expected status), from
-/// `events/<function>/<status>-<case>.json`, sorted.
+/// Every sample HTTP event as (function, file name, expected status), from
+/// `events/<function>/<status>-<case>.json`, sorted (the stream functions' folders skipped).
 pub fn sample_events() -> Vec<(String, String, u16)> {
     let mut events = Vec::new();
     let root = events_dir();
@@ -120,6 +131,9 @@ pub fn sample_events() -> Vec<(String, String, u16)> {
             continue;
         }
         let name = function.file_name().to_string_lossy().into_owned();
+        if STREAM_FUNCTIONS.contains(&name.as_str()) {
+            continue;
+        }
         for file in std::fs::read_dir(function.path()).expect("readable events/<function>") {
             let file = file
                 .expect("readable event")

@@ -6,6 +6,8 @@
 - Every route of Cargo.toml's [workspace.metadata.lambda.watch.router] is the same HttpApi
   event of the same function, and the template serves no other route.
 - Each function may call exactly the DynamoDB actions it uses, on the table, and nothing `*`.
+- The purge function runs on the table's stream, filtered to chat deletions, with its own
+  least-privilege role (exact actions per resource).
 """
 
 import json
@@ -18,6 +20,9 @@ from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE_ARN = {"Fn::GetAtt": ["Table", "Arn"]}
+STREAM_ARN = {"Fn::GetAtt": ["Table", "StreamArn"]}
+# The functions fed by the table's stream (no HTTP route), with a role of their own.
+STREAM_FUNCTIONS = {"purge-chat"}
 
 # The DynamoDB IAM actions each function needs. A TransactWriteItems is authorized per action
 # inside it: dynamodb:PutItem for each Put, dynamodb:ConditionCheckItem for each ConditionCheck,
@@ -43,6 +48,21 @@ EXPECTED_ACTIONS = {
         "dynamodb:PutItem",
         "dynamodb:GetItem",
     },
+    # Query: the partition's keys and the META check; BatchWriteItem: the deletes.
+    "purge-chat": {"dynamodb:Query", "dynamodb:BatchWriteItem"},
+}
+
+# Everything the purge function's role allows, as (action, resource) pairs.
+PURGE_ROLE_GRANTS = {
+    ("dynamodb:BatchWriteItem", json.dumps(TABLE_ARN)),
+    ("dynamodb:Query", json.dumps(TABLE_ARN)),
+    ("dynamodb:DescribeStream", json.dumps(STREAM_ARN)),
+    ("dynamodb:GetRecords", json.dumps(STREAM_ARN)),
+    ("dynamodb:GetShardIterator", json.dumps(STREAM_ARN)),
+    ("dynamodb:ListStreams", json.dumps({"Fn::Sub": "${Table.Arn}/stream/*"})),
+    ("sqs:SendMessage", json.dumps({"Fn::GetAtt": ["PurgeChatFailures", "Arn"]})),
+    ("logs:CreateLogStream", json.dumps({"Fn::GetAtt": ["PurgeChatLogGroup", "Arn"]})),
+    ("logs:PutLogEvents", json.dumps({"Fn::GetAtt": ["PurgeChatLogGroup", "Arn"]})),
 }
 
 
@@ -86,6 +106,7 @@ def test_the_table_is_the_one_make_dev_and_the_tests_create(template):
         "KeySchema",
         "BillingMode",
         "TimeToLiveSpecification",
+        "StreamSpecification",
     }
     table = template["Resources"]["Table"]
     assert table["Type"] == "AWS::DynamoDB::Table"
@@ -127,6 +148,8 @@ def test_every_router_route_is_served_by_its_function(functions):
     }
     served = set()
     for binary, resource in functions.items():
+        if binary in STREAM_FUNCTIONS:
+            continue
         for name, event in resource["Properties"].get("Events", {}).items():
             assert event["Type"] == "HttpApi", f"{binary}.{name}"
             properties = event["Properties"]
@@ -135,9 +158,14 @@ def test_every_router_route_is_served_by_its_function(functions):
     assert served == wanted
 
 
-def test_every_function_gets_exactly_its_dynamodb_actions(functions):
+def test_every_function_gets_exactly_its_dynamodb_actions(functions, template):
     assert set(functions) == set(EXPECTED_ACTIONS), "add the new function's actions here"
     for binary, resource in functions.items():
+        if binary in STREAM_FUNCTIONS:
+            grants = role_grants(template, resource)
+            on_table = {action for action, arn in grants if arn == json.dumps(TABLE_ARN)}
+            assert on_table == EXPECTED_ACTIONS[binary], binary
+            continue
         actions = set()
         for policy in resource["Properties"].get("Policies", []):
             # Inline statements only: no SAM policy templates such as DynamoDBCrudPolicy.
@@ -152,6 +180,72 @@ def test_every_function_gets_exactly_its_dynamodb_actions(functions):
                     assert "*" not in json.dumps(arn), f"{binary}: {arn}"
                     assert arn == TABLE_ARN, f"{binary}: {arn}"
         assert actions == EXPECTED_ACTIONS[binary], binary
+
+
+def role_grants(template, function):
+    """(action, resource) for every statement of the function's own role."""
+    role_ref = function["Properties"].get("Role")
+    assert isinstance(role_ref, dict) and "Fn::GetAtt" in role_ref, "a role of its own"
+    role = template["Resources"][role_ref["Fn::GetAtt"][0]]
+    assert role["Type"] == "AWS::IAM::Role"
+    properties = role["Properties"]
+    # No managed policy (AWSLambdaDynamoDBExecutionRole reads every stream of the account).
+    assert "ManagedPolicyArns" not in properties
+    assert "Policies" not in function["Properties"], "SAM would generate a role"
+    assert properties["AssumeRolePolicyDocument"]["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+    grants = set()
+    for policy in properties["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            assert "NotAction" not in statement and "NotResource" not in statement
+            assert "Condition" not in statement
+            for action in as_list(statement["Action"]):
+                assert "*" not in action, action
+                for arn in as_list(statement["Resource"]):
+                    grants.add((action, json.dumps(arn)))
+    return grants
+
+
+def test_the_purge_function_has_exactly_its_grants(template, functions):
+    assert role_grants(template, functions["purge-chat"]) == PURGE_ROLE_GRANTS
+
+
+def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template, functions):
+    assert template["Resources"]["Table"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "KEYS_ONLY"
+    }
+    function = functions["purge-chat"]["Properties"]
+    events = function["Events"]
+    assert list(events) == ["ChatDeleted"]
+    event = events["ChatDeleted"]
+    assert event["Type"] == "DynamoDB"
+    properties = event["Properties"]
+    assert properties["Stream"] == STREAM_ARN
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    assert 0 < properties["MaximumRetryAttempts"] <= 100
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["DestinationConfig"] == {
+        "OnFailure": {"Destination": {"Fn::GetAtt": ["PurgeChatFailures", "Arn"]}}
+    }
+    assert template["Resources"]["PurgeChatFailures"]["Type"] == "AWS::SQS::Queue"
+    # The removal of a META row only (shared/src/handlers/purge.rs is_chat_deletion).
+    [only] = properties["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {
+        "eventName": ["REMOVE"],
+        "dynamodb": {"Keys": {"SK": {"S": ["META"]}}},
+    }
+    # It stops 10 s before its end (DEADLINE_MARGIN): the timeout leaves room for work.
+    assert function["Timeout"] > 30
+    # It serves no request: no session secret.
+    assert function["Environment"]["Variables"]["NUXT_SESSION_PASSWORD"] == {"Ref": "AWS::NoValue"}
+    assert function["LoggingConfig"]["LogGroup"] == {"Ref": "PurgeChatLogGroup"}
 
 
 def test_globals_runtime_logging_and_environment(template):

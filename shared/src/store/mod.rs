@@ -4,6 +4,7 @@
 pub mod dynamo;
 #[cfg(feature = "test-util")]
 pub mod memory;
+pub mod purge;
 pub mod schema;
 pub mod table;
 

@@ -65,6 +65,17 @@ pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
     format!("USER#{user_id}#CHAT#{chat_id}")
 }
 
+/// The chat whose partition `pk` is: exactly what [`chat_pk`] writes, so that a user's own
+/// partition (`USER#<user>`) or a key spelled another way (`USER#01#CHAT#2`) is none.
+pub fn parse_chat_pk(pk: &str) -> Option<ChatScope> {
+    let (user, chat) = pk.strip_prefix("USER#")?.split_once("#CHAT#")?;
+    let scope = ChatScope {
+        user_id: user.parse().ok()?,
+        chat_id: chat.parse().ok()?,
+    };
+    (chat_pk(scope.user_id, scope.chat_id) == pk).then_some(scope)
+}
+
 pub fn chat_sk(chat_id: u64) -> String {
     format!("{CHAT_PREFIX}{chat_id:016}")
 }
@@ -470,6 +481,33 @@ mod tests {
         })
         .unwrap_or_default();
         assert!(files.contains_key(MESSAGE_ID) && files.contains_key(ITEMS));
+    }
+
+    #[test]
+    fn only_chat_partitions_parse_as_chats() {
+        assert_eq!(
+            parse_chat_pk(&chat_pk(42, 7)),
+            Some(ChatScope {
+                user_id: 42,
+                chat_id: 7
+            })
+        );
+        let max = chat_pk(u64::MAX, u64::MAX);
+        assert!(parse_chat_pk(&max).is_some());
+        for not_a_chat in [
+            user_pk(42).as_str(),
+            "USER#42#CHAT#",
+            "USER##CHAT#7",
+            "USER#42#CHAT#7#",
+            "USER#42#CHAT#07",
+            "USER#+42#CHAT#7",
+            "USER#42#CHAT#7#CHAT#8",
+            "user#42#chat#7",
+            "USER#42#CHAT#18446744073709551616",
+            "",
+        ] {
+            assert_eq!(parse_chat_pk(not_a_chat), None, "{not_a_chat:?}");
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilde
 use aws_sdk_dynamodb::operation::update_time_to_live::builders::UpdateTimeToLiveFluentBuilder;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    StreamSpecification, StreamViewType, TimeToLiveSpecification,
 };
 use serde_json::{Value, json};
 
@@ -27,7 +27,7 @@ pub struct KeyAttribute {
     pub key_type: KeyType,
 }
 
-/// A table's key schema, billing mode and TTL attribute.
+/// A table's key schema, billing mode, TTL attribute and stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableDefinition {
     /// The hash key, then the range key.
@@ -35,10 +35,13 @@ pub struct TableDefinition {
     pub billing_mode: BillingMode,
     /// Number attribute (Unix seconds) after which DynamoDB deletes an item.
     pub ttl_attribute: &'static str,
+    /// What the table's stream records of a change: the purge of a deleted chat needs its keys.
+    pub stream_view_type: StreamViewType,
 }
 
 /// The Neptun table: string `PK` (hash) and string `SK` (range), on-demand billing, TTL on
-/// [`schema::EXPIRES_AT`].
+/// [`schema::EXPIRES_AT`], and a stream of the changed keys (the purge of deleted chats
+/// follows it: `crate::purge`).
 pub static TABLE: TableDefinition = TableDefinition {
     keys: [
         KeyAttribute {
@@ -54,6 +57,7 @@ pub static TABLE: TableDefinition = TableDefinition {
     ],
     billing_mode: BillingMode::PayPerRequest,
     ttl_attribute: schema::EXPIRES_AT,
+    stream_view_type: StreamViewType::KeysOnly,
 };
 
 impl TableDefinition {
@@ -88,8 +92,16 @@ impl TableDefinition {
             .build()
     }
 
+    pub fn stream_specification(&self) -> Result<StreamSpecification, BuildError> {
+        StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(self.stream_view_type.clone())
+            .build()
+    }
+
     /// The definition as the properties of an `AWS::DynamoDB::Table` resource:
-    /// `AttributeDefinitions`, `KeySchema`, `BillingMode`, `TimeToLiveSpecification`.
+    /// `AttributeDefinitions`, `KeySchema`, `BillingMode`, `TimeToLiveSpecification`,
+    /// `StreamSpecification`.
     pub fn to_cloudformation_json(&self) -> Value {
         json!({
             "AttributeDefinitions": self.keys.iter().map(|key| json!({
@@ -105,13 +117,16 @@ impl TableDefinition {
                 "AttributeName": self.ttl_attribute,
                 "Enabled": true,
             },
+            "StreamSpecification": {
+                "StreamViewType": self.stream_view_type.as_str(),
+            },
         })
     }
 }
 
 pub type CreateTableError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Creates the table (and turns on its TTL). Fails if it exists.
+/// Creates the table with its stream (and turns on its TTL). Fails if it exists.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), CreateTableError> {
     create_table_request(client, table)?.send().await?;
     time_to_live_request(client, table)?.send().await?;
@@ -127,7 +142,8 @@ fn create_table_request(
         .table_name(table)
         .set_attribute_definitions(Some(TABLE.attribute_definitions()?))
         .set_key_schema(Some(TABLE.key_schema()?))
-        .billing_mode(TABLE.billing_mode.clone()))
+        .billing_mode(TABLE.billing_mode.clone())
+        .stream_specification(TABLE.stream_specification()?))
 }
 
 fn time_to_live_request(
@@ -166,6 +182,12 @@ mod tests {
             .get_time_to_live_specification()
             .as_ref()
             .expect("a TTL");
+        let stream = create
+            .get_stream_specification()
+            .as_ref()
+            .expect("a stream");
+        // CloudFormation has no StreamEnabled: a StreamSpecification is an enabled stream.
+        assert!(stream.stream_enabled());
         json!({
             "AttributeDefinitions": create.get_attribute_definitions().iter().flatten().map(|d| json!({
                 "AttributeName": d.attribute_name(),
@@ -179,6 +201,9 @@ mod tests {
             "TimeToLiveSpecification": {
                 "AttributeName": ttl.attribute_name(),
                 "Enabled": ttl.enabled(),
+            },
+            "StreamSpecification": {
+                "StreamViewType": stream.stream_view_type().map(StreamViewType::as_str),
             },
         })
     }
@@ -201,6 +226,7 @@ mod tests {
             ],
             "BillingMode": "PAY_PER_REQUEST",
             "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": true},
+            "StreamSpecification": {"StreamViewType": "KEYS_ONLY"},
         });
         assert_eq!(TABLE.to_cloudformation_json(), expected);
         // Key order too: the bin's output is the documented one, byte for byte.

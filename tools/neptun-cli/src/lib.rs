@@ -1,7 +1,9 @@
 //! Development helpers shared by the dev tools (`make dev`) and the tests: the sample data
-//! that the events under `events/` refer to, and the import of the web app's chats.
+//! that the events under `events/` refer to, the import of the web app's chats, and the local
+//! consumer of the table's stream ([`stream_purge`]).
 
 pub mod import;
+pub mod stream_purge;
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;

@@ -2,7 +2,8 @@
 //!
 //! `transact` builds a create's actions, `create` sends them (fresh ids after a collision,
 //! the same attempt again after a conflict, see `retry`), `outcome` reads a cancellation,
-//! `query` reads pages, `chat_list` the chat list in any order, `classify` sorts SDK errors.
+//! `query` reads pages, `chat_list` the chat list in any order, `classify` sorts SDK errors,
+//! `purge` deletes a deleted chat's partition.
 
 mod chat_list;
 mod classify;
@@ -10,6 +11,7 @@ mod create;
 mod guarded;
 mod lifecycle;
 mod outcome;
+mod purge;
 mod query;
 mod regenerate;
 mod retry;
@@ -35,6 +37,8 @@ use crate::context::StorageTimeouts;
 use crate::ids;
 use crate::model::{Chat, ChatMessage, FileRecord};
 use crate::validation::{NewChat, NewFile, NewMessage};
+
+pub use self::purge::{BATCH_SIZE, purge_chat_partition};
 
 type Item = HashMap<String, AttributeValue>;
 
