@@ -567,8 +567,11 @@ async fn regenerate_never_deletes_a_message_it_did_not_answer_about() {
         let late = appended["chatMessage"]["id"].as_u64().unwrap_or_default();
 
         let deleted: HashSet<u64> = match regenerated.get("deletedSuccessfully") {
-            Some(list) => ids(list.as_array().map_or(&[][..], Vec::as_slice))
+            Some(list) => list
+                .as_array()
                 .into_iter()
+                .flatten()
+                .filter_map(Value::as_u64)
                 .collect(),
             None => ["maybeAssistantMessageToDelete", "maybeUserMessageToDelete"]
                 .iter()
