@@ -45,6 +45,22 @@ pub fn bodies(data: &[u8]) {
         Ok(chat) => assert!(!chat.name.trim().is_empty()),
         Err(error) => check_error(error),
     }
+    match validation::parse_update_chat(data) {
+        Ok(update) => {
+            assert!(!update.name.trim().is_empty());
+            assert!(update.name.chars().count() <= validation::MAX_CHAT_NAME_CHARS);
+        }
+        Err(error) => check_error(error),
+    }
+    match validation::parse_delete_chats(data) {
+        Ok(ids) => {
+            assert!((1..=MAX_BATCH).contains(&ids.len()));
+            assert!(ids.iter().all(|id| (1..=neptun::ids::MAX_ID).contains(id)));
+            let unique: std::collections::HashSet<_> = ids.iter().collect();
+            assert_eq!(unique.len(), ids.len(), "an id twice");
+        }
+        Err(error) => check_error(error),
+    }
 }
 
 /// Cookies and tokens: anything that is not a genuine seal is refused, without a panic.

@@ -31,7 +31,8 @@ pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
 /// The user, chat, message and file the sample events refer to (see [`seed_sample_data`]).
 // The sample data the events refer to: one definition, shared with `make dev`'s seed.
 pub use neptun_cli::{
-    SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER, seed_sample_data,
+    SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER, SEEDED_CHATS,
+    seed_sample_data,
 };
 
 // Requests from the sample events, edited where a test needs it; one copy, in the library.

@@ -21,7 +21,7 @@ use neptun_tests::*;
 use serde_json::{Value, json};
 
 /// Each function's successful sample event (HTTP API, `$default`).
-const SUCCESS: [(&str, &str); 7] = [
+const SUCCESS: [(&str, &str); 11] = [
     ("create-chat", "200-create.json"),
     ("list-chats", "200-list.json"),
     ("create-chat-messages", "200-single.json"),
@@ -29,9 +29,20 @@ const SUCCESS: [(&str, &str); 7] = [
     ("create-chat-files", "200-single.json"),
     ("get-chat-files", "200-list.json"),
     ("get-chat-file-content", "200-with-cookie.json"),
+    ("update-chat", "200-rename.json"),
+    ("delete-chat", "200-delete.json"),
+    ("delete-chats", "200-delete-several.json"),
+    ("delete-last-chat-message", "200-regenerate.json"),
 ];
 
 const CREATES: [&str; 3] = ["create-chat", "create-chat-messages", "create-chat-files"];
+/// The routes that change a chat: they take an `Idempotency-Key` too.
+const CHANGES: [&str; 4] = [
+    "update-chat",
+    "delete-chat",
+    "delete-chats",
+    "delete-last-chat-message",
+];
 
 /// Request/response pairs, as `test_openapi.py` reads them.
 #[derive(Default)]
@@ -183,6 +194,60 @@ async fn collect_on_engine(out: &mut Exchanges) {
         assert_eq!(status, 400, "{function}: {body}");
     }
 
+    // A key of another request on the routes that change a chat: 422. (Their own events
+    // carry keys; a first request takes this one.)
+    for function in CHANGES {
+        let key = format!("openapi-{function}");
+        let (status, body) = out
+            .send(
+                &context,
+                "create-chat",
+                edited("create-chat", with_key(&key, None)),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = out
+            .send(&context, function, edited(function, with_key(&key, None)))
+            .await;
+        assert_eq!(status, 422, "{function}: {body}");
+    }
+    // A regenerate of a chat without messages: the web app's 400.
+    let (status, body) = out
+        .send(
+            &context,
+            "delete-last-chat-message",
+            edited("delete-last-chat-message", |e| {
+                set_path(e, "/api/users/1/chats/1001/messages/last");
+                e["headers"]
+                    .as_object_mut()
+                    .map(|h| h.remove("idempotency-key"));
+            }),
+        )
+        .await;
+    assert!(status == 400 || status == 404, "{body}");
+    let (status, body) = out
+        .send(
+            &context,
+            "delete-last-chat-message",
+            edited("delete-last-chat-message", |e| {
+                set_path(e, "/api/users/1/chats/1003/messages/last");
+                e["headers"]
+                    .as_object_mut()
+                    .map(|h| h.remove("idempotency-key"));
+            }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    // Bodies over 3 MiB on the routes that take one.
+    for function in ["update-chat", "delete-chats"] {
+        let big = edited(function, |event| {
+            event["body"] = json!(
+                json!({"name": "big", "chat_ids": [1], "model": "x".repeat(3 << 20)}).to_string()
+            );
+        });
+        let (status, body) = out.send(&context, function, big).await;
+        assert_eq!(status, 413, "{function}: {body}");
+    }
     // A body over 3 MiB.
     let big = edited("create-chat", |event| {
         event["body"] = json!(json!({"name": "big", "model": "x".repeat(3 << 20)}).to_string());
@@ -346,7 +411,7 @@ async fn collect_store_failures(out: &mut Exchanges) {
         }
     };
     let in_flight = context(Fault::IdempotencyInFlight);
-    for function in CREATES {
+    for function in CREATES.into_iter().chain(CHANGES) {
         let request = edited(function, with_key("racing", None));
         let (status, body) = out.send(&in_flight, function, request).await;
         assert_eq!(status, 409, "{function}: {body}");

@@ -122,8 +122,8 @@ async fn the_same_key_and_body_answer_the_first_response_and_store_once() {
         json_of(invoke(&context, "list-chats", event("list-chats/200-list.json")).await);
     assert_eq!(
         chats["chats"].as_array().map(Vec::len),
-        Some(2),
-        "the seeded chat and one new one"
+        Some(SEEDED_CHATS + 1),
+        "the seeded chats and one new one"
     );
 }
 

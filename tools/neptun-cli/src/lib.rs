@@ -28,6 +28,15 @@ pub const SAMPLE_CHAT_TO_REGENERATE: u64 = 1003;
 pub const SAMPLE_QUESTION: u64 = 4112;
 pub const SAMPLE_ANSWER: u64 = 4113;
 pub const SAMPLE_ANSWER_FILE: u64 = 8208;
+/// The sample chats, with their names.
+const SAMPLE_CHATS: [(u64, &str); 4] = [
+    (SAMPLE_CHAT, "Sample chat"),
+    (SAMPLE_CHAT_TO_DELETE, "Chat to delete"),
+    (SAMPLE_CHATS_TO_DELETE, "Another chat to delete"),
+    (SAMPLE_CHAT_TO_REGENERATE, "Chat to regenerate"),
+];
+/// How many chats the sample data holds.
+pub const SEEDED_CHATS: usize = SAMPLE_CHATS.len();
 /// When the sample data was written.
 const SAMPLE_TIME_MS: u64 = 1_795_288_364_006;
 
@@ -103,12 +112,7 @@ fn file_row(chat_id: u64, file_id: u64, message_id: u64, title: &str, text: &str
 /// The chats, messages and files that the sample events use, written straight into the table.
 pub async fn try_seed_sample_data(store: &DynamoStore) -> Result<(), SdkError<PutItemError>> {
     let mut items = Vec::new();
-    for (chat_id, name) in [
-        (SAMPLE_CHAT, "Sample chat"),
-        (SAMPLE_CHAT_TO_DELETE, "Chat to delete"),
-        (SAMPLE_CHATS_TO_DELETE, "Another chat to delete"),
-        (SAMPLE_CHAT_TO_REGENERATE, "Chat to regenerate"),
-    ] {
+    for (chat_id, name) in SAMPLE_CHATS {
         items.extend(chat_rows(chat_id, name).iter().map(serde_dynamo_item));
     }
     items.push(serde_dynamo_item(&message_row(

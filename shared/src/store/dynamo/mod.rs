@@ -291,8 +291,9 @@ impl FileStore for DynamoStore {
             .unwrap_or_default()
             .into_iter()
             .map(|response| response.item.filter(|item| !item.is_empty()));
+        // Without the chat, its files are not found either (the route's one 404).
         if found.next().flatten().is_none() {
-            return Err(StoreError::ChatNotFound);
+            return Err(StoreError::FileNotFound);
         }
         let Some(item) = found.next().flatten() else {
             return Err(StoreError::FileNotFound);
