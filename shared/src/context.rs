@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 
 use crate::error::ErrorChain;
@@ -116,6 +117,10 @@ pub async fn dynamodb_client_trusting(
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        // Watches every response body for a stall: our operation timeout already bounds a
+        // call, and DynamoDB's bodies are small JSON. Off saves its interceptor's work on
+        // every request.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
         .await;
     aws_sdk_dynamodb::Client::new(&config)
