@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: builds every function and the hello-world baseline in release mode, then measures
-# them side by side (bench/runner) and rewrites BENCHMARKS.md.
+# them side by side (bench/runner; the storage over a TLS 1.3 terminator with a CA made for the
+# run, and over plain HTTP) and rewrites BENCHMARKS.md.
 #
 #   make bench                             # the opt-level of Cargo.toml's [profile.release]
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels

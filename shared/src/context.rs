@@ -4,12 +4,14 @@ use std::time::Duration;
 
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 
 use crate::error::ErrorChain;
 use crate::links::{FileLinks, LinkConfigError};
 use crate::session::{SessionConfig, SessionConfigError};
 use crate::store::dynamo::DynamoStore;
+use crate::tls::{TrustConfigError, TrustRoots};
 
 /// Why a function cannot start: its environment is unusable. A function without its secret
 /// or table must not serve.
@@ -25,6 +27,8 @@ pub enum ConfigError {
     NotANumber { name: &'static str, value: String },
     #[error("{WARM_UP_ENV} must be true or false, got {0:?}")]
     WarmUpFlag(String),
+    #[error("invalid trust store configuration")]
+    Trust(#[from] TrustConfigError),
 }
 
 /// Storage call limits. Defaults keep a request well inside a 10 s Lambda timeout even when
@@ -91,9 +95,20 @@ pub struct AppContext<S> {
 }
 
 /// Builds the DynamoDB client: region, credentials and endpoint come from the standard SDK
-/// sources (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, ...).
+/// sources (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, ...); TLS trusts
+/// the compiled-in Amazon roots only (see [`crate::tls`]).
 pub async fn dynamodb_client(timeouts: StorageTimeouts) -> aws_sdk_dynamodb::Client {
+    dynamodb_client_trusting(timeouts, &TrustRoots::default()).await
+}
+
+/// [`dynamodb_client`] with the given roots of trust: the client every function (and the SDK
+/// floor of `make bench`) uses.
+pub async fn dynamodb_client_trusting(
+    timeouts: StorageTimeouts,
+    trust: &TrustRoots,
+) -> aws_sdk_dynamodb::Client {
     let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(trust))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(timeouts.connect)
@@ -102,9 +117,31 @@ pub async fn dynamodb_client(timeouts: StorageTimeouts) -> aws_sdk_dynamodb::Cli
                 .build(),
         )
         .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        // Watches every response body for a stall: our operation timeout already bounds a
+        // call, and DynamoDB's bodies are small JSON. Off saves its interceptor's work on
+        // every request.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
         .await;
     aws_sdk_dynamodb::Client::new(&config)
+}
+
+/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc-rs, the proxy settings of the
+/// environment), with our trust store instead of the system's.
+fn https_client(trust: &TrustRoots) -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+    let context = trust.tls_context();
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(TrustRoots::provider())
+            .tls_context(context.clone());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
 }
 
 impl AppContext<DynamoStore> {
@@ -122,7 +159,7 @@ impl AppContext<DynamoStore> {
     }
 
     /// Reads the environment: `TABLE_NAME`, the session and file URL settings, the storage
-    /// limits and `DYNAMODB_WARM_UP`.
+    /// limits, the trust store opt-ins and `DYNAMODB_WARM_UP`.
     pub async fn from_env() -> Result<Self, ConfigError> {
         let table = table_from_env()?;
         let session = SessionConfig::from_env()?;
@@ -131,7 +168,8 @@ impl AppContext<DynamoStore> {
         let warm_up_enabled = std::env::var(WARM_UP_ENV)
             .ok()
             .map_or(Ok(true), |raw| warm_up_flag(&raw))?;
-        let client = dynamodb_client(timeouts).await;
+        let trust = TrustRoots::from_env()?;
+        let client = dynamodb_client_trusting(timeouts, &trust).await;
         if warm_up_enabled {
             warm_up(&client, &table, timeouts).await;
         }
@@ -184,12 +222,16 @@ const WARM_UP_TIMEOUT: Duration = Duration::from_millis(1_000);
 /// Turns the Init warm-up off (default on), for measuring it.
 const WARM_UP_ENV: &str = "DYNAMODB_WARM_UP";
 
-/// `1`/`true`/`on` or empty: on; `0`/`false`/`off`: off.
 fn warm_up_flag(raw: &str) -> Result<bool, ConfigError> {
+    parse_flag(raw).ok_or_else(|| ConfigError::WarmUpFlag(raw.to_owned()))
+}
+
+/// A switch: `1`/`true`/`on` or empty: on; `0`/`false`/`off`: off; anything else: `None`.
+pub(crate) fn parse_flag(raw: &str) -> Option<bool> {
     match raw.trim().to_ascii_lowercase().as_str() {
-        "" | "1" | "true" | "on" => Ok(true),
-        "0" | "false" | "off" => Ok(false),
-        _ => Err(ConfigError::WarmUpFlag(raw.to_owned())),
+        "" | "1" | "true" | "on" => Some(true),
+        "0" | "false" | "off" => Some(false),
+        _ => None,
     }
 }
 

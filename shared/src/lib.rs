@@ -17,4 +17,5 @@ pub mod sample_events;
 pub mod session;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod validation;

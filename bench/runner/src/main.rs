@@ -3,7 +3,8 @@
 //! `bench/sdk-floor`), side by side in one run, and writes BENCHMARKS.md.
 //!
 //! Everything runs in this process but the storage engine (`NEPTUN_TEST_DYNAMODB_ENDPOINT`): a
-//! counting proxy in front of it, and one Runtime API stand-in per function process. The
+//! counting proxy in front of it, a TLS 1.3 terminator in front of the proxy (with a CA made
+//! for the run), and one Runtime API stand-in per function process. The
 //! release binaries are spawned as Lambda would: a fresh process whose Init ends at its first
 //! `GET /2018-06-01/runtime/invocation/next`.
 //!
@@ -25,6 +26,7 @@ mod report;
 mod rows;
 mod runtime_api;
 mod storage_proxy;
+mod tls_terminator;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -102,8 +104,13 @@ pub struct Results {
     pub sizes: BTreeMap<String, (Option<u64>, u64, u64)>,
     /// Per (level, binary name, setup): cold starts.
     pub cold: BTreeMap<(String, String, Setup), Vec<ColdSample>>,
-    /// Per (level, binary name): steady state.
+    /// Per (level, binary name): steady state (storage over TLS).
     pub steady: BTreeMap<(String, String), Steady>,
+    /// Per binary name ([`PEERS_OF`] and its peers): steady state with the storage over plain
+    /// HTTP.
+    pub steady_plain: BTreeMap<String, Steady>,
+    /// The trust check of the compiled-in roots ([`measure::Bench::trust_check`]).
+    pub trust: Vec<measure::TrustOutcome>,
     /// Per peer: whether it wrote the same rows as [`PEERS_OF`] (what was compared), or how not.
     pub peer_rows: BTreeMap<String, Result<String, String>>,
     /// Per function: the name of the event it is measured with.
@@ -244,9 +251,14 @@ async fn main() {
     for binary in &binaries {
         configurations.push((binary, Setup::Deployed));
         let is_function = FUNCTIONS.contains(&binary.name.as_str());
-        if binary.level == main_level && is_function {
+        let is_peer = PEERS.contains(&binary.name.as_str());
+        if binary.level == main_level && (is_function || is_peer) {
             configurations.push((binary, Setup::NoWarmUp));
-            configurations.push((binary, Setup::AmazonRoots));
+            configurations.push((binary, Setup::PlainHttp));
+        }
+        if binary.level == main_level && is_function {
+            configurations.push((binary, Setup::PlainHttpNoWarmUp));
+            configurations.push((binary, Setup::SystemRoots));
         }
     }
     let mut cold: BTreeMap<(String, String, Setup), Vec<ColdSample>> = BTreeMap::new();
@@ -306,12 +318,35 @@ async fn main() {
         Err(reason) => eprintln!("== CPU share of Lambda not measured: {reason}"),
     }
 
+    let trust = match binaries
+        .iter()
+        .find(|b| b.name == PEERS_OF && b.level == main_level)
+    {
+        Some(binary) => {
+            eprintln!(
+                "== trust check: {PEERS_OF} against the run's CA, a root outside the compiled-in set"
+            );
+            let outcomes = bench
+                .trust_check(binary, &tables[PEERS_OF], bench.main_event(PEERS_OF))
+                .await;
+            for outcome in &outcomes {
+                eprintln!(
+                    "   {:?}: status {:?}, handshakes completed {}, refused {}",
+                    outcome.setup, outcome.status, outcome.accepted, outcome.refused
+                );
+            }
+            outcomes
+        }
+        None => Vec::new(),
+    };
+
     for table in tables.values() {
         bench.drop_table(table).await;
     }
 
     eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
     let mut steady = BTreeMap::new();
+    let mut steady_plain = BTreeMap::new();
     let mut counts = BTreeMap::new();
     let mut written = BTreeMap::new();
     for binary in &binaries {
@@ -326,6 +361,7 @@ async fn main() {
             .steady(
                 binary,
                 &table,
+                Setup::Deployed,
                 bench.main_event(&binary.name),
                 requests,
                 &cases,
@@ -346,6 +382,21 @@ async fn main() {
             written.insert(binary.name.clone(), bench.message_rows(&table).await);
         }
         bench.drop_table(&table).await;
+        let compared = binary.name == PEERS_OF || PEERS.contains(&binary.name.as_str());
+        if binary.level == main_level && compared {
+            let table = bench.seeded_table().await;
+            let event = bench.main_event(&binary.name);
+            let (result, _) = bench
+                .steady(binary, &table, Setup::PlainHttp, event, requests, &[])
+                .await
+                .unwrap_or_else(|error| panic!("{} (plain HTTP): {error}", binary.name));
+            eprintln!(
+                "   {:<22} plain HTTP {:>7.1} µs/request  max RSS {:>6} kB",
+                binary.name, result.cpu_us_per_request, result.max_rss_kb
+            );
+            steady_plain.insert(binary.name.clone(), result);
+            bench.drop_table(&table).await;
+        }
     }
 
     if std::env::var_os("BENCH_ONLY").is_some() {
@@ -382,10 +433,7 @@ async fn main() {
         .map(|name| ((*name).to_owned(), bench.main_event_label(name)))
         .collect();
     let results = Results {
-        machine: report::Machine::detect(
-            &root.join("bench/amazon-roots.pem"),
-            &root.join(NODE_PEER_LOCK),
-        ),
+        machine: report::Machine::detect(&root.join(NODE_PEER_LOCK)),
         bin_dir,
         main_level,
         spawns,
@@ -394,6 +442,8 @@ async fn main() {
         sizes,
         cold,
         steady,
+        steady_plain,
+        trust,
         peer_rows,
         events,
         counts,

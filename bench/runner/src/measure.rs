@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::cpu_slice::CpuGroup;
 use crate::runtime_api::RuntimeApi;
 use crate::storage_proxy::CountingProxy;
+use crate::tls_terminator::TlsTerminator;
 use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
@@ -32,18 +33,82 @@ pub const COUNT_REQUESTS: usize = 5;
 /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` of the function processes, as template.yaml deploys them.
 pub const FUNCTION_MEMORY_MB: u32 = 128;
 
-/// How a function process is started.
+/// How a function process is started. All but the plain-HTTP ones reach the storage over
+/// HTTPS, through the run's TLS 1.3 terminator ([`crate::tls_terminator`]), trusting the run's
+/// CA through `NEPTUN_EXTRA_CA_FILE` next to the compiled-in Amazon roots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Setup {
-    /// As deployed: Init opens the storage connection (the warm-up).
+    /// As deployed: Init opens the storage connection (the warm-up) and its TLS session.
     Deployed,
     /// `DYNAMODB_WARM_UP=false`: nothing sent to storage during Init.
     NoWarmUp,
-    /// As deployed, with `SSL_CERT_FILE` = `bench/amazon-roots.pem` (the roots that AWS
-    /// endpoints chain to) instead of the system's whole trust store.
-    AmazonRoots,
+    /// As deployed, but the storage over plain HTTP (the figures before the TLS hop).
+    PlainHttp,
+    /// `DYNAMODB_WARM_UP=false` over plain HTTP.
+    PlainHttpNoWarmUp,
+    /// As deployed, with the system store opt-in (`NEPTUN_TRUST_SYSTEM_ROOTS=true`): what the
+    /// compiled-in roots save.
+    SystemRoots,
     /// As deployed, in the CPU quota group of this memory size (see [`crate::cpu_slice`]).
     Throttled(u32),
+    /// The trust check: the compiled-in roots only (no extra CA file), so the run's CA, a root
+    /// outside that set, must be refused.
+    CompiledRootsOnly,
+    /// The trust check: the system store opt-in with `SSL_CERT_FILE` = the run's CA (no extra
+    /// CA file), which must accept it.
+    SystemStoreWithRunCa,
+}
+
+impl Setup {
+    fn plain_http(self) -> bool {
+        matches!(self, Self::PlainHttp | Self::PlainHttpNoWarmUp)
+    }
+
+    fn warm_up(self) -> bool {
+        !matches!(self, Self::NoWarmUp | Self::PlainHttpNoWarmUp)
+    }
+
+    /// The settings of the trust store for this setup.
+    fn trust_env(self, ca_file: &Path) -> Vec<(&'static str, PathBuf)> {
+        let ca = || ca_file.to_owned();
+        match self {
+            _ if self.plain_http() => Vec::new(),
+            Self::CompiledRootsOnly => Vec::new(),
+            Self::SystemStoreWithRunCa => vec![
+                (neptun::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
+                ("SSL_CERT_FILE", ca()),
+            ],
+            Self::SystemRoots => vec![
+                (neptun::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
+                (neptun::tls::EXTRA_CA_FILE_ENV, ca()),
+            ],
+            _ => vec![(neptun::tls::EXTRA_CA_FILE_ENV, ca())],
+        }
+    }
+}
+
+/// The outcome of the trust check: the status of the first request, and the handshakes the
+/// terminator completed and refused, per setup.
+#[derive(Debug, Clone)]
+pub struct TrustOutcome {
+    pub setup: Setup,
+    pub status: Result<u64, String>,
+    pub accepted: usize,
+    pub refused: usize,
+}
+
+impl TrustOutcome {
+    /// Refused: no handshake completed, at least one refused, and the request failed.
+    pub fn refused(&self) -> bool {
+        self.accepted == 0
+            && self.refused > 0
+            && !self.status.as_ref().is_ok_and(|s| (200..300).contains(s))
+    }
+
+    /// Accepted: a handshake completed and the request succeeded.
+    pub fn accepted(&self) -> bool {
+        self.accepted > 0 && self.status.as_ref().is_ok_and(|s| (200..300).contains(s))
+    }
 }
 
 /// DynamoDB requests per API request, by operation.
@@ -123,6 +188,7 @@ pub struct Bench {
     pub cpu_groups: Vec<CpuGroup>,
     client: aws_sdk_dynamodb::Client,
     proxy: CountingProxy,
+    tls: TlsTerminator,
     logs: PathBuf,
     events: HashMap<String, Event>,
     ok_events: HashMap<String, Vec<(String, Value)>>,
@@ -136,6 +202,14 @@ impl Bench {
         let proxy = CountingProxy::start(endpoint)
             .await
             .expect("start the counting proxy");
+        let tls = TlsTerminator::start(&proxy.endpoint(), &logs.join("../bench-ca.pem"))
+            .await
+            .unwrap_or_else(|error| panic!("start the TLS terminator: {error}"));
+        eprintln!(
+            "== TLS 1.3 terminator {} in front of the proxy (CA of this run: {})",
+            tls.endpoint(),
+            tls.ca_file().display()
+        );
         let client = neptun_tests::client();
         let mut events: HashMap<String, Event> = HashMap::new();
         let mut ok_events: HashMap<String, Vec<(String, Value)>> = HashMap::new();
@@ -168,6 +242,7 @@ impl Bench {
             cpu_groups: Vec::new(),
             client,
             proxy,
+            tls,
             logs,
             events,
             ok_events,
@@ -314,7 +389,16 @@ impl Bench {
             )
             .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
             .env("TABLE_NAME", table)
-            .env("AWS_ENDPOINT_URL_DYNAMODB", self.proxy.endpoint())
+            .env(
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                if setup.plain_http() {
+                    self.proxy.endpoint()
+                } else {
+                    self.tls.endpoint()
+                },
+            )
+            // The Node peer's trust of the run's CA (read by node at start-up).
+            .env("NODE_EXTRA_CA_CERTS", self.tls.ca_file())
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "bench")
@@ -324,18 +408,11 @@ impl Bench {
             .env("NUXT_SESSION_PASSWORD", neptun_tests::DEV_PASSWORD)
             .env(
                 "DYNAMODB_WARM_UP",
-                if setup == Setup::NoWarmUp {
-                    "false"
-                } else {
-                    "true"
-                },
+                if setup.warm_up() { "true" } else { "false" },
             )
             .env("RUST_LOG", "warn")
+            .envs(setup.trust_env(self.tls.ca_file()))
             .envs(extra_env())
-            .envs((setup == Setup::AmazonRoots).then(|| {
-                let roots = neptun_tests::repo_root().join("bench/amazon-roots.pem");
-                ("SSL_CERT_FILE", roots)
-            }))
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err)
@@ -393,17 +470,48 @@ impl Bench {
         })
     }
 
+    /// One process per trust setup, one request each: whether the terminator's handshake was
+    /// completed or refused, and the request's status.
+    pub async fn trust_check(
+        &self,
+        binary: &Binary,
+        table: &str,
+        event: Event,
+    ) -> Vec<TrustOutcome> {
+        let mut outcomes = Vec::new();
+        for setup in [
+            Setup::CompiledRootsOnly,
+            Setup::SystemStoreWithRunCa,
+            Setup::Deployed,
+        ] {
+            self.tls.take_handshakes();
+            let status = match self.start_function(binary, table, setup).await {
+                Ok((mut running, _, _)) => running.status_of(event.clone()).await,
+                Err(error) => Err(error),
+            };
+            let (accepted, refused) = self.tls.take_handshakes();
+            outcomes.push(TrustOutcome {
+                setup,
+                status,
+                accepted,
+                refused,
+            });
+        }
+        outcomes
+    }
+
     /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
     /// each counting case.
     pub async fn steady(
         &self,
         binary: &Binary,
         table: &str,
+        setup: Setup,
         event: Event,
         requests: usize,
         cases: &[(String, Vec<Event>)],
     ) -> Result<(Steady, RouteCounts), String> {
-        let (mut running, _, _) = self.start_function(binary, table, Setup::Deployed).await?;
+        let (mut running, _, _) = self.start_function(binary, table, setup).await?;
         let pid = running.child.id();
         eprintln!("   {} ({}): pid {pid}", binary.name, binary.level);
         for _ in 0..STEADY_WARM_UP {
@@ -533,6 +641,19 @@ impl Running {
                 result => return result,
             }
         }
+    }
+
+    /// The status code of one invocation, whatever it is.
+    async fn status_of(&mut self, event: Event) -> Result<u64, String> {
+        let api = self.api.as_mut().ok_or("no runtime API")?;
+        let outcome = api.invoke(event, INVOKE_TIMEOUT).await?;
+        let body = outcome
+            .result
+            .map_err(|error| format!("invocation error: {error}"))?;
+        serde_json::from_str::<Value>(&body)
+            .ok()
+            .and_then(|response| response["statusCode"].as_u64())
+            .ok_or_else(|| format!("no status code: {body}"))
     }
 
     async fn call_once(&mut self, event: Event) -> Result<Duration, String> {

@@ -1,6 +1,6 @@
 //! The SDK floor for `make bench`: the `TransactWriteItems` of create-chat-messages (a condition
 //! check on the chat's `META`, one put per chunk row of the batch) through our client settings
-//! (`neptun::context::dynamodb_client`) and the same Init warm-up, and nothing else: no
+//! (`neptun::context::dynamodb_client_trusting`, with the same trust store) and the same Init warm-up, and nothing else: no
 //! session, no validation (the body is only decoded) and no response model. What ours costs on
 //! top of it is ours, not the SDK's. Never deployed (not in template.yaml nor in the
 //! cargo-lambda router).
@@ -8,9 +8,10 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
-use neptun::context::{StorageTimeouts, dynamodb_client, warm_up};
+use neptun::context::{StorageTimeouts, dynamodb_client_trusting, warm_up};
 use neptun::model::Role;
 use neptun::store::schema::{self, MessageChunkRow, StoredMessage};
+use neptun::tls::TrustRoots;
 use serde::Deserialize;
 
 /// Fresh ids are drawn again after a collision, as ours does.
@@ -36,7 +37,7 @@ struct Floor {
 async fn main() -> Result<(), Error> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must name the table")?;
     let timeouts = StorageTimeouts::from_env()?;
-    let client = dynamodb_client(timeouts).await;
+    let client = dynamodb_client_trusting(timeouts, &TrustRoots::from_env()?).await;
     if std::env::var("DYNAMODB_WARM_UP").as_deref() != Ok("false") {
         warm_up(&client, &table, timeouts).await;
     }

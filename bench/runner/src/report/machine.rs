@@ -20,12 +20,12 @@ pub struct Machine {
     pub date: String,
     /// Entries of [`SYSTEM_CERTIFICATE_DIR`], when it exists.
     pub system_certificate_files: Option<usize>,
-    /// Certificates in `bench/amazon-roots.pem`.
+    /// The roots compiled into the functions (`neptun::tls::AMAZON_ROOTS`).
     pub amazon_roots: usize,
 }
 
 impl Machine {
-    pub fn detect(amazon_roots_pem: &Path, node_lock: &Path) -> Self {
+    pub fn detect(node_lock: &Path) -> Self {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
         let command = |program: &str, args: &[&str]| {
             std::process::Command::new(program)
@@ -77,10 +77,7 @@ impl Machine {
             system_certificate_files: std::fs::read_dir(SYSTEM_CERTIFICATE_DIR)
                 .ok()
                 .map(Iterator::count),
-            amazon_roots: std::fs::read_to_string(amazon_roots_pem)
-                .unwrap_or_default()
-                .matches("-----BEGIN CERTIFICATE-----")
-                .count(),
+            amazon_roots: neptun::tls::AMAZON_ROOTS.len(),
         }
     }
 

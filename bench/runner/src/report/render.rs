@@ -176,38 +176,39 @@ fn cold_section(w: &mut String, r: &Results) {
         "Zip: the binary as `bootstrap`, deflated (as `sam build` packages it). Cold start: from \
          spawning the process to its first `GET /2018-06-01/runtime/invocation/next` on the \
          Runtime API stand-in (Init done), median and p10–p90 over {} spawns; Init CPU: time \
-         on CPU of the process until then (schedstat, mean). \"Without warm-up\": the same \
-         binary with `DYNAMODB_WARM_UP=false`, no storage request during Init. \"Amazon roots \
-         only\": as deployed, with `SSL_CERT_FILE=bench/amazon-roots.pem` (the {} roots AWS \
-         endpoints chain to: Amazon Root CA 1–4 and Starfield Services Root CA G2) instead of \
-         the machine's whole trust store: a what-if, not the deployed setting.\n",
+         on CPU of the process until then (schedstat, mean). The storage is reached over HTTPS \
+         as DynamoDB is: a TLS 1.3 terminator in front of the engine with a certificate of a CA \
+         made for the run, which the functions trust through `NEPTUN_EXTRA_CA_FILE` next to the \
+         {} compiled-in Amazon roots, so Init's warm-up includes a real handshake and \
+         certificate verification. \"Without warm-up\": the same binary with \
+         `DYNAMODB_WARM_UP=false`, no storage request during Init. \"Plain HTTP\": the storage \
+         without the TLS hop (the figures before it). \"System store\": as deployed, with the \
+         opt-in `NEPTUN_TRUST_SYSTEM_ROOTS=true` (the machine's whole trust store, the SDK's \
+         default, parsed at Init).\n",
         r.spawns, r.machine.amazon_roots
     );
     let _ = writeln!(
         w,
         "| function | zip ({arch}) | zip (x86_64) | cold start, ms | × hello | Init CPU, ms | \
-         without warm-up, ms | × hello | Amazon roots only, ms | × hello |"
+         without warm-up, ms | × hello | plain HTTP, ms | plain HTTP without warm-up, ms | \
+         system store, ms |"
     );
-    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for name in std::iter::once(HELLO).chain(FUNCTIONS) {
         let (arm, x86) = r
             .sizes
             .get(name)
             .map_or((None, None), |(arm, x86, _)| (*arm, Some(*x86)));
         let on = r.main(name, Setup::Deployed);
-        let off = (name != HELLO)
-            .then(|| r.main(name, Setup::NoWarmUp))
-            .flatten();
-        let roots = (name != HELLO)
-            .then(|| r.main(name, Setup::AmazonRoots))
-            .flatten();
+        let other = |setup| (name != HELLO).then(|| r.main(name, setup)).flatten();
+        let off = other(Setup::NoWarmUp);
         let cold = |f: Option<stats::ColdFigures>| spread(f.map(|f| f.cold));
         let cold_times = |f: Option<stats::ColdFigures>| {
             f.map_or_else(|| "–".to_owned(), |f| times_hello(f.cold.median))
         };
         let _ = writeln!(
             w,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             arm.map_or_else(|| "–".to_owned(), mb),
             x86.map_or_else(|| "–".to_owned(), mb),
             cold(on),
@@ -215,8 +216,64 @@ fn cold_section(w: &mut String, r: &Results) {
             fixed(on.map(|f| f.init_cpu), 2),
             cold(off),
             cold_times(off),
-            cold(roots),
-            cold_times(roots),
+            cold(other(Setup::PlainHttp)),
+            cold(other(Setup::PlainHttpNoWarmUp)),
+            cold(other(Setup::SystemRoots)),
+        );
+    }
+    let _ = writeln!(w);
+    trust_section(w, r);
+}
+
+/// The trust check: a chain to a root outside the compiled-in set is refused, the opt-ins
+/// accept it.
+fn trust_section(w: &mut String, r: &Results) {
+    let _ = writeln!(w, "### Trust store\n");
+    if r.trust.is_empty() {
+        let _ = writeln!(
+            w,
+            "Not checked in this run ({PEERS_OF} was not measured).\n"
+        );
+        return;
+    }
+    let _ = writeln!(
+        w,
+        "{PEERS_OF} started once per setting against the TLS terminator, whose chain ends at \
+         the run's CA (a root outside the compiled-in set), and invoked once: the handshakes \
+         the terminator completed and refused (Init's warm-up and the SDK's retries included), \
+         and the invocation's status.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| trust setting | handshakes completed | refused | status | verdict |\n|---|--:|--:|---|---|"
+    );
+    for outcome in &r.trust {
+        let (label, expected_refusal) = match outcome.setup {
+            Setup::CompiledRootsOnly => ("compiled-in Amazon roots only (the default)", true),
+            Setup::SystemStoreWithRunCa => (
+                "`NEPTUN_TRUST_SYSTEM_ROOTS=true`, `SSL_CERT_FILE` = the run's CA",
+                false,
+            ),
+            _ => (
+                "`NEPTUN_EXTRA_CA_FILE` = the run's CA (as measured above)",
+                false,
+            ),
+        };
+        let verdict = match (expected_refusal, outcome.refused(), outcome.accepted()) {
+            (true, true, _) => "refused, as it must be",
+            (false, _, true) => "accepted, as it must be",
+            (true, false, _) => "**not refused**",
+            (false, _, false) => "**not accepted**",
+        };
+        let _ = writeln!(
+            w,
+            "| {label} | {} | {} | {} | {verdict} |",
+            outcome.accepted,
+            outcome.refused,
+            match &outcome.status {
+                Ok(code) => code.to_string(),
+                Err(error) => error.chars().take(80).collect(),
+            }
         );
     }
     let _ = writeln!(w);
@@ -227,33 +284,48 @@ fn first_section(w: &mut String, r: &Results) {
     let _ = writeln!(
         w,
         "Latency from handing the event out at `/next` to receiving `/response`, against the \
-         local storage behind the counting proxy. First: the first invocation of each of the {} \
-         cold starts above; warm: the {} invocations that followed each of them. Median \
-         (p10–p90), ms.\n",
+         local storage behind the TLS terminator and the counting proxy (plain HTTP: the proxy \
+         only). First: the first invocation of each of the {} cold starts above; warm: the {} \
+         invocations that followed each of them. Median (p10–p90), ms.\n",
         r.spawns,
         crate::WARM_PER_SPAWN
     );
     let _ = writeln!(
         w,
-        "| function | first | warm | first ÷ warm | without warm-up: first | first ÷ warm |"
+        "| function | first | warm | first ÷ warm | without warm-up: first | first ÷ warm | \
+         plain HTTP: first | without warm-up: first |"
     );
-    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|");
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|");
     for name in std::iter::once(HELLO).chain(FUNCTIONS) {
         let on = r.main(name, Setup::Deployed);
-        let off = (name != HELLO)
-            .then(|| r.main(name, Setup::NoWarmUp))
-            .flatten();
+        let other = |setup| (name != HELLO).then(|| r.main(name, setup)).flatten();
+        let off = other(Setup::NoWarmUp);
         let _ = writeln!(
             w,
-            "| {name} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} |",
             spread(on.map(|f| f.first)),
             spread(on.map(|f| f.warm)),
             fixed(on.and_then(|f| f.first_over_warm()), 2),
             spread(off.map(|f| f.first)),
             fixed(off.and_then(|f| f.first_over_warm()), 2),
+            spread(other(Setup::PlainHttp).map(|f| f.first)),
+            spread(other(Setup::PlainHttpNoWarmUp).map(|f| f.first)),
         );
     }
-    let _ = writeln!(w, "\n{WARM_UP_NOTE}\n");
+    let saved = |on: Setup, off: Setup| {
+        stats::mean(FUNCTIONS.iter().filter_map(|name| {
+            let on = r.main(name, on)?;
+            let off = r.main(name, off)?;
+            Some(off.first.median - on.first.median)
+        }))
+    };
+    let _ = writeln!(
+        w,
+        "\nWhat the warm-up takes off the first request (mean over the functions of the \
+         difference of medians): {} ms over TLS, {} ms over plain HTTP.\n\n{WARM_UP_NOTE}\n",
+        fixed(saved(Setup::Deployed, Setup::NoWarmUp), 2),
+        fixed(saved(Setup::PlainHttp, Setup::PlainHttpNoWarmUp), 2),
+    );
 }
 
 fn steady_section(w: &mut String, r: &Results) {
@@ -346,9 +418,12 @@ fn peers_section(w: &mut String, r: &Results) {
          SDK client settings (`neptun::context::dynamodb_client`) on `lambda_http`: no \
          session, no validation (the body is only decoded), no response model. What ours \
          costs above it is ours, not the SDK's.\n\n\
-         Both make the same Init warm-up as ours. Cold start, first request and Init CPU: \
+         Both make the same Init warm-up as ours and reach the storage the same way (over the \
+         TLS terminator, the Node peer trusting the run's CA through `NODE_EXTRA_CA_CERTS`; \
+         the rows \"over plain HTTP\" without it). Cold start, first request and Init CPU: \
          median (p10–p90) over the {} cold starts; warm latency, CPU and max RSS: the {} \
-         requests of the steady state. Ratios: ours ÷ the peer's.\n",
+         requests of the steady state; at 128 MB of CPU: the warm requests after the cold \
+         starts under that CPU share. Ratios: ours ÷ the peer's.\n",
         r.machine.node,
         if packages.is_empty() {
             "no lock file found".to_owned()
@@ -364,7 +439,9 @@ fn peers_section(w: &mut String, r: &Results) {
     }
     let _ = writeln!(w, "\n|---|--:|--:|--:|--:|--:|");
     let cold = |name: &str| r.main(name, Setup::Deployed);
+    let cold_plain = |name: &str| r.main(name, Setup::PlainHttp);
     let steady = |name: &str| r.steady_main(name);
+    let steady_plain = |name: &str| r.steady_plain.get(name);
     let warm =
         |name: &str| steady(name).and_then(|s| Spread::of(s.latencies.iter().map(|d| ms(*d))));
     type Metric<'a> = (
@@ -397,6 +474,21 @@ fn peers_section(w: &mut String, r: &Results) {
             "CPU µs/request (user + sys)",
             Box::new(|name: &str| steady(name).map(|s| s.cpu_us_per_request)),
             Box::new(|name: &str| fixed(steady(name).map(|s| s.cpu_us_per_request), 1)),
+        ),
+        (
+            "cold start over plain HTTP, ms",
+            Box::new(|name: &str| cold_plain(name).map(|f| f.cold.median)),
+            Box::new(|name: &str| spread(cold_plain(name).map(|f| f.cold))),
+        ),
+        (
+            "CPU µs/request over plain HTTP",
+            Box::new(|name: &str| steady_plain(name).map(|s| s.cpu_us_per_request)),
+            Box::new(|name: &str| fixed(steady_plain(name).map(|s| s.cpu_us_per_request), 1)),
+        ),
+        (
+            "warm latency at 128 MB of CPU, ms",
+            Box::new(|name: &str| r.main(name, Setup::Throttled(128)).map(|f| f.warm.median)),
+            Box::new(|name: &str| spread(r.main(name, Setup::Throttled(128)).map(|f| f.warm))),
         ),
         (
             "max RSS",
@@ -684,12 +776,10 @@ const WARM_UP_NOTE: &str = "\
 **The Init warm-up** (`AppContext::from_env`, shared/src/context.rs) makes one `GetItem` of a \
 key that never exists (`PK` = `SK` = `#warm-up`; one attempt with a short timeout; errors \
 logged at debug and ignored; IAM action `dynamodb:GetItem` on the table), so that the first \
-invocation finds an open connection and an initialized client. What the local figures can and \
-cannot show: the local storage speaks plain HTTP on loopback, so they show the part of the \
-first request's extra cost that is not TLS: TCP connect, the HTTP client's lazy set-up \
-(connector, pool, root certificates), credentials and endpoint resolution, first use of the \
-signing code. Against DynamoDB the connection is HTTPS: add DNS, a TCP round trip and a TLS \
-1.3 handshake (one more round trip plus an ECDHE key exchange and certificate-chain \
-verification), all of which the warm-up moves into Init as well, so the real gain is larger \
-than the local one. On Lambda, Init work is also the part that provisioned concurrency and \
-proactive initialization take off the request path entirely.";
+invocation finds an open connection and an initialized client: TCP connect, the TLS 1.3 \
+handshake (ECDHE key exchange, certificate-chain verification against the trust store), the \
+HTTP client's lazy set-up (connector, pool, root certificates), credentials and endpoint \
+resolution, first use of the signing code. Against DynamoDB add DNS and the network round \
+trips of TCP and TLS, which the warm-up moves into Init as well. On Lambda, Init work is also \
+the part that provisioned concurrency and proactive initialization take off the request path \
+entirely.";
