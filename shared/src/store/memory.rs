@@ -150,6 +150,42 @@ impl State {
         }
     }
 
+    /// The earlier result of this key as a replay (`pick` takes it from the record), or a
+    /// refusal if the key served another kind of request.
+    fn replayed<T>(
+        &self,
+        user_id: u64,
+        idempotency: Option<&Idempotency>,
+        pick: impl FnOnce(Replay) -> Option<T>,
+    ) -> Result<Option<Created<T>>, StoreError> {
+        match self.replay(user_id, idempotency)? {
+            None => Ok(None),
+            Some(replay) => pick(replay)
+                .map(|value| {
+                    Some(Created {
+                        value,
+                        replayed: true,
+                    })
+                })
+                .ok_or(StoreError::IdempotencyMismatch),
+        }
+    }
+
+    /// A new result, remembered under the request's key (`wrap` makes its record).
+    fn created<T: Clone>(
+        &mut self,
+        user_id: u64,
+        idempotency: Option<&Idempotency>,
+        value: T,
+        wrap: impl FnOnce(T) -> Replay,
+    ) -> Created<T> {
+        self.remember(user_id, idempotency, wrap(value.clone()));
+        Created {
+            value,
+            replayed: false,
+        }
+    }
+
     fn remember(&mut self, user_id: u64, idempotency: Option<&Idempotency>, replay: Replay) {
         if let Some(key) = idempotency {
             self.keys.insert(
@@ -197,15 +233,11 @@ impl ChatStore for MemoryStore {
     ) -> Result<Created<Chat>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Chat(chat)) => {
-                return Ok(Created {
-                    value: chat,
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
+            Replay::Chat(value) => Some(value),
+            _ => None,
+        })? {
+            return Ok(earlier);
         }
         let created_at = rfc3339_ms(now_ms);
         let chat = Chat {
@@ -224,11 +256,7 @@ impl ChatStore for MemoryStore {
                 files: BTreeMap::new(),
             },
         );
-        state.remember(user_id, idempotency, Replay::Chat(chat.clone()));
-        Ok(Created {
-            value: chat,
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, chat, Replay::Chat))
     }
 
     async fn list_chats(
@@ -274,15 +302,11 @@ impl MessageStore for MemoryStore {
         let mut state = self.state();
         state.check_fault()?;
         state.chat_mut(user_id, chat_id)?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Messages(messages)) => {
-                return Ok(Created {
-                    value: messages,
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
+            Replay::Messages(value) => Some(value),
+            _ => None,
+        })? {
+            return Ok(earlier);
         }
         let created_at = rfc3339_ms(now_ms);
         let created: Vec<ChatMessage> = messages
@@ -301,11 +325,7 @@ impl MessageStore for MemoryStore {
         for message in &created {
             chat.messages.insert(message.id, message.clone());
         }
-        state.remember(user_id, idempotency, Replay::Messages(created.clone()));
-        Ok(Created {
-            value: created,
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, created, Replay::Messages))
     }
 
     async fn list_messages(
@@ -345,15 +365,11 @@ impl FileStore for MemoryStore {
         {
             return Err(StoreError::MessageNotFound);
         }
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Files(files)) => {
-                return Ok(Created {
-                    value: files,
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
+            Replay::Files(value) => Some(value),
+            _ => None,
+        })? {
+            return Ok(earlier);
         }
         let created: Vec<FileRecord> = files
             .into_iter()
@@ -373,11 +389,7 @@ impl FileStore for MemoryStore {
         for file in &created {
             chat.files.insert(file.id, file.clone());
         }
-        state.remember(user_id, idempotency, Replay::Files(created.clone()));
-        Ok(Created {
-            value: created,
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, created, Replay::Files))
     }
 
     async fn list_files(
@@ -425,15 +437,11 @@ impl ChatRenameStore for MemoryStore {
     ) -> Result<Created<Chat>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Chat(chat)) => {
-                return Ok(Created {
-                    value: chat,
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
+            Replay::Chat(value) => Some(value),
+            _ => None,
+        })? {
+            return Ok(earlier);
         }
         let stored = state.chat_mut(user_id, chat_id)?;
         stored.chat.name = update.name;
@@ -442,11 +450,7 @@ impl ChatRenameStore for MemoryStore {
         }
         stored.chat.updated_at = rfc3339_ms(now_ms);
         let chat = stored.chat.clone();
-        state.remember(user_id, idempotency, Replay::Chat(chat.clone()));
-        Ok(Created {
-            value: chat,
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, chat, Replay::Chat))
     }
 }
 
@@ -459,25 +463,16 @@ impl ChatDeleteStore for MemoryStore {
     ) -> Result<Created<()>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Deleted) => {
-                return Ok(Created {
-                    value: (),
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
+            matches!(replay, Replay::Deleted).then_some(())
+        })? {
+            return Ok(earlier);
         }
         state
             .chats
             .remove(&(user_id, chat_id))
             .ok_or(StoreError::ChatNotFound)?;
-        state.remember(user_id, idempotency, Replay::Deleted);
-        Ok(Created {
-            value: (),
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
     }
 
     async fn delete_chats(
@@ -488,24 +483,15 @@ impl ChatDeleteStore for MemoryStore {
     ) -> Result<Created<()>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Deleted) => {
-                return Ok(Created {
-                    value: (),
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
+            matches!(replay, Replay::Deleted).then_some(())
+        })? {
+            return Ok(earlier);
         }
         for chat_id in chat_ids {
             state.chats.remove(&(user_id, chat_id));
         }
-        state.remember(user_id, idempotency, Replay::Deleted);
-        Ok(Created {
-            value: (),
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
     }
 }
 
@@ -518,15 +504,11 @@ impl RegenerateStore for MemoryStore {
     ) -> Result<Created<LastExchange>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
-        match state.replay(user_id, idempotency)? {
-            Some(Replay::Regenerated(exchange)) => {
-                return Ok(Created {
-                    value: exchange,
-                    replayed: true,
-                });
-            }
-            Some(_) => return Err(StoreError::IdempotencyMismatch),
-            None => {}
+        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
+            Replay::Regenerated(value) => Some(value),
+            _ => None,
+        })? {
+            return Ok(earlier);
         }
         let chat = state.chat_mut(user_id, chat_id)?;
         let newest_first: Vec<ChatMessage> = chat.messages.values().rev().cloned().collect();
@@ -536,10 +518,6 @@ impl RegenerateStore for MemoryStore {
         chat.messages.retain(|id, _| !deleted.contains(id));
         chat.files
             .retain(|_, file| !deleted.contains(&file.message_id));
-        state.remember(user_id, idempotency, Replay::Regenerated(exchange.clone()));
-        Ok(Created {
-            value: exchange,
-            replayed: false,
-        })
+        Ok(state.created(user_id, idempotency, exchange, Replay::Regenerated))
     }
 }

@@ -91,6 +91,16 @@ impl<T> Batch<T> {
 
 /// `POST /api/users/{user_id}/chats`: `{"name": string, "model"?: string}`.
 pub fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
+    let (name, model) = parse_chat_fields(body)?;
+    Ok(NewChat {
+        name,
+        model: model.unwrap_or_default(),
+    })
+}
+
+/// A chat's `name` (non-blank, at most [`MAX_CHAT_NAME_CHARS`]) and `model` (when given, at
+/// most [`MAX_CHAT_MODEL_CHARS`]): the fields of a create and of a rename.
+pub(super) fn parse_chat_fields(body: &[u8]) -> Result<(String, Option<String>), BodyError> {
     let mut obj = parse_object(body)?;
     let mut issues = Vec::new();
     let name = required_string(&mut obj, "name", &[], &mut issues);
@@ -113,10 +123,7 @@ pub fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
         );
     }
     match name {
-        Some(name) if issues.is_empty() => Ok(NewChat {
-            name,
-            model: model.unwrap_or_default(),
-        }),
+        Some(name) if issues.is_empty() => Ok((name, model)),
         _ => Err(BodyError::Invalid(issues)),
     }
 }

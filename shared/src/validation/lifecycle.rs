@@ -3,11 +3,10 @@
 
 use serde_json::Value;
 
+use super::MAX_BATCH;
+use super::bodies::parse_chat_fields;
 use super::issues::{Issue, IssueCode, child};
-use super::request::{
-    BodyError, check_max_chars, check_not_blank, optional_string, parse_object, required_string,
-};
-use super::{MAX_BATCH, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS};
+use super::request::{BodyError, parse_object};
 use crate::ids::MAX_ID;
 
 /// A valid rename: the new name, and the new model when the body names one.
@@ -20,31 +19,8 @@ pub struct ChatUpdate {
 
 /// `PATCH .../chats/{chat_id}`: `{"name": string, "model"?: string}`, the rules of a create.
 pub fn parse_update_chat(body: &[u8]) -> Result<ChatUpdate, BodyError> {
-    let mut obj = parse_object(body)?;
-    let mut issues = Vec::new();
-    let name = required_string(&mut obj, "name", &[], &mut issues);
-    if let Some(name) = &name {
-        check_not_blank(
-            name,
-            "Name must not be empty or only white space",
-            vec!["name".into()],
-            &mut issues,
-        );
-        check_max_chars(name, MAX_CHAT_NAME_CHARS, vec!["name".into()], &mut issues);
-    }
-    let model = optional_string(&mut obj, "model", &[], &mut issues);
-    if let Some(model) = &model {
-        check_max_chars(
-            model,
-            MAX_CHAT_MODEL_CHARS,
-            vec!["model".into()],
-            &mut issues,
-        );
-    }
-    match name {
-        Some(name) if issues.is_empty() => Ok(ChatUpdate { name, model }),
-        _ => Err(BodyError::Invalid(issues)),
-    }
+    let (name, model) = parse_chat_fields(body)?;
+    Ok(ChatUpdate { name, model })
 }
 
 /// `DELETE .../chats`: `{"chat_ids": [id, ...]}`, 1 to [`MAX_BATCH`] ids, each a positive

@@ -21,12 +21,13 @@ const RETRYABLE_CODES: &[&str] = &[
 /// A single-item call met an item held by a transaction.
 const CONFLICT_CODE: &str = "TransactionConflictException";
 
-pub(super) fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let retryable = match &error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => true,
+/// Whether a failed call is worth trying again later (throttled, timed out, unreachable, a
+/// 5xx, or in conflict with a transaction) rather than wrong.
+pub fn is_retryable<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
+    match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
         // A 5xx is the service failing, whatever its body says.
         SdkError::ServiceError(context) => {
             context.raw().status().is_server_error()
@@ -35,10 +36,15 @@ where
                     .code()
                     .is_some_and(|code| RETRYABLE_CODES.contains(&code))
         }
-        SdkError::ResponseError(_) => true,
         _ => false,
-    };
-    if retryable {
+    }
+}
+
+pub(super) fn classify<E>(error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    if is_retryable(&error) {
         StoreError::Unavailable(Box::new(error))
     } else {
         StoreError::Request(Box::new(error))

@@ -120,6 +120,25 @@ impl DynamoStore {
             .map_err(|_| StoreError::Invariant("a response record that does not decode"))
     }
 
+    /// The earlier answer to this request's `Idempotency-Key`, as a replay, if it has one.
+    pub(super) async fn earlier_response<T: DeserializeOwned>(
+        &self,
+        user_id: u64,
+        idempotency: Option<&Idempotency>,
+        now_ms: u64,
+    ) -> Result<Option<Created<T>>, StoreError> {
+        let Some(key) = idempotency else {
+            return Ok(None);
+        };
+        Ok(self
+            .recorded_response(user_id, key, now_ms)
+            .await?
+            .map(|value| Created {
+                value,
+                replayed: true,
+            }))
+    }
+
     /// The record of this request's response, written in the same transaction as its change:
     /// only where no live record is (one whose 24 hours are over may be replaced).
     pub(super) fn put_response_record(

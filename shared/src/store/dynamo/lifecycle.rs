@@ -82,13 +82,8 @@ impl ChatRenameStore for DynamoStore {
         now_ms: u64,
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<Chat>, StoreError> {
-        if let Some(key) = idempotency
-            && let Some(chat) = self.recorded_response(user_id, key, now_ms).await?
-        {
-            return Ok(Created {
-                value: chat,
-                replayed: true,
-            });
+        if let Some(earlier) = self.earlier_response(user_id, idempotency, now_ms).await? {
+            return Ok(earlier);
         }
         for _ in 0..RENAME_ROUNDS {
             let Some(current) = self.chat_row(user_id, chat_id).await? else {
@@ -155,13 +150,8 @@ impl ChatDeleteStore for DynamoStore {
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<()>, StoreError> {
         let now_ms = crate::clock::now_ms();
-        if let Some(key) = idempotency
-            && let Some(()) = self.recorded_response(user_id, key, now_ms).await?
-        {
-            return Ok(Created {
-                value: (),
-                replayed: true,
-            });
+        if let Some(earlier) = self.earlier_response(user_id, idempotency, now_ms).await? {
+            return Ok(earlier);
         }
         let mut actions = vec![
             self.delete_row(
@@ -193,13 +183,8 @@ impl ChatDeleteStore for DynamoStore {
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<()>, StoreError> {
         let now_ms = crate::clock::now_ms();
-        if let Some(key) = idempotency
-            && let Some(()) = self.recorded_response(user_id, key, now_ms).await?
-        {
-            return Ok(Created {
-                value: (),
-                replayed: true,
-            });
+        if let Some(earlier) = self.earlier_response(user_id, idempotency, now_ms).await? {
+            return Ok(earlier);
         }
         // Without conditions: an id that names none of the user's chats deletes nothing, and
         // the keys hold the session's user, so no other user's chat can be named. Each chat's

@@ -38,6 +38,7 @@ use crate::ids;
 use crate::model::{Chat, ChatMessage, FileRecord};
 use crate::validation::{NewChat, NewFile, NewMessage};
 
+pub use self::classify::is_retryable;
 pub use self::purge::{BATCH_SIZE, purge_chat_partition};
 
 type Item = HashMap<String, AttributeValue>;

@@ -185,13 +185,8 @@ impl RegenerateStore for DynamoStore {
         idempotency: Option<&Idempotency>,
     ) -> Result<Created<LastExchange>, StoreError> {
         let now_ms = crate::clock::now_ms();
-        if let Some(key) = idempotency
-            && let Some(exchange) = self.recorded_response(user_id, key, now_ms).await?
-        {
-            return Ok(Created {
-                value: exchange,
-                replayed: true,
-            });
+        if let Some(earlier) = self.earlier_response(user_id, idempotency, now_ms).await? {
+            return Ok(earlier);
         }
         let scope = ChatScope { user_id, chat_id };
         for _ in 0..ROUNDS {

@@ -33,27 +33,7 @@ pub enum StorageError {
     },
 }
 
-/// Error codes that mean "slow down / try again" rather than "this request is wrong".
-const RETRYABLE_CODES: &[&str] = &[
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
-
-pub fn is_retryable<E: ProvideErrorMetadata, R>(error: &SdkError<E, R>) -> bool {
-    match error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(context) => context
-            .err()
-            .code()
-            .is_some_and(|code| RETRYABLE_CODES.contains(&code)),
-        _ => false,
-    }
-}
+pub use neptun::store::dynamo::is_retryable;
 
 pub fn request_error<E>(operation: &'static str) -> impl FnOnce(E) -> StorageError
 where
@@ -67,15 +47,11 @@ where
 
 /// Calls `call` until it succeeds, retrying throttling and transient failures with backoff
 /// (on top of the SDK's own few retries): a long import rides out a busy table.
-pub async fn retrying<T, E, R, F, Fut>(
-    operation: &'static str,
-    mut call: F,
-) -> Result<T, StorageError>
+pub async fn retrying<T, E, F, Fut>(operation: &'static str, mut call: F) -> Result<T, StorageError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, SdkError<E, R>>>,
+    Fut: std::future::Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let mut failures = 0;
     loop {
