@@ -43,8 +43,8 @@ level="$(awk '/^\[/ {section = $0} section == "[profile.release]" && $1 == "opt-
 build_started=$SECONDS
 # The runner is built in the same invocation: same feature resolution, so the dependencies are
 # compiled once for both.
-echo "== release build, x86_64, opt-level $level: ${binaries[*]}, sdk-floor and the runner"
-cargo build --release --locked "${bin_args[@]}" --bin sdk-floor --bin neptun-bench
+echo "== release build, x86_64, opt-level $level: ${binaries[*]}, sdk-floor, import and the runner"
+cargo build --release --locked "${bin_args[@]}" --bin sdk-floor --bin neptun-bench --bin import
 
 variants=""
 for other in ${BENCH_OPT_LEVELS:-}; do
@@ -81,3 +81,6 @@ BENCH_BIN_DIR=target/release \
   BENCH_ZIP_ARCH=arm64 \
   BENCH_OUTPUT="$ROOT/BENCHMARKS.md" \
   target/release/neptun-bench
+
+# The import's rate and peak RSS, into the same BENCHMARKS.md.
+"$ROOT/scripts/bench-import.sh"

@@ -757,3 +757,83 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
     assert_eq!(verified.matching, 6 + total_messages as u64 + 3);
     assert_eq!(fixture.messages_of(2, 4).await.len(), 12_002);
 }
+
+/// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of
+/// 10 users, a file per 20 messages, imported by the release `import` binary
+/// (`NEPTUN_IMPORT_BIN`) into the engine under GNU time. Writes a Markdown section to
+/// `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts only that every row arrived.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement for make bench"]
+async fn measure_import_of_100000_messages() {
+    let messages: u64 = std::env::var("NEPTUN_IMPORT_BENCH_MESSAGES")
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(100_000);
+    let binary = std::env::var("NEPTUN_IMPORT_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target/debug/import"));
+    let url = neptun_tests::postgres::shared()
+        .database_with_web_app_schema()
+        .await;
+    let pg = neptun_tests::postgres::connect_url(&url).await;
+    let chats = (messages / 100).max(1);
+    pg.batch_execute(&format!(
+        "
+        INSERT INTO neptun_user (id, primary_email) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 10) g;
+        INSERT INTO chat_conversation (id, name, model, created_at, updated_at, neptun_user_id)
+            SELECT g, 'Chat ' || g, 'google/gemma-2-27b-it', now(), now(), 1 + g % 10 FROM generate_series(1, {chats}) g;
+        INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id)
+            SELECT g, repeat('Message ' || g || ' about Python. ', 15),
+                   (CASE WHEN g % 2 = 0 THEN 'assistant' ELSE 'user' END)::chat_conversation_message_actor_enum,
+                   now(), now(), 1 + ((g - 1) / 100 + 1) % 10, (g - 1) / 100 + 1
+            FROM generate_series(1, {messages}) g;
+        INSERT INTO neptun_user_file (id, title, text, language, file_extension, created_at, updated_at, neptun_user_id)
+            SELECT g, 'file' || g || '.py', 'print(' || g || ')', 'python', 'py', now(), now(), 1
+            FROM generate_series(1, {files}) g;
+        INSERT INTO chat_conversation_file (id, created_at, updated_at, neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id)
+            SELECT g, now(), now(), 1 + ((g * 20 - 1) / 100 + 1) % 10, (g * 20 - 1) / 100 + 1, g * 20, g
+            FROM generate_series(1, {files}) g;
+        ",
+        files = messages / 20,
+    ))
+    .await
+    .expect("generate the source");
+    let client = client();
+    let table = fresh_table(&client).await;
+    let output = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(&binary)
+        .env("DATABASE_URL", &url)
+        .env("TABLE_NAME", &table)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
+        .output()
+        .unwrap_or_else(|error| panic!("run {}: {error}", binary.display()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the import failed:\n{stderr}");
+    let (seconds, max_rss_kb) = stderr
+        .lines()
+        .last()
+        .and_then(|line| line.split_once(' '))
+        .and_then(|(s, kb)| Some((s.parse::<f64>().ok()?, kb.parse::<f64>().ok()?)))
+        .unwrap_or_else(|| panic!("no GNU time line in:\n{stderr}"));
+    let rows = messages + messages / 20 + 2 * chats;
+    let section = format!(
+        "## Import\n\n`neptun-cli import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
+         per 20 messages ({rows} rows: messages, files and two per chat), from a private PostgreSQL \
+         into the local engine, under GNU time:\n\n\
+         | rows | wall time | rate | peak RSS |\n|--:|--:|--:|--:|\n\
+         | {rows} | {seconds:.1} s | {:.0} rows/s | {:.1} MB |\n",
+        binary
+            .display()
+            .to_string()
+            .rsplit("target/")
+            .next()
+            .unwrap_or_default(),
+        rows as f64 / seconds.max(0.001),
+        max_rss_kb / 1024.0,
+    );
+    match std::env::var("NEPTUN_IMPORT_BENCH_OUT") {
+        Ok(path) => std::fs::write(&path, &section).unwrap_or_else(|e| panic!("{path}: {e}")),
+        Err(_) => println!("{section}"),
+    }
+}

@@ -595,6 +595,10 @@ fn main_event_of(function: &str, ok: &HashMap<String, Vec<(String, Value)>>) -> 
         "create-chat" => "200-create.json",
         "create-chat-messages" | "create-chat-files" => "200-batch.json",
         "get-chat-file-content" => "200-with-cookie.json",
+        "update-chat" => "200-rename.json",
+        "delete-chat" => "200-delete.json",
+        "delete-chats" => "200-delete-several.json",
+        "delete-last-chat-message" => "200-regenerate.json",
         _ => "200-list.json",
     };
     let events = ok

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# make bench's import figures: the release `import` binary (built by scripts/bench.sh) imports
+# 100,000 generated messages from a private PostgreSQL into the engine at
+# NEPTUN_TEST_DYNAMODB_ENDPOINT, under GNU time; the section is appended to BENCHMARKS.md.
+#   NEPTUN_IMPORT_BENCH_MESSAGES  how many messages (default 100000)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/install-postgres.sh"
+if [[ ! -x /usr/bin/time ]]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+fi
+section="target/bench/import.md"
+rm -f "$section"
+echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (release import binary, private PostgreSQL)"
+NEPTUN_IMPORT_BIN="$ROOT/target/release/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
+  cargo test -q --locked -p neptun-tests --test import -- --ignored --exact \
+  measure_import_of_100000_messages
+printf '\n' >>BENCHMARKS.md
+cat "$section" >>BENCHMARKS.md
