@@ -3,7 +3,8 @@
 # for both Linux targets we build (x86_64 here, aarch64 on Lambda):
 #   - one version of rustls (the AWS SDK's default features would add the legacy rustls 0.21,
 #     aws-sdk-rust#1339);
-#   - one rustls crypto provider (aws-lc-rs or ring, not both), in one version;
+#   - one rustls crypto provider, ring, in one version: not aws-lc-rs, whose CPU jitter entropy
+#     costs every process about 40 ms of CPU at its first handshake (BENCHMARKS.md);
 #   - no OpenSSL or native-tls (openssl-probe, which only locates the system's certificate
 #     files for rustls-native-certs, is not a TLS stack);
 #   - no hyper 0.14 (nor its h2 0.3 / hyper-rustls 0.24): hyper 1 only.
@@ -37,8 +38,9 @@ for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
   done
   ((${#providers[@]} == 1)) ||
     fail "$target: expected exactly one rustls crypto provider, found ${#providers[@]}: ${providers[*]:-none}"
+  [[ "${providers[0]:-}" == ring\ * ]] || fail "$target: the rustls crypto provider must be ring, found ${providers[*]:-none}"
 
-  for forbidden in openssl openssl-sys native-tls tokio-native-tls hyper-tls hyper-openssl; do
+  for forbidden in openssl openssl-sys native-tls tokio-native-tls hyper-tls hyper-openssl aws-lc-sys; do
     n="$(count "$forbidden")"
     ((n == 0)) || fail "$target: $forbidden must not be a dependency ($(versions "$forbidden" | xargs))"
   done

@@ -126,9 +126,10 @@ pub async fn dynamodb_client_trusting(
     aws_sdk_dynamodb::Client::new(&config)
 }
 
-/// The SDK's default HTTPS client (hyper 1, rustls with aws-lc-rs, the proxy settings of the
-/// environment), with our trust store instead of the system's.
-fn https_client(trust: &TrustRoots) -> aws_sdk_dynamodb::config::SharedHttpClient {
+/// The HTTPS client of every SDK client here (the SDK's hyper 1 client with rustls on ring and
+/// the proxy settings of the environment), with our trust store instead of the system's. The
+/// SDK is built without a default client, so a client made without this one cannot send.
+pub fn https_client(trust: &TrustRoots) -> aws_sdk_dynamodb::config::SharedHttpClient {
     use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
     let context = trust.tls_context();
     Builder::new().build_with_connector_fn(move |settings, components| {

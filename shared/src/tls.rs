@@ -103,9 +103,9 @@ impl TrustRoots {
             .expect("a TLS context without extra server names")
     }
 
-    /// The SDK's rustls provider, as its default HTTPS client chooses it.
+    /// rustls on ring (see the workspace's Cargo.toml for why not aws-lc-rs).
     pub fn provider() -> tls::Provider {
-        tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)
+        tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)
     }
 }
 

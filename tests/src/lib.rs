@@ -18,11 +18,12 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use lambda_http::{Body, Request, Response};
-use neptun::context::AppContext;
+use neptun::context::{AppContext, https_client};
 use neptun::links::FileLinks;
 use neptun::session::SessionConfig;
 use neptun::store::dynamo::DynamoStore;
 use neptun::store::table::create_table;
+use neptun::tls::TrustRoots;
 use serde_json::Value;
 
 /// The documented dev-only secret; the cookies in `events/` are sealed with it.
@@ -191,6 +192,7 @@ pub fn client_with_limits(endpoint: &str, limits: neptun::context::StorageTimeou
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "tests"))
+        .http_client(https_client(&TrustRoots::default()))
         .endpoint_url(endpoint)
         .timeout_config(
             aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()

@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, PutRequest, Select, TransactWriteItem, WriteRequest,
 };
-use neptun::context::StorageTimeouts;
+use neptun::context::{StorageTimeouts, https_client};
 use neptun::handlers::purge::purge_deleted_chats;
 use neptun::model::Role;
 use neptun::sample_events::stream_event;
@@ -22,6 +22,7 @@ use neptun::store::purge::{ChatPurge, PurgeError, PurgeOptions};
 use neptun::store::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
+use neptun::tls::TrustRoots;
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
 use tokio::task::JoinSet;
@@ -429,6 +430,7 @@ async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
             .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
                 "test", "test", None, None, "tests",
             ))
+            .http_client(https_client(&TrustRoots::default()))
             .endpoint_url(storage_endpoint())
             .build(),
     );

@@ -119,7 +119,7 @@ fn server_config() -> Result<(ServerConfig, String), String> {
         .signed_by(&server_key, &issuer)
         .map_err(text)?;
 
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let chain: Vec<CertificateDer<'static>> = vec![server.der().clone(), ca.der().clone()];
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
     let config = ServerConfig::builder_with_provider(provider)

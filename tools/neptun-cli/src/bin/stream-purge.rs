@@ -11,9 +11,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use neptun::context::{StorageTimeouts, dynamodb_client};
+use neptun::context::{StorageTimeouts, dynamodb_client, https_client};
 use neptun::error::ErrorChain;
 use neptun::store::dynamo::DynamoStore;
+use neptun::tls::TrustRoots;
 
 /// How often an idle stream is read again.
 const POLL: Duration = Duration::from_millis(500);
@@ -27,7 +28,10 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let store = DynamoStore::new(dynamodb_client(StorageTimeouts::default()).await, table);
-    let config = aws_config::defaults(BehaviorVersion::latest()).load().await;
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(&TrustRoots::default()))
+        .load()
+        .await;
     let mut streams = aws_sdk_dynamodbstreams::config::Builder::from(&config);
     if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").is_none()
         && let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
