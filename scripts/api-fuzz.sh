@@ -33,8 +33,8 @@ trap cleanup EXIT
 start_dynamodb "$db_port" target/api-fuzz/dynamodb-local.log
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$db_port"
 cargo build -q --workspace
-cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed
-NEPTUN_TOKEN="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
+cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
+NEPTUN_TOKEN="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 1)"
 export NEPTUN_TOKEN
 setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$api_port" --ignore-changes \
   >target/api-fuzz/watch.log 2>&1 &

@@ -8,6 +8,10 @@
 #   - no OpenSSL or native-tls (openssl-probe, which only locates the system's certificate
 #     files for rustls-native-certs, is not a TLS stack);
 #   - no hyper 0.14 (nor its h2 0.3 / hyper-rustls 0.24): hyper 1 only.
+# And what a deployed function links: core and dynamo of the library only, never the test kit,
+# the dev tools, the import (its PostgreSQL client), the benchmark crates, or core's `dev`
+# feature (sealing cookies), checked on each function's own dependency tree (`cargo tree -p`,
+# which resolves features for that function alone, as `cargo lambda build` does).
 # Offline once the crates are fetched: `cargo tree --locked` reads Cargo.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,4 +59,28 @@ for target in x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu; do
     echo "check-deps: $target: one TLS stack (rustls $(versions rustls), ${providers[0]}, hyper $(versions hyper | xargs))"
   fi
 done
+# Only what a function needs, per function, for the Lambda target.
+lambda_target=aarch64-unknown-linux-gnu
+not_in_functions=(neptun-testkit neptun-devtools neptun-import neptun-tests neptun-bench sdk-floor
+  hello-baseline tokio-postgres postgres-protocol)
+checked=0
+for manifest in functions/*/Cargo.toml; do
+  function="$(basename "$(dirname "$manifest")")"
+  tree="$(cargo tree -p "$function" --locked -e features --target "$lambda_target" --prefix none)"
+  for forbidden in "${not_in_functions[@]}"; do
+    if grep -q "^$forbidden v" <<<"$tree"; then
+      fail "$function links $forbidden (a function depends on neptun-core and neptun-dynamo only)"
+    fi
+  done
+  if grep -q '^neptun-core feature "dev"' <<<"$tree"; then
+    fail "$function enables neptun-core's dev feature (sealing cookies is for tools and tests)"
+  fi
+  grep -q "^neptun-dynamo v" <<<"$tree" || grep -q "^neptun-core v" <<<"$tree" ||
+    fail "$function does not use the library"
+  checked=$((checked + 1))
+done
+((checked > 0)) || fail "no function under functions/"
+if ((status == 0)); then
+  echo "check-deps: $checked functions ($lambda_target): neptun-core and neptun-dynamo only, no dev feature"
+fi
 exit "$status"

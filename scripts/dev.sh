@@ -40,15 +40,15 @@ else
   echo "starting DynamoDB Local on 127.0.0.1:$DB_PORT, in memory (log: .dev/dynamodb-local.log)"
 fi
 start_dynamodb "$DB_PORT" .dev/dynamodb-local.log "${NEPTUN_DEV_DATA:-}"
-cargo run -q -p neptun-cli --bin create-table -- "$TABLE_NAME" --seed
+cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
 
 # The purge of deleted chats, as the purge-chat function on the table's stream in AWS: the same
 # handler, fed by DynamoDB Local's stream (README "Deleting chats"). Stopped in cleanup.
 echo "purging deleted chats from the table's stream in the background (log: .dev/stream-purge.log)"
-cargo run -q -p neptun-cli --bin stream-purge -- "$TABLE_NAME" >.dev/stream-purge.log 2>&1 &
+cargo run -q -p neptun-devtools --bin stream-purge -- "$TABLE_NAME" >.dev/stream-purge.log 2>&1 &
 STREAM_PURGE_PID=$!
 
-COOKIE="$(cargo run -q -p neptun-cli --bin seal-cookie -- --user 1)"
+COOKIE="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 1)"
 [[ "$NUXT_SESSION_PASSWORD" == "$DEV_PASSWORD" ]] && echo "using the dev-only NUXT_SESSION_PASSWORD"
 
 API="http://127.0.0.1:$API_PORT/api/users/1"

@@ -1,29 +1,57 @@
 #!/usr/bin/env bash
-# make test: installs the pinned tools, checks formatting and lints, starts one DynamoDB Local
-# on a free port and runs every test against it (each test makes its own table).
+# make test: rustfmt, clippy and the dependency checks, the template checks, then every test
+# against one DynamoDB Local on a free port (each test makes its own table) and a private
+# PostgreSQL (the import tests start it).
+#
+# The pinned tools and PostgreSQL install in the background while cargo builds: they wait on
+# the network and the disk, cargo on the CPU. Each step prints its start time, so a slow step
+# shows (README, "Build times").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-"$ROOT/scripts/install-tools.sh"
-# The import tests start a private PostgreSQL server from Debian's binaries.
-"$ROOT/scripts/install-postgres.sh"
-
-"$ROOT/scripts/lint.sh"
-
-echo "== build (the cargo lambda watch test serves these binaries)"
-cargo build --workspace --locked
-
-echo "== template.yaml: sam validate --lint, sam validate, cfn-lint, template tests"
-"$ROOT/scripts/check-template.sh"
+started=$SECONDS
+step() { echo "== [$((SECONDS - started)) s] $*"; }
+"$ROOT/scripts/ensure-toolchain.sh"
 
 mkdir -p target/test-logs
-port="$(free_port)"
+install_log=target/test-logs/install.log
+step "installing the pinned tools and PostgreSQL in the background (log: $install_log)"
+("$ROOT/scripts/install-tools.sh" && "$ROOT/scripts/install-postgres.sh") >"$install_log" 2>&1 &
+install_pid=$!
 STORAGE_PID=""
-trap 'stop_dynamodb; wait 2>/dev/null || true' EXIT
-echo "== DynamoDB Local on 127.0.0.1:$port"
+trap 'kill "$install_pid" 2>/dev/null || true; stop_dynamodb; wait 2>/dev/null || true' EXIT
+
+step "lint: rustfmt, clippy, dependency checks"
+"$ROOT/scripts/lint.sh"
+
+# What `cargo lambda watch` serves (the local stack tests): built here in one invocation, with
+# the features each function resolves alone, which is how `cargo lambda watch` runs them.
+functions=()
+for manifest in functions/*/Cargo.toml; do
+  functions+=(-p "$(basename "$(dirname "$manifest")")")
+done
+step "build: the functions, then the tests"
+cargo build --locked "${functions[@]}"
+cargo test --workspace --locked --no-run
+
+step "waiting for the tools"
+if ! wait "$install_pid"; then
+  cat "$install_log" >&2
+  echo "installing the tools failed" >&2
+  exit 1
+fi
+
+step "template.yaml: sam validate --lint, sam validate, cfn-lint, template tests"
+"$ROOT/scripts/check-template.sh"
+
+port="$(free_port)"
+step "DynamoDB Local on 127.0.0.1:$port"
 start_dynamodb "$port" target/test-logs/dynamodb-local.log
 export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 
-echo "== tests"
-cargo test --workspace --locked --no-fail-fast "$@"
+# The integration tests wait on DynamoDB Local, PostgreSQL and cargo lambda watch far more
+# than on the CPU: more of them at once than there are cores.
+step "tests"
+cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "${NEPTUN_TEST_THREADS:-8}"
+step "done"

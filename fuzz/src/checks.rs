@@ -1,9 +1,9 @@
 //! What every fuzz target asserts: the parsers of untrusted input never panic and keep their
 //! invariants. Shared by the fuzz targets and by the regression test that replays findings
-//! (`shared/tests/fuzz_regressions.rs`), so a finding stays fixed.
+//! (`shared/neptun-core/tests/core/fuzz_regressions.rs`), so a finding stays fixed.
 
-use neptun::session::{SessionConfig, unseal};
-use neptun::validation::{
+use neptun_core::session::{SessionConfig, unseal};
+use neptun_core::validation::{
     self, BodyError, ChatColumn, ChatOrder, CursorScope, MAX_BATCH, MAX_TEXT_BYTES,
     parse_page_query, parse_path_id,
 };
@@ -55,7 +55,10 @@ pub fn bodies(data: &[u8]) {
     match validation::parse_delete_chats(data) {
         Ok(ids) => {
             assert!((1..=MAX_BATCH).contains(&ids.len()));
-            assert!(ids.iter().all(|id| (1..=neptun::ids::MAX_ID).contains(id)));
+            assert!(
+                ids.iter()
+                    .all(|id| (1..=neptun_core::ids::MAX_ID).contains(id))
+            );
             let unique: std::collections::HashSet<_> = ids.iter().collect();
             assert_eq!(unique.len(), ids.len(), "an id twice");
         }
@@ -116,10 +119,10 @@ pub fn path(data: &[u8]) {
             "domainName": "fuzz.example", "domainPrefix": "fuzz", "time": "x", "timeEpoch": 0},
     });
     if let Ok(request) = lambda_http::request::from_str(&event.to_string()) {
-        use neptun::request::{Route, Segment};
+        use neptun_core::routes::{Route, Segment};
         const CHATS: Route<1> = Route::new(&[Segment::Param("user_id"), Segment::Lit("chats")]);
-        if let Ok(params) = neptun::request::match_route(&request, &CHATS) {
-            let _ = neptun::request::parse_ids(&params);
+        if let Ok(params) = neptun_core::request::match_route(&request, &CHATS) {
+            let _ = neptun_core::request::parse_ids(&params);
         }
     }
 }

@@ -1,7 +1,7 @@
 """`template.yaml` against the rest of the repository (run by scripts/check-template.sh).
 
 - The table equals the one `make dev` and the tests create: the JSON that
-  `cargo run -q -p neptun-cli --bin table-definition` prints from shared/src/store/table.rs.
+  `cargo run -q -p neptun-devtools --bin table-definition` prints from tools/neptun-devtools/src/table.rs.
 - Every function under functions/ is built by a resource (rust-cargolambda, Binary = crate).
 - Every route of Cargo.toml's [workspace.metadata.lambda.watch.router] is the same HttpApi
   event of the same function, and the template serves no other route.
@@ -11,6 +11,7 @@
 """
 
 import json
+import re
 import subprocess
 import tomllib
 from pathlib import Path
@@ -28,7 +29,7 @@ STREAM_FUNCTIONS = {"purge-chat"}
 # inside it: dynamodb:PutItem for each Put, dynamodb:ConditionCheckItem for each ConditionCheck,
 # dynamodb:UpdateItem / DeleteItem for each Update / Delete; a TransactGetItems per Get, as
 # dynamodb:GetItem.
-# Every function may GetItem: the Init warm-up (shared/src/context.rs) opens the connection.
+# Every function may GetItem: the Init warm-up (shared/neptun-dynamo/src/warm_up.rs) opens the connection.
 EXPECTED_ACTIONS = {
     "create-chat": {"dynamodb:PutItem", "dynamodb:GetItem"},
     "list-chats": {"dynamodb:Query", "dynamodb:GetItem"},
@@ -94,7 +95,7 @@ def as_list(value):
 
 def test_the_table_is_the_one_make_dev_and_the_tests_create(template):
     run = subprocess.run(
-        ["cargo", "run", "-q", "-p", "neptun-cli", "--bin", "table-definition"],
+        ["cargo", "run", "-q", "-p", "neptun-devtools", "--bin", "table-definition"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -124,6 +125,46 @@ def test_the_table_survives_deletes_and_can_be_restored(template):
     assert table.get("UpdateReplacePolicy") == "Retain"
     assert table["Properties"]["PointInTimeRecoverySpecification"] == {
         "PointInTimeRecoveryEnabled": True
+    }
+
+
+def function_list():
+    """The one list of the deployed functions (neptun_core::functions), as the code has it."""
+    run = subprocess.run(
+        ["cargo", "run", "-q", "-p", "neptun-devtools", "--bin", "functions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, f"functions failed:\n{run.stderr}"
+    return json.loads(run.stdout)
+
+
+def shape(path):
+    """A route path with its parameters unnamed: the router and API Gateway must name the
+    content route's file parameter {message_id} (one name per position), the code {file_id}."""
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_functions_events_and_router_follow_the_one_list():
+    listed = function_list()
+    names = {function["name"] for function in listed}
+    assert len(names) == len(listed), "a function is listed twice"
+    assert STREAM_FUNCTIONS == {f["name"] for f in listed if f.get("stream")}
+    crates = {path.parent.name for path in (ROOT / "functions").glob("*/Cargo.toml")}
+    assert crates == names, "functions/ holds exactly the listed functions"
+    folders = {path.name for path in (ROOT / "events").iterdir() if path.is_dir()}
+    assert folders == names, "events/ has a folder of sample events per function"
+    router = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["metadata"]["lambda"][
+        "watch"
+    ]["router"]
+    routed = {
+        (route["method"].upper(), shape(path), route["function"])
+        for path, routes in router.items()
+        for route in routes
+    }
+    assert routed == {
+        (f["method"], shape(f["path"]), f["name"]) for f in listed if not f.get("stream")
     }
 
 

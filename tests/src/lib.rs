@@ -18,29 +18,43 @@ use std::time::{Duration, Instant};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use lambda_http::{Body, Request, Response};
-use neptun::context::{AppContext, https_client};
-use neptun::links::FileLinks;
-use neptun::session::SessionConfig;
-use neptun::store::dynamo::DynamoStore;
-use neptun::store::table::create_table;
-use neptun::tls::TrustRoots;
+use neptun_core::context::AppContext;
+use neptun_devtools::table::create_table;
+use neptun_dynamo::DynamoStore;
+use neptun_dynamo::client::{StorageTimeouts, https_client};
+use neptun_dynamo::tls::TrustRoots;
 use serde_json::Value;
 
-/// The documented dev-only secret; the cookies in `events/` are sealed with it.
-pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
-
-/// The user, chat, message and file the sample events refer to (see [`seed_sample_data`]).
-// The sample data the events refer to: one definition, shared with `make dev`'s seed.
-pub use neptun_cli::{
-    SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER, SEEDED_CHATS,
-    seed_sample_data,
+// The sample data the events refer to and the dev secret their cookies are sealed with: one
+// definition, in the test kit, shared with `make dev`'s seed.
+pub use neptun_testkit::sample::{
+    DEV_PASSWORD, SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER,
+    SEEDED_CHATS, dev_context,
 };
 
-// Requests from the sample events, edited where a test needs it; one copy, in the library.
-pub use neptun::sample_events::{
-    body_text, event, event_json, event_with, invoke, json_of, sample_events, set_body, set_path,
-    set_query, set_raw_query,
+// Requests from the sample events, edited where a test needs it, and the typed dispatch to the
+// handlers; one copy, in the test kit.
+pub use neptun_testkit::events::{
+    SampleEvent, body_text, event, event_json, event_with, json_of, sample_events, set_body,
+    set_path, set_query, set_raw_query,
 };
+pub use neptun_testkit::invoke::invoke;
+
+/// Writes the sample data into the store's table (a failure is the test's).
+pub async fn seed_sample_data(store: &DynamoStore) {
+    if let Err(error) = neptun_devtools::seed::seed_sample_data(store).await {
+        panic!(
+            "seed the sample data: {}",
+            neptun_core::error::ErrorChain(&error)
+        );
+    }
+}
+
+/// `events/<path>` as a DynamoDB stream event (the purge function's).
+pub fn stream_event(path: &str) -> aws_lambda_events::dynamodb::Event {
+    serde_json::from_value(event_json(path))
+        .unwrap_or_else(|error| panic!("events/{path} is no DynamoDB stream event: {error}"))
+}
 
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -155,7 +169,7 @@ pub fn client() -> Client {
 }
 
 pub fn client_for(endpoint: &str) -> Client {
-    let limits = neptun::context::StorageTimeouts {
+    let limits = StorageTimeouts {
         operation: Duration::from_secs(20),
         attempt: Duration::from_secs(20),
         ..Default::default()
@@ -172,22 +186,23 @@ pub async fn fresh_table(client: &Client) -> String {
     name
 }
 
-/// A context on a fresh table, with the dev secret.
-pub async fn context() -> AppContext<DynamoStore> {
+/// A store on a fresh table.
+pub async fn fresh_store() -> DynamoStore {
     let client = client();
     let table = fresh_table(&client).await;
-    AppContext {
-        store: DynamoStore::new(client, table),
-        session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
-        links: FileLinks::default(),
-    }
+    DynamoStore::new(client, table)
+}
+
+/// A context on a fresh table, with the dev secret.
+pub async fn context() -> AppContext<DynamoStore> {
+    dev_context(fresh_store().await)
 }
 
 pub mod postgres;
 pub mod proxy;
 
 /// A client of `endpoint` with the production storage limits (for fault tests).
-pub fn client_with_limits(endpoint: &str, limits: neptun::context::StorageTimeouts) -> Client {
+pub fn client_with_limits(endpoint: &str, limits: StorageTimeouts) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))

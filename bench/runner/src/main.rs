@@ -34,21 +34,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use measure::{Bench, Binary, ColdSample, Setup, Steady};
+use neptun_core::functions::Function;
 
 /// The functions, as named under `functions/` and `events/`.
-pub const FUNCTIONS: [&str; 11] = [
-    "create-chat",
-    "list-chats",
-    "create-chat-messages",
-    "list-chat-messages",
-    "create-chat-files",
-    "get-chat-files",
-    "get-chat-file-content",
-    "update-chat",
-    "delete-chat",
-    "delete-chats",
-    "delete-last-chat-message",
-];
+/// Every HTTP function, as `neptun_core::functions` lists them.
+pub const FUNCTIONS: [&str; Function::ALL.len()] = Function::NAMES;
 /// The creates and reads, each of which must be exactly one DynamoDB request (the lifecycle
 /// routes read before they write: their counts are reported, not a target).
 pub const ONE_REQUEST_FUNCTIONS: [&str; 7] = [

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use neptun::store::dynamo::DynamoStore;
-use neptun::store::schema;
+use neptun_dynamo::DynamoStore;
+use neptun_dynamo::schema;
 use serde_json::Value;
 
 use crate::cpu_slice::CpuGroup;
@@ -75,14 +75,14 @@ impl Setup {
             _ if self.plain_http() => Vec::new(),
             Self::CompiledRootsOnly => Vec::new(),
             Self::SystemStoreWithRunCa => vec![
-                (neptun::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
+                (neptun_dynamo::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
                 ("SSL_CERT_FILE", ca()),
             ],
             Self::SystemRoots => vec![
-                (neptun::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
-                (neptun::tls::EXTRA_CA_FILE_ENV, ca()),
+                (neptun_dynamo::tls::SYSTEM_ROOTS_ENV, PathBuf::from("true")),
+                (neptun_dynamo::tls::EXTRA_CA_FILE_ENV, ca()),
             ],
-            _ => vec![(neptun::tls::EXTRA_CA_FILE_ENV, ca())],
+            _ => vec![(neptun_dynamo::tls::EXTRA_CA_FILE_ENV, ca())],
         }
     }
 }
@@ -213,10 +213,11 @@ impl Bench {
         let client = neptun_tests::client();
         let mut events: HashMap<String, Event> = HashMap::new();
         let mut ok_events: HashMap<String, Vec<(String, Value)>> = HashMap::new();
-        for (function, file, status) in neptun_tests::sample_events() {
-            if !(200..300).contains(&status) {
+        for sample in neptun_tests::sample_events() {
+            if !(200..300).contains(&sample.status) {
                 continue;
             }
+            let (function, file) = (sample.function.name().to_owned(), sample.file);
             let path = neptun_tests::repo_root()
                 .join("events")
                 .join(&function)
@@ -260,7 +261,7 @@ impl Bench {
     /// name, so that every function is measured on a table of the same small size.
     pub async fn reset_table(&self, table: &str) {
         self.drop_table(table).await;
-        neptun::store::table::create_table(&self.client, table)
+        neptun_devtools::table::create_table(&self.client, table)
             .await
             .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
         neptun_tests::seed_sample_data(&DynamoStore::new(self.client.clone(), table.to_owned()))

@@ -1,6 +1,6 @@
 //! The SDK floor for `make bench`: the `TransactWriteItems` of create-chat-messages (a condition
 //! check on the chat's `META`, one put per chunk row of the batch) through our client settings
-//! (`neptun::context::dynamodb_client_trusting`, with the same trust store) and the same Init warm-up, and nothing else: no
+//! (`neptun_dynamo::client::dynamodb_client_trusting`, with the same trust store) and the same Init warm-up, and nothing else: no
 //! session, no validation (the body is only decoded) and no response model. What ours costs on
 //! top of it is ours, not the SDK's. Never deployed (not in template.yaml nor in the
 //! cargo-lambda router).
@@ -8,10 +8,11 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
-use neptun::context::{StorageTimeouts, dynamodb_client_trusting, warm_up};
-use neptun::model::Role;
-use neptun::store::schema::{self, MessageChunkRow, StoredMessage};
-use neptun::tls::TrustRoots;
+use neptun_core::model::Role;
+use neptun_dynamo::client::{StorageTimeouts, dynamodb_client_trusting};
+use neptun_dynamo::schema::{self, MessageChunkRow, StoredMessage};
+use neptun_dynamo::tls::TrustRoots;
+use neptun_dynamo::warm_up::warm_up;
 use serde::Deserialize;
 
 /// Fresh ids are drawn again after a collision, as ours does.
@@ -61,7 +62,7 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
     else {
         return status(400);
     };
-    let now_ms = neptun::clock::now_ms();
+    let now_ms = neptun_core::clock::now_ms();
     let chat_pk = schema::chat_pk(user_id, chat_id);
     let check = ConditionCheck::builder()
         .table_name(&floor.table)
@@ -74,7 +75,7 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
         .expression_attribute_names("#pk", schema::PK)
         .build()?;
     for attempt in 0..ID_ATTEMPTS as u64 {
-        let base = neptun::ids::batch_base(now_ms + attempt);
+        let base = neptun_core::ids::batch_base(now_ms + attempt);
         let write_id: u64 = rand::random();
         let chunks = schema::pack(batch.messages.iter().collect(), base, |m| {
             schema::message_bytes(&m.content)

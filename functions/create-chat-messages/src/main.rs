@@ -1,11 +1,12 @@
 //! POST /api/users/{user_id}/chats/{chat_id}/messages
 
-use neptun::context::{AppContext, serve};
-use neptun::handlers::messages::create_messages;
+use neptun_core::context::serve;
+use neptun_core::handlers::messages::create_messages;
+use neptun_dynamo::context::app_context;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    neptun::telemetry::init();
-    let context = AppContext::init().await?;
+    neptun_core::telemetry::init();
+    let context = app_context().await?;
     serve(|request| create_messages(context, request)).await
 }

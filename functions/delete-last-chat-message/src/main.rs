@@ -1,11 +1,12 @@
 //! DELETE /api/users/{user_id}/chats/{chat_id}/messages/last
 
-use neptun::context::{AppContext, serve};
-use neptun::handlers::regenerate::delete_last_exchange;
+use neptun_core::context::serve;
+use neptun_core::handlers::regenerate::delete_last_exchange;
+use neptun_dynamo::context::app_context;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    neptun::telemetry::init();
-    let context = AppContext::init().await?;
+    neptun_core::telemetry::init();
+    let context = app_context().await?;
     serve(|request| delete_last_exchange(context, request)).await
 }

@@ -1,11 +1,12 @@
 //! GET /api/users/{user_id}/chats/{chat_id}/files
 
-use neptun::context::{AppContext, serve};
-use neptun::handlers::files::list_files;
+use neptun_core::context::serve;
+use neptun_core::handlers::files::list_files;
+use neptun_dynamo::context::app_context;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    neptun::telemetry::init();
-    let context = AppContext::init().await?;
+    neptun_core::telemetry::init();
+    let context = app_context().await?;
     serve(|request| list_files(context, request)).await
 }

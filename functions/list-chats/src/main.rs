@@ -1,11 +1,12 @@
 //! GET /api/users/{user_id}/chats
 
-use neptun::context::{AppContext, serve};
-use neptun::handlers::chats::list_chats;
+use neptun_core::context::serve;
+use neptun_core::handlers::chats::list_chats;
+use neptun_dynamo::context::app_context;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    neptun::telemetry::init();
-    let context = AppContext::init().await?;
+    neptun_core::telemetry::init();
+    let context = app_context().await?;
     serve(|request| list_chats(context, request)).await
 }

@@ -20,7 +20,7 @@ pub struct Machine {
     pub date: String,
     /// Entries of [`SYSTEM_CERTIFICATE_DIR`], when it exists.
     pub system_certificate_files: Option<usize>,
-    /// The roots compiled into the functions (`neptun::tls::AMAZON_ROOTS`).
+    /// The roots compiled into the functions (`neptun_dynamo::tls::AMAZON_ROOTS`).
     pub amazon_roots: usize,
 }
 
@@ -77,7 +77,7 @@ impl Machine {
             system_certificate_files: std::fs::read_dir(SYSTEM_CERTIFICATE_DIR)
                 .ok()
                 .map(Iterator::count),
-            amazon_roots: neptun::tls::AMAZON_ROOTS.len(),
+            amazon_roots: neptun_dynamo::tls::AMAZON_ROOTS.len(),
         }
     }
 

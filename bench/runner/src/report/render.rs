@@ -415,7 +415,7 @@ fn peers_section(w: &mut String, r: &Results) {
          loop (`/next` → handler → `/response` on one kept-alive connection), like the managed \
          Node runtime's, without its command-line flags.\n\
          - **{SDK_FLOOR}** (`bench/sdk-floor`): only the same `TransactWriteItems`, through our \
-         SDK client settings (`neptun::context::dynamodb_client`) on `lambda_http`: no \
+         SDK client settings (`neptun_dynamo::client::dynamodb_client`) on `lambda_http`: no \
          session, no validation (the body is only decoded), no response model. What ours \
          costs above it is ours, not the SDK's.\n\n\
          Both make the same Init warm-up as ours and reach the storage the same way (over the \

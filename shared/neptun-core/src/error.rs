@@ -1,0 +1,234 @@
+//! Every failure a handler can answer with, and the one place that maps it to HTTP.
+
+use http::StatusCode;
+use lambda_http::{Body, Response};
+use serde_json::{Value, json};
+
+use crate::response::json_response;
+use crate::session::SessionError;
+use crate::store::StoreError;
+use crate::validation::Issue;
+
+/// What the statusMessage of a 400 names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    Chat,
+    Messages,
+    Files,
+    /// A rename: `{"name", "model"?}`.
+    ChatName,
+    /// A delete of several chats: `{"chat_ids"}`.
+    ChatIds,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Chat,
+    Message,
+    File,
+    Route,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("not authenticated")]
+    Unauthenticated(#[source] SessionError),
+    #[error("the session's user does not own this resource")]
+    NotOwner,
+    #[error("invalid path parameters")]
+    InvalidPath(Vec<Issue>),
+    #[error("invalid query parameters")]
+    InvalidQuery(Vec<Issue>),
+    #[error("invalid headers")]
+    InvalidHeader(Vec<Issue>),
+    #[error("invalid body")]
+    InvalidBody { kind: BodyKind, issues: Vec<Issue> },
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0:?} not found")]
+    NotFound(Missing),
+    /// A regenerate on a chat without messages.
+    #[error("no messages to delete")]
+    NoMessages,
+    #[error("idempotency key reused")]
+    IdempotencyMismatch(#[source] StoreError),
+    #[error("idempotency key in flight")]
+    IdempotencyInFlight(#[source] StoreError),
+    #[error("storage unavailable")]
+    Unavailable(#[source] StoreError),
+    #[error("storage request failed")]
+    StorageFailed(#[source] StoreError),
+    /// Neither `PUBLIC_BASE_URL` nor the request gives an origin for file URLs.
+    #[error("the request names no host for file URLs; set PUBLIC_BASE_URL")]
+    NoFileUrlOrigin,
+    #[error("the response did not serialize")]
+    ResponseNotSerialized(#[source] serde_json::Error),
+    /// The store reported success but returned nothing for a single-item create.
+    #[error("the store returned no {0} for a successful create")]
+    NothingCreated(&'static str),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::ChatNotFound => Self::NotFound(Missing::Chat),
+            StoreError::MessageNotFound => Self::NotFound(Missing::Message),
+            StoreError::FileNotFound => Self::NotFound(Missing::File),
+            StoreError::NoMessages => Self::NoMessages,
+            StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
+            StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
+            StoreError::Unavailable(_) => Self::Unavailable(error),
+            StoreError::Encode(_)
+            | StoreError::Decode(_)
+            | StoreError::Build(_)
+            | StoreError::BatchTooLarge
+            | StoreError::Invariant(_)
+            | StoreError::Request(_) => Self::StorageFailed(error),
+        }
+    }
+}
+
+/// Seconds a client should wait after a 503.
+pub const RETRY_AFTER_SECONDS: u32 = 1;
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Unauthenticated(_) | Self::NotOwner => StatusCode::UNAUTHORIZED,
+            Self::InvalidPath(_)
+            | Self::InvalidQuery(_)
+            | Self::InvalidHeader(_)
+            | Self::InvalidBody { .. }
+            | Self::NoMessages => StatusCode::BAD_REQUEST,
+            Self::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdempotencyInFlight(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn status_message(&self) -> &'static str {
+        match self {
+            Self::InvalidPath(_) => "Bad Request. Invalid path parameters.",
+            Self::InvalidQuery(_) => "Bad Request. Invalid query parameters.",
+            Self::InvalidHeader(_) => "Bad Request. Invalid headers.",
+            Self::IdempotencyMismatch(_) => "Unprocessable Entity",
+            Self::IdempotencyInFlight(_) => "Conflict",
+            Self::InvalidBody {
+                kind: BodyKind::Chat,
+                ..
+            } => "Bad Request. Invalid body(chat).",
+            Self::InvalidBody {
+                kind: BodyKind::Messages,
+                ..
+            } => "Bad Request. Invalid body(message | messages).",
+            Self::InvalidBody {
+                kind: BodyKind::Files,
+                ..
+            } => "Bad Request. Invalid body(file | files).",
+            Self::InvalidBody {
+                kind: BodyKind::ChatName,
+                ..
+            } => "Bad Request. Invalid body(name).",
+            Self::InvalidBody {
+                kind: BodyKind::ChatIds,
+                ..
+            } => "Bad Request. Invalid body(chat_ids).",
+            Self::NoMessages => "Bad Request",
+            Self::Unauthenticated(_) | Self::NotOwner => "Unauthorized",
+            Self::PayloadTooLarge(_) => "Payload Too Large",
+            Self::UnsupportedMediaType(_) => "Unsupported Media Type",
+            Self::MethodNotAllowed => "Method Not Allowed",
+            Self::NotFound(_) => "Not Found",
+            Self::Unavailable(_) => "Service Unavailable",
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => "Internal Server Error",
+        }
+    }
+
+    fn data(&self) -> Value {
+        let message = |text: &str| json!({ "message": text });
+        match self {
+            Self::InvalidPath(issues)
+            | Self::InvalidQuery(issues)
+            | Self::InvalidHeader(issues)
+            | Self::InvalidBody { issues, .. } => {
+                json!({ "issues": issues })
+            }
+            Self::Unauthenticated(_) => message("A valid neptun-session cookie is required."),
+            Self::NotOwner => message("You do not have access to this resource."),
+            Self::PayloadTooLarge(limit) => message(limit),
+            Self::UnsupportedMediaType(detail) => message(detail),
+            Self::MethodNotAllowed => message("This route does not accept that method."),
+            Self::NotFound(Missing::Chat) => message("Chat not found"),
+            Self::NotFound(Missing::Message) => message("Message not found"),
+            Self::NotFound(Missing::File) => message("File not found"),
+            Self::NotFound(Missing::Route) => message("Route not found"),
+            // The web app's own words, as a bare string (its dashboard shows `data`).
+            Self::NoMessages => json!("No messages found, for chat."),
+            Self::IdempotencyMismatch(_) => {
+                message("This Idempotency-Key was already used with a different request.")
+            }
+            Self::IdempotencyInFlight(_) => {
+                message("A request with this Idempotency-Key is still in progress. Retry shortly.")
+            }
+            Self::Unavailable(_) => message("Storage is busy or unavailable. Retry later."),
+            // Nothing of the cause: it is logged, never answered.
+            Self::StorageFailed(_)
+            | Self::NoFileUrlOrigin
+            | Self::ResponseNotSerialized(_)
+            | Self::NothingCreated(_) => message("An unexpected error occurred."),
+        }
+    }
+
+    /// The error response. 5xx bodies never carry internals; the chain is logged instead.
+    pub fn into_response(self) -> Response<Body> {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::error!(error = %ErrorChain(&self), status = status.as_u16(), "request failed");
+        } else {
+            tracing::info!(error = %ErrorChain(&self), status = status.as_u16(), "request rejected");
+        }
+        let body = json!({
+            "statusCode": status.as_u16(),
+            "statusMessage": self.status_message(),
+            "data": self.data(),
+        });
+        let mut response = json_response(status, &body);
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::CONFLICT {
+            response.headers_mut().insert(
+                http::header::RETRY_AFTER,
+                http::HeaderValue::from(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
+    }
+}
+
+/// Displays an error with its sources: `a: b: c`.
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        while let Some(error) = source {
+            write!(f, ": {error}")?;
+            source = error.source();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,306 @@
+//! Route handlers: plain async functions over [`AppContext`], one per Lambda function.
+//!
+//! Every route checks, in this order (docs/spec/api-contract.md): route and method, session (401),
+//! path parameters (400), session user owns `{user_id}` (401), body (415, 413, 400), and
+//! only then storage (404, 503).
+
+pub mod chats;
+pub mod files;
+pub mod lifecycle;
+pub mod messages;
+pub mod regenerate;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use http::{HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::Serialize;
+
+use crate::clock;
+use crate::context::AppContext;
+use crate::error::{ApiError, BodyKind};
+use crate::idempotency;
+use crate::request::{self, PathParams};
+use crate::response::json_bytes;
+use crate::routes::Route;
+use crate::store::{Idempotency, Page, PageRequest, Replayable};
+use crate::validation::{self, BodyError, Cursor, CursorScope};
+
+/// Largest list response: Lambda answers at most 6 MB synchronously.
+pub const RESPONSE_BUDGET_BYTES: usize = 5 * 1024 * 1024;
+
+/// Turns a handler's result into the response, logging the outcome without any request data.
+pub(crate) fn finish(result: Result<Response<Body>, ApiError>) -> Response<Body> {
+    match result {
+        Ok(response) => {
+            tracing::info!(status = response.status().as_u16(), "request handled");
+            response
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+/// Route, method, session, path ids and ownership. Returns the path ids, `{user_id}` first.
+pub(crate) fn authorize<const N: usize, S>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+) -> Result<[u64; N], ApiError> {
+    let params = request::match_route(request, route)?;
+    if request.method() != method {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    authorize_session(context, request, &params)
+}
+
+/// Session, path ids and ownership, for a request already matched to its route.
+pub(crate) fn authorize_session<const N: usize, S>(
+    context: &AppContext<S>,
+    request: &Request,
+    params: &PathParams<N>,
+) -> Result<[u64; N], ApiError> {
+    let session_user = context
+        .session
+        .authenticate(request.headers(), clock::now_ms())
+        .map_err(ApiError::Unauthenticated)?;
+    let ids = request::parse_ids(params)?;
+    if ids.first() != Some(&session_user) {
+        return Err(ApiError::NotOwner);
+    }
+    Ok(ids)
+}
+
+/// A create route's body: what its `Idempotency-Key` is scoped to, and how the body parses.
+pub(crate) struct BodySpec<B> {
+    /// Names the route in the idempotency fingerprint (the function's name).
+    pub idempotency_scope: &'static str,
+    pub kind: BodyKind,
+    pub parse: fn(&[u8]) -> Result<B, BodyError>,
+}
+
+/// Every create route: [`write_route`] with `POST`.
+pub(crate) async fn create_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    body: &BodySpec<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    write_route(context, request, Method::POST, route, body, write).await
+}
+
+/// Every route that writes a body: route, method, session, ids and ownership, then the
+/// body's type and size (415, 413), its `Idempotency-Key` and content (400), and only then
+/// `write`.
+pub(crate) async fn write_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+    body: &BodySpec<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, method, route)?;
+    let bytes = json_body(request, body.kind)?;
+    let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
+    let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
+    write(ids, parsed, idempotency).await
+}
+
+/// Every route that writes without a body (a `DELETE` of what its path names): route,
+/// method, session, ids and ownership, its `Idempotency-Key` (400), then `write`.
+pub(crate) async fn bodiless_write_route<const N: usize, S, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+    idempotency_scope: &'static str,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let ids = authorize(context, request, method, route)?;
+    let idempotency = idempotency::from_request(request, idempotency_scope, &ids, &[])?;
+    write(ids, idempotency).await
+}
+
+/// The body of a JSON create request, after the content-type (415) and size (413) checks.
+fn json_body(request: &Request, kind: BodyKind) -> Result<&[u8], ApiError> {
+    validation::check_content_type(request.headers().get(http::header::CONTENT_TYPE))
+        .map_err(ApiError::UnsupportedMediaType)?;
+    let body = request::body_bytes(request);
+    validation::check_body_size(body.len()).map_err(|error| body_error(error, kind))?;
+    Ok(body)
+}
+
+fn body_error(error: BodyError, kind: BodyKind) -> ApiError {
+    match error {
+        BodyError::Invalid(issues) => ApiError::InvalidBody { kind, issues },
+        BodyError::TooLarge { limit } => ApiError::PayloadTooLarge(limit),
+    }
+}
+
+/// The response of a create: 200 with `{key: value}`, marked when it repeats an earlier
+/// request with the same `Idempotency-Key`.
+pub(crate) fn object_response(
+    key: &str,
+    value: &impl Serialize,
+    replayed: bool,
+) -> Result<Response<Body>, ApiError> {
+    let body = serde_json::to_vec(&BTreeMap::from([(key, value)]))
+        .map_err(ApiError::ResponseNotSerialized)?;
+    Ok(ok_response(body, replayed))
+}
+
+/// `200 true`: what the web app's delete routes answer.
+pub(crate) fn done_response(replayed: bool) -> Response<Body> {
+    ok_response(b"true".to_vec(), replayed)
+}
+
+/// A 200 with this JSON, marked when it repeats an earlier request with the same
+/// `Idempotency-Key`.
+pub(crate) fn ok_response(json: Vec<u8>, replayed: bool) -> Response<Body> {
+    let mut response = json_bytes(StatusCode::OK, json);
+    if replayed {
+        response.headers_mut().insert(
+            idempotency::REPLAYED_HEADER,
+            HeaderValue::from_static("true"),
+        );
+    }
+    response
+}
+
+/// The keys of a create that takes one item or a batch.
+pub(crate) struct ItemKeys {
+    /// Answers a single-object body: `{"chatMessage": {...}}`.
+    pub single: &'static str,
+    /// Answers a batch body: `{"chatMessages": [...]}`.
+    pub batch: &'static str,
+}
+
+/// The response of a create that took one item (`single`) or a batch.
+pub(crate) fn items_created_response<T: Serialize>(
+    keys: &ItemKeys,
+    single: bool,
+    created: &Replayable<Vec<T>>,
+) -> Result<Response<Body>, ApiError> {
+    if !single {
+        return object_response(keys.batch, &created.value, created.replayed);
+    }
+    let item = created
+        .value
+        .first()
+        .ok_or(ApiError::NothingCreated(keys.single))?;
+    object_response(keys.single, item, created.replayed)
+}
+
+/// A list route's names: the JSON key of its items, and the list its cursors are bound to.
+pub(crate) struct ListKeys {
+    pub items: &'static str,
+    pub cursor_list: &'static str,
+}
+
+/// Every list route: route, method, session, ids and ownership, then `limit` and `cursor`
+/// (400), then one page from `fetch`, written by [`page_response`].
+pub(crate) async fn list_route<const N: usize, S, T, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    keys: &ListKeys,
+    fetch: F,
+    id_of: impl Fn(&T) -> u64,
+) -> Result<Response<Body>, ApiError>
+where
+    T: Serialize,
+    F: FnOnce([u64; N], PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, ApiError>>,
+{
+    let ids = authorize(context, request, Method::GET, route)?;
+    let scope = CursorScope {
+        user_id: ids.first().copied().unwrap_or_default(),
+        // The chats list has no chat: 0.
+        chat_id: ids.get(1).copied().unwrap_or_default(),
+        list: keys.cursor_list,
+    };
+    let limit = request::query_param(request, "limit");
+    let cursor = request::query_param(request, "cursor");
+    let query = validation::parse_page_query(limit.as_deref(), cursor.as_deref(), &scope)
+        .map_err(ApiError::InvalidQuery)?;
+    let page = PageRequest {
+        limit: query.limit.map(|limit| limit as usize),
+        after: query.cursor.map(|cursor| cursor.after_id),
+        byte_budget: RESPONSE_BUDGET_BYTES,
+    };
+    let page = fetch(ids, page).await?;
+    page_response(keys.items, &scope, page, id_of)
+}
+
+/// Writes `{"<key>": [items...], "nextCursor": "..."}` with id cursors, see
+/// [`page_response_with`].
+fn page_response<T: Serialize>(
+    key: &str,
+    scope: &CursorScope,
+    page: Page<T>,
+    id_of: impl Fn(&T) -> u64,
+) -> Result<Response<Body>, ApiError> {
+    // An id cursor is short: the closing brackets' reserve covers it.
+    page_response_with(key, page, 0, |item| {
+        validation::encode_cursor(
+            scope,
+            &Cursor {
+                after_id: id_of(item),
+            },
+        )
+    })
+}
+
+/// Writes `{"<key>": [items...], "nextCursor": "..."}`, stopping before the response would
+/// pass [`RESPONSE_BUDGET_BYTES`] (keeping `cursor_reserve` bytes more free for a long cursor);
+/// `nextCursor` (`cursor_after` of the last item written) appears only when more items remain.
+pub(crate) fn page_response_with<T: Serialize>(
+    key: &str,
+    page: Page<T>,
+    cursor_reserve: usize,
+    cursor_after: impl Fn(&T) -> String,
+) -> Result<Response<Body>, ApiError> {
+    // Room for the closing brackets and a cursor.
+    let reserve = 512 + cursor_reserve;
+    let mut has_more = page.has_more;
+    let mut body = Vec::with_capacity(1024);
+    body.extend_from_slice(b"{\"");
+    body.extend_from_slice(key.as_bytes());
+    body.extend_from_slice(b"\":[");
+    let mut last = None;
+    for item in page.items {
+        let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
+        if last.is_some() && body.len() + encoded.len() + 1 + reserve > RESPONSE_BUDGET_BYTES {
+            has_more = true;
+            break;
+        }
+        if last.is_some() {
+            body.push(b',');
+        }
+        body.extend_from_slice(&encoded);
+        last = Some(item);
+    }
+    body.push(b']');
+    if let (true, Some(last)) = (has_more, last) {
+        body.extend_from_slice(b",\"nextCursor\":");
+        let cursor = cursor_after(&last);
+        serde_json::to_writer(&mut body, &cursor).map_err(ApiError::ResponseNotSerialized)?;
+    }
+    body.push(b'}');
+    Ok(json_bytes(StatusCode::OK, body))
+}

@@ -1,0 +1,103 @@
+//! The DynamoDB client of every function and tool: our HTTPS client and trust store, and the
+//! storage call limits.
+
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
+use aws_config::timeout::TimeoutConfig;
+
+use crate::env::{self, EnvError};
+use crate::tls::TrustRoots;
+
+/// Storage call limits. Defaults keep a request well inside a 10 s Lambda timeout even when
+/// DynamoDB is unreachable: 3 attempts of at most 1.5 s each, 4 s per call in all.
+#[derive(Debug, Clone, Copy)]
+pub struct StorageTimeouts {
+    pub connect: Duration,
+    pub attempt: Duration,
+    pub operation: Duration,
+    pub max_attempts: u32,
+}
+
+impl Default for StorageTimeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_millis(1_000),
+            attempt: Duration::from_millis(1_500),
+            operation: Duration::from_millis(4_000),
+            max_attempts: 3,
+        }
+    }
+}
+
+impl StorageTimeouts {
+    /// Defaults, overridden by `DYNAMODB_CONNECT_TIMEOUT_MS`, `DYNAMODB_ATTEMPT_TIMEOUT_MS`,
+    /// `DYNAMODB_OPERATION_TIMEOUT_MS` and `DYNAMODB_MAX_ATTEMPTS`.
+    pub fn from_env() -> Result<Self, EnvError> {
+        let defaults = Self::default();
+        let millis =
+            |name, default| env::number(name).map(|ms| ms.map_or(default, Duration::from_millis));
+        Ok(Self {
+            connect: millis("DYNAMODB_CONNECT_TIMEOUT_MS", defaults.connect)?,
+            attempt: millis("DYNAMODB_ATTEMPT_TIMEOUT_MS", defaults.attempt)?,
+            operation: millis("DYNAMODB_OPERATION_TIMEOUT_MS", defaults.operation)?,
+            // Beyond u32: the default, as before.
+            max_attempts: env::number("DYNAMODB_MAX_ATTEMPTS")?
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(defaults.max_attempts),
+        })
+    }
+}
+
+/// Builds the DynamoDB client: region, credentials and endpoint come from the standard SDK
+/// sources (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, ...); TLS trusts
+/// the compiled-in Amazon roots only (see [`crate::tls`]).
+pub async fn dynamodb_client(timeouts: StorageTimeouts) -> aws_sdk_dynamodb::Client {
+    dynamodb_client_trusting(timeouts, &TrustRoots::default()).await
+}
+
+/// [`dynamodb_client`] with the given roots of trust: the client every function (and the SDK
+/// floor of `make bench`) uses.
+pub async fn dynamodb_client_trusting(
+    timeouts: StorageTimeouts,
+    trust: &TrustRoots,
+) -> aws_sdk_dynamodb::Client {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client(trust))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(timeouts.connect)
+                .operation_attempt_timeout(timeouts.attempt)
+                .operation_timeout(timeouts.operation)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
+        // Watches every response body for a stall: our operation timeout already bounds a
+        // call, and DynamoDB's bodies are small JSON. Off saves its interceptor's work on
+        // every request.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .load()
+        .await;
+    aws_sdk_dynamodb::Client::new(&config)
+}
+
+/// The HTTPS client of every SDK client here (the SDK's hyper 1 client with rustls on ring and
+/// the proxy settings of the environment), with our trust store instead of the system's. The
+/// SDK is built without a default client, so a client made without this one cannot send.
+pub fn https_client(trust: &TrustRoots) -> aws_sdk_dynamodb::config::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig};
+    let context = trust.tls_context();
+    Builder::new().build_with_connector_fn(move |settings, components| {
+        let mut connector = ConnectorBuilder::default()
+            .tls_provider(TrustRoots::provider())
+            .tls_context(context.clone());
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    })
+}

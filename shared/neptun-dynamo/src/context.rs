@@ -1,0 +1,111 @@
+//! The contexts of the deployed functions, read from the environment once per process (during
+//! Lambda Init): the HTTP functions' [`AppContext`] on DynamoDB, and the stream functions'
+//! [`StreamContext`].
+
+use neptun_core::context::{AppContext, Settings, SettingsError};
+use neptun_core::error::ErrorChain;
+
+use crate::client::{StorageTimeouts, dynamodb_client_trusting};
+use crate::env::{self, EnvError};
+use crate::store::DynamoStore;
+use crate::tls::{TrustConfigError, TrustRoots};
+use crate::warm_up::{WARM_UP_ENV, warm_up};
+
+/// Why a function cannot start: its environment is unusable. A function without its secret
+/// or table must not serve.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("TABLE_NAME must name the DynamoDB table")]
+    MissingTable,
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("invalid storage settings")]
+    Storage(#[from] EnvError),
+    #[error("invalid trust store configuration")]
+    Trust(#[from] TrustConfigError),
+}
+
+/// The store of the environment: `TABLE_NAME`, the storage limits and the trust store opt-ins.
+struct StorageConfig {
+    table: String,
+    timeouts: StorageTimeouts,
+    trust: TrustRoots,
+}
+
+impl StorageConfig {
+    fn from_env() -> Result<Self, ConfigError> {
+        let table = std::env::var("TABLE_NAME")
+            .ok()
+            .filter(|name| !name.trim().is_empty())
+            .ok_or(ConfigError::MissingTable)?;
+        Ok(Self {
+            table,
+            timeouts: StorageTimeouts::from_env()?,
+            trust: TrustRoots::from_env()?,
+        })
+    }
+
+    async fn store(self) -> (DynamoStore, StorageTimeouts) {
+        let client = dynamodb_client_trusting(self.timeouts, &self.trust).await;
+        let store = DynamoStore::new(client, self.table).with_retry_budget(self.timeouts.operation);
+        (store, self.timeouts)
+    }
+}
+
+/// Reads the environment once at start-up and keeps the context for the life of the process:
+/// the session and file URL settings, the table, the storage limits, the trust store opt-ins
+/// and `DYNAMODB_WARM_UP`. An unusable configuration is logged (the function's JSON log, so
+/// CloudWatch has the reason) and returned: `main` then exits with it instead of serving.
+pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigError> {
+    reported(async {
+        let settings = Settings::from_env()?;
+        let storage = StorageConfig::from_env()?;
+        let warm = env::flag(WARM_UP_ENV, true)?;
+        let (store, timeouts) = storage.store().await;
+        if warm {
+            warm_up(store.client(), store.table(), timeouts).await;
+        }
+        Ok(settings.with_store(store).leak())
+    })
+    .await
+}
+
+/// The context of the stream functions (the purge of deleted chats): the store only. They
+/// serve no request, so they need no session secret and no warm-up.
+pub struct StreamContext {
+    pub store: DynamoStore,
+}
+
+impl StreamContext {
+    /// Reads `TABLE_NAME` and the storage limits once at start-up, like [`app_context`].
+    pub async fn init() -> Result<&'static Self, ConfigError> {
+        reported(async {
+            let (store, _) = StorageConfig::from_env()?.store().await;
+            Ok(&*Box::leak(Box::new(Self { store })))
+        })
+        .await
+    }
+}
+
+/// Logs a configuration error before it is returned to `main`.
+async fn reported<T>(init: impl Future<Output = Result<T, ConfigError>>) -> Result<T, ConfigError> {
+    init.await.inspect_err(|error| {
+        tracing::error!(error = %ErrorChain(error), "invalid configuration, not serving");
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use neptun_core::session::SessionConfigError;
+
+    #[test]
+    fn config_errors_keep_their_cause() {
+        let error = ConfigError::from(SettingsError::from(SessionConfigError::MissingPassword));
+        assert!(
+            ErrorChain(&error)
+                .to_string()
+                .starts_with("invalid session configuration: NUXT_SESSION_PASSWORD is not set")
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The Neptun chat API's storage: the store traits of `neptun-core` on one DynamoDB table.
+//!
+//! - [`schema`]: the single-table layout (key prefixes, attribute names, rows);
+//! - [`store`]: [`DynamoStore`], split by job (transactions, queries, idempotency records,
+//!   error classification, the purge);
+//! - [`client`], [`tls`], [`warm_up`]: the SDK client with its trust store, limits and Init
+//!   warm-up;
+//! - [`context`]: the functions' contexts, read from the environment at Init;
+//! - [`purge`], [`stream`]: the purge of deleted chats that follows the table's stream.
+
+pub mod backoff;
+pub mod client;
+pub mod context;
+pub mod env;
+pub mod purge;
+pub mod schema;
+pub mod store;
+pub mod stream;
+pub mod tls;
+pub mod warm_up;
+
+pub use store::DynamoStore;

@@ -1,0 +1,75 @@
+//! Purging a deleted chat's partition: what remains after the delete removed its `META` marker
+//! and its list row (messages, files). The narrow trait the stream handler ([`crate::stream`])
+//! depends on; [`crate::store::DynamoStore`] implements it.
+
+use std::future::Future;
+use std::time::Instant;
+
+use neptun_core::store::{BoxError, StoreError};
+
+/// How a purge runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgeOptions {
+    /// `BatchWriteItem` calls of up to 25 deletes in flight at once.
+    pub batches_in_flight: usize,
+    /// Start no batch or page after this (the invocation's end, less a margin): the purge then
+    /// stops with [`PurgeError::OutOfTime`] and the next run goes on from what is left.
+    pub deadline: Option<Instant>,
+}
+
+impl Default for PurgeOptions {
+    fn default() -> Self {
+        Self {
+            batches_in_flight: 4,
+            deadline: None,
+        }
+    }
+}
+
+/// What a finished purge did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PurgeReport {
+    /// Rows deleted (0 when an earlier run had deleted everything).
+    pub deleted: usize,
+    /// `Query` pages read.
+    pub pages: usize,
+    /// `BatchWriteItem` calls, retries of unprocessed items included.
+    pub batch_calls: usize,
+    /// Deletes that DynamoDB left unprocessed once and that were sent again.
+    pub retried: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PurgeError {
+    /// Only `USER#<user>#CHAT#<chat>` partitions are purged, never a user's own.
+    #[error("{0:?} is not a chat partition")]
+    NotAChatPartition(String),
+    /// The chat's `META` marker exists: the chat was not deleted (or exists again).
+    #[error("chat partition {0:?} still has its META row")]
+    ChatExists(String),
+    /// The deadline came before the partition was empty; rows remain.
+    #[error("out of time before the partition was empty")]
+    OutOfTime,
+    #[error("a delete batch did not finish")]
+    Batch(#[source] BoxError),
+    #[error("storage failed during the purge")]
+    Store(#[source] StoreError),
+}
+
+impl PurgeError {
+    /// Running the same purge again may succeed (storage or time ran out), as opposed to a
+    /// purge that must not run at all.
+    pub fn is_retryable(&self) -> bool {
+        !matches!(self, Self::NotAChatPartition(_) | Self::ChatExists(_))
+    }
+}
+
+pub trait ChatPurge: Send + Sync {
+    /// Deletes every row of the chat partition `pk`, whose `META` marker must be gone. Safe to
+    /// run again, after a finished or an interrupted run: it reads what is left.
+    fn purge_chat_partition(
+        &self,
+        pk: &str,
+        options: PurgeOptions,
+    ) -> impl Future<Output = Result<PurgeReport, PurgeError>> + Send;
+}

@@ -1,0 +1,232 @@
+//! The single-table layout. Every key prefix and attribute name lives here.
+//!
+//! | partition (`PK`)           | sort key (`SK`)        | row                                   |
+//! |----------------------------|------------------------|---------------------------------------|
+//! | `USER#<user>`              | `CHAT#<chat:016>`      | a chat, for listing a user's chats    |
+//! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
+//! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
+//! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//!
+//! A chat's messages and files share its partition. `META` sorts between the file rows and the
+//! message rows, so both list queries (`FILE#..META` and `META..MSG#~`) include the marker and
+//! tell "no items" from "no chat" with the same single `Query`.
+//!
+//! Items are packed into chunk rows (see [`crate::ids`]): one create request writes one row per
+//! 16 items (fewer when texts are large), so a batch of 100 stays far below the 100 actions
+//! and 4 MB of one `TransactWriteItems`, and every item is still addressed by its id alone.
+//! Items imported from the web app's database (ids below [`ids::FIRST_API_ID`]) are alone in
+//! their rows (`neptun-import` writes them), so they sort before the API's.
+//!
+//! - this file: key prefixes, attribute names and sort-key ranges;
+//! - [`rows`]: the rows, decoded and encoded with `serde_dynamo`, and the models they become;
+//! - [`packing`]: a batch's items packed into chunk rows.
+
+mod packing;
+mod rows;
+
+pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
+pub use rows::{
+    ChatRow, ChatScope, FileChunkRow, IdempotencyRecordRow, MessageChunkRow, StoredFile,
+    StoredMessage,
+};
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use neptun_core::ids;
+use serde::Serialize;
+
+pub const PK: &str = "PK";
+pub const SK: &str = "SK";
+/// Number of items in a chunk row; an item exists iff its slot is below it.
+pub const ITEM_COUNT: &str = "n";
+/// Epoch seconds after which DynamoDB's TTL may delete the row (idempotency records).
+pub const EXPIRES_AT: &str = "expires_at";
+/// Random id of the write attempt that stored a row: a retried attempt recognises its own rows.
+pub const WRITE_ID: &str = "w";
+
+/// Attributes that updates and filters name (the rows below serialize their fields so).
+pub const NAME: &str = "name";
+pub const MODEL: &str = "model";
+pub const UPDATED_AT: &str = "updated_at";
+pub const ITEMS: &str = "items";
+pub const MESSAGE_ID: &str = "message_id";
+
+pub const CHAT_META_SK: &str = "META";
+/// `PK` and `SK` of the row the Init warm-up reads: it never exists.
+pub const WARM_UP_KEY: &str = "#warm-up";
+const CHAT_PREFIX: &str = "CHAT#";
+const MESSAGE_PREFIX: &str = "MSG#";
+const FILE_PREFIX: &str = "FILE#";
+const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+/// Sorts after every `MSG#<digits>` key.
+const MESSAGE_RANGE_END: &str = "MSG#~";
+
+pub fn user_pk(user_id: u64) -> String {
+    format!("USER#{user_id}")
+}
+
+pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
+    format!("USER#{user_id}#CHAT#{chat_id}")
+}
+
+/// The chat whose partition `pk` is: exactly what [`chat_pk`] writes, so that a user's own
+/// partition (`USER#<user>`) or a key spelled another way (`USER#01#CHAT#2`) is none.
+pub fn parse_chat_pk(pk: &str) -> Option<ChatScope> {
+    let (user, chat) = pk.strip_prefix("USER#")?.split_once("#CHAT#")?;
+    let scope = ChatScope {
+        user_id: user.parse().ok()?,
+        chat_id: chat.parse().ok()?,
+    };
+    (chat_pk(scope.user_id, scope.chat_id) == pk).then_some(scope)
+}
+
+pub fn chat_sk(chat_id: u64) -> String {
+    format!("{CHAT_PREFIX}{chat_id:016}")
+}
+
+pub fn message_chunk_sk(chunk_id: u64) -> String {
+    format!("{MESSAGE_PREFIX}{chunk_id:016}")
+}
+
+pub fn file_chunk_sk(chunk_id: u64) -> String {
+    format!("{FILE_PREFIX}{chunk_id:016}")
+}
+
+/// An idempotency record, under the user's partition; `key_hash` is the SHA-256 of the key.
+pub fn idempotency_sk(key_hash: &str) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{key_hash}")
+}
+
+/// Sort-key range (inclusive) of one list query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortRange {
+    pub from: String,
+    pub to: String,
+}
+
+/// Messages after `after` (or all, with the marker, when `None`).
+pub fn message_range(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || CHAT_META_SK.to_owned(),
+            |id| message_chunk_sk(ids::chunk_of(id)),
+        ),
+        to: MESSAGE_RANGE_END.to_owned(),
+    }
+}
+
+/// Files after `after` (or all, with the marker, when `None`).
+pub fn file_range(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || FILE_PREFIX.to_owned(),
+            |id| file_chunk_sk(ids::chunk_of(id)),
+        ),
+        to: CHAT_META_SK.to_owned(),
+    }
+}
+
+/// Chats older than `before` (or all), for a descending query.
+pub fn chat_range(before: Option<u64>) -> SortRange {
+    SortRange {
+        from: CHAT_PREFIX.to_owned(),
+        to: match before {
+            Some(id) => chat_sk(id.saturating_sub(1)),
+            None => format!("{CHAT_PREFIX}~"),
+        },
+    }
+}
+
+/// Chats newer than `after` (or all), for an ascending query.
+pub fn chat_range_after(after: Option<u64>) -> SortRange {
+    SortRange {
+        from: after.map_or_else(
+            || CHAT_PREFIX.to_owned(),
+            |id| chat_sk(id.saturating_add(1)),
+        ),
+        to: format!("{CHAT_PREFIX}~"),
+    }
+}
+
+/// A row as a DynamoDB attribute map.
+pub fn to_attribute_map<T: Serialize>(
+    row: &T,
+) -> Result<HashMap<String, AttributeValue>, serde_dynamo::Error> {
+    let item: serde_dynamo::Item = serde_dynamo::to_item(row)?;
+    Ok(item.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_ranges_include_the_marker_only_on_the_first_page() {
+        let first = message_range(None);
+        assert!(first.from.as_str() <= CHAT_META_SK && CHAT_META_SK <= first.to.as_str());
+        let files = file_range(None);
+        assert!(files.from.as_str() <= CHAT_META_SK && CHAT_META_SK <= files.to.as_str());
+        // files and messages never fall into each other's range
+        let a_file = file_chunk_sk(1 << 20);
+        let a_message = message_chunk_sk(1 << 20);
+        assert!(a_file < files.to && a_file > files.from);
+        assert!(a_message > first.from && a_message < first.to);
+        assert!(!(a_file >= first.from && a_file <= first.to));
+        assert!(!(a_message >= files.from && a_message <= files.to));
+        let later = message_range(Some(0x0012_3456_789a));
+        assert!(later.from.as_str() > CHAT_META_SK);
+    }
+
+    #[test]
+    fn only_chat_partitions_parse_as_chats() {
+        assert_eq!(
+            parse_chat_pk(&chat_pk(42, 7)),
+            Some(ChatScope {
+                user_id: 42,
+                chat_id: 7
+            })
+        );
+        let max = chat_pk(u64::MAX, u64::MAX);
+        assert!(parse_chat_pk(&max).is_some());
+        for not_a_chat in [
+            user_pk(42).as_str(),
+            "USER#42#CHAT#",
+            "USER##CHAT#7",
+            "USER#42#CHAT#7#",
+            "USER#42#CHAT#07",
+            "USER#+42#CHAT#7",
+            "USER#42#CHAT#7#CHAT#8",
+            "user#42#chat#7",
+            "USER#42#CHAT#18446744073709551616",
+            "",
+        ] {
+            assert_eq!(parse_chat_pk(not_a_chat), None, "{not_a_chat:?}");
+        }
+    }
+
+    #[test]
+    fn zero_padded_sort_keys_sort_numerically() {
+        assert!(message_chunk_sk(99) < message_chunk_sk(100));
+        assert!(message_chunk_sk(ids::MAX_ID).as_str() < MESSAGE_RANGE_END);
+        assert!(chat_sk(9) < chat_sk(10));
+    }
+
+    #[test]
+    fn chat_range_is_exclusive_of_the_cursor() {
+        let range = chat_range(Some(100));
+        assert!(chat_sk(100) > range.to && chat_sk(99) <= range.to);
+        assert!(chat_sk(1) >= range.from);
+    }
+
+    #[test]
+    fn imported_items_sort_before_the_api_items_of_their_chat() {
+        let imported = ids::FIRST_API_ID - 1;
+        let api = ids::batch_base(1_795_288_364_006);
+        assert!(message_chunk_sk(imported) < message_chunk_sk(ids::chunk_of(api)));
+        assert!(file_chunk_sk(imported) < file_chunk_sk(ids::chunk_of(api)));
+        assert!(chat_sk(imported) < chat_sk(api));
+        // A page that ends on an imported item goes on from its own row.
+        assert_eq!(message_range(Some(4097)).from, message_chunk_sk(4097));
+    }
+}

@@ -1,0 +1,376 @@
+//! The rows of the table, as `serde_dynamo` encodes and decodes them, and the models they
+//! become.
+
+use neptun_core::clock::rfc3339_ms;
+use neptun_core::model::{Chat, ChatMessage, FileRecord};
+use serde::{Deserialize, Serialize};
+
+/// A chat: stored twice, under the user (`CHAT#`) and as its partition's `META` marker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChatRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub id: u64,
+    pub user_id: u64,
+    pub name: String,
+    pub model: String,
+    pub created_at: u64,
+    pub updated_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
+}
+
+/// Up to 16 messages written by one request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageChunkRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// Mirrors `items.len()` so that a condition expression can test a slot.
+    pub n: u64,
+    pub created_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
+    pub items: Vec<StoredMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredMessage {
+    pub id: u64,
+    pub actor: neptun_core::model::Role,
+    pub message: String,
+}
+
+/// Up to 16 files written by one request, all attached to one message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileChunkRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub n: u64,
+    pub message_id: u64,
+    pub created_at: u64,
+    #[serde(rename = "w")]
+    pub write_id: u64,
+    pub items: Vec<StoredFile>,
+}
+
+impl ChatRow {
+    /// The chat's rows: this list row under the user, and its partition's `META` marker, a
+    /// copy of it.
+    pub fn with_marker(self) -> [ChatRow; 2] {
+        let marker = ChatRow {
+            pk: super::chat_pk(self.user_id, self.id),
+            sk: super::CHAT_META_SK.to_owned(),
+            ..self.clone()
+        };
+        [self, marker]
+    }
+}
+
+impl From<ChatRow> for Chat {
+    fn from(row: ChatRow) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            model: row.model,
+            neptun_user_id: row.user_id,
+            created_at: rfc3339_ms(row.created_at),
+            updated_at: rfc3339_ms(row.updated_at),
+        }
+    }
+}
+
+/// The chat a chunk row belongs to. Its partition key names it too, but as text: the models
+/// take the ids the request already holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChatScope {
+    pub user_id: u64,
+    pub chat_id: u64,
+}
+
+impl MessageChunkRow {
+    /// The row's messages, in id order.
+    pub fn into_messages(self, scope: ChatScope) -> impl Iterator<Item = ChatMessage> {
+        let created_at = rfc3339_ms(self.created_at);
+        self.items.into_iter().map(move |stored| ChatMessage {
+            id: stored.id,
+            chat_conversation_id: scope.chat_id,
+            neptun_user_id: scope.user_id,
+            message: stored.message,
+            actor: stored.actor,
+            created_at: created_at.clone(),
+            updated_at: created_at.clone(),
+        })
+    }
+}
+
+impl FileChunkRow {
+    /// The row's files, in id order.
+    pub fn into_files(self, scope: ChatScope) -> impl Iterator<Item = FileRecord> {
+        let (message_id, created_at_ms) = (self.message_id, self.created_at);
+        self.items.into_iter().map(move |file| FileRecord {
+            id: file.id,
+            chat_id: scope.chat_id,
+            message_id,
+            user_id: scope.user_id,
+            title: file.title,
+            text: file.text,
+            language: file.language,
+            extension: file.extension,
+            created_at_ms,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredFile {
+    pub id: u64,
+    pub title: String,
+    pub text: String,
+    pub language: String,
+    pub extension: String,
+}
+
+/// An `Idempotency-Key`'s record, under the user's partition: the fingerprint of the request
+/// that used the key and what it did, until it expires through the table's TTL. A create keeps
+/// the ids it drew (the response is rebuilt from them and the identical request: file URLs are
+/// signed afresh); a route that answers what it did (rename, delete, regenerate) keeps its
+/// response. Records of both kinds written before this type existed decode as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyRecordRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    /// SHA-256 of the route, path ids and body of the request that used the key.
+    pub fingerprint: String,
+    /// A create's: the chat id, or the batch base of the created items.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_id: Option<u64>,
+    /// A create's: when its items were created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<u64>,
+    /// Another write's: its response, as JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response: Option<String>,
+    pub expires_at: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::{
+        ITEM_COUNT, ITEMS, MESSAGE_ID, MODEL, NAME, PK, UPDATED_AT, chat_pk, chat_sk,
+        file_chunk_sk, message_chunk_sk, to_attribute_map, user_pk,
+    };
+    use neptun_core::model::Role;
+
+    #[test]
+    fn updates_and_filters_name_the_attributes_rows_are_written_with() {
+        let chat = to_attribute_map(&ChatRow {
+            pk: user_pk(1),
+            sk: chat_sk(2),
+            id: 2,
+            user_id: 1,
+            name: "n".into(),
+            model: "m".into(),
+            created_at: 3,
+            updated_at: 4,
+            write_id: 5,
+        })
+        .unwrap_or_default();
+        for attribute in [NAME, MODEL, UPDATED_AT] {
+            assert!(chat.contains_key(attribute), "{attribute}");
+        }
+        let files = to_attribute_map(&FileChunkRow {
+            pk: chat_pk(1, 2),
+            sk: file_chunk_sk(16),
+            n: 0,
+            message_id: 7,
+            created_at: 3,
+            write_id: 5,
+            items: Vec::new(),
+        })
+        .unwrap_or_default();
+        assert!(files.contains_key(MESSAGE_ID) && files.contains_key(ITEMS));
+    }
+
+    #[test]
+    fn rows_round_trip_through_dynamodb_attribute_maps() {
+        let row = MessageChunkRow {
+            pk: chat_pk(42, 7),
+            sk: message_chunk_sk(4096),
+            n: 2,
+            created_at: 1_795_288_364_006,
+            write_id: 7,
+            items: vec![
+                StoredMessage {
+                    id: 4096,
+                    actor: Role::User,
+                    message: "hi ✓".into(),
+                },
+                StoredMessage {
+                    id: 4097,
+                    actor: Role::System,
+                    message: " x ".into(),
+                },
+            ],
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&row).expect("serializes");
+        let map: std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue> =
+            item.clone().into();
+        assert_eq!(
+            map.get(PK).and_then(|v| v.as_s().ok()).map(String::as_str),
+            Some("USER#42#CHAT#7")
+        );
+        assert_eq!(
+            map.get(ITEM_COUNT)
+                .and_then(|v| v.as_n().ok())
+                .map(String::as_str),
+            Some("2")
+        );
+        let back: MessageChunkRow = serde_dynamo::from_item(item).expect("deserializes");
+        assert_eq!(back, row);
+
+        let chat = ChatRow {
+            pk: user_pk(42),
+            sk: chat_sk(9),
+            id: 9,
+            user_id: 42,
+            name: "n".into(),
+            model: String::new(),
+            created_at: 1,
+            updated_at: 2,
+            write_id: 3,
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&chat).expect("serializes");
+        assert_eq!(
+            serde_dynamo::from_item::<_, ChatRow>(item).expect("deserializes"),
+            chat
+        );
+
+        let files = FileChunkRow {
+            pk: chat_pk(42, 7),
+            sk: file_chunk_sk(8192),
+            n: 1,
+            message_id: 4097,
+            created_at: 3,
+            write_id: 4,
+            items: vec![StoredFile {
+                id: 8192,
+                title: "a.py".into(),
+                text: String::new(),
+                language: "python".into(),
+                extension: "py".into(),
+            }],
+        };
+        let item: serde_dynamo::Item = serde_dynamo::to_item(&files).expect("serializes");
+        assert_eq!(
+            serde_dynamo::from_item::<_, FileChunkRow>(item).expect("deserializes"),
+            files
+        );
+    }
+
+    #[test]
+    fn rows_become_the_models_of_their_chat() {
+        let scope = ChatScope {
+            user_id: 42,
+            chat_id: 7,
+        };
+        let chat = Chat::from(ChatRow {
+            pk: user_pk(42),
+            sk: chat_sk(7),
+            id: 7,
+            user_id: 42,
+            name: "n".into(),
+            model: "m".into(),
+            created_at: 1_795_288_364_006,
+            updated_at: 1_795_288_364_007,
+            write_id: 3,
+        });
+        assert_eq!(
+            (chat.id, chat.neptun_user_id, chat.name.as_str()),
+            (7, 42, "n")
+        );
+        assert_eq!(chat.created_at, "2026-11-21T19:12:44.006Z");
+        assert_eq!(chat.updated_at, "2026-11-21T19:12:44.007Z");
+
+        let messages: Vec<ChatMessage> = MessageChunkRow {
+            pk: chat_pk(42, 7),
+            sk: message_chunk_sk(4096),
+            n: 2,
+            created_at: 1_795_288_364_006,
+            write_id: 7,
+            items: vec![
+                StoredMessage {
+                    id: 4096,
+                    actor: Role::User,
+                    message: "a".into(),
+                },
+                StoredMessage {
+                    id: 4097,
+                    actor: Role::Assistant,
+                    message: "b".into(),
+                },
+            ],
+        }
+        .into_messages(scope)
+        .collect();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(
+            (
+                messages[1].id,
+                messages[1].actor,
+                messages[1].message.as_str()
+            ),
+            (4097, Role::Assistant, "b")
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.chat_conversation_id == 7 && m.neptun_user_id == 42)
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|m| m.created_at == "2026-11-21T19:12:44.006Z" && m.updated_at == m.created_at)
+        );
+
+        let files: Vec<FileRecord> = FileChunkRow {
+            pk: chat_pk(42, 7),
+            sk: file_chunk_sk(8192),
+            n: 1,
+            message_id: 4097,
+            created_at: 3,
+            write_id: 4,
+            items: vec![StoredFile {
+                id: 8192,
+                title: "a.py".into(),
+                text: "print()".into(),
+                language: "python".into(),
+                extension: "py".into(),
+            }],
+        }
+        .into_files(scope)
+        .collect();
+        assert_eq!(
+            files,
+            vec![FileRecord {
+                id: 8192,
+                chat_id: 7,
+                message_id: 4097,
+                user_id: 42,
+                title: "a.py".into(),
+                text: "print()".into(),
+                language: "python".into(),
+                extension: "py".into(),
+                created_at_ms: 3,
+            }]
+        );
+    }
+}

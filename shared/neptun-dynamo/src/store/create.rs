@@ -1,0 +1,176 @@
+//! Creating rows in one `TransactWriteItems`: fresh ids until they do not collide, the
+//! `Idempotency-Key`'s record, and the same attempt again while it conflicts.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
+use serde::Serialize;
+
+use super::DynamoStore;
+use super::classify::{cancellation_reasons, classify, is_conflict};
+use super::idempotency::Recorded;
+use super::outcome::{Cancellation, Outcome, interpret};
+use super::retry::ConflictRetry;
+use super::transact::{Check, Plan, Transaction};
+use crate::schema;
+use neptun_core::ids;
+use neptun_core::store::{Idempotency, Replayable, StoreError};
+
+/// Fresh ids are drawn again after a collision; more than a few in a row means a bug.
+const ID_ATTEMPTS: usize = 8;
+
+impl DynamoStore {
+    /// Writes one create as a single `TransactWriteItems`, drawing fresh ids until they do
+    /// not collide. `build(id, write_id)` plans the rows for one draw. Returns the id the
+    /// rows were written under and their creation time (the first request's, on a replay).
+    pub(super) async fn create(
+        &self,
+        user_id: u64,
+        draw: impl Fn(u64) -> u64,
+        build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
+        idempotency: Option<&Idempotency>,
+        now_ms: u64,
+    ) -> Result<Replayable<(u64, u64)>, StoreError> {
+        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
+        let fingerprint = idempotency.map(|key| key.fingerprint.as_str());
+        for attempt in 0..ID_ATTEMPTS {
+            // Each retry draws from the next millisecond's id space: ids of one millisecond
+            // differ in only a few random bits, and the rows keep the request's own time.
+            let id = draw(now_ms + attempt as u64);
+            let record = idempotency
+                .map(|key| {
+                    self.put_idempotency_record(
+                        user_id,
+                        key,
+                        Recorded::Created { result_id: id },
+                        now_ms,
+                    )
+                })
+                .transpose()?;
+            let transaction = build(id, rand::random())?.with_record(record);
+            let created = |value, replayed| Ok(Replayable { value, replayed });
+            match self
+                .commit(&transaction, fingerprint, &mut conflicts)
+                .await?
+            {
+                Outcome::Committed => return created((id, now_ms), false),
+                Outcome::OwnWriteFound => {
+                    tracing::info!("an earlier try of this write committed; its response was lost");
+                    return created((id, now_ms), false);
+                }
+                Outcome::Replay {
+                    result_id,
+                    created_at,
+                } => return created((result_id, created_at), true),
+                Outcome::Collision => tracing::info!(id, "id collision, drawing fresh ids"),
+            }
+        }
+        Err(StoreError::Invariant("ids kept colliding"))
+    }
+
+    /// Sends one attempt, again (unchanged) while it conflicts with other transactions and
+    /// the budget lasts.
+    ///
+    /// A conflict on the `Idempotency-Key`'s record is retried too: it most likely means a
+    /// request with the same key is committing, and once it has, our retry meets its record
+    /// and answers its result (or 422), which is what a client wants to hear. Only when the
+    /// record is still held at the end of the budget is the answer 409
+    /// ([`StoreError::IdempotencyInFlight`]); a conflict elsewhere then is a 503.
+    async fn commit(
+        &self,
+        transaction: &Transaction,
+        fingerprint: Option<&str>,
+        conflicts: &mut ConflictRetry,
+    ) -> Result<Outcome, StoreError> {
+        loop {
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(transaction.actions.clone()))
+                .send()
+                .await;
+            let error = match sent {
+                Ok(_) => return Ok(Outcome::Committed),
+                Err(error) => error,
+            };
+            let cancellation = match cancellation_reasons(&error) {
+                Some(reasons) => interpret(reasons, &transaction.layout(fingerprint))
+                    .inspect_err(|failure| log_unexpected(failure, reasons))?,
+                None if is_conflict(&error) => Cancellation::Conflict { on_record: false },
+                None => return Err(classify(error)),
+            };
+            match cancellation {
+                Cancellation::Ended(outcome) => return Ok(outcome),
+                Cancellation::Conflict { on_record } => {
+                    if conflicts.pause("TransactWriteItems").await {
+                        continue;
+                    }
+                    return Err(if on_record {
+                        StoreError::IdempotencyInFlight
+                    } else {
+                        StoreError::Unavailable(Box::new(error))
+                    });
+                }
+                Cancellation::Throttled => return Err(StoreError::Unavailable(Box::new(error))),
+            }
+        }
+    }
+
+    /// Writes a batch of items (messages or files) as one create: packs them into chunk rows
+    /// (`row(first_id, chunk, write_id, created_at)`), behind the given condition checks.
+    /// Returns the rows as written (write id 0), with the ids of the items in input order and
+    /// the request's creation time (the first request's, on a replay).
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a private helper: the closures are the ways messages and files differ"
+    )]
+    pub(super) async fn create_batch<I, R: Serialize>(
+        &self,
+        user_id: u64,
+        items: &[I],
+        estimated_bytes: impl Fn(&I) -> usize,
+        row: impl Fn(u64, Vec<(u64, &I)>, u64, u64) -> R,
+        checks: impl Fn() -> Result<Vec<(Check, TransactWriteItem)>, StoreError>,
+        idempotency: Option<&Idempotency>,
+        now_ms: u64,
+    ) -> Result<Replayable<Vec<R>>, StoreError> {
+        let rows = |base: u64, write_id: u64, created_at: u64| {
+            let chunks = schema::pack(items.iter().collect(), base, |item| estimated_bytes(item))
+                .map_err(|_| StoreError::BatchTooLarge)?;
+            Ok::<_, StoreError>(
+                chunks
+                    .into_iter()
+                    .map(|chunk| {
+                        let first = chunk.first().map_or(base, |(id, _)| *id);
+                        row(first, chunk, write_id, created_at)
+                    })
+                    .collect::<Vec<R>>(),
+            )
+        };
+        let build = |base: u64, write_id: u64| {
+            let (puts, first_row) = self.puts(&rows(base, write_id, now_ms)?)?;
+            Ok(Plan {
+                checks: checks()?,
+                puts,
+                first_row,
+            })
+        };
+        let created = self
+            .create(user_id, ids::batch_base, build, idempotency, now_ms)
+            .await?;
+        let (base, created_at) = created.value;
+        // The same items packed from the same base get the same ids (a replay's base, too).
+        Ok(Replayable {
+            value: rows(base, 0, created_at)?,
+            replayed: created.replayed,
+        })
+    }
+}
+
+/// Cancellation codes the store does not expect are worth a look: they name the actions.
+fn log_unexpected(failure: &StoreError, reasons: &[CancellationReason]) {
+    if matches!(failure, StoreError::Invariant(_)) {
+        let codes: Vec<Option<&str>> = reasons.iter().map(CancellationReason::code).collect();
+        tracing::warn!(?codes, "transaction cancelled for an unexpected reason");
+    }
+}

@@ -1,0 +1,145 @@
+//! Writes that change or remove rows (rename, delete, regenerate): one `TransactWriteItems`
+//! guarded by conditions, sent again while it conflicts.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Delete, TransactWriteItem};
+
+use super::DynamoStore;
+use super::build_error;
+use super::classify::{cancellation_reasons, classify, is_conflict};
+use super::retry::ConflictRetry;
+use crate::schema;
+use neptun_core::store::StoreError;
+
+fn code(reason: &CancellationReason) -> &str {
+    reason.code().unwrap_or("None")
+}
+
+/// DynamoDB's limit of actions in one transaction.
+pub(super) const MAX_ACTIONS: usize = 100;
+
+/// How a guarded write ended when it did not commit: which actions failed their condition.
+pub(super) struct FailedConditions(Vec<bool>);
+
+impl FailedConditions {
+    pub fn at(&self, index: usize) -> bool {
+        self.0.get(index).copied().unwrap_or(false)
+    }
+}
+
+impl DynamoStore {
+    /// Sends `actions` as one transaction, again (unchanged) while it conflicts and the
+    /// budget lasts. `Ok(None)`: committed; `Ok(Some(failed))`: cancelled by conditions.
+    pub(super) async fn write_guarded(
+        &self,
+        actions: Vec<TransactWriteItem>,
+    ) -> Result<Option<FailedConditions>, StoreError> {
+        if actions.len() > MAX_ACTIONS {
+            return Err(StoreError::Invariant(
+                "more rows to change than one transaction holds",
+            ));
+        }
+        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
+        loop {
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions.clone()))
+                .send()
+                .await;
+            let error = match sent {
+                Ok(_) => return Ok(None),
+                Err(error) => error,
+            };
+            let conflict = match cancellation_reasons(&error) {
+                Some(reasons) => {
+                    if reasons.iter().any(|r| code(r) == "ConditionalCheckFailed") {
+                        let failed = reasons
+                            .iter()
+                            .map(|r| code(r) == "ConditionalCheckFailed")
+                            .collect();
+                        return Ok(Some(FailedConditions(failed)));
+                    }
+                    if !reasons.iter().any(|r| code(r) == "TransactionConflict") {
+                        return Err(StoreError::Unavailable(Box::new(error)));
+                    }
+                    true
+                }
+                None => is_conflict(&error),
+            };
+            if !conflict {
+                return Err(classify(error));
+            }
+            if !conflicts.pause("TransactWriteItems").await {
+                return Err(StoreError::Unavailable(Box::new(error)));
+            }
+        }
+    }
+
+    /// A delete of one row, conditioned on `condition` when given.
+    pub(super) fn delete_row(
+        &self,
+        pk: String,
+        sk: String,
+        condition: Option<RowCondition>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut delete = Delete::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)));
+        if let Some(condition) = condition {
+            delete = condition.apply_to_delete(delete);
+        }
+        Ok(TransactWriteItem::builder()
+            .delete(delete.build().map_err(build_error)?)
+            .build())
+    }
+}
+
+/// What a changed row must still be like when the write commits.
+pub(super) enum RowCondition {
+    /// The row exists.
+    Exists,
+    /// The row is as it was read: its item count and write id.
+    Unchanged { items: u64, write_id: u64 },
+}
+
+impl RowCondition {
+    pub fn expression(&self) -> &'static str {
+        match self {
+            Self::Exists => "attribute_exists(#pk)",
+            Self::Unchanged { .. } => "#n = :n AND #w = :w",
+        }
+    }
+
+    pub fn names(&self) -> Vec<(&'static str, &'static str)> {
+        match self {
+            Self::Exists => vec![("#pk", schema::PK)],
+            Self::Unchanged { .. } => vec![("#n", schema::ITEM_COUNT), ("#w", schema::WRITE_ID)],
+        }
+    }
+
+    pub fn values(&self) -> Vec<(&'static str, AttributeValue)> {
+        match self {
+            Self::Exists => Vec::new(),
+            Self::Unchanged { items, write_id } => vec![
+                (":n", AttributeValue::N(items.to_string())),
+                (":w", AttributeValue::N(write_id.to_string())),
+            ],
+        }
+    }
+
+    fn apply_to_delete(
+        &self,
+        delete: aws_sdk_dynamodb::types::builders::DeleteBuilder,
+    ) -> aws_sdk_dynamodb::types::builders::DeleteBuilder {
+        let mut delete = delete.condition_expression(self.expression());
+        for (placeholder, name) in self.names() {
+            delete = delete.expression_attribute_names(placeholder, name);
+        }
+        for (placeholder, value) in self.values() {
+            delete = delete.expression_attribute_values(placeholder, value);
+        }
+        delete
+    }
+}

@@ -1,0 +1,145 @@
+//! What a cancelled create transaction means, read from its cancellation reasons alone.
+
+use aws_sdk_dynamodb::types::CancellationReason;
+
+use super::transact::Check;
+use super::{Item, decode};
+use crate::schema::IdempotencyRecordRow;
+use neptun_core::store::StoreError;
+
+/// The codes DynamoDB puts in a cancellation reason.
+const CONDITION_FAILED: &str = "ConditionalCheckFailed";
+const CONFLICT: &str = "TransactionConflict";
+const THROTTLED: &[&str] = &["ThrottlingError", "ProvisionedThroughputExceeded"];
+
+/// Where the actions of a create's transaction are: the condition checks at `0..checks.len()`,
+/// the first put right after them, the idempotency record (if any) wherever it says.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layout<'a> {
+    pub checks: &'a [Check],
+    /// The first put's row as this attempt writes it.
+    pub first_row: &'a Item,
+    pub record: Option<RecordSlot<'a>>,
+}
+
+/// The idempotency record's action, and the fingerprint of our request.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RecordSlot<'a> {
+    pub index: usize,
+    pub fingerprint: &'a str,
+}
+
+impl Layout<'_> {
+    fn first_put(&self) -> usize {
+        self.checks.len()
+    }
+
+    fn is_record(&self, index: usize) -> bool {
+        self.record.is_some_and(|record| record.index == index)
+    }
+}
+
+/// How an attempt ended, when it did not fail the request.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Committed,
+    /// An earlier try of this very attempt committed; only its response was lost.
+    OwnWriteFound,
+    /// Another request holds these ids: draw again.
+    Collision,
+    /// The `Idempotency-Key` already produced this result.
+    Replay {
+        result_id: u64,
+        created_at: u64,
+    },
+}
+
+/// What a cancelled transaction means, when it did not fail the request.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Cancellation {
+    Ended(Outcome),
+    /// Another transaction held one of the items: the same attempt may be sent again.
+    /// `on_record`: the held item is our idempotency record, so most likely a request with
+    /// the same key is committing right now.
+    Conflict {
+        on_record: bool,
+    },
+    /// DynamoDB throttled the transaction.
+    Throttled,
+}
+
+impl Check {
+    fn failure(self) -> StoreError {
+        match self {
+            Self::ChatExists => StoreError::ChatNotFound,
+            Self::MessageExists => StoreError::MessageNotFound,
+        }
+    }
+}
+
+/// Reads the cancellation `reasons` (one per action, in the order of `layout`). The most
+/// telling reason wins: the key's record, then the checks, then our own or another's rows,
+/// then conflicts and throttling.
+pub(super) fn interpret(
+    reasons: &[CancellationReason],
+    layout: &Layout,
+) -> Result<Cancellation, StoreError> {
+    let code = |index: usize| reasons.get(index).and_then(CancellationReason::code);
+    let returned = |index: usize| reasons.get(index).and_then(CancellationReason::item);
+    let failed = |index: usize| code(index) == Some(CONDITION_FAILED);
+
+    // The key was used: same request -> its result; another request -> refuse.
+    if let Some(record) = layout.record
+        && failed(record.index)
+    {
+        let theirs: IdempotencyRecordRow = decode(
+            returned(record.index)
+                .ok_or(StoreError::Invariant("no idempotency record returned"))?
+                .clone(),
+        )?;
+        return if theirs.fingerprint == record.fingerprint {
+            Ok(Cancellation::Ended(Outcome::Replay {
+                result_id: theirs
+                    .result_id
+                    .ok_or(StoreError::Invariant("a create's record without its ids"))?,
+                created_at: theirs.created_at.unwrap_or_default(),
+            }))
+        } else {
+            Err(StoreError::IdempotencyMismatch)
+        };
+    }
+    if let Some(check) = layout
+        .checks
+        .iter()
+        .enumerate()
+        .find_map(|(index, check)| failed(index).then_some(*check))
+    {
+        return Err(check.failure());
+    }
+    let first_put = layout.first_put();
+    if failed(first_put) && returned(first_put) == Some(layout.first_row) {
+        return Ok(Cancellation::Ended(Outcome::OwnWriteFound));
+    }
+    if (first_put..reasons.len()).any(|index| failed(index) && !layout.is_record(index)) {
+        return Ok(Cancellation::Ended(Outcome::Collision));
+    }
+    if reasons.iter().any(|reason| reason.code() == Some(CONFLICT)) {
+        return Ok(Cancellation::Conflict {
+            on_record: layout
+                .record
+                .is_some_and(|record| code(record.index) == Some(CONFLICT)),
+        });
+    }
+    if reasons
+        .iter()
+        .any(|reason| reason.code().is_some_and(|code| THROTTLED.contains(&code)))
+    {
+        return Ok(Cancellation::Throttled);
+    }
+    Err(StoreError::Invariant(
+        "transaction cancelled for an unexpected reason",
+    ))
+}
+
+#[cfg(test)]
+mod tests;

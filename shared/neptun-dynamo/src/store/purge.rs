@@ -1,0 +1,304 @@
+//! Deleting a deleted chat's partition: its keys read page by page (`Query`, keys only),
+//! deleted 25 at a time (`BatchWriteItem`) with a few batches in flight, unprocessed items
+//! and throttled calls retried with exponential backoff and full jitter.
+//!
+//! Nothing is remembered between runs: a run reads what is left, so an interrupted purge
+//! finishes when run again, and purging twice reads one empty page. Reads are strongly
+//! consistent: a row written just before the chat was deleted is not missed, and `META`,
+//! deleted just before, is not seen again.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, Select, WriteRequest};
+use tokio::task::JoinSet;
+
+use super::DynamoStore;
+use super::build_error;
+use super::classify::classify;
+use crate::backoff::Backoff;
+use crate::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
+use crate::schema;
+use neptun_core::store::StoreError;
+
+/// DynamoDB's limit of requests in one `BatchWriteItem`.
+pub const BATCH_SIZE: usize = 25;
+
+/// Backoff of one call: the first pause's ceiling, doubling up to [`MAX_PAUSE`], and how many
+/// retries before the purge gives up (the next run goes on).
+const FIRST_PAUSE: Duration = Duration::from_millis(50);
+const MAX_PAUSE: Duration = Duration::from_secs(2);
+const MAX_RETRIES: u32 = 8;
+
+type Key = HashMap<String, AttributeValue>;
+
+impl ChatPurge for DynamoStore {
+    async fn purge_chat_partition(
+        &self,
+        pk: &str,
+        options: PurgeOptions,
+    ) -> Result<PurgeReport, PurgeError> {
+        purge_chat_partition(&self.client, &self.table, pk, options).await
+    }
+}
+
+/// Deletes every row of the chat partition `pk` of `table`, after checking that it is a chat
+/// partition and that its `META` row is gone.
+pub async fn purge_chat_partition(
+    client: &Client,
+    table: &str,
+    pk: &str,
+    options: PurgeOptions,
+) -> Result<PurgeReport, PurgeError> {
+    if schema::parse_chat_pk(pk).is_none() {
+        return Err(PurgeError::NotAChatPartition(pk.to_owned()));
+    }
+    let purge = Purge {
+        client,
+        table,
+        pk,
+        options,
+    };
+    if purge.marker_exists().await.map_err(PurgeError::Store)? {
+        return Err(PurgeError::ChatExists(pk.to_owned()));
+    }
+    purge.run().await
+}
+
+struct Purge<'a> {
+    client: &'a Client,
+    table: &'a str,
+    pk: &'a str,
+    options: PurgeOptions,
+}
+
+impl Purge<'_> {
+    fn check_deadline(&self) -> Result<(), PurgeError> {
+        match self.options.deadline {
+            Some(deadline) if Instant::now() >= deadline => Err(PurgeError::OutOfTime),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the partition's `META` row exists (a `Query` of that one key: the function may
+    /// `Query` but not `GetItem`).
+    async fn marker_exists(&self) -> Result<bool, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table)
+            .key_condition_expression("#pk = :pk AND #sk = :meta")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(self.pk.to_owned()))
+            .expression_attribute_values(":meta", AttributeValue::S(schema::CHAT_META_SK.into()))
+            .select(Select::Count)
+            .consistent_read(true);
+        let output = with_backoff(|| query.clone().send()).await?;
+        Ok(output.count > 0)
+    }
+
+    /// One page of the partition's keys, from `start`: as many as DynamoDB's 1 MB page holds.
+    async fn keys_page(&self, start: Option<Key>) -> Result<(Vec<Key>, Option<Key>), StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(self.table)
+            .key_condition_expression("#pk = :pk")
+            .projection_expression("#pk, #sk")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":pk", AttributeValue::S(self.pk.to_owned()))
+            .consistent_read(true)
+            .set_exclusive_start_key(start);
+        let output = with_backoff(|| query.clone().send()).await?;
+        Ok((output.items.unwrap_or_default(), output.last_evaluated_key))
+    }
+
+    async fn run(&self) -> Result<PurgeReport, PurgeError> {
+        let mut report = PurgeReport::default();
+        // Dropped on an early return, which aborts the batches still in flight: deletes are
+        // idempotent, and the next run deletes what they did not.
+        let mut in_flight: JoinSet<Result<BatchOutcome, StoreError>> = JoinSet::new();
+        let mut start = None;
+        loop {
+            self.check_deadline()?;
+            // The next page is read while the previous page's batches are still deleting:
+            // its start key is past them.
+            let (keys, next) = self.keys_page(start).await.map_err(PurgeError::Store)?;
+            report.pages += 1;
+            if keys.iter().any(is_marker) {
+                // Re-created since the check: a stray event must not delete a live chat.
+                return Err(PurgeError::ChatExists(self.pk.to_owned()));
+            }
+            for batch in keys.chunks(BATCH_SIZE) {
+                while in_flight.len() >= self.options.batches_in_flight.max(1) {
+                    if let Some(done) = in_flight.join_next().await {
+                        report.add(done)?;
+                    }
+                }
+                self.check_deadline()?;
+                let requests = batch
+                    .iter()
+                    .cloned()
+                    .map(delete_request)
+                    .collect::<Result<_, _>>()
+                    .map_err(PurgeError::Store)?;
+                in_flight.spawn(delete_batch(
+                    self.client.clone(),
+                    self.table.to_owned(),
+                    requests,
+                ));
+            }
+            start = next;
+            if start.is_none() {
+                break;
+            }
+        }
+        while let Some(done) = in_flight.join_next().await {
+            report.add(done)?;
+        }
+        Ok(report)
+    }
+}
+
+fn is_marker(key: &Key) -> bool {
+    key.get(schema::SK)
+        .and_then(|sk| sk.as_s().ok())
+        .map(String::as_str)
+        == Some(schema::CHAT_META_SK)
+}
+
+fn delete_request(key: Key) -> Result<WriteRequest, StoreError> {
+    let delete = DeleteRequest::builder()
+        .set_key(Some(key))
+        .build()
+        .map_err(build_error)?;
+    Ok(WriteRequest::builder().delete_request(delete).build())
+}
+
+/// What one batch did, its retries included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct BatchOutcome {
+    deleted: usize,
+    calls: usize,
+    retried: usize,
+}
+
+impl PurgeReport {
+    fn add(
+        &mut self,
+        done: Result<Result<BatchOutcome, StoreError>, tokio::task::JoinError>,
+    ) -> Result<(), PurgeError> {
+        let outcome = done
+            .map_err(|error| PurgeError::Batch(Box::new(error)))?
+            .map_err(PurgeError::Store)?;
+        self.deleted += outcome.deleted;
+        self.batch_calls += outcome.calls;
+        self.retried += outcome.retried;
+        Ok(())
+    }
+}
+
+/// DynamoDB kept leaving deletes unprocessed (the table is throttled).
+#[derive(Debug, thiserror::Error)]
+#[error("{0} deletes still unprocessed after {MAX_RETRIES} retries")]
+struct StillUnprocessed(usize);
+
+/// Sends one `BatchWriteItem` of up to 25 deletes, then its unprocessed items again, pausing
+/// before each retry, until none is left.
+async fn delete_batch(
+    client: Client,
+    table: String,
+    mut requests: Vec<WriteRequest>,
+) -> Result<BatchOutcome, StoreError> {
+    let mut outcome = BatchOutcome {
+        deleted: requests.len(),
+        calls: 0,
+        retried: 0,
+    };
+    let mut backoff = backoff();
+    loop {
+        outcome.calls += 1;
+        let output = with_backoff(|| {
+            client
+                .batch_write_item()
+                .request_items(&table, requests.clone())
+                .send()
+        })
+        .await?;
+        let unprocessed = output
+            .unprocessed_items
+            .and_then(|mut tables| tables.remove(&table))
+            .unwrap_or_default();
+        if unprocessed.is_empty() {
+            return Ok(outcome);
+        }
+        outcome.retried += unprocessed.len();
+        if !backoff.pause_within(MAX_RETRIES).await {
+            return Err(StoreError::Unavailable(Box::new(StillUnprocessed(
+                unprocessed.len(),
+            ))));
+        }
+        requests = unprocessed;
+    }
+}
+
+/// Sends a call until it succeeds or fails for good: a throttled or unavailable storage
+/// (after the SDK's own retries) is tried again after a pause, [`MAX_RETRIES`] times.
+async fn with_backoff<T, E, F>(mut call: impl FnMut() -> F) -> Result<T, StoreError>
+where
+    F: std::future::Future<
+            Output = Result<
+                T,
+                aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+            >,
+        >,
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let mut backoff = backoff();
+    loop {
+        match call().await.map_err(classify) {
+            Ok(output) => return Ok(output),
+            Err(StoreError::Unavailable(error)) if backoff.pause_within(MAX_RETRIES).await => {
+                tracing::debug!(error = %neptun_core::error::ErrorChain(error.as_ref()), "storage busy, retrying the purge call");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The purge's backoff, [`MAX_RETRIES`] pauses at most.
+fn backoff() -> Backoff {
+    Backoff::new(FIRST_PAUSE, MAX_PAUSE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_double_from_50_ms_up_to_2_s() {
+        let backoff = backoff();
+        let ceilings: Vec<u128> = (0..8).map(|n| backoff.ceiling(n).as_millis()).collect();
+        assert_eq!(ceilings, [50, 100, 200, 400, 800, 1600, 2000, 2000]);
+    }
+
+    #[test]
+    fn only_the_marker_is_the_marker() {
+        let key = |sk: &str| {
+            Key::from([
+                (
+                    schema::PK.to_owned(),
+                    AttributeValue::S(schema::chat_pk(1, 2)),
+                ),
+                (schema::SK.to_owned(), AttributeValue::S(sk.to_owned())),
+            ])
+        };
+        assert!(is_marker(&key(schema::CHAT_META_SK)));
+        assert!(!is_marker(&key(&schema::message_chunk_sk(4096))));
+        assert!(!is_marker(&key(&schema::file_chunk_sk(4096))));
+        assert!(delete_request(key("MSG#1")).is_ok());
+    }
+}

@@ -1,0 +1,160 @@
+//! The actions of a create's `TransactWriteItems`: condition checks first, then the puts of
+//! the rows, then the idempotency record.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
+use serde::Serialize;
+
+use super::build_error;
+use super::outcome::{Layout, RecordSlot};
+use super::{DynamoStore, Item, to_item};
+use crate::schema;
+use neptun_core::ids;
+use neptun_core::store::StoreError;
+
+/// A condition check that leads a create's transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Check {
+    ChatExists,
+    MessageExists,
+}
+
+/// One create's transaction for one draw of ids, without its idempotency record.
+pub(super) struct Plan {
+    pub checks: Vec<(Check, TransactWriteItem)>,
+    pub puts: Vec<TransactWriteItem>,
+    /// What the first put writes, to recognise it if an earlier try of this very attempt
+    /// committed and only its response was lost (the SDK then retries into our own condition).
+    pub first_row: Item,
+}
+
+/// A plan with its record, in the order it is sent.
+pub(super) struct Transaction {
+    pub actions: Vec<TransactWriteItem>,
+    checks: Vec<Check>,
+    first_row: Item,
+    record_index: Option<usize>,
+}
+
+impl Plan {
+    pub fn with_record(self, record: Option<TransactWriteItem>) -> Transaction {
+        let checks = self.checks.iter().map(|(check, _)| *check).collect();
+        let mut actions: Vec<TransactWriteItem> =
+            self.checks.into_iter().map(|(_, action)| action).collect();
+        actions.extend(self.puts);
+        let record_index = record.map(|record| {
+            actions.push(record);
+            actions.len() - 1
+        });
+        Transaction {
+            actions,
+            checks,
+            first_row: self.first_row,
+            record_index,
+        }
+    }
+}
+
+impl Transaction {
+    /// Where what is, for reading the reasons of a cancellation; `fingerprint` is our
+    /// request's, and only counts when the transaction writes a record.
+    pub fn layout<'a>(&'a self, fingerprint: Option<&'a str>) -> Layout<'a> {
+        Layout {
+            checks: &self.checks,
+            first_row: &self.first_row,
+            record: self
+                .record_index
+                .zip(fingerprint)
+                .map(|(index, fingerprint)| RecordSlot { index, fingerprint }),
+        }
+    }
+}
+
+impl DynamoStore {
+    pub(super) fn key(pk: String, sk: String) -> Item {
+        HashMap::from([
+            (schema::PK.to_owned(), AttributeValue::S(pk)),
+            (schema::SK.to_owned(), AttributeValue::S(sk)),
+        ])
+    }
+
+    /// A put of a new row; a failed condition returns the row that is there.
+    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", schema::PK)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    /// The puts of `rows`, and the first row as written.
+    pub(super) fn puts<T: Serialize>(
+        &self,
+        rows: &[T],
+    ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+        let mut first_row = Item::new();
+        let mut puts = Vec::with_capacity(rows.len() + 1);
+        for row in rows {
+            let item = to_item(row)?;
+            if first_row.is_empty() {
+                first_row = item.clone();
+            }
+            puts.push(self.put_new(item)?);
+        }
+        Ok((puts, first_row))
+    }
+
+    pub(super) fn chat_exists_check(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+    ) -> Result<(Check, TransactWriteItem), StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::chat_pk(user_id, chat_id),
+                schema::CHAT_META_SK.to_owned(),
+            )))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", schema::PK)
+            .build()
+            .map_err(build_error)?;
+        Ok((
+            Check::ChatExists,
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
+    }
+
+    /// Message `message_id` exists in the chat: its chunk row exists and holds its slot.
+    pub(super) fn message_exists_check(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        message_id: u64,
+    ) -> Result<(Check, TransactWriteItem), StoreError> {
+        let slot = message_id - ids::chunk_of(message_id);
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::chat_pk(user_id, chat_id),
+                schema::message_chunk_sk(ids::chunk_of(message_id)),
+            )))
+            .condition_expression("attribute_exists(#pk) AND #n > :slot")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#n", schema::ITEM_COUNT)
+            .expression_attribute_values(":slot", AttributeValue::N(slot.to_string()))
+            .build()
+            .map_err(build_error)?;
+        Ok((
+            Check::MessageExists,
+            TransactWriteItem::builder().condition_check(check).build(),
+        ))
+    }
+}

@@ -1,0 +1,181 @@
+//! The store contract: scenarios that every implementation of the store traits must answer
+//! alike. [`contract_tests!`](crate::contract_tests) turns each into a test for a store: this
+//! crate runs them on [`crate::memory::MemoryStore`] (no server), `tests/` on `DynamoStore`
+//! over DynamoDB Local, so the in-memory fake cannot drift from the real store.
+//!
+//! Every scenario works on users of its own ([`fresh_user`]), so scenarios can share one table
+//! and run at the same time.
+//!
+//! - `chats`: create, list in every order and page, rename, delete one and several;
+//! - `items`: messages and files, their pages, the file content, regenerate;
+//! - `replays`: `Idempotency-Key` replays and mismatches on every write.
+
+pub mod chats;
+pub mod items;
+pub mod replays;
+
+use neptun_core::clock::now_ms;
+use neptun_core::model::{Chat, ChatMessage, Role};
+use neptun_core::store::{Idempotency, Page, PageRequest, StoreError};
+use neptun_core::validation::{NewChat, NewFile, NewMessage};
+
+use crate::invoke::ApiStore;
+
+/// A user id no other scenario uses.
+pub fn fresh_user() -> u64 {
+    // Far above the sample user and below 2^53.
+    rand::random_range((1 << 40)..(1 << 52))
+}
+
+/// A page request without a limit or cursor.
+pub fn everything() -> PageRequest {
+    PageRequest {
+        limit: None,
+        after: None,
+        byte_budget: usize::MAX,
+    }
+}
+
+pub fn new_chat(name: &str, model: &str) -> NewChat {
+    NewChat {
+        name: name.to_owned(),
+        model: model.to_owned(),
+    }
+}
+
+pub fn new_message(role: Role, content: &str) -> NewMessage {
+    NewMessage {
+        content: content.to_owned(),
+        role,
+    }
+}
+
+pub fn new_file(title: &str, text: &str) -> NewFile {
+    NewFile {
+        title: title.to_owned(),
+        text: text.to_owned(),
+        language: "python".to_owned(),
+        extension: "py".to_owned(),
+    }
+}
+
+pub fn key(name: &str, request: &str) -> Idempotency {
+    Idempotency {
+        key_hash: format!("key-{name}"),
+        fingerprint: format!("request-{request}"),
+    }
+}
+
+/// Creates a chat; the scenario fails if it cannot.
+pub async fn created_chat<S: ApiStore>(store: &S, user: u64, name: &str) -> Chat {
+    store
+        .create_chat(user, new_chat(name, "model"), now_ms(), None)
+        .await
+        .unwrap_or_else(|error| panic!("create chat {name}: {error}"))
+        .value
+}
+
+/// Appends messages; the scenario fails if it cannot.
+pub async fn appended<S: ApiStore>(
+    store: &S,
+    user: u64,
+    chat: u64,
+    messages: &[(Role, &str)],
+) -> Vec<ChatMessage> {
+    let messages = messages
+        .iter()
+        .map(|(role, text)| new_message(*role, text))
+        .collect();
+    store
+        .append_messages(user, chat, messages, now_ms(), None)
+        .await
+        .unwrap_or_else(|error| panic!("append messages: {error}"))
+        .value
+}
+
+/// Every item of a list, page by page of `limit`, checking that each page but the last says
+/// more follow.
+pub async fn all_pages<T, F, Fut>(limit: usize, mut fetch: F, id_of: impl Fn(&T) -> u64) -> Vec<T>
+where
+    F: FnMut(PageRequest) -> Fut,
+    Fut: Future<Output = Result<Page<T>, StoreError>>,
+{
+    let mut items = Vec::new();
+    let mut after = None;
+    loop {
+        let page = fetch(PageRequest {
+            limit: Some(limit),
+            after,
+            byte_budget: usize::MAX,
+        })
+        .await
+        .unwrap_or_else(|error| panic!("a page: {error}"));
+        assert!(page.items.len() <= limit);
+        after = page.items.last().map(&id_of);
+        let more = page.has_more;
+        items.extend(page.items);
+        if !more {
+            return items;
+        }
+        assert!(after.is_some(), "a page that says more follow has items");
+    }
+}
+
+/// The scenario's error, by name (the error types carry sources that do not compare).
+pub fn kind(error: &StoreError) -> &'static str {
+    match error {
+        StoreError::ChatNotFound => "ChatNotFound",
+        StoreError::MessageNotFound => "MessageNotFound",
+        StoreError::FileNotFound => "FileNotFound",
+        StoreError::NoMessages => "NoMessages",
+        StoreError::IdempotencyMismatch => "IdempotencyMismatch",
+        StoreError::IdempotencyInFlight => "IdempotencyInFlight",
+        StoreError::Unavailable(_) => "Unavailable",
+        StoreError::Encode(_) => "Encode",
+        StoreError::Decode(_) => "Decode",
+        StoreError::Build(_) => "Build",
+        StoreError::BatchTooLarge => "BatchTooLarge",
+        StoreError::Invariant(_) => "Invariant",
+        StoreError::Request(_) => "Request",
+    }
+}
+
+/// The error's [`kind`], or `"Ok"`.
+pub fn outcome<T>(result: &Result<T, StoreError>) -> &'static str {
+    match result {
+        Ok(_) => "Ok",
+        Err(error) => kind(error),
+    }
+}
+
+/// One test per scenario of the contract, for the store that `$store` (an expression, awaited
+/// inside each test if it is a future: write `make_store().await`) builds afresh per test.
+#[macro_export]
+macro_rules! contract_tests {
+    ($store:expr) => {
+        $crate::contract_tests!(@tests $store;
+            chats::create_and_list_newest_first,
+            chats::list_in_every_order_and_page,
+            chats::rename_changes_name_model_and_updated_at,
+            chats::delete_one_makes_it_gone_everywhere,
+            chats::delete_several_ignores_what_is_not_the_users,
+            items::messages_in_order_and_pages,
+            items::files_need_their_message,
+            items::file_content_by_id,
+            items::unknown_chats_are_not_found,
+            items::regenerate_deletes_the_last_exchange_and_its_files,
+            items::regenerate_deletes_trailing_questions,
+            replays::creates_replay_and_refuse_another_request,
+            replays::changes_replay_and_refuse_another_request,
+        );
+    };
+    (@tests $store:expr; $($module:ident :: $scenario:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread")]
+            async fn $scenario() {
+                let store = $store;
+                $crate::contract::$module::$scenario(&store).await;
+            }
+        )+
+    };
+}

@@ -1,0 +1,158 @@
+//! The sample data that the events under `events/` refer to, in one place: `make dev` writes it
+//! into its table (`neptun-devtools`), the tests into theirs, the handler tests into a
+//! [`MemoryStore`], and the sample cookies are sealed with [`DEV_PASSWORD`].
+
+use neptun_core::clock::rfc3339_ms;
+use neptun_core::context::AppContext;
+use neptun_core::links::FileLinks;
+use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
+use neptun_core::session::SessionConfig;
+
+use crate::memory::MemoryStore;
+
+/// The dev-only session secret: public, so cookies sealed with it prove nothing. `make dev`,
+/// the sample events' cookies and the tests use it, never a deployment.
+pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
+
+/// The user, chat, message and file the sample events use.
+pub const SAMPLE_USER: u64 = 1;
+pub const SAMPLE_CHAT: u64 = 1000;
+pub const SAMPLE_MESSAGE: u64 = 4096;
+pub const SAMPLE_FILE: u64 = 8192;
+pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
+/// The chats the delete events remove (`delete-chat`, `delete-chats`), so that every other
+/// event still finds the sample chat.
+pub const SAMPLE_CHAT_TO_DELETE: u64 = 1001;
+pub const SAMPLE_CHATS_TO_DELETE: u64 = 1002;
+/// The chat the regenerate event shortens: a question, its answer, and a file of the answer.
+pub const SAMPLE_CHAT_TO_REGENERATE: u64 = 1003;
+pub const SAMPLE_QUESTION: u64 = 4112;
+pub const SAMPLE_ANSWER: u64 = 4113;
+pub const SAMPLE_ANSWER_FILE: u64 = 8208;
+/// When the sample data was written.
+pub const SAMPLE_TIME_MS: u64 = 1_795_288_364_006;
+pub const SAMPLE_MODEL: &str = "gpt-4o";
+
+/// One sample chat with its messages and files.
+#[derive(Debug, Clone, Copy)]
+pub struct SampleChat {
+    pub id: u64,
+    pub name: &'static str,
+    /// Id, author and text, in id order.
+    pub messages: &'static [(u64, Role, &'static str)],
+    /// Id, message, title and text (Python), in id order.
+    pub files: &'static [(u64, u64, &'static str, &'static str)],
+}
+
+/// Every sample chat, all of [`SAMPLE_USER`].
+pub const SAMPLE_CHATS: [SampleChat; 4] = [
+    SampleChat {
+        id: SAMPLE_CHAT,
+        name: "Sample chat",
+        messages: &[(SAMPLE_MESSAGE, Role::User, "What is Python?")],
+        files: &[(SAMPLE_FILE, SAMPLE_MESSAGE, "example.py", SAMPLE_FILE_TEXT)],
+    },
+    SampleChat {
+        id: SAMPLE_CHAT_TO_DELETE,
+        name: "Chat to delete",
+        messages: &[],
+        files: &[],
+    },
+    SampleChat {
+        id: SAMPLE_CHATS_TO_DELETE,
+        name: "Another chat to delete",
+        messages: &[],
+        files: &[],
+    },
+    SampleChat {
+        id: SAMPLE_CHAT_TO_REGENERATE,
+        name: "Chat to regenerate",
+        messages: &[
+            (SAMPLE_QUESTION, Role::User, "How do I print in Python?"),
+            (
+                SAMPLE_ANSWER,
+                Role::Assistant,
+                "Use print: ```python\nprint(1)\n```",
+            ),
+        ],
+        files: &[(SAMPLE_ANSWER_FILE, SAMPLE_ANSWER, "", "print(1)")],
+    },
+];
+
+/// How many chats the sample data holds.
+pub const SEEDED_CHATS: usize = SAMPLE_CHATS.len();
+
+impl SampleChat {
+    pub fn chat(&self) -> Chat {
+        Chat {
+            id: self.id,
+            name: self.name.to_owned(),
+            model: SAMPLE_MODEL.to_owned(),
+            neptun_user_id: SAMPLE_USER,
+            created_at: rfc3339_ms(SAMPLE_TIME_MS),
+            updated_at: rfc3339_ms(SAMPLE_TIME_MS),
+        }
+    }
+
+    pub fn messages(&self) -> impl Iterator<Item = ChatMessage> + '_ {
+        self.messages.iter().map(|&(id, actor, text)| ChatMessage {
+            id,
+            chat_conversation_id: self.id,
+            neptun_user_id: SAMPLE_USER,
+            message: text.to_owned(),
+            actor,
+            created_at: rfc3339_ms(SAMPLE_TIME_MS),
+            updated_at: rfc3339_ms(SAMPLE_TIME_MS),
+        })
+    }
+
+    pub fn files(&self) -> impl Iterator<Item = FileRecord> + '_ {
+        self.files
+            .iter()
+            .map(|&(id, message_id, title, text)| FileRecord {
+                id,
+                chat_id: self.id,
+                message_id,
+                user_id: SAMPLE_USER,
+                title: title.to_owned(),
+                text: text.to_owned(),
+                language: "python".to_owned(),
+                extension: "py".to_owned(),
+                created_at_ms: SAMPLE_TIME_MS,
+            })
+    }
+}
+
+/// The session settings of the sample events: the dev secret, the default cookie name.
+pub fn dev_session() -> SessionConfig {
+    SessionConfig::new(DEV_PASSWORD).unwrap_or_else(|_| unreachable!("the dev password is long"))
+}
+
+/// A context over `store` with the sample events' session settings.
+pub fn dev_context<S>(store: S) -> AppContext<S> {
+    AppContext {
+        store,
+        session: dev_session(),
+        links: FileLinks::default(),
+    }
+}
+
+/// A memory store holding the sample data.
+pub fn seeded_memory_store() -> MemoryStore {
+    memory_store_with(&SAMPLE_CHATS)
+}
+
+/// A memory store holding these sample chats.
+pub fn memory_store_with(samples: &[SampleChat]) -> MemoryStore {
+    let store = MemoryStore::new();
+    for sample in samples {
+        store.insert_chat(sample.chat());
+        for message in sample.messages() {
+            store.insert_message(message);
+        }
+        for file in sample.files() {
+            store.insert_file(file);
+        }
+    }
+    store
+}

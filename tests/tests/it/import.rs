@@ -1,0 +1,854 @@
+//! The import of the web app's chats, end to end: a private PostgreSQL server (see
+//! `neptun_tests::postgres`) with the web app's tables and generated data, the test DynamoDB,
+//! and the API's own handlers reading the imported chats back.
+
+use neptun_core::functions::Function;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use lambda_http::Request;
+use neptun_core::context::AppContext;
+use neptun_core::ids;
+use neptun_dynamo::DynamoStore;
+use neptun_dynamo::schema;
+use neptun_import::{self, ImportReport, Mode, Options, Report, SourceTable, Target, VerifyReport};
+use neptun_tests::proxy::{Mode as ProxyMode, StorageProxy};
+use neptun_tests::*;
+use serde_json::{Value, json};
+
+const OVERSIZED_BYTES: usize = 600_000;
+
+/// The generated source: users 1 to 4 (4 has no chats), unicode, NULL titles and timestamps,
+/// a 200 KB message, one over the API's 256 KiB limit (stored), one too large for an item
+/// (rejected, with the file attached to it), a chat of `long_chat` messages, an out-of-scope
+/// table.
+async fn fill(pg: &tokio_postgres::Client, long_chat: u32, oversized: bool) {
+    pg.batch_execute(&format!(
+        "
+        INSERT INTO neptun_user (id, primary_email) VALUES
+            (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'linus@example.com'), (4, 'none@example.com');
+        INSERT INTO chat_conversation (id, name, model, created_at, updated_at, neptun_user_id) VALUES
+            (1, 'Python questions', 'google/gemma-2-27b-it', '2024-03-20 10:00:00.123456', '2024-03-21 11:30:00.987654', 1),
+            (2, 'Grüße aus Köln 🐍 — 日本語 — שלום', 'meta-llama/Meta-Llama-3.1-8B-Instruct', '2024-03-22 08:00:00', '2024-03-22 08:00:00', 1),
+            (3, 'No times at all', 'mistralai/Mistral-7B-Instruct-v0.3', NULL, NULL, 1),
+            (4, 'A long conversation', 'google/gemma-2-27b-it', '2024-01-01 00:00:00', '2024-06-01 00:00:00.5', 2),
+            (5, 'Linus one', 'google/gemma-2-27b-it', '2024-02-01 00:00:00', '2024-02-01 00:00:00', 3),
+            (6, 'Linus two', 'google/gemma-2-27b-it', '2024-02-02 00:00:00', '2024-02-02 00:00:00', 3);
+        SELECT setval('chat_conversation_id_seq', 6);
+        INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id) VALUES
+            (1, 'What is Python?', 'user', '2024-03-20 10:00:01.500', '2024-03-20 10:00:01.500', 1, 1),
+            (2, E'Python is a language.\\n```py\\nprint(\"hi\")\\n```', 'assistant', '2024-03-20 10:00:02.250999', '2024-03-20 10:00:09', 1, 1),
+            (3, 'Thanks!', 'user', NULL, NULL, 1, 1),
+            (4, 'Grüße! 👋 こんにちは', 'user', '2024-03-22 08:00:01', '2024-03-22 08:00:01', 1, 2),
+            (5, 'שלום ✓ ça va', 'assistant', '2024-03-22 08:00:02', '2024-03-22 08:00:02', 1, 2),
+            (6, 'hello', 'user', '2023-05-05 05:05:05.005', '2023-05-05 05:05:05.005', 1, 3),
+            (7, 'hi there', 'assistant', NULL, '2023-05-05 05:05:06', 1, 3);
+        INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id)
+            SELECT 100 + g, 'message ' || g || ' ' || repeat('x', g % 50),
+                   (CASE WHEN g % 2 = 0 THEN 'assistant' ELSE 'user' END)::chat_conversation_message_actor_enum,
+                   '2024-01-01'::timestamp + g * interval '1 second' + interval '0.0125 s',
+                   '2024-01-01'::timestamp + g * interval '1 second' + interval '0.0125 s', 2, 4
+            FROM generate_series(1, {long_chat}) AS g;
+        INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id) VALUES
+            (100000, repeat('ß', 100000), 'assistant', '2024-06-01 00:00:00', '2024-06-01 00:00:00', 2, 4),
+            (100001, repeat('a', 300 * 1024), 'assistant', '2024-06-01 00:00:01', '2024-06-01 00:00:01', 2, 4),
+            (100003, 'first of Linus', 'user', '2024-02-01 00:00:01', '2024-02-01 00:00:01', 3, 5),
+            (100004, 'second of Linus', 'assistant', '2024-02-01 00:00:02', '2024-02-01 00:00:02', 3, 5),
+            (100005, 'only message', 'user', '2024-02-02 00:00:01', '2024-02-02 00:00:01', 3, 6);
+        SELECT setval('chat_conversation_message_id_seq', 100005);
+        INSERT INTO neptun_user_file (id, title, text, language, file_extension, created_at, updated_at, neptun_user_id) VALUES
+            (1, 'hello.py', 'print(''hello'')', 'python', 'py', '2024-03-20 10:00:03', '2024-03-20 10:00:03', 1),
+            (2, NULL, 'SELECT 1; -- grüße', 'sql', 'sql', NULL, NULL, 1),
+            (4, 'notes.md', '# Linus', 'markdown', 'md', '2024-02-01 00:00:03', '2024-02-01 00:00:03', 3);
+        SELECT setval('neptun_user_file_id_seq', 4);
+        INSERT INTO chat_conversation_file (id, created_at, updated_at, neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id) VALUES
+            (10, '2024-03-20 10:00:03.777', '2024-03-20 10:00:04', 1, 1, 2, 1),
+            (11, NULL, NULL, 1, 1, 2, 2),
+            (13, '2024-02-01 00:00:03', '2024-02-01 00:00:03', 3, 5, 100004, 4);
+        SELECT setval('chat_conversation_file_id_seq', 13);
+        INSERT INTO chat_share (chat_conversation_id) VALUES (1), (4);
+        "
+    ))
+    .await
+    .expect("fill the web app's tables");
+    if oversized {
+        pg.batch_execute(&format!(
+            "
+            INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id)
+                VALUES (100002, repeat('z', {OVERSIZED_BYTES}), 'assistant', '2024-06-01 00:00:02', '2024-06-01 00:00:02', 2, 4);
+            INSERT INTO neptun_user_file (id, title, text, language, file_extension, neptun_user_id)
+                VALUES (3, 'z.txt', 'zzz', 'text', 'txt', 2);
+            INSERT INTO chat_conversation_file (id, neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id)
+                VALUES (12, 2, 4, 100002, 3);
+            "
+        ))
+        .await
+        .expect("add the oversized message");
+    }
+}
+
+struct Fixture {
+    url: String,
+    pg: tokio_postgres::Client,
+    context: AppContext<DynamoStore>,
+}
+
+async fn fixture(long_chat: u32, oversized: bool) -> Fixture {
+    let url = neptun_tests::postgres::shared()
+        .database_with_web_app_schema()
+        .await;
+    let pg = neptun_tests::postgres::connect_url(&url).await;
+    fill(&pg, long_chat, oversized).await;
+    Fixture {
+        url,
+        pg,
+        context: context().await,
+    }
+}
+
+impl Fixture {
+    fn target(&self) -> Target {
+        Target {
+            client: self.context.store.client().clone(),
+            table: self.context.store.table().to_owned(),
+        }
+    }
+
+    fn options(&self, mode: Mode, users: Option<Vec<u64>>) -> Options {
+        Options {
+            database_url: self.url.clone(),
+            users,
+            mode,
+            parallelism: 4,
+        }
+    }
+
+    async fn run(&self, mode: Mode, users: Option<Vec<u64>>) -> Report {
+        neptun_import::run(&self.options(mode, users), &self.target())
+            .await
+            .expect("the import runs")
+    }
+
+    async fn import(&self) -> ImportReport {
+        match self.run(Mode::Import, None).await {
+            Report::Import(report) => report,
+            Report::Verify(_) => unreachable!("an import reports an import"),
+        }
+    }
+
+    async fn verify(&self) -> VerifyReport {
+        match self.run(Mode::Verify, None).await {
+            Report::Verify(report) => report,
+            Report::Import(_) => unreachable!("a verification reports one"),
+        }
+    }
+
+    /// A request to `path` as `user`, from the sample event of `function`.
+    fn request(&self, template: &str, user: u64, path: &str, query: &[(&str, &str)]) -> Request {
+        self.request_with(template, user, path, query, None)
+    }
+
+    fn request_with(
+        &self,
+        template: &str,
+        user: u64,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Request {
+        let cookie = self
+            .context
+            .session
+            .seal_user(user, None, neptun_core::clock::now_ms());
+        event_with(template, |event| {
+            set_path(event, path);
+            set_query(event, query);
+            event["cookies"] = json!([format!("neptun-session={cookie}")]);
+            if let Some(body) = body {
+                event["body"] = Value::String(body.to_string());
+            }
+        })
+    }
+
+    /// Every item of a list route, following `nextCursor` with pages of `limit`.
+    async fn list_all(
+        &self,
+        function: Function,
+        user: u64,
+        path: &str,
+        key: &str,
+        limit: &str,
+    ) -> Vec<Value> {
+        let template = match function {
+            Function::ListChats => "list-chats/200-list.json",
+            Function::ListChatMessages => "list-chat-messages/200-list.json",
+            _ => "get-chat-files/200-list.json",
+        };
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("limit", limit)];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.as_str()));
+            }
+            let response = invoke(
+                &self.context,
+                function,
+                self.request(template, user, path, &query),
+            )
+            .await;
+            let (status, body) = json_of(response);
+            assert_eq!(status, 200, "{path}: {body}");
+            items.extend(body[key].as_array().cloned().unwrap_or_default());
+            match body["nextCursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+    }
+
+    async fn chats_of(&self, user: u64) -> Vec<Value> {
+        self.list_all(
+            Function::ListChats,
+            user,
+            &format!("/api/users/{user}/chats"),
+            "chats",
+            "2",
+        )
+        .await
+    }
+
+    async fn messages_of(&self, user: u64, chat: u64) -> Vec<Value> {
+        let path = format!("/api/users/{user}/chats/{chat}/messages");
+        self.list_all(
+            Function::ListChatMessages,
+            user,
+            &path,
+            "chatMessages",
+            "1000",
+        )
+        .await
+    }
+
+    async fn files_of(&self, user: u64, chat: u64) -> Vec<Value> {
+        let path = format!("/api/users/{user}/chats/{chat}/files");
+        self.list_all(Function::GetChatFiles, user, &path, "chatFiles", "1")
+            .await
+    }
+
+    async fn rows_in(&self, pk: String) -> usize {
+        partition_rows(&self.context.store, pk).await
+    }
+
+    async fn table_items(&self) -> i32 {
+        self.context
+            .store
+            .client()
+            .scan()
+            .table_name(self.context.store.table())
+            .select(Select::Count)
+            .send()
+            .await
+            .expect("count the table")
+            .count
+    }
+}
+
+/// `timestamp` as the API writes it, from PostgreSQL itself (NULL stays NULL).
+const API_TIME: &str = "to_char(%s, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
+
+fn api_time(column: &str) -> String {
+    API_TIME.replace("%s", column)
+}
+
+fn ids_of(items: &[Value]) -> Vec<u64> {
+    items
+        .iter()
+        .filter_map(|item| item["id"].as_u64())
+        .collect()
+}
+
+#[tokio::test]
+async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
+    let fixture = fixture(5_000, true).await;
+    let report = fixture.import().await;
+    eprintln!("{report}");
+
+    // The source, chat by chat, against list-chats (paginated, two per page).
+    for user in 1..=4u64 {
+        let rows = fixture
+            .pg
+            .query(
+                &format!(
+                    "SELECT id::int8, name, model::text, {}, {} FROM chat_conversation \
+                     WHERE neptun_user_id = $1 ORDER BY id DESC",
+                    api_time("created_at"),
+                    api_time("updated_at")
+                ),
+                &[&(user as i32)],
+            )
+            .await
+            .expect("source chats");
+        let chats = fixture.chats_of(user).await;
+        assert_eq!(chats.len(), rows.len(), "user {user}");
+        for (chat, row) in chats.iter().zip(&rows) {
+            assert_eq!(chat["id"], json!(row.get::<_, i64>(0)));
+            assert_eq!(chat["name"], json!(row.get::<_, String>(1)));
+            assert_eq!(chat["model"], json!(row.get::<_, String>(2)));
+            assert_eq!(chat["neptun_user_id"], json!(user));
+            if let Some(created) = row.get::<_, Option<String>>(3) {
+                assert_eq!(chat["created_at"], json!(created));
+                assert_eq!(chat["updated_at"], json!(row.get::<_, Option<String>>(4)));
+            }
+        }
+    }
+    let chats = fixture.chats_of(1).await;
+    assert_eq!(
+        chats[2]["created_at"], "2024-03-20T10:00:00.123Z",
+        "ms kept, micros cut"
+    );
+    assert_eq!(chats[2]["updated_at"], "2024-03-21T11:30:00.987Z");
+    // The chat without times has its first message's time, and says so.
+    assert_eq!(chats[0]["id"], 3);
+    assert_eq!(chats[0]["created_at"], "2023-05-05T05:05:05.005Z");
+    assert_eq!(chats[0]["updated_at"], "2023-05-05T05:05:05.005Z");
+    assert!(report.notes.iter().any(|note| {
+        note.to_string()
+            .contains("chat_conversation 3: created_at is NULL")
+    }));
+
+    // Messages: every one, in order, with text, actor and time as the source has them.
+    for (user, chat) in [(1u64, 1u64), (1, 2), (1, 3), (2, 4), (3, 5), (3, 6)] {
+        let rows = fixture
+            .pg
+            .query(
+                &format!(
+                    "SELECT id::int8, message, actor::text, {} FROM chat_conversation_message \
+                     WHERE chat_conversation_id = $1 AND octet_length(message) <= 400000 ORDER BY id",
+                    api_time("created_at")
+                ),
+                &[&(chat as i32)],
+            )
+            .await
+            .expect("source messages");
+        let messages = fixture.messages_of(user, chat).await;
+        assert_eq!(messages.len(), rows.len(), "chat {chat}");
+        for (message, row) in messages.iter().zip(&rows) {
+            assert_eq!(message["id"], json!(row.get::<_, i64>(0)));
+            assert_eq!(
+                message["message"],
+                json!(row.get::<_, String>(1)),
+                "message {}",
+                message["id"]
+            );
+            assert_eq!(message["actor"], json!(row.get::<_, String>(2)));
+            assert_eq!(message["chat_conversation_id"], json!(chat));
+            if let Some(created) = row.get::<_, Option<String>>(3) {
+                assert_eq!(message["created_at"], json!(created));
+            }
+        }
+    }
+    let long = fixture.messages_of(2, 4).await;
+    assert_eq!(long.len(), 5_000 + 2);
+    assert_eq!(long[0]["created_at"], "2024-01-01T00:00:01.012Z");
+    assert_eq!(long[5_000]["message"].as_str().map(str::len), Some(200_000));
+    assert_eq!(
+        long[5_001]["message"].as_str().map(str::len),
+        Some(300 * 1024)
+    );
+    // A NULL time: the nearest known time of its chat (its own updated_at, else the chat's).
+    let first = fixture.messages_of(1, 1).await;
+    assert_eq!(first[1]["created_at"], "2024-03-20T10:00:02.250Z");
+    assert_eq!(first[2]["created_at"], "2024-03-20T10:00:00.123Z");
+    assert_eq!(
+        fixture.messages_of(1, 3).await[1]["created_at"],
+        "2023-05-05T05:05:06.000Z"
+    );
+
+    // Files, with their signed URLs serving the content.
+    let files = fixture.files_of(1, 1).await;
+    assert_eq!(ids_of(&files), vec![10, 11]);
+    assert_eq!(files[0]["title"], "hello.py");
+    assert_eq!(files[0]["chat_conversation_message_id"], 2);
+    assert_eq!(files[0]["language"], "python");
+    assert_eq!(files[0]["extension"], "py");
+    assert_eq!(files[0]["created_at"], "2024-03-20T10:00:03.777Z");
+    assert_eq!(files[1]["title"], "", "a NULL title becomes empty");
+    assert_eq!(files[1]["extension"], "sql");
+    assert_eq!(
+        files[1]["created_at"], "2024-03-20T10:00:02.250Z",
+        "its message's time"
+    );
+    for (file, text) in files.iter().zip(["print('hello')", "SELECT 1; -- grüße"]) {
+        let url = file["url"].as_str().expect("a signed URL");
+        let (status, _, body) = text_of(
+            invoke(
+                &fixture.context,
+                Function::GetChatFileContent,
+                open_url(url),
+            )
+            .await,
+        );
+        assert_eq!((status, body.as_str()), (200, text));
+    }
+    assert_eq!(ids_of(&fixture.files_of(3, 5).await), vec![13]);
+
+    // Too large for an item: listed, recorded, not stored; its file goes with it.
+    assert!(!report.is_complete());
+    let rejected: Vec<(SourceTable, u64)> = report
+        .rejected_in_scope
+        .iter()
+        .map(|rejection| (rejection.table, rejection.id))
+        .collect();
+    assert_eq!(
+        rejected,
+        vec![(SourceTable::Messages, 100_002), (SourceTable::Files, 12)]
+    );
+    assert_eq!(report.rejected_in_scope[0].bytes, OVERSIZED_BYTES as u64);
+    assert!(
+        report
+            .to_string()
+            .contains("chat_conversation_message 100002 (user 2, chat 4): 600000 bytes")
+    );
+    assert!(fixture.files_of(2, 4).await.is_empty());
+    // Over the API's limit but storable: stored and listed.
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|note| matches!(note, neptun_import::Note::OverApiLimit { id: 100_001, .. }))
+    );
+    let messages = report.table(SourceTable::Messages).expect("messages");
+    assert_eq!(
+        (messages.written, messages.rejected),
+        (5_000 + 7 + 2 + 3, 1)
+    );
+    assert!(report.other_tables.contains(&("chat_share".to_owned(), 2)));
+
+    // The API goes on from the imported chats: new messages after them, files on them.
+    let path = "/api/users/1/chats/1/messages";
+    let body = json!({"messages": [{"content": "And now?", "role": "user"}]});
+    let (status, created) = json_of(
+        invoke(
+            &fixture.context,
+            Function::CreateChatMessages,
+            fixture.request_with(
+                "create-chat-messages/200-batch.json",
+                1,
+                path,
+                &[],
+                Some(body),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{created}");
+    let new_id = created["chatMessages"][0]["id"].as_u64().expect("an id");
+    assert!(new_id >= ids::FIRST_API_ID);
+    assert_eq!(
+        ids_of(&fixture.messages_of(1, 1).await),
+        vec![1, 2, 3, new_id]
+    );
+    let file =
+        json!({"title": "again.py", "text": "print(2)", "language": "python", "extension": "py"});
+    let attach = |message: u64| {
+        fixture.request_with(
+            "create-chat-files/200-single.json",
+            1,
+            &format!("/api/users/1/chats/1/files/{message}"),
+            &[],
+            Some(file.clone()),
+        )
+    };
+    let (status, body) =
+        json_of(invoke(&fixture.context, Function::CreateChatFiles, attach(2)).await);
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = json_of(invoke(&fixture.context, Function::CreateChatFiles, attach(4)).await);
+    assert_eq!(status, 404, "message 4 is in another chat");
+    assert_eq!(fixture.files_of(1, 1).await.len(), 3);
+    let (status, body) = json_of(
+        invoke(
+            &fixture.context,
+            Function::CreateChat,
+            fixture.request_with(
+                "create-chat/200-create.json",
+                1,
+                "/api/users/1/chats",
+                &[],
+                Some(json!({"name": "new"})),
+            ),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        fixture.chats_of(1).await[0]["name"],
+        "new",
+        "new chats list first"
+    );
+
+    // Once is enough: a second run writes nothing and leaves the API's rows alone.
+    let items = fixture.table_items().await;
+    let again = fixture.import().await;
+    assert_eq!(again.writes.items, 0, "{again}");
+    assert_eq!(fixture.table_items().await, items);
+    assert_eq!(
+        ids_of(&fixture.messages_of(1, 1).await),
+        vec![1, 2, 3, new_id]
+    );
+    assert_eq!(
+        again.rejected_in_scope.len(),
+        2,
+        "earlier rejections are still reported"
+    );
+}
+
+#[tokio::test]
+async fn new_source_rows_are_added_and_deleted_chats_stay_deleted() {
+    let fixture = fixture(20, false).await;
+    let first = fixture.import().await;
+    assert!(first.is_complete(), "{first}");
+
+    // What the API's chat delete does: the chat's rows are gone.
+    let store = &fixture.context.store;
+    for (pk, sk) in [
+        (schema::user_pk(1), schema::chat_sk(2)),
+        (schema::chat_pk(1, 2), schema::CHAT_META_SK.to_owned()),
+    ] {
+        store
+            .client()
+            .delete_item()
+            .table_name(store.table())
+            .key(schema::PK, AttributeValue::S(pk))
+            .key(schema::SK, AttributeValue::S(sk))
+            .send()
+            .await
+            .expect("delete");
+    }
+    // Meanwhile the web app wrote on.
+    fixture
+        .pg
+        .batch_execute(
+            "
+            INSERT INTO chat_conversation (name, model, neptun_user_id) VALUES ('Added later', 'google/gemma-2-27b-it', 1);
+            INSERT INTO chat_conversation_message (message, neptun_user_id, chat_conversation_id) VALUES
+                ('to an old chat', 1, 1), ('to the new chat', 1, 7), ('to a chat deleted through the API', 1, 2);
+            INSERT INTO neptun_user_file (title, text, neptun_user_id) VALUES ('later.txt', 'later', 1);
+            INSERT INTO chat_conversation_file (neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id)
+                VALUES (1, 1, 1, 5);
+            ",
+        )
+        .await
+        .expect("more source rows");
+    let next = fixture.import().await;
+    let count = |table| next.table(table).map(|t| (t.written, t.parent_gone));
+    assert_eq!(count(SourceTable::Chats), Some((1, 0)));
+    assert_eq!(count(SourceTable::Messages), Some((2, 1)), "{next}");
+    assert_eq!(count(SourceTable::Files), Some((1, 0)));
+    assert_eq!(next.writes.items, 2 + 2 + 1);
+    assert_eq!(ids_of(&fixture.chats_of(1).await), vec![7, 3, 1]);
+    assert_eq!(
+        fixture.messages_of(1, 7).await[0]["message"],
+        "to the new chat"
+    );
+    assert_eq!(fixture.messages_of(1, 1).await.len(), 4);
+    assert_eq!(fixture.files_of(1, 1).await.len(), 3);
+    assert_eq!(
+        fixture.rows_in(schema::chat_pk(1, 2)).await,
+        2,
+        "not resurrected"
+    );
+}
+
+#[tokio::test]
+async fn user_runs_import_only_those_users_and_full_runs_complete_them() {
+    let fixture = fixture(50, false).await;
+    let Report::Import(only) = fixture.run(Mode::Import, Some(vec![3])).await else {
+        panic!("an import report")
+    };
+    assert_eq!(only.users, 1);
+    assert_eq!(ids_of(&fixture.chats_of(3).await), vec![6, 5]);
+    assert!(fixture.chats_of(1).await.is_empty());
+    assert!(fixture.chats_of(2).await.is_empty());
+    assert_eq!(
+        only.table(SourceTable::Messages).map(|t| t.written),
+        Some(3)
+    );
+
+    let all = fixture.import().await;
+    let messages = all.table(SourceTable::Messages).expect("messages");
+    assert_eq!(
+        messages.already_imported, 3,
+        "user 3's rows are not written again"
+    );
+    assert_eq!(messages.written, 7 + 50 + 2);
+    assert_eq!(ids_of(&fixture.chats_of(1).await), vec![3, 2, 1]);
+    assert!(fixture.verify().await.is_complete());
+}
+
+#[tokio::test]
+async fn a_dry_run_reads_and_checks_everything_and_writes_nothing() {
+    let fixture = fixture(30, true).await;
+    let Report::Import(dry) = fixture.run(Mode::DryRun, None).await else {
+        panic!("an import report")
+    };
+    assert!(dry.dry_run);
+    assert_eq!(fixture.table_items().await, 0, "nothing written");
+    let written = |table| dry.table(table).map(|t| t.written);
+    assert_eq!(written(SourceTable::Chats), Some(6));
+    assert_eq!(written(SourceTable::Messages), Some(7 + 30 + 2 + 3));
+    assert_eq!(written(SourceTable::Files), Some(3));
+    assert_eq!(dry.rejected_in_scope.len(), 2);
+    assert!(dry.to_string().contains("would write"));
+    assert!(!dry.is_complete());
+
+    let real = fixture.import().await;
+    assert_eq!(
+        real.writes.items, dry.writes.items,
+        "the dry run said what the run writes"
+    );
+}
+
+#[tokio::test]
+async fn verify_checks_every_row_and_catches_differences() {
+    let fixture = fixture(200, false).await;
+    fixture.import().await;
+    let clean = fixture.verify().await;
+    assert!(clean.is_complete(), "{clean}");
+    assert_eq!((clean.chats, clean.rows), (6, 6 + 7 + 200 + 2 + 3 + 3));
+    assert_eq!(clean.matching, clean.rows);
+
+    // Created through the API since: counted, never a difference.
+    let body = json!({"message": "new", "actor": "user"});
+    let request = fixture.request_with(
+        "create-chat-messages/200-single.json",
+        2,
+        "/api/users/2/chats/4/messages",
+        &[],
+        Some(body),
+    );
+    assert_eq!(
+        json_of(invoke(&fixture.context, Function::CreateChatMessages, request).await).0,
+        200
+    );
+    let after_api = fixture.verify().await;
+    assert!(after_api.is_complete(), "{after_api}");
+    assert_eq!(after_api.added_since, 1);
+
+    // A changed message and a lost one.
+    let store = &fixture.context.store;
+    let key = |id: u64| {
+        HashMap::from([
+            (
+                schema::PK.to_owned(),
+                AttributeValue::S(schema::chat_pk(2, 4)),
+            ),
+            (
+                schema::SK.to_owned(),
+                AttributeValue::S(schema::message_chunk_sk(id)),
+            ),
+        ])
+    };
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .set_key(Some(key(150)))
+        .update_expression("SET created_at = :t")
+        .expression_attribute_values(":t", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .expect("change a message");
+    store
+        .client()
+        .delete_item()
+        .table_name(store.table())
+        .set_key(Some(key(151)))
+        .send()
+        .await
+        .expect("lose a message");
+    let broken = fixture.verify().await;
+    assert!(!broken.is_complete());
+    assert_eq!(
+        (broken.different, broken.missing, broken.chats_differing),
+        (1, 1, 1),
+        "{broken}"
+    );
+    let problems: Vec<String> = broken.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        vec![
+            "chat_conversation_message 150 (user 2, chat 4): different",
+            "chat_conversation_message 151 (user 2, chat 4): missing",
+        ]
+    );
+}
+
+/// Waits until the import has checkpointed some messages (it is mid-way), up to a minute.
+async fn wait_for_message_checkpoint(fixture: &Fixture) -> u64 {
+    let store = &fixture.context.store;
+    for _ in 0..1200 {
+        let output = store
+            .client()
+            .get_item()
+            .table_name(store.table())
+            .key(
+                schema::PK,
+                AttributeValue::S(neptun_import::rows::import_pk()),
+            )
+            .key(
+                schema::SK,
+                AttributeValue::S(neptun_import::rows::checkpoint_sk(
+                    SourceTable::Messages.name(),
+                    None,
+                )),
+            )
+            .send()
+            .await
+            .expect("read the checkpoint");
+        if let Some(last) = output.item.and_then(|item| {
+            item.get("last_id")
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+        }) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the import never checkpointed its messages")
+}
+
+#[tokio::test]
+async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
+    let fixture = fixture(12_000, false).await;
+    let total_messages = 7 + 12_000 + 2 + 3;
+
+    // Killed halfway: the import task is dropped mid-write, as a crash or Ctrl-C would (one
+    // batch in flight at a time, so that it is surely still running at its first checkpoint).
+    let options = Options {
+        parallelism: 1,
+        ..fixture.options(Mode::Import, None)
+    };
+    let target = fixture.target();
+    let crashed = tokio::spawn(async move { neptun_import::run(&options, &target).await });
+    let checkpoint = wait_for_message_checkpoint(&fixture).await;
+    crashed.abort();
+    let _ = crashed.await;
+    assert!(checkpoint < 100_000, "killed before the end ({checkpoint})");
+
+    // Throttled, then storage goes away: the run fails, and says where to resume.
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = Target {
+        client: client_for(&proxy.endpoint()),
+        table: fixture.context.store.table().to_owned(),
+    };
+    let options = fixture.options(Mode::Import, None);
+    let cut_off = tokio::spawn({
+        let target = through_proxy.clone();
+        async move { neptun_import::run(&options, &target).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set_mode(ProxyMode::Throttle);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.set_mode(ProxyMode::Forward);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.set_mode(ProxyMode::Refuse);
+    let cut_off = cut_off.await.expect("the task ends");
+    let error = cut_off.expect_err("storage went away mid-way");
+    let error = neptun_core::error::ErrorChain(&error).to_string();
+    assert!(
+        !error.contains("Throttling"),
+        "throttling is ridden out: {error}"
+    );
+
+    // Run again: it completes, nothing twice, nothing missing.
+    let resumed = fixture.import().await;
+    let messages = resumed.table(SourceTable::Messages).expect("messages");
+    // Rows up to the checkpoint are not even read again.
+    assert!(messages.written < total_messages as u64, "{resumed}");
+    let verified = fixture.verify().await;
+    assert!(verified.is_complete(), "{verified}");
+    assert_eq!(verified.matching, 6 + total_messages as u64 + 3);
+    assert_eq!(fixture.messages_of(2, 4).await.len(), 12_002);
+}
+
+/// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of
+/// 10 users, a file per 20 messages, imported by the release `import` binary
+/// (`NEPTUN_IMPORT_BIN`) into the engine under GNU time. Writes a Markdown section to
+/// `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts only that every row arrived.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement for make bench"]
+async fn measure_import_of_100000_messages() {
+    let messages: u64 = std::env::var("NEPTUN_IMPORT_BENCH_MESSAGES")
+        .ok()
+        .and_then(|raw| raw.parse().ok())
+        .unwrap_or(100_000);
+    let binary = std::env::var("NEPTUN_IMPORT_BIN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join("target/debug/import"));
+    let url = neptun_tests::postgres::shared()
+        .database_with_web_app_schema()
+        .await;
+    let pg = neptun_tests::postgres::connect_url(&url).await;
+    let chats = (messages / 100).max(1);
+    pg.batch_execute(&format!(
+        "
+        INSERT INTO neptun_user (id, primary_email) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 10) g;
+        INSERT INTO chat_conversation (id, name, model, created_at, updated_at, neptun_user_id)
+            SELECT g, 'Chat ' || g, 'google/gemma-2-27b-it', now(), now(), 1 + g % 10 FROM generate_series(1, {chats}) g;
+        INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id)
+            SELECT g, repeat('Message ' || g || ' about Python. ', 15),
+                   (CASE WHEN g % 2 = 0 THEN 'assistant' ELSE 'user' END)::chat_conversation_message_actor_enum,
+                   now(), now(), 1 + ((g - 1) / 100 + 1) % 10, (g - 1) / 100 + 1
+            FROM generate_series(1, {messages}) g;
+        INSERT INTO neptun_user_file (id, title, text, language, file_extension, created_at, updated_at, neptun_user_id)
+            SELECT g, 'file' || g || '.py', 'print(' || g || ')', 'python', 'py', now(), now(), 1
+            FROM generate_series(1, {files}) g;
+        INSERT INTO chat_conversation_file (id, created_at, updated_at, neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id)
+            SELECT g, now(), now(), 1 + ((g * 20 - 1) / 100 + 1) % 10, (g * 20 - 1) / 100 + 1, g * 20, g
+            FROM generate_series(1, {files}) g;
+        ",
+        files = messages / 20,
+    ))
+    .await
+    .expect("generate the source");
+    let client = client();
+    let table = fresh_table(&client).await;
+    let output = std::process::Command::new("/usr/bin/time")
+        .args(["-f", "%e %M"])
+        .arg(&binary)
+        .env("DATABASE_URL", &url)
+        .env("TABLE_NAME", &table)
+        .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
+        .output()
+        .unwrap_or_else(|error| panic!("run {}: {error}", binary.display()));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "the import failed:\n{stderr}");
+    let (seconds, max_rss_kb) = stderr
+        .lines()
+        .last()
+        .and_then(|line| line.split_once(' '))
+        .and_then(|(s, kb)| Some((s.parse::<f64>().ok()?, kb.parse::<f64>().ok()?)))
+        .unwrap_or_else(|| panic!("no GNU time line in:\n{stderr}"));
+    let rows = messages + messages / 20 + 2 * chats;
+    let section = format!(
+        "## Import\n\n`neptun-cli import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
+         per 20 messages ({rows} rows: messages, files and two per chat), from a private PostgreSQL \
+         into the local engine, under GNU time:\n\n\
+         | rows | wall time | rate | peak RSS |\n|--:|--:|--:|--:|\n\
+         | {rows} | {seconds:.1} s | {:.0} rows/s | {:.1} MB |\n",
+        binary
+            .display()
+            .to_string()
+            .rsplit("target/")
+            .next()
+            .unwrap_or_default(),
+        rows as f64 / seconds.max(0.001),
+        max_rss_kb / 1024.0,
+    );
+    match std::env::var("NEPTUN_IMPORT_BENCH_OUT") {
+        Ok(path) => std::fs::write(&path, &section).unwrap_or_else(|e| panic!("{path}: {e}")),
+        Err(_) => println!("{section}"),
+    }
+}

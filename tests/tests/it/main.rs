@@ -1,0 +1,20 @@
+//! Every integration test in one binary (one link of the SDK instead of one per file): the
+//! routes on Amazon's DynamoDB Local, `cargo lambda watch`, the import from a private
+//! PostgreSQL, the purge, and the store contract on `DynamoStore`.
+
+mod chat_order;
+mod chats_and_messages;
+mod concurrency;
+mod contract;
+mod cookies;
+mod files;
+mod import;
+mod lifecycle;
+mod local_stack;
+mod openapi;
+mod purge;
+mod reliability;
+mod replay;
+mod security;
+mod stages;
+mod ttl;

@@ -1,0 +1,546 @@
+//! The purge of a deleted chat's partition, against DynamoDB Local: 10,000 rows purged to 0
+//! (and the rate), an interrupted purge finished by the next run, purging twice, the guards
+//! (a live chat, a user's own partition), the stream consumer of `make dev` end to end, and the
+//! purge function's handler on the sample stream events of `events/purge-chat/`.
+//!
+//! A chat is deleted here as the DELETE route deletes it: one `TransactWriteItems` that
+//! deletes its `META` row and its list row, conditioned on `META` existing.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, Delete, PutRequest, Select, TransactWriteItem, WriteRequest,
+};
+use neptun_core::model::Role;
+use neptun_dynamo::client::{StorageTimeouts, https_client};
+use neptun_dynamo::stream::purge_deleted_chats;
+
+use neptun_dynamo::DynamoStore;
+use neptun_dynamo::purge::{ChatPurge, PurgeError, PurgeOptions};
+use neptun_dynamo::schema::{
+    self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
+};
+use neptun_dynamo::store::{BATCH_SIZE, purge_chat_partition};
+use neptun_dynamo::tls::TrustRoots;
+use neptun_tests::proxy::{Mode, StorageProxy};
+use neptun_tests::*;
+use tokio::task::JoinSet;
+
+type Item = HashMap<String, AttributeValue>;
+
+const USER: u64 = 77;
+
+/// A store through `proxy` that gives up at once (one attempt per call): the purge's own
+/// backoff is what retries.
+fn behind(proxy: &StorageProxy, table: &str) -> DynamoStore {
+    let limits = StorageTimeouts {
+        max_attempts: 1,
+        ..StorageTimeouts::default()
+    };
+    DynamoStore::new(client_with_limits(&proxy.endpoint(), limits), table)
+}
+
+async fn store() -> DynamoStore {
+    let client = client();
+    let table = fresh_table(&client).await;
+    DynamoStore::new(client, table)
+}
+
+/// The chat's list row and `META` row, as `create_chat` writes them.
+fn chat_rows(user_id: u64, chat_id: u64) -> Vec<Item> {
+    let listed = ChatRow {
+        pk: schema::user_pk(user_id),
+        sk: schema::chat_sk(chat_id),
+        id: chat_id,
+        user_id,
+        name: "to be deleted".into(),
+        model: "gpt-4o".into(),
+        created_at: 1_795_288_364_006,
+        updated_at: 1_795_288_364_006,
+        write_id: 1,
+    };
+    let marker = ChatRow {
+        pk: schema::chat_pk(user_id, chat_id),
+        sk: schema::CHAT_META_SK.into(),
+        ..listed.clone()
+    };
+    vec![item(&listed), item(&marker)]
+}
+
+/// `rows` message and file rows (half each, one item per row) of a chat's partition.
+fn item_rows(user_id: u64, chat_id: u64, rows: usize) -> Vec<Item> {
+    let pk = schema::chat_pk(user_id, chat_id);
+    (0..rows as u64)
+        .map(|n| {
+            let id = 4096 + 16 * n;
+            if n % 2 == 0 {
+                item(&MessageChunkRow {
+                    pk: pk.clone(),
+                    sk: schema::message_chunk_sk(id),
+                    n: 1,
+                    created_at: 1_795_288_364_006,
+                    write_id: 1,
+                    items: vec![StoredMessage {
+                        id,
+                        actor: Role::User,
+                        message: format!("message {n} of a long conversation"),
+                    }],
+                })
+            } else {
+                item(&FileChunkRow {
+                    pk: pk.clone(),
+                    sk: schema::file_chunk_sk(id),
+                    n: 1,
+                    message_id: 4096,
+                    created_at: 1_795_288_364_006,
+                    write_id: 1,
+                    items: vec![StoredFile {
+                        id,
+                        title: format!("file-{n}.py"),
+                        text: "print('Hello, World!')\n".repeat(4),
+                        language: "python".into(),
+                        extension: "py".into(),
+                    }],
+                })
+            }
+        })
+        .collect()
+}
+
+fn item<T: serde::Serialize>(row: &T) -> Item {
+    schema::to_attribute_map(row).expect("rows serialize")
+}
+
+/// Writes the items with `BatchWriteItem`, a few batches at a time.
+async fn put_all(store: &DynamoStore, items: Vec<Item>) {
+    let mut writes = JoinSet::new();
+    for batch in items.chunks(BATCH_SIZE) {
+        if writes.len() >= 4 {
+            writes.join_next().await.expect("a write").expect("written");
+        }
+        let (client, table) = (store.client().clone(), store.table().to_owned());
+        let mut requests: Vec<WriteRequest> = batch
+            .iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item.clone()))
+                    .build()
+                    .expect("a put");
+                WriteRequest::builder().put_request(put).build()
+            })
+            .collect();
+        writes.spawn(async move {
+            while !requests.is_empty() {
+                let output = client
+                    .batch_write_item()
+                    .request_items(&table, requests)
+                    .send()
+                    .await
+                    .expect("batch write");
+                requests = output
+                    .unprocessed_items
+                    .and_then(|mut tables| tables.remove(&table))
+                    .unwrap_or_default();
+            }
+        });
+    }
+    while let Some(done) = writes.join_next().await {
+        done.expect("written");
+    }
+}
+
+/// A chat with `rows` message and file rows.
+async fn seed_chat(store: &DynamoStore, user_id: u64, chat_id: u64, rows: usize) {
+    let mut items = chat_rows(user_id, chat_id);
+    items.extend(item_rows(user_id, chat_id, rows));
+    put_all(store, items).await;
+}
+
+/// Deletes a chat as the DELETE route does: its `META` and list rows in one transaction, if
+/// `META` exists.
+async fn delete_chat(store: &DynamoStore, user_id: u64, chat_id: u64) {
+    let delete = |pk: String, sk: String, condition: bool| {
+        let mut delete = Delete::builder()
+            .table_name(store.table())
+            .key(schema::PK, AttributeValue::S(pk))
+            .key(schema::SK, AttributeValue::S(sk));
+        if condition {
+            delete = delete
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", schema::PK);
+        }
+        TransactWriteItem::builder()
+            .delete(delete.build().expect("a delete"))
+            .build()
+    };
+    store
+        .client()
+        .transact_write_items()
+        .transact_items(delete(
+            schema::chat_pk(user_id, chat_id),
+            schema::CHAT_META_SK.into(),
+            true,
+        ))
+        .transact_items(delete(
+            schema::user_pk(user_id),
+            schema::chat_sk(chat_id),
+            false,
+        ))
+        .send()
+        .await
+        .expect("delete the chat");
+}
+
+/// Rows in a partition, counted over every page (a strongly consistent `Query`).
+async fn rows_in(client: &Client, table: &str, pk: &str) -> usize {
+    let mut rows = 0;
+    let mut start = None;
+    loop {
+        let output = client
+            .query()
+            .table_name(table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
+            .select(Select::Count)
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("count the partition");
+        rows += output.count as usize;
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return rows;
+        }
+    }
+}
+
+async fn rows_of(store: &DynamoStore, pk: &str) -> usize {
+    rows_in(store.client(), store.table(), pk).await
+}
+
+/// The partition's rows once the count stays the same for half a second.
+async fn settled_rows(store: &DynamoStore, pk: &str) -> usize {
+    let mut last = rows_of(store, pk).await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = rows_of(store, pk).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+#[tokio::test]
+async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_harmless() {
+    let store = store().await;
+    let (chat, other_chat) = (1_000, 2_000);
+    seed_chat(&store, USER, chat, 10_000).await;
+    seed_chat(&store, USER, other_chat, 10).await;
+    let pk = schema::chat_pk(USER, chat);
+    assert_eq!(rows_of(&store, &pk).await, 10_001, "10,000 rows and META");
+    delete_chat(&store, USER, chat).await;
+
+    let started = Instant::now();
+    let report = store
+        .purge_chat_partition(&pk, PurgeOptions::default())
+        .await
+        .expect("purged");
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "purge rate: {} rows in {seconds:.2} s = {:.0} rows/s on DynamoDB Local \
+         ({} pages, {} BatchWriteItem calls, {} unprocessed deletes retried)",
+        report.deleted,
+        report.deleted as f64 / seconds,
+        report.pages,
+        report.batch_calls,
+        report.retried,
+    );
+    assert_eq!(report.deleted, 10_000);
+    assert!(report.batch_calls >= 10_000 / BATCH_SIZE);
+    assert_eq!(
+        rows_of(&store, &pk).await,
+        0,
+        "a Query of the partition is empty"
+    );
+
+    let again = store
+        .purge_chat_partition(&pk, PurgeOptions::default())
+        .await
+        .expect("purging twice is harmless");
+    assert_eq!((again.deleted, again.pages, again.batch_calls), (0, 1, 0));
+
+    // The user's partition keeps the other chat's list row; the other chat is whole.
+    assert_eq!(rows_of(&store, &schema::user_pk(USER)).await, 1);
+    assert_eq!(
+        rows_of(&store, &schema::chat_pk(USER, other_chat)).await,
+        11
+    );
+}
+
+/// Waits until the proxy has forwarded at least `n` `BatchWriteItem` calls.
+async fn wait_for_batches(proxy: &StorageProxy, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut seen = 0;
+    while seen < n {
+        assert!(Instant::now() < deadline, "only {seen} batches after 60 s");
+        seen += proxy
+            .take_counts()
+            .get("BatchWriteItem")
+            .copied()
+            .unwrap_or(0);
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
+    let store = store().await;
+    let (chat, rows) = (1_001, 2_500);
+    seed_chat(&store, USER, chat, rows).await;
+    delete_chat(&store, USER, chat).await;
+    let pk = schema::chat_pk(USER, chat);
+
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = behind(&proxy, store.table());
+    let purge = {
+        let (store, pk) = (through_proxy.clone(), pk.clone());
+        tokio::spawn(async move {
+            store
+                .purge_chat_partition(&pk, PurgeOptions::default())
+                .await
+        })
+    };
+    wait_for_batches(&proxy, 8).await;
+    proxy.set_mode(Mode::Refuse);
+    let error = purge
+        .await
+        .expect("the purge task")
+        .expect_err("storage went away mid-purge");
+    assert!(
+        matches!(error, PurgeError::Store(_)) && error.is_retryable(),
+        "{error:?}"
+    );
+    let left = settled_rows(&store, &pk).await;
+    assert!(left > 0 && left < rows, "{left} of {rows} rows left");
+
+    proxy.set_mode(Mode::Forward);
+    let report = through_proxy
+        .purge_chat_partition(&pk, PurgeOptions::default())
+        .await
+        .expect("the second run finishes");
+    assert!(report.deleted > 0 && report.deleted <= left, "{report:?}");
+    assert_eq!(rows_of(&store, &pk).await, 0);
+}
+
+#[tokio::test]
+async fn a_purge_stopped_midway_finishes_when_run_again() {
+    let store = store().await;
+    let (chat, rows) = (1_002, 2_500);
+    seed_chat(&store, USER, chat, rows).await;
+    delete_chat(&store, USER, chat).await;
+    let pk = schema::chat_pk(USER, chat);
+
+    // The run is dropped after a few batches, as a function that timed out would be.
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = behind(&proxy, store.table());
+    tokio::select! {
+        result = through_proxy.purge_chat_partition(&pk, PurgeOptions::default()) => {
+            panic!("the purge ended before it was stopped: {result:?}")
+        }
+        () = wait_for_batches(&proxy, 8) => {}
+    }
+    // Batches sent before the stop may still be reaching storage: let them land first.
+    proxy.set_mode(Mode::Refuse);
+    let left = settled_rows(&store, &pk).await;
+    assert!(left > 0 && left < rows, "{left} of {rows} rows left");
+
+    // Past its deadline, a run starts nothing and says so; rows stay for the next run.
+    let out_of_time = PurgeOptions {
+        deadline: Some(Instant::now()),
+        ..PurgeOptions::default()
+    };
+    let error = store
+        .purge_chat_partition(&pk, out_of_time)
+        .await
+        .expect_err("no time left");
+    assert!(matches!(error, PurgeError::OutOfTime), "{error:?}");
+    assert_eq!(rows_of(&store, &pk).await, left);
+
+    let report = store
+        .purge_chat_partition(&pk, PurgeOptions::default())
+        .await
+        .expect("the next run finishes");
+    assert_eq!(report.deleted, left);
+    assert_eq!(rows_of(&store, &pk).await, 0);
+}
+
+#[tokio::test]
+async fn the_purge_refuses_a_live_chat_and_any_partition_that_is_not_a_chat() {
+    let store = store().await;
+    let chat = 1_003;
+    seed_chat(&store, USER, chat, 40).await;
+    let pk = schema::chat_pk(USER, chat);
+
+    // Not deleted (or re-created): META exists, nothing is touched.
+    let error = purge_chat_partition(store.client(), store.table(), &pk, Default::default())
+        .await
+        .expect_err("a live chat");
+    assert!(
+        matches!(&error, PurgeError::ChatExists(p) if *p == pk) && !error.is_retryable(),
+        "{error:?}"
+    );
+    assert_eq!(rows_of(&store, &pk).await, 41);
+
+    // Never a user's own partition (their chat list), nor anything spelled otherwise.
+    let user_pk = schema::user_pk(USER);
+    for not_a_chat in [
+        user_pk.clone(),
+        format!("{user_pk}#CHAT#"),
+        format!("USER#0{USER}#CHAT#{chat}"),
+        format!("{pk}#"),
+    ] {
+        let error = store
+            .purge_chat_partition(&not_a_chat, Default::default())
+            .await
+            .expect_err("not a chat partition");
+        assert!(
+            matches!(error, PurgeError::NotAChatPartition(_)),
+            "{not_a_chat}: {error:?}"
+        );
+    }
+    assert_eq!(rows_of(&store, &user_pk).await, 1);
+    assert_eq!(rows_of(&store, &pk).await, 41);
+}
+
+#[tokio::test]
+async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
+    let store = store().await;
+    let (deleted, kept) = (1_004, 1_005);
+    seed_chat(&store, USER, deleted, 300).await;
+    seed_chat(&store, USER, kept, 30).await;
+
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .http_client(https_client(&TrustRoots::default()))
+            .endpoint_url(storage_endpoint())
+            .build(),
+    );
+    let follower = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            neptun_devtools::stream_purge::follow(&store, &streams, Duration::from_millis(100))
+                .await
+        })
+    };
+    delete_chat(&store, USER, deleted).await;
+
+    let pk = schema::chat_pk(USER, deleted);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let left = rows_of(&store, &pk).await;
+        if left == 0 {
+            break;
+        }
+        assert!(
+            !follower.is_finished(),
+            "the consumer stopped: {follower:?}"
+        );
+        assert!(Instant::now() < deadline, "{left} rows left after 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    follower.abort();
+
+    // The inserts of every row went by on the stream too: nothing else was purged.
+    assert_eq!(rows_of(&store, &schema::chat_pk(USER, kept)).await, 31);
+    assert_eq!(rows_of(&store, &schema::user_pk(USER)).await, 1);
+}
+
+#[tokio::test]
+async fn the_purge_handler_purges_the_sample_events_chat_and_skips_the_rest() {
+    let store = store().await;
+    seed_sample_data(&store).await;
+    let pk = schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT);
+
+    // Before the chat is deleted, a (stray) event purges nothing and does not fail.
+    let response = purge_deleted_chats(&store, stream_event("purge-chat/chat-deleted.json"), None)
+        .await
+        .expect("handled");
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        rows_of(&store, &pk).await,
+        3,
+        "META, the message and the file"
+    );
+
+    delete_chat(&store, SAMPLE_USER, SAMPLE_CHAT).await;
+    let response = purge_deleted_chats(&store, stream_event("purge-chat/chat-deleted.json"), None)
+        .await
+        .expect("handled");
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(rows_of(&store, &pk).await, 0);
+
+    // The whole stream, unfiltered: an insert, the list row's removal and a `META` removal in
+    // the user's own partition are all left alone; the chat is purged (again, harmlessly).
+    let response = purge_deleted_chats(
+        &store,
+        stream_event("purge-chat/unfiltered-stream.json"),
+        None,
+    )
+    .await
+    .expect("handled");
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(rows_of(&store, &pk).await, 0);
+}
+
+#[tokio::test]
+async fn a_purge_failing_in_the_handler_is_reported_as_its_records_failure() {
+    let store = store().await;
+    seed_sample_data(&store).await;
+    delete_chat(&store, SAMPLE_USER, SAMPLE_CHAT).await;
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = behind(&proxy, store.table());
+    proxy.set_mode(Mode::Throttle);
+    let response = purge_deleted_chats(
+        &through_proxy,
+        stream_event("purge-chat/chat-deleted.json"),
+        None,
+    )
+    .await
+    .expect("reported per record");
+    let failed: Vec<_> = response
+        .batch_item_failures
+        .iter()
+        .filter_map(|failure| failure.item_identifier.as_deref())
+        .collect();
+    assert_eq!(failed, ["4421584500000000017450439091"]);
+    assert_eq!(
+        rows_of(&store, &schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT)).await,
+        2,
+        "the message and the file are left for the retry"
+    );
+
+    // The retry, once storage answers again, finishes.
+    proxy.set_mode(Mode::Forward);
+    let response = purge_deleted_chats(
+        &through_proxy,
+        stream_event("purge-chat/chat-deleted.json"),
+        None,
+    )
+    .await
+    .expect("handled");
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        rows_of(&store, &schema::chat_pk(SAMPLE_USER, SAMPLE_CHAT)).await,
+        0
+    );
+}

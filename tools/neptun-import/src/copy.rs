@@ -1,0 +1,466 @@
+//! The import proper (and its dry run): each source table in parent order, streamed in id
+//! order, planned row by row, written in batches, checkpointed as batches are acknowledged.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use neptun_dynamo::schema;
+use tokio_postgres::Transaction;
+
+use super::plan::{self, Item, Note, Plan, Rejection};
+use super::progress::Progress;
+use super::source::{
+    self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
+    SourceTable,
+};
+use super::storage::{self, Checkpoints, Parents};
+use super::writer::{BatchWriter, WriteStats};
+use super::{ImportError, Mode, Options, Target};
+
+/// Checkpoints are saved at most this often while a table is imported (and at its end).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+/// Notes of one kind printed per table; the rest are counted.
+const NOTES_PRINTED: usize = 20;
+/// Notes and rejections kept for the report.
+const KEPT_IN_REPORT: usize = 1_000;
+
+/// What happened to one source table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableReport {
+    pub table: SourceTable,
+    /// Rows in scope (the selected users, above the scan's checkpoint).
+    pub read: u64,
+    /// At or below a checkpoint: stored by an earlier run.
+    pub already_imported: u64,
+    /// Rows written (or, in a dry run, that would be).
+    pub written: u64,
+    pub rejected: u64,
+    /// Skipped: the chat or message they belong to was deleted through the API.
+    pub parent_gone: u64,
+    pub null_times: u64,
+    pub over_api_limit: u64,
+}
+
+#[derive(Debug)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub users: u64,
+    pub tables: Vec<TableReport>,
+    pub writes: WriteStats,
+    /// Rejected by this run (the first [`KEPT_IN_REPORT`]).
+    pub rejected_now: Vec<Rejection>,
+    /// Every rejected row in scope, this run's and earlier runs'.
+    pub rejected_in_scope: Vec<Rejection>,
+    /// The first [`KEPT_IN_REPORT`] notes.
+    pub notes: Vec<Note>,
+    /// Tables the import does not read, with their row counts.
+    pub other_tables: Vec<(String, u64)>,
+    pub elapsed: Duration,
+}
+
+impl ImportReport {
+    pub fn is_complete(&self) -> bool {
+        self.rejected_in_scope.is_empty()
+    }
+
+    pub fn table(&self, table: SourceTable) -> Option<&TableReport> {
+        self.tables.iter().find(|report| report.table == table)
+    }
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let verb = if self.dry_run {
+            "would write"
+        } else {
+            "written"
+        };
+        writeln!(
+            f,
+            "{} {} users' chats in {:.1} s{}",
+            if self.dry_run { "dry run:" } else { "imported" },
+            self.users,
+            self.elapsed.as_secs_f64(),
+            if self.dry_run {
+                " (nothing was written)"
+            } else {
+                ""
+            }
+        )?;
+        for t in &self.tables {
+            writeln!(
+                f,
+                "  {:<26} {:>9} read, {:>9} {verb}, {} already imported, {} rejected, {} skipped (parent deleted through the API), {} NULL timestamps replaced, {} over the API's text limit",
+                t.table.name(),
+                t.read,
+                t.written,
+                t.already_imported,
+                t.rejected,
+                t.parent_gone,
+                t.null_times,
+                t.over_api_limit
+            )?;
+        }
+        let seconds = self.elapsed.as_secs_f64().max(0.001);
+        writeln!(
+            f,
+            "  items {verb}: {} in {} BatchWriteItem calls ({} bytes, {:.0} items/s; {} unprocessed items and {} calls retried)",
+            self.writes.items,
+            self.writes.batches,
+            self.writes.bytes,
+            self.writes.items as f64 / seconds,
+            self.writes.unprocessed_retried,
+            self.writes.calls_retried
+        )?;
+        if !self.other_tables.is_empty() {
+            let counts: Vec<String> = self
+                .other_tables
+                .iter()
+                .map(|(name, rows)| format!("{name} ({rows})"))
+                .collect();
+            writeln!(f, "  not imported (out of scope): {}", counts.join(", "))?;
+        }
+        if !self.rejected_in_scope.is_empty() {
+            writeln!(
+                f,
+                "{} rows are NOT in the table ({} rejected by this run):",
+                self.rejected_in_scope.len(),
+                self.rejected_now.len()
+            )?;
+            for rejection in &self.rejected_in_scope {
+                writeln!(f, "  {rejection}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A parent a row needs in the table: a chat's marker, or a message's row.
+struct Parent {
+    table: SourceTable,
+    id: u64,
+    pk: String,
+    sk: String,
+}
+
+/// How each source table is imported.
+trait Imported: SourceRow {
+    fn plan(&self) -> Plan;
+    fn parents(&self) -> Vec<Parent>;
+}
+
+fn positive(id: i64) -> u64 {
+    u64::try_from(id).unwrap_or(0)
+}
+
+fn chat_marker(row: &impl SourceRow) -> Parent {
+    let (user, chat) = (positive(row.user_id()), positive(row.chat_id()));
+    Parent {
+        table: SourceTable::Chats,
+        id: chat,
+        pk: schema::chat_pk(user, chat),
+        sk: schema::CHAT_META_SK.to_owned(),
+    }
+}
+
+impl Imported for SourceChat {
+    fn plan(&self) -> Plan {
+        plan::chat(self)
+    }
+    fn parents(&self) -> Vec<Parent> {
+        Vec::new()
+    }
+}
+
+impl Imported for SourceMessage {
+    fn plan(&self) -> Plan {
+        plan::message(self)
+    }
+    fn parents(&self) -> Vec<Parent> {
+        vec![chat_marker(self)]
+    }
+}
+
+impl Imported for SourceFile {
+    fn plan(&self) -> Plan {
+        plan::file(self)
+    }
+    fn parents(&self) -> Vec<Parent> {
+        let message = positive(self.message_id);
+        vec![
+            chat_marker(self),
+            Parent {
+                table: SourceTable::Messages,
+                id: message,
+                pk: schema::chat_pk(positive(self.user_id), positive(self.chat_id)),
+                sk: schema::message_chunk_sk(message),
+            },
+        ]
+    }
+}
+
+/// State shared by the tables of one run.
+struct Run<'a> {
+    target: &'a Target,
+    options: &'a Options,
+    dry_run: bool,
+    /// As they were when the run started: rows above them are this run's to write.
+    checkpoints: Checkpoints,
+    parents: Parents,
+    /// Chats and messages that are not in the table because they were rejected.
+    rejected: HashSet<(SourceTable, u64)>,
+    rejected_now: Vec<Rejection>,
+    notes: Vec<Note>,
+    writes: WriteStats,
+}
+
+pub async fn import(
+    snapshot: &Transaction<'_>,
+    target: &Target,
+    options: &Options,
+) -> Result<ImportReport, ImportError> {
+    let started = Instant::now();
+    let client = &target.client;
+    let earlier = storage::rejections(client, &target.table).await?;
+    let mut run = Run {
+        target,
+        options,
+        dry_run: options.mode == Mode::DryRun,
+        checkpoints: Checkpoints::load(client, &target.table).await?,
+        parents: Parents::new(),
+        rejected: earlier
+            .iter()
+            .map(|rejection| (rejection.table, rejection.id))
+            .collect(),
+        rejected_now: Vec::new(),
+        notes: Vec::new(),
+        writes: WriteStats::default(),
+    };
+    let users = source::user_count(snapshot, &options.users).await?;
+    let other_tables = source::other_tables(snapshot).await?;
+    let tables = vec![
+        run.table::<SourceChat>(snapshot).await?,
+        run.table::<SourceMessage>(snapshot).await?,
+        run.table::<SourceFile>(snapshot).await?,
+    ];
+    let in_scope = |rejection: &Rejection| {
+        options
+            .users
+            .as_ref()
+            .is_none_or(|users| users.contains(&rejection.user_id))
+    };
+    let mut rejected_in_scope: Vec<Rejection> = if run.dry_run {
+        earlier
+            .into_iter()
+            .chain(run.rejected_now.clone())
+            .collect()
+    } else {
+        storage::rejections(client, &target.table).await?
+    };
+    rejected_in_scope.retain(in_scope);
+    rejected_in_scope.sort_by_key(|rejection| (rejection.table, rejection.id));
+    Ok(ImportReport {
+        dry_run: run.dry_run,
+        users,
+        tables,
+        writes: run.writes,
+        rejected_now: run.rejected_now,
+        rejected_in_scope,
+        notes: run.notes,
+        other_tables,
+        elapsed: started.elapsed(),
+    })
+}
+
+impl Run<'_> {
+    async fn table<R: Imported>(
+        &mut self,
+        snapshot: &Transaction<'_>,
+    ) -> Result<TableReport, ImportError> {
+        let table = R::TABLE;
+        let selection = Selection {
+            after_id: self.checkpoints.scan_after(table, &self.options.users),
+            users: self.options.users.clone(),
+            order: Order::ById,
+        };
+        let total = source::count::<R>(snapshot, &selection).await?;
+        let mut progress = Progress::start(table.name(), total);
+        let mut report = TableReport {
+            table,
+            read: 0,
+            already_imported: 0,
+            written: 0,
+            rejected: 0,
+            parent_gone: 0,
+            null_times: 0,
+            over_api_limit: 0,
+        };
+        let mut writer = BatchWriter::new(
+            self.target.client.clone(),
+            self.target.table.clone(),
+            self.options.parallelism,
+            self.dry_run,
+        );
+        let mut saved = Saved {
+            through: None,
+            at: Instant::now(),
+        };
+        let mut rows = RowStream::<R>::open(snapshot, &selection).await?;
+        while let Some(row) = rows.next().await? {
+            report.read += 1;
+            progress.advance(1);
+            let (id, user) = (positive(row.id()), positive(row.user_id()));
+            if id <= self.checkpoints.done_through(table, user) {
+                report.already_imported += 1;
+                writer.skip(id);
+                continue;
+            }
+            let plan = match self.parents_of(&row).await? {
+                ParentState::Present => row.plan(),
+                ParentState::Gone => {
+                    report.parent_gone += 1;
+                    writer.skip(id);
+                    continue;
+                }
+                ParentState::Rejected(rejection) => Plan::Reject(rejection),
+            };
+            match plan {
+                Plan::Write { items, notes } => {
+                    report.written += 1;
+                    for note in notes {
+                        self.note(note, &mut report, &progress);
+                    }
+                    writer.push(id, items).await?;
+                }
+                Plan::Reject(rejection) => {
+                    report.rejected += 1;
+                    progress.say(&format!("rejected: {rejection}"));
+                    let record = rejection_item(&rejection);
+                    self.rejected.insert((rejection.table, rejection.id));
+                    if self.rejected_now.len() < KEPT_IN_REPORT {
+                        self.rejected_now.push(rejection);
+                    }
+                    writer.push(id, vec![record]).await?;
+                }
+            }
+            self.save_now(&writer, &mut saved, table, false).await?;
+        }
+        writer.finish().await?;
+        self.save_now(&writer, &mut saved, table, true).await?;
+        progress.finish();
+        self.writes.add(writer.stats);
+        Ok(report)
+    }
+
+    fn note(&mut self, note: Note, report: &mut TableReport, progress: &Progress) {
+        let seen = match note {
+            Note::NullTime { .. } => {
+                report.null_times += 1;
+                report.null_times
+            }
+            Note::OverApiLimit { .. } => {
+                report.over_api_limit += 1;
+                report.over_api_limit
+            }
+        };
+        if seen as usize <= NOTES_PRINTED {
+            progress.say(&note.to_string());
+        } else if seen as usize == NOTES_PRINTED + 1 {
+            progress.say("(more of these are counted in the summary)");
+        }
+        if self.notes.len() < KEPT_IN_REPORT {
+            self.notes.push(note);
+        }
+    }
+
+    /// Whether the row's parents are (or will be, by this run) in the table.
+    async fn parents_of<R: Imported>(&mut self, row: &R) -> Result<ParentState, ImportError> {
+        let user = positive(row.user_id());
+        for parent in row.parents() {
+            if self.rejected.contains(&(parent.table, parent.id)) {
+                let what = match parent.table {
+                    SourceTable::Chats => "chat",
+                    _ => "message",
+                };
+                return Ok(ParentState::Rejected(Rejection {
+                    table: R::TABLE,
+                    id: positive(row.id()),
+                    user_id: user,
+                    chat_id: positive(row.chat_id()),
+                    bytes: 0,
+                    reason: format!("its {what} {} was rejected", parent.id),
+                }));
+            }
+            // Parents above the checkpoint are this run's, written before this table began.
+            let from_earlier_run = parent.id <= self.checkpoints.done_through(parent.table, user);
+            if from_earlier_run {
+                let client = &self.target.client;
+                let table = &self.target.table;
+                if !self
+                    .parents
+                    .exists(client, table, parent.pk, parent.sk)
+                    .await?
+                {
+                    return Ok(ParentState::Gone);
+                }
+            }
+        }
+        Ok(ParentState::Present)
+    }
+
+    /// Saves the checkpoint when it moved and it is time (or `at_end`).
+    async fn save_now(
+        &self,
+        writer: &BatchWriter,
+        saved: &mut Saved,
+        table: SourceTable,
+        at_end: bool,
+    ) -> Result<(), ImportError> {
+        let through = writer.acknowledged_through();
+        let due = at_end || saved.at.elapsed() >= CHECKPOINT_EVERY;
+        if self.dry_run || !due || through.is_none() || through == saved.through {
+            return Ok(());
+        }
+        let Some(last_id) = through else {
+            return Ok(());
+        };
+        let client = &self.target.client;
+        match &self.options.users {
+            None => {
+                storage::save_checkpoint(client, &self.target.table, table, None, last_id).await?
+            }
+            Some(users) => {
+                for &user in users {
+                    storage::save_checkpoint(
+                        client,
+                        &self.target.table,
+                        table,
+                        Some(user),
+                        last_id,
+                    )
+                    .await?;
+                }
+            }
+        }
+        *saved = Saved {
+            through,
+            at: Instant::now(),
+        };
+        Ok(())
+    }
+}
+
+enum ParentState {
+    Present,
+    Gone,
+    Rejected(Rejection),
+}
+
+struct Saved {
+    through: Option<u64>,
+    at: Instant,
+}
+
+fn rejection_item(rejection: &Rejection) -> Item {
+    schema::to_attribute_map(&rejection.record()).unwrap_or_default()
+}

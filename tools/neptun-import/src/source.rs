@@ -1,0 +1,590 @@
+//! The web app's PostgreSQL (tables in `origin-schema.md`): one read-only snapshot, each table
+//! streamed through a portal a few hundred rows at a time, never loaded whole.
+//!
+//! Timestamps arrive as milliseconds (`timestamp without time zone` read as UTC, truncated
+//! to the millisecond), each beside the "nearest known time" that replaces it when it is
+//! NULL. Texts too large to store are not fetched at all: only their size is.
+
+use std::collections::VecDeque;
+
+use tokio_postgres::config::Host;
+use tokio_postgres::{Client, Config, IsolationLevel, NoTls, Portal, Row, Transaction};
+
+use super::plan::MAX_ITEM_BYTES;
+
+/// Rows fetched per round trip: a few hundred keeps memory small and round trips few.
+const FETCH_ROWS: i32 = 256;
+
+/// The tables the import reads (the API's rows are made from these).
+pub const IMPORTED_TABLES: [&str; 5] = [
+    "neptun_user",
+    "chat_conversation",
+    "chat_conversation_message",
+    "neptun_user_file",
+    "chat_conversation_file",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// Deliberately without the parser's message: it may quote the URL, password and all.
+    #[error(
+        "DATABASE_URL is not a PostgreSQL connection URL (postgres://user:password@host:port/database)"
+    )]
+    InvalidUrl,
+    #[error("cannot connect to PostgreSQL at {target}")]
+    Connect {
+        target: String,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("PostgreSQL query failed ({what})")]
+    Query {
+        what: &'static str,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    #[error("unexpected value in {table}.{column} of row {id}")]
+    Column {
+        table: &'static str,
+        column: &'static str,
+        id: i64,
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+/// A source table that becomes rows of ours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceTable {
+    Chats,
+    Messages,
+    Files,
+}
+
+impl SourceTable {
+    /// In the order the import writes them: a row's parent is always written first.
+    pub const ALL: [SourceTable; 3] = [Self::Chats, Self::Messages, Self::Files];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Chats => "chat_conversation",
+            Self::Messages => "chat_conversation_message",
+            Self::Files => "chat_conversation_file",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|table| table.name() == name)
+    }
+}
+
+/// `DATABASE_URL` as it may be shown: user, host, port and database, never the password.
+pub fn describe(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(Host::Tcp(host)) => host.clone(),
+        Some(Host::Unix(path)) => path.display().to_string(),
+        None => "localhost".to_owned(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{}@{host}:{port}/{}",
+        config.get_user().unwrap_or("?"),
+        config.get_dbname().unwrap_or("?"),
+    )
+}
+
+pub fn parse_url(url: &str) -> Result<Config, SourceError> {
+    url.parse().map_err(|_| SourceError::InvalidUrl)
+}
+
+/// Connects (plain TCP or a Unix socket, as in the URL); the connection runs on its own task.
+pub async fn connect(config: &Config) -> Result<Client, SourceError> {
+    let (client, connection) =
+        config
+            .connect(NoTls)
+            .await
+            .map_err(|source| SourceError::Connect {
+                target: describe(config),
+                source,
+            })?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            eprintln!(
+                "PostgreSQL connection ended: {}",
+                neptun_core::error::ErrorChain(&error)
+            );
+        }
+    });
+    Ok(client)
+}
+
+/// One consistent, read-only view of the whole database for the run: every foreign key
+/// holds within it, and rows committed later are left for the next run.
+pub async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, SourceError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(|source| SourceError::Query {
+            what: "start a snapshot",
+            source,
+        })
+}
+
+/// Which rows of a table to read, in which order.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Only rows with a larger id.
+    pub after_id: u64,
+    /// Only chats of these users (`None`: everyone).
+    pub users: Option<Vec<u64>>,
+    /// By id (the import) or by user, chat and id (the verification, chat by chat).
+    pub order: Order,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    ById,
+    ByChat,
+}
+
+/// `timestamp` as milliseconds since the Unix epoch, read as UTC.
+fn ms(expression: &str) -> String {
+    format!("floor(extract(epoch FROM {expression}) * 1000)::int8")
+}
+
+/// The earliest known time of a chat's messages (for a chat without times of its own).
+fn first_message_time(chat: &str) -> String {
+    format!(
+        "(SELECT min(COALESCE(x.created_at, x.updated_at)) FROM chat_conversation_message x \
+         WHERE x.chat_conversation_id = {chat})"
+    )
+}
+
+/// A text column, or NULL when it is too large to store anyway (only its size is read).
+fn text_if_storable(column: &str) -> String {
+    format!("CASE WHEN octet_length({column}) <= {MAX_ITEM_BYTES} THEN {column} END")
+}
+
+fn chats_sql(order: Order) -> String {
+    format!(
+        "SELECT c.id::int8, c.neptun_user_id::int8, {name}, octet_length(c.name)::int8, \
+         c.model::text, {created}, {updated}, {nearest} \
+         FROM chat_conversation c \
+         WHERE c.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         ORDER BY {order}",
+        name = text_if_storable("c.name"),
+        created = ms("c.created_at"),
+        updated = ms("c.updated_at"),
+        nearest = ms(&format!(
+            "COALESCE(c.created_at, c.updated_at, {})",
+            first_message_time("c.id")
+        )),
+        order = match order {
+            Order::ById => "c.id",
+            Order::ByChat => "c.neptun_user_id, c.id",
+        },
+    )
+}
+
+fn messages_sql(order: Order) -> String {
+    format!(
+        "SELECT m.id::int8, c.neptun_user_id::int8, m.chat_conversation_id::int8, {text}, \
+         octet_length(m.message)::int8, m.actor::text, {created}, {updated}, {nearest} \
+         FROM chat_conversation_message m \
+         JOIN chat_conversation c ON c.id = m.chat_conversation_id \
+         WHERE m.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         ORDER BY {order}",
+        text = text_if_storable("m.message"),
+        created = ms("m.created_at"),
+        updated = ms("m.updated_at"),
+        nearest = ms(&format!(
+            "COALESCE(m.created_at, m.updated_at, c.created_at, c.updated_at, {})",
+            first_message_time("c.id")
+        )),
+        order = match order {
+            Order::ById => "m.id",
+            Order::ByChat => "c.neptun_user_id, m.chat_conversation_id, m.id",
+        },
+    )
+}
+
+fn files_sql(order: Order) -> String {
+    format!(
+        "SELECT f.id::int8, c.neptun_user_id::int8, f.chat_conversation_id::int8, \
+         f.chat_conversation_message_id::int8, m.chat_conversation_id::int8, \
+         {title}, {text}, (COALESCE(octet_length(u.title), 0) + octet_length(u.text))::int8, \
+         u.language, u.file_extension, {created}, {updated}, {nearest} \
+         FROM chat_conversation_file f \
+         JOIN chat_conversation c ON c.id = f.chat_conversation_id \
+         JOIN chat_conversation_message m ON m.id = f.chat_conversation_message_id \
+         JOIN neptun_user_file u ON u.id = f.neptun_user_file_id \
+         WHERE f.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+         ORDER BY {order}",
+        title = text_if_storable("u.title"),
+        text = text_if_storable("u.text"),
+        created = ms("f.created_at"),
+        updated = ms("f.updated_at"),
+        nearest = ms(&format!(
+            "COALESCE(f.created_at, f.updated_at, m.created_at, m.updated_at, \
+             c.created_at, c.updated_at, {})",
+            first_message_time("c.id")
+        )),
+        order = match order {
+            Order::ById => "f.id",
+            Order::ByChat => "c.neptun_user_id, f.chat_conversation_id, f.id",
+        },
+    )
+}
+
+/// A row's two timestamps (`None`: NULL) and the nearest known time of its chat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceTimes {
+    pub created_at: Option<i64>,
+    pub updated_at: Option<i64>,
+    /// `None` when nothing in the chat has a time.
+    pub nearest: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceChat {
+    pub id: i64,
+    pub user_id: i64,
+    /// `None` when too large to store (see `name_bytes`).
+    pub name: Option<String>,
+    pub name_bytes: i64,
+    pub model: String,
+    pub times: SourceTimes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceMessage {
+    pub id: i64,
+    /// The chat's owner (the partition the message goes to).
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub message: Option<String>,
+    pub message_bytes: i64,
+    pub actor: Option<String>,
+    pub times: SourceTimes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub id: i64,
+    pub user_id: i64,
+    pub chat_id: i64,
+    pub message_id: i64,
+    /// The chat of the file's message (the same chat in consistent data).
+    pub message_chat_id: i64,
+    /// `None` when NULL, or too large to store.
+    pub title: Option<String>,
+    pub text: Option<String>,
+    /// Title and text together.
+    pub text_bytes: i64,
+    pub language: String,
+    pub extension: String,
+    pub times: SourceTimes,
+}
+
+/// A row of one of the three tables.
+pub trait SourceRow: Sized + Send {
+    const TABLE: SourceTable;
+    fn sql(order: Order) -> String;
+    fn from_row(row: &Row) -> Result<Self, SourceError>;
+    fn id(&self) -> i64;
+    fn user_id(&self) -> i64;
+    fn chat_id(&self) -> i64;
+}
+
+/// Reads column `index`, naming the table, column and row when it is not what we expect.
+fn column<'a, T: tokio_postgres::types::FromSql<'a>>(
+    row: &'a Row,
+    table: SourceTable,
+    index: usize,
+    name: &'static str,
+) -> Result<T, SourceError> {
+    row.try_get(index).map_err(|source| SourceError::Column {
+        table: table.name(),
+        column: name,
+        id: row.try_get(0).unwrap_or(-1),
+        source,
+    })
+}
+
+fn times(row: &Row, table: SourceTable, first: usize) -> Result<SourceTimes, SourceError> {
+    Ok(SourceTimes {
+        created_at: column(row, table, first, "created_at")?,
+        updated_at: column(row, table, first + 1, "updated_at")?,
+        nearest: column(row, table, first + 2, "created_at")?,
+    })
+}
+
+impl SourceRow for SourceChat {
+    const TABLE: SourceTable = SourceTable::Chats;
+
+    fn sql(order: Order) -> String {
+        chats_sql(order)
+    }
+
+    fn from_row(row: &Row) -> Result<Self, SourceError> {
+        let table = Self::TABLE;
+        Ok(Self {
+            id: column(row, table, 0, "id")?,
+            user_id: column(row, table, 1, "neptun_user_id")?,
+            name: column(row, table, 2, "name")?,
+            name_bytes: column(row, table, 3, "name")?,
+            model: column(row, table, 4, "model")?,
+            times: times(row, table, 5)?,
+        })
+    }
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn chat_id(&self) -> i64 {
+        self.id
+    }
+}
+
+impl SourceRow for SourceMessage {
+    const TABLE: SourceTable = SourceTable::Messages;
+
+    fn sql(order: Order) -> String {
+        messages_sql(order)
+    }
+
+    fn from_row(row: &Row) -> Result<Self, SourceError> {
+        let table = Self::TABLE;
+        Ok(Self {
+            id: column(row, table, 0, "id")?,
+            user_id: column(row, table, 1, "neptun_user_id")?,
+            chat_id: column(row, table, 2, "chat_conversation_id")?,
+            message: column(row, table, 3, "message")?,
+            message_bytes: column(row, table, 4, "message")?,
+            actor: column(row, table, 5, "actor")?,
+            times: times(row, table, 6)?,
+        })
+    }
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn chat_id(&self) -> i64 {
+        self.chat_id
+    }
+}
+
+impl SourceRow for SourceFile {
+    const TABLE: SourceTable = SourceTable::Files;
+
+    fn sql(order: Order) -> String {
+        files_sql(order)
+    }
+
+    fn from_row(row: &Row) -> Result<Self, SourceError> {
+        let table = Self::TABLE;
+        Ok(Self {
+            id: column(row, table, 0, "id")?,
+            user_id: column(row, table, 1, "neptun_user_id")?,
+            chat_id: column(row, table, 2, "chat_conversation_id")?,
+            message_id: column(row, table, 3, "chat_conversation_message_id")?,
+            message_chat_id: column(row, table, 4, "chat_conversation_message_id")?,
+            title: column(row, table, 5, "title")?,
+            text: column(row, table, 6, "text")?,
+            text_bytes: column(row, table, 7, "text")?,
+            language: column(row, table, 8, "language")?,
+            extension: column(row, table, 9, "file_extension")?,
+            times: times(row, table, 10)?,
+        })
+    }
+
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    fn chat_id(&self) -> i64 {
+        self.chat_id
+    }
+}
+
+fn ids_param(users: &Option<Vec<u64>>) -> Option<Vec<i64>> {
+    users.as_ref().map(|users| {
+        users
+            .iter()
+            .map(|&user| i64::try_from(user).unwrap_or(i64::MAX))
+            .collect()
+    })
+}
+
+fn after_param(selection: &Selection) -> i64 {
+    i64::try_from(selection.after_id).unwrap_or(i64::MAX)
+}
+
+/// The rows of one table, fetched through a portal of the snapshot as they are consumed.
+pub struct RowStream<'t, R> {
+    snapshot: &'t Transaction<'t>,
+    portal: Portal,
+    buffer: VecDeque<Row>,
+    exhausted: bool,
+    _row: std::marker::PhantomData<R>,
+}
+
+impl<'t, R: SourceRow> RowStream<'t, R> {
+    pub async fn open(
+        snapshot: &'t Transaction<'t>,
+        selection: &Selection,
+    ) -> Result<Self, SourceError> {
+        let failed = |source| SourceError::Query {
+            what: R::TABLE.name(),
+            source,
+        };
+        let statement = snapshot
+            .prepare(&R::sql(selection.order))
+            .await
+            .map_err(failed)?;
+        let portal = snapshot
+            .bind(
+                &statement,
+                &[&after_param(selection), &ids_param(&selection.users)],
+            )
+            .await
+            .map_err(failed)?;
+        Ok(Self {
+            snapshot,
+            portal,
+            buffer: VecDeque::new(),
+            exhausted: false,
+            _row: std::marker::PhantomData,
+        })
+    }
+
+    pub async fn next(&mut self) -> Result<Option<R>, SourceError> {
+        if self.buffer.is_empty() && !self.exhausted {
+            let rows = self
+                .snapshot
+                .query_portal(&self.portal, FETCH_ROWS)
+                .await
+                .map_err(|source| SourceError::Query {
+                    what: R::TABLE.name(),
+                    source,
+                })?;
+            self.exhausted = rows.len() < FETCH_ROWS as usize;
+            self.buffer.extend(rows);
+        }
+        self.buffer
+            .pop_front()
+            .as_ref()
+            .map(R::from_row)
+            .transpose()
+    }
+}
+
+/// How many rows [`RowStream::open`] with this selection would return (for the progress bar).
+pub async fn count<R: SourceRow>(
+    snapshot: &Transaction<'_>,
+    selection: &Selection,
+) -> Result<u64, SourceError> {
+    let sql = format!(
+        "SELECT count(*)::int8 FROM ({}) AS rows",
+        R::sql(Order::ById)
+    );
+    let row = snapshot
+        .query_one(
+            &sql,
+            &[&after_param(selection), &ids_param(&selection.users)],
+        )
+        .await
+        .map_err(|source| SourceError::Query {
+            what: "count rows",
+            source,
+        })?;
+    let count: i64 = column(&row, R::TABLE, 0, "count")?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Row counts of the other tables of schema `public`, which the import leaves alone.
+pub async fn other_tables(snapshot: &Transaction<'_>) -> Result<Vec<(String, u64)>, SourceError> {
+    let failed = |source| SourceError::Query {
+        what: "count the other tables",
+        source,
+    };
+    let names = snapshot
+        .query(
+            "SELECT table_name::text FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_type = 'BASE TABLE' \
+             AND table_name::text <> ALL($1) ORDER BY 1",
+            &[&IMPORTED_TABLES.as_slice()],
+        )
+        .await
+        .map_err(failed)?;
+    let mut counts = Vec::with_capacity(names.len());
+    for row in names {
+        let name: String = row.try_get(0).map_err(failed)?;
+        let quoted = name.replace('"', "\"\"");
+        let count: i64 = snapshot
+            .query_one(
+                &format!("SELECT count(*)::int8 FROM public.\"{quoted}\""),
+                &[],
+            )
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(failed)?;
+        counts.push((name, u64::try_from(count).unwrap_or(0)));
+    }
+    Ok(counts)
+}
+
+/// How many users the source has (all of them, or those of `--user` that exist).
+pub async fn user_count(
+    snapshot: &Transaction<'_>,
+    users: &Option<Vec<u64>>,
+) -> Result<u64, SourceError> {
+    let count: i64 = snapshot
+        .query_one(
+            "SELECT count(*)::int8 FROM neptun_user WHERE $1::int8[] IS NULL OR id = ANY($1)",
+            &[&ids_param(users)],
+        )
+        .await
+        .and_then(|row| row.try_get(0))
+        .map_err(|source| SourceError::Query {
+            what: "count users",
+            source,
+        })?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_described_url_never_shows_the_password() {
+        let config = parse_url("postgres://web:s3cr3t-pw@db.internal:6543/neptun").expect("a URL");
+        let shown = describe(&config);
+        assert_eq!(shown, "postgres://web@db.internal:6543/neptun");
+        assert!(!format!("{config:?}").contains("s3cr3t-pw"));
+        let broken = parse_url("postgres://web:s3cr3t-pw@db:notaport/x")
+            .expect_err("a bad port")
+            .to_string();
+        assert!(!broken.contains("s3cr3t-pw"), "{broken}");
+    }
+
+    #[test]
+    fn table_names_round_trip() {
+        for table in SourceTable::ALL {
+            assert_eq!(SourceTable::from_name(table.name()), Some(table));
+        }
+        assert_eq!(SourceTable::from_name("neptun_user"), None);
+    }
+}
