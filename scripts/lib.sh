@@ -89,3 +89,14 @@ stop_dynamodb() {
     STORAGE_PID=""
   fi
 }
+
+# The function crates as cargo arguments (`-p create-chat -p list-chats ...`), one per line:
+# `mapfile -t args < <(function_package_args)`. Built in one cargo invocation, they resolve the
+# features each resolves alone (they all have the same dependencies), which is how
+# `cargo lambda watch` and `cargo lambda build` build them.
+function_package_args() {
+  local manifest
+  for manifest in "$ROOT"/functions/*/Cargo.toml; do
+    printf -- '-p\n%s\n' "$(basename "$(dirname "$manifest")")"
+  done
+}

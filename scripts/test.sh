@@ -25,12 +25,8 @@ trap 'kill "$install_pid" 2>/dev/null || true; stop_dynamodb; wait 2>/dev/null |
 step "lint: rustfmt, clippy, dependency checks"
 "$ROOT/scripts/lint.sh"
 
-# What `cargo lambda watch` serves (the local stack tests): built here in one invocation, with
-# the features each function resolves alone, which is how `cargo lambda watch` runs them.
-functions=()
-for manifest in functions/*/Cargo.toml; do
-  functions+=(-p "$(basename "$(dirname "$manifest")")")
-done
+# What `cargo lambda watch` serves (the local stack tests).
+mapfile -t functions < <(function_package_args)
 step "build: the functions, then the tests"
 cargo build --locked "${functions[@]}"
 cargo test --workspace --locked --no-run

@@ -43,6 +43,24 @@ struct State {
     conflicts: AtomicUsize,
     conflict_at: AtomicU32,
     counts: Mutex<HashMap<String, usize>>,
+    /// Requests sent on to storage whose answer has not come back yet.
+    in_flight: AtomicUsize,
+}
+
+/// Counts one request in flight to storage while it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl<'a> InFlight<'a> {
+    fn start(counter: &'a AtomicUsize) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running proxy; it lives as long as the process (on its own runtime thread).
@@ -107,6 +125,34 @@ impl StorageProxy {
         std::mem::take(&mut *self.state.counts.lock().expect("counts lock"))
     }
 
+    /// Waits until the proxy has seen `n` more `operation` calls (counted from the last
+    /// [`Self::take_counts`] or wait), whatever it did with them.
+    pub async fn wait_for_calls(&self, operation: &str, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let mut seen = 0;
+        while seen < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {seen} of {n} {operation} calls after 60 s"
+            );
+            seen += self.take_counts().get(operation).copied().unwrap_or(0);
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+    }
+
+    /// Waits until every request the proxy sent on has been answered by storage (whatever the
+    /// proxy then does with the answer): after it, what was sent has landed.
+    pub async fn wait_until_idle(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while self.state.in_flight.load(Ordering::SeqCst) > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "requests still in flight to storage after 60 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    }
+
     fn mode(&self) -> u32 {
         self.state.mode.load(Ordering::SeqCst)
     }
@@ -163,6 +209,7 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
             }
             _ => {}
         }
+        let in_flight = InFlight::start(&state.in_flight);
         let Ok(mut server) = TcpStream::connect(&upstream).await else {
             return;
         };
@@ -172,6 +219,7 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
         let Some(response) = read_message(&mut server, &mut Vec::new()).await else {
             return;
         };
+        drop(in_flight);
         if take_one(&state.lose_responses) || client.write_all(&response).await.is_err() {
             return;
         }

@@ -1,4 +1,5 @@
-//! `Idempotency-Key` on create requests: the same key, user and request within 24 hours
+//! `Idempotency-Key` on every write (create, rename, delete, regenerate): the same key, user and
+//! request within 24 hours
 //! answers the first response again and stores nothing twice. The record is written in the
 //! same transaction as the items (see `store::dynamo`), so a crash cannot separate them.
 

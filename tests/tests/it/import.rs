@@ -748,11 +748,13 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
         let target = through_proxy.clone();
         async move { neptun_import::run(&options, &target).await }
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Some batches through, a few throttled ones (each retried with backoff), some through
+    // again, then storage is gone.
+    proxy.wait_for_calls("BatchWriteItem", 4).await;
     proxy.set_mode(ProxyMode::Throttle);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.wait_for_calls("BatchWriteItem", 6).await;
     proxy.set_mode(ProxyMode::Forward);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    proxy.wait_for_calls("BatchWriteItem", 4).await;
     proxy.set_mode(ProxyMode::Refuse);
     let cut_off = cut_off.await.expect("the task ends");
     let error = cut_off.expect_err("storage went away mid-way");

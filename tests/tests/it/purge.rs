@@ -222,19 +222,6 @@ async fn rows_of(store: &DynamoStore, pk: &str) -> usize {
     rows_in(store.client(), store.table(), pk).await
 }
 
-/// The partition's rows once the count stays the same for half a second.
-async fn settled_rows(store: &DynamoStore, pk: &str) -> usize {
-    let mut last = rows_of(store, pk).await;
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = rows_of(store, pk).await;
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-}
-
 #[tokio::test]
 async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_harmless() {
     let store = store().await;
@@ -282,21 +269,6 @@ async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_h
     );
 }
 
-/// Waits until the proxy has forwarded at least `n` `BatchWriteItem` calls.
-async fn wait_for_batches(proxy: &StorageProxy, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut seen = 0;
-    while seen < n {
-        assert!(Instant::now() < deadline, "only {seen} batches after 60 s");
-        seen += proxy
-            .take_counts()
-            .get("BatchWriteItem")
-            .copied()
-            .unwrap_or(0);
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
     let store = store().await;
@@ -315,7 +287,7 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
                 .await
         })
     };
-    wait_for_batches(&proxy, 8).await;
+    proxy.wait_for_calls("BatchWriteItem", 8).await;
     proxy.set_mode(Mode::Refuse);
     let error = purge
         .await
@@ -325,7 +297,8 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
         matches!(error, PurgeError::Store(_)) && error.is_retryable(),
         "{error:?}"
     );
-    let left = settled_rows(&store, &pk).await;
+    proxy.wait_until_idle().await;
+    let left = rows_of(&store, &pk).await;
     assert!(left > 0 && left < rows, "{left} of {rows} rows left");
 
     proxy.set_mode(Mode::Forward);
@@ -352,11 +325,12 @@ async fn a_purge_stopped_midway_finishes_when_run_again() {
         result = through_proxy.purge_chat_partition(&pk, PurgeOptions::default()) => {
             panic!("the purge ended before it was stopped: {result:?}")
         }
-        () = wait_for_batches(&proxy, 8) => {}
+        () = proxy.wait_for_calls("BatchWriteItem", 8) => {}
     }
     // Batches sent before the stop may still be reaching storage: let them land first.
     proxy.set_mode(Mode::Refuse);
-    let left = settled_rows(&store, &pk).await;
+    proxy.wait_until_idle().await;
+    let left = rows_of(&store, &pk).await;
     assert!(left > 0 && left < rows, "{left} of {rows} rows left");
 
     // Past its deadline, a run starts nothing and says so; rows stay for the next run.

@@ -2,11 +2,9 @@
 
 use serde_json::{Map, Value};
 
+use super::envelope::{BodyError, MAX_ECHO_CHARS, parse_object, text_too_large, truncate_chars};
+use super::fields::{check_max_chars, check_not_blank, is_blank, optional_string, required_string};
 use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
-use super::request::{
-    BodyError, MAX_ECHO_CHARS, check_max_chars, check_not_blank, is_blank, optional_string,
-    parse_object, required_string, text_too_large, truncate_chars,
-};
 use super::{MAX_BATCH, MAX_TEXT_BYTES};
 use crate::model::Role;
 

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::MAX_BATCH;
 use super::bodies::parse_chat_fields;
+use super::envelope::{BodyError, parse_object};
 use super::issues::{Issue, IssueCode, child};
-use super::request::{BodyError, parse_object};
 use crate::ids::MAX_ID;
 
 /// A valid rename: the new name, and the new model when the body names one.

@@ -24,17 +24,21 @@
 //!   also to the (canonical) order. File titles may be empty, blank, `null` or absent (`""`).
 
 mod bodies;
+mod envelope;
+mod fields;
 mod issues;
 mod lifecycle;
 mod order;
 mod params;
-mod request;
 
 pub use bodies::{
     Batch, DEFAULT_EXTENSION, DEFAULT_LANGUAGE, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS,
     MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, NewChat, NewFile, NewMessage, parse_create_chat,
     parse_create_files, parse_create_messages,
 };
+pub(crate) use envelope::is_token;
+pub use envelope::{BodyError, check_body_size, check_content_type};
+pub(crate) use fields::is_blank;
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
 pub use lifecycle::{ChatUpdate, parse_delete_chats, parse_update_chat};
 pub use order::{
@@ -45,8 +49,6 @@ pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
     parse_canonical_decimal, parse_page_query, parse_path_id,
 };
-pub use request::{BodyError, check_body_size, check_content_type};
-pub(crate) use request::{is_blank, is_token};
 
 /// Largest message text or file text, in UTF-8 bytes (256 KiB).
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;

@@ -1,9 +1,9 @@
-//! Request-level checks (body size, content type), turning raw bytes into a JSON object, and the
-//! field readers the body parsers share.
+//! What wraps every body: its size (413), its media type (415), and its bytes turned into one
+//! object for the body parsers.
 
 use serde_json::{Map, Value};
 
-use super::issues::{Issue, IssueCode, PathSegment, child};
+use super::issues::{Issue, IssueCode};
 use super::{MAX_BODY_BYTES, MAX_TEXT_BYTES};
 
 /// Why a create body was rejected.
@@ -139,79 +139,6 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError>
 
 fn invalid(issue: Issue) -> BodyError {
     BodyError::Invalid(vec![issue])
-}
-
-/// Takes a required string field out of `obj` (no copy). Records `Required` when absent and
-/// `Expected string, received ...` when it is another type; `None` then.
-pub(crate) fn required_string(
-    obj: &mut Map<String, Value>,
-    key: &str,
-    base: &[PathSegment],
-    issues: &mut Vec<Issue>,
-) -> Option<String> {
-    match obj.get_mut(key) {
-        None => {
-            issues.push(Issue::required(child(base, key)));
-            None
-        }
-        Some(Value::String(s)) => Some(std::mem::take(s)),
-        Some(other) => {
-            issues.push(Issue::wrong_type("string", other, child(base, key)));
-            None
-        }
-    }
-}
-
-/// Takes an optional string field out of `obj`. Absent -> `None`; present but not a string
-/// (including `null`, as zod's `.optional()`) -> an issue and `None`.
-pub(crate) fn optional_string(
-    obj: &mut Map<String, Value>,
-    key: &str,
-    base: &[PathSegment],
-    issues: &mut Vec<Issue>,
-) -> Option<String> {
-    match obj.get_mut(key) {
-        None => None,
-        Some(Value::String(s)) => Some(std::mem::take(s)),
-        Some(other) => {
-            issues.push(Issue::wrong_type("string", other, child(base, key)));
-            None
-        }
-    }
-}
-
-/// Empty or only white space (Unicode `White_Space` plus U+FEFF, like JavaScript's `trim`).
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.chars().all(|c| c.is_whitespace() || c == '\u{FEFF}')
-}
-
-/// Records `too_big` when `s` has more than `max` characters (Unicode scalar values).
-pub(crate) fn check_max_chars(
-    s: &str,
-    max: usize,
-    path: Vec<PathSegment>,
-    issues: &mut Vec<Issue>,
-) {
-    // A string of at most `max` bytes has at most `max` characters: skip counting.
-    if s.len() > max && s.chars().count() > max {
-        issues.push(Issue::new(
-            IssueCode::TooBig,
-            format!("String must contain at most {max} character(s)"),
-            path,
-        ));
-    }
-}
-
-/// Records `too_small` with `message` when `s` is blank.
-pub(crate) fn check_not_blank(
-    s: &str,
-    message: &str,
-    path: Vec<PathSegment>,
-    issues: &mut Vec<Issue>,
-) {
-    if is_blank(s) {
-        issues.push(Issue::new(IssueCode::TooSmall, message, path));
-    }
 }
 
 #[cfg(test)]
@@ -400,14 +327,6 @@ mod tests {
             assert!(message.chars().count() < 200, "{message}");
             assert!(message.ends_with('…'));
         }
-    }
-
-    #[test]
-    fn blank_detection() {
-        assert!(is_blank(""));
-        assert!(is_blank(" \t\r\n\u{a0}\u{3000}\u{feff}\u{2028}"));
-        assert!(!is_blank(" a "));
-        assert!(!is_blank("\u{200b}")); // zero-width space is not white space
     }
 
     #[test]
