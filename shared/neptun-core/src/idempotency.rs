@@ -1,7 +1,7 @@
 //! `Idempotency-Key` on every write (create, rename, delete, regenerate): the same key, user and
-//! request within 24 hours
-//! answers the first response again and stores nothing twice. The record is written in the
-//! same transaction as the items (see `store::dynamo`), so a crash cannot separate them.
+//! request within 24 hours answers the first response again and stores nothing twice. The
+//! record is written in the same transaction as the write (see `neptun-dynamo`), so a crash
+//! cannot separate them.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
