@@ -2,6 +2,7 @@
 //! invariants. Shared by the fuzz targets and by the regression test that replays findings
 //! (`shared/neptun-core/tests/core/fuzz_regressions.rs`), so a finding stays fixed.
 
+use neptun_core::model::ChatList;
 use neptun_core::session::{SessionConfig, unseal};
 use neptun_core::validation::{
     self, BodyError, ChatColumn, ChatOrder, CursorScope, MAX_BATCH, MAX_TEXT_BYTES,
@@ -47,23 +48,40 @@ pub fn bodies(data: &[u8]) {
     }
     match validation::parse_update_chat(data) {
         Ok(update) => {
-            assert!(!update.name.trim().is_empty());
-            assert!(update.name.chars().count() <= validation::MAX_CHAT_NAME_CHARS);
+            assert!(
+                update.name.is_some() || update.project.is_some(),
+                "a change"
+            );
+            if let Some(name) = &update.name {
+                assert!(!name.trim().is_empty());
+                assert!(name.chars().count() <= validation::MAX_CHAT_NAME_CHARS);
+            }
+            if let Some(Some(project)) = update.project {
+                assert!((1..=neptun_core::ids::MAX_ID).contains(&project));
+            }
         }
         Err(error) => check_error(error),
     }
     match validation::parse_delete_chats(data) {
-        Ok(ids) => {
-            assert!((1..=MAX_BATCH).contains(&ids.len()));
-            assert!(
-                ids.iter()
-                    .all(|id| (1..=neptun_core::ids::MAX_ID).contains(id))
-            );
-            let unique: std::collections::HashSet<_> = ids.iter().collect();
-            assert_eq!(unique.len(), ids.len(), "an id twice");
-        }
+        Ok(validation::ChatsToDelete::Listed(ids)) => check_chat_ids(&ids),
+        Ok(validation::ChatsToDelete::All) => {}
         Err(error) => check_error(error),
     }
+    match validation::parse_project_chat_ids(data) {
+        Ok(ids) => check_chat_ids(&ids),
+        Err(error) => check_error(error),
+    }
+}
+
+/// 1 to 100 ids, each a positive safe integer, none twice.
+fn check_chat_ids(ids: &[u64]) {
+    assert!((1..=MAX_BATCH).contains(&ids.len()));
+    assert!(
+        ids.iter()
+            .all(|id| (1..=neptun_core::ids::MAX_ID).contains(id))
+    );
+    let unique: std::collections::HashSet<_> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "an id twice");
 }
 
 /// Cookies and tokens: anything that is not a genuine seal is refused, without a panic.
@@ -181,18 +199,24 @@ fn order_by(order_by: &str, cursor: &str) {
             ChatOrder::newest_first()
         }
     };
-    if let Some(last) = validation::decode_chat_cursor(1, &order, cursor) {
+    let all = ChatList::All;
+    if let Some(last) = validation::decode_chat_cursor(1, all, &order, cursor) {
         assert_eq!(
-            validation::encode_chat_cursor(1, &order, &last),
+            validation::encode_chat_cursor(1, all, &order, &last),
             cursor,
             "a cursor with two spellings"
         );
         assert!(
-            validation::decode_chat_cursor(2, &order, cursor).is_none(),
+            validation::decode_chat_cursor(2, all, &order, cursor).is_none(),
             "a cursor crossed users"
         );
+        assert!(
+            validation::decode_chat_cursor(1, ChatList::Project(1), &order, cursor).is_none(),
+            "a cursor crossed lists"
+        );
     }
-    if let Ok(query) = validation::parse_chat_list_query(1, None, Some(cursor), Some(order_by)) {
+    if let Ok(query) = validation::parse_chat_list_query(1, all, None, Some(cursor), Some(order_by))
+    {
         assert_eq!(query.after.is_some(), !cursor.is_empty());
     }
 }

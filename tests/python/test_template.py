@@ -31,16 +31,41 @@ STREAM_FUNCTIONS = {"purge-chat"}
 # dynamodb:GetItem.
 # Every function may GetItem: the Init warm-up (shared/neptun-dynamo/src/warm_up.rs) opens the connection.
 EXPECTED_ACTIONS = {
-    "create-chat": {"dynamodb:PutItem", "dynamodb:GetItem"},
+    "create-chat": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
     "list-chats": {"dynamodb:Query", "dynamodb:GetItem"},
     "create-chat-messages": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
     "list-chat-messages": {"dynamodb:Query", "dynamodb:GetItem"},
     "create-chat-files": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
     "get-chat-files": {"dynamodb:Query", "dynamodb:GetItem"},
     "get-chat-file-content": {"dynamodb:GetItem"},
-    "update-chat": {"dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "update-chat": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
     "delete-chat": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
-    "delete-chats": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-chats": {
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:Query",
+    },
+    "create-project-chat": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
+    "list-project-chats": {"dynamodb:Query", "dynamodb:GetItem"},
+    "delete-project-chat": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-project-chats": {
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+    },
     "delete-last-chat-message": {
         "dynamodb:Query",
         "dynamodb:ConditionCheckItem",

@@ -29,7 +29,7 @@ use serde_json::Value;
 // definition, in the test kit, shared with `make dev`'s seed.
 pub use neptun_testkit::sample::{
     DEV_PASSWORD, SAMPLE_CHAT, SAMPLE_FILE, SAMPLE_FILE_TEXT, SAMPLE_MESSAGE, SAMPLE_USER,
-    SEEDED_CHATS, dev_context,
+    SEEDED_CHATS, dev_context, dev_session,
 };
 
 // Requests from the sample events, edited where a test needs it, and the typed dispatch to the
@@ -39,6 +39,17 @@ pub use neptun_testkit::events::{
     set_path, set_query, set_raw_query,
 };
 pub use neptun_testkit::invoke::invoke;
+
+/// Sends the sample event `event` to `function`'s handler, edited first (another path, body or
+/// key); the status and the JSON body.
+pub async fn send<S: neptun_testkit::invoke::ApiStore>(
+    context: &AppContext<S>,
+    function: neptun_core::functions::Function,
+    event: &str,
+    edit: impl FnOnce(&mut Value),
+) -> (u16, Value) {
+    json_of(invoke(context, function, event_with(event, edit)).await)
+}
 
 /// Writes the sample data into the store's table (a failure is the test's).
 pub async fn seed_sample_data(store: &DynamoStore) {
@@ -345,6 +356,28 @@ impl Drop for Watch {
 /// `.tools/venv/bin`: cargo-lambda and the Python test tools.
 pub fn tools_bin() -> PathBuf {
     repo_root().join(".tools/venv/bin")
+}
+
+/// The purge function's stand-in of `make dev` following the table's stream on the test
+/// server (`neptun-devtools`' `stream-purge`), until the task is aborted.
+pub fn follow_the_stream(
+    store: &DynamoStore,
+) -> tokio::task::JoinHandle<Result<(), neptun_devtools::stream_purge::FollowError>> {
+    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
+        aws_sdk_dynamodbstreams::Config::builder()
+            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .http_client(https_client(&TrustRoots::default()))
+            .endpoint_url(storage_endpoint())
+            .build(),
+    );
+    let store = store.clone();
+    tokio::spawn(async move {
+        neptun_devtools::stream_purge::follow(&store, &streams, Duration::from_millis(100)).await
+    })
 }
 
 /// How many rows a partition holds (to check what is really stored).

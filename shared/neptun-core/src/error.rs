@@ -58,6 +58,9 @@ pub enum ApiError {
     IdempotencyMismatch(#[source] StoreError),
     #[error("idempotency key in flight")]
     IdempotencyInFlight(#[source] StoreError),
+    /// A write that would add to a user whose chats are being erased.
+    #[error("the user's chats are being erased")]
+    Erasing(#[source] StoreError),
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("storage request failed")]
@@ -81,11 +84,13 @@ impl From<StoreError> for ApiError {
             StoreError::NoMessages => Self::NoMessages,
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
+            StoreError::Erasing => Self::Erasing(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
             StoreError::Encode(_)
             | StoreError::Decode(_)
             | StoreError::Build(_)
             | StoreError::BatchTooLarge
+            | StoreError::Batch(_)
             | StoreError::Invariant(_)
             | StoreError::Request(_) => Self::StorageFailed(error),
         }
@@ -105,7 +110,7 @@ impl ApiError {
             | Self::InvalidBody { .. }
             | Self::NoMessages => StatusCode::BAD_REQUEST,
             Self::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::IdempotencyInFlight(_) => StatusCode::CONFLICT,
+            Self::IdempotencyInFlight(_) | Self::Erasing(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -124,7 +129,7 @@ impl ApiError {
             Self::InvalidQuery(_) => "Bad Request. Invalid query parameters.",
             Self::InvalidHeader(_) => "Bad Request. Invalid headers.",
             Self::IdempotencyMismatch(_) => "Unprocessable Entity",
-            Self::IdempotencyInFlight(_) => "Conflict",
+            Self::IdempotencyInFlight(_) | Self::Erasing(_) => "Conflict",
             Self::InvalidBody {
                 kind: BodyKind::Chat,
                 ..
@@ -185,6 +190,7 @@ impl ApiError {
             Self::IdempotencyInFlight(_) => {
                 message("A request with this Idempotency-Key is still in progress. Retry shortly.")
             }
+            Self::Erasing(_) => message("This user's chats are being erased."),
             Self::Unavailable(_) => message("Storage is busy or unavailable. Retry later."),
             // Nothing of the cause: it is logged, never answered.
             Self::StorageFailed(_)

@@ -20,13 +20,17 @@ pub enum Function {
     DeleteChat,
     DeleteChats,
     DeleteLastChatMessage,
+    CreateProjectChat,
+    ListProjectChats,
+    DeleteProjectChat,
+    DeleteProjectChats,
 }
 
 /// The functions fed by the table's stream rather than by HTTP requests.
 pub const STREAM_FUNCTIONS: &[&str] = &["purge-chat"];
 
 impl Function {
-    pub const ALL: [Function; 11] = [
+    pub const ALL: [Function; 15] = [
         Function::CreateChat,
         Function::ListChats,
         Function::CreateChatMessages,
@@ -38,6 +42,10 @@ impl Function {
         Function::DeleteChat,
         Function::DeleteChats,
         Function::DeleteLastChatMessage,
+        Function::CreateProjectChat,
+        Function::ListProjectChats,
+        Function::DeleteProjectChat,
+        Function::DeleteProjectChats,
     ];
 
     /// The binary's (and the folder's) name: `functions/<name>`, `events/<name>`.
@@ -54,6 +62,10 @@ impl Function {
             Self::DeleteChat => "delete-chat",
             Self::DeleteChats => "delete-chats",
             Self::DeleteLastChatMessage => "delete-last-chat-message",
+            Self::CreateProjectChat => "create-project-chat",
+            Self::ListProjectChats => "list-project-chats",
+            Self::DeleteProjectChat => "delete-project-chat",
+            Self::DeleteProjectChats => "delete-project-chats",
         }
     }
 
@@ -76,13 +88,21 @@ impl Function {
 
     pub fn method(self) -> Method {
         match self {
-            Self::CreateChat | Self::CreateChatMessages | Self::CreateChatFiles => Method::POST,
+            Self::CreateChat
+            | Self::CreateChatMessages
+            | Self::CreateChatFiles
+            | Self::CreateProjectChat => Method::POST,
             Self::ListChats
             | Self::ListChatMessages
             | Self::GetChatFiles
-            | Self::GetChatFileContent => Method::GET,
+            | Self::GetChatFileContent
+            | Self::ListProjectChats => Method::GET,
             Self::UpdateChat => Method::PATCH,
-            Self::DeleteChat | Self::DeleteChats | Self::DeleteLastChatMessage => Method::DELETE,
+            Self::DeleteChat
+            | Self::DeleteChats
+            | Self::DeleteLastChatMessage
+            | Self::DeleteProjectChat
+            | Self::DeleteProjectChats => Method::DELETE,
         }
     }
 
@@ -96,6 +116,10 @@ impl Function {
             Self::GetChatFiles => routes::FILES.template(),
             Self::CreateChatFiles => routes::MESSAGE_FILES.template(),
             Self::GetChatFileContent => routes::CONTENT_ROUTE.template(),
+            Self::CreateProjectChat | Self::ListProjectChats | Self::DeleteProjectChats => {
+                routes::PROJECT_CHATS.template()
+            }
+            Self::DeleteProjectChat => routes::PROJECT_CHAT.template(),
         }
     }
 }

@@ -43,8 +43,27 @@ pub struct Chat {
     pub name: String,
     pub model: String,
     pub neptun_user_id: u64,
+    /// The project the chat belongs to (the web app's `neptun_user_project.id`), if any.
+    pub project_id: Option<u64>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// Which of a user's chat lists: all of them (the projects' included), or one project's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ChatList {
+    All,
+    Project(u64),
+}
+
+impl ChatList {
+    /// Whether a chat of the project `project_id` (if any) is in this list.
+    pub fn holds(self, project_id: Option<u64>) -> bool {
+        match self {
+            Self::All => true,
+            Self::Project(project) => project_id == Some(project),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

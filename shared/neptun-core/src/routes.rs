@@ -111,6 +111,20 @@ pub const CONTENT_ROUTE: Route<3> = Route::new(&[
     Lit("content"),
 ]);
 
+pub const PROJECT_CHATS: Route<2> = Route::new(&[
+    Param("user_id"),
+    Lit("projects"),
+    Param("project_id"),
+    Lit("chats"),
+]);
+pub const PROJECT_CHAT: Route<3> = Route::new(&[
+    Param("user_id"),
+    Lit("projects"),
+    Param("project_id"),
+    Lit("chats"),
+    Param("chat_id"),
+]);
+
 #[cfg(test)]
 mod tests {
     use super::*;

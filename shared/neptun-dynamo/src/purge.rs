@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Instant;
 
-use neptun_core::store::{BoxError, StoreError};
+use neptun_core::store::StoreError;
 
 /// How a purge runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,8 +50,6 @@ pub enum PurgeError {
     /// The deadline came before the partition was empty; rows remain.
     #[error("out of time before the partition was empty")]
     OutOfTime,
-    #[error("a delete batch did not finish")]
-    Batch(#[source] BoxError),
     #[error("storage failed during the purge")]
     Store(#[source] StoreError),
 }

@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_lambda_events::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesOrdered;
 use serde_dynamo::AttributeValue;
 
-use crate::purge::{ChatPurge, PurgeError, PurgeOptions};
+use crate::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
 use crate::schema;
 use neptun_core::error::ErrorChain;
 
@@ -51,54 +53,108 @@ pub fn purge_deadline(deadline_ms: u64, now_ms: u64) -> Instant {
     Instant::now() + left.saturating_sub(DEADLINE_MARGIN)
 }
 
-/// Purges the partition of every chat deletion in `event`, in order. The first purge that can
-/// pass on a retry stops the batch and is reported as the failure of its record; a record that
-/// must not be purged (a chat that exists, a partition that is not a chat's) is logged and
-/// skipped, since sending it again would not change that.
+/// Partitions purged at once: an erasure deletes thousands of chats in a few seconds, and each
+/// partition's purge mostly waits on DynamoDB.
+pub const PARTITIONS_IN_FLIGHT: usize = 8;
+
+/// Purges the partition of every chat deletion in `event`, [`PARTITIONS_IN_FLIGHT`] at a
+/// time, judged in order. The first purge that can pass on a retry stops the batch and is
+/// reported as the failure of its record (the stream sends it and the records after it again;
+/// purging what is already purged reads one empty page); a record that must not be purged (a
+/// chat that exists, a partition that is not a chat's) is logged and skipped, since sending it
+/// again would not change that.
 pub async fn purge_deleted_chats<P: ChatPurge>(
     purger: &P,
     event: Event,
     deadline: Option<Instant>,
 ) -> Result<DynamoDbEventResponse, StreamError> {
-    let mut response = DynamoDbEventResponse::default();
     let options = PurgeOptions {
         deadline,
         ..PurgeOptions::default()
     };
-    for record in event.records.iter().filter(|r| is_chat_deletion(r)) {
-        let Some(pk) = key_text(record, schema::PK) else {
+    let mut running = FuturesOrdered::new();
+    for record in &event.records {
+        let Some(pk) = key_text(record, schema::PK).filter(|_| is_chat_deletion(record)) else {
             continue;
         };
-        let started = Instant::now();
-        match purger.purge_chat_partition(pk, options).await {
-            Ok(report) => {
-                let seconds = started.elapsed().as_secs_f64();
-                tracing::info!(
-                    pk,
-                    deleted = report.deleted,
-                    pages = report.pages,
-                    batch_calls = report.batch_calls,
-                    retried = report.retried,
-                    rows_per_second = rate(report.deleted, seconds),
-                    "purged a deleted chat"
-                );
-            }
-            Err(error) if !error.is_retryable() => {
-                tracing::warn!(pk, error = %ErrorChain(&error), "not purged");
-            }
-            Err(error) => {
-                tracing::error!(pk, error = %ErrorChain(&error), "purge failed, to be retried");
-                let Some(sequence) = record.change.sequence_number.clone() else {
-                    return Err(StreamError::NoSequenceNumber(error));
-                };
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = Some(sequence);
-                response.batch_item_failures.push(failure);
-                break;
+        if running.len() >= PARTITIONS_IN_FLIGHT
+            && let Some(done) = running.next().await
+            && let Some(failure) = judged(done)?
+        {
+            return Ok(failed(failure));
+        }
+        running.push_back(purge_one(purger, record, pk, options));
+    }
+    while let Some(done) = running.next().await {
+        if let Some(failure) = judged(done)? {
+            return Ok(failed(failure));
+        }
+    }
+    Ok(DynamoDbEventResponse::default())
+}
+
+/// One record's purge: the record, and how its partition's purge went.
+struct Purged<'a> {
+    record: &'a EventRecord,
+    pk: &'a str,
+    started: Instant,
+    result: Result<PurgeReport, PurgeError>,
+}
+
+async fn purge_one<'a, P: ChatPurge>(
+    purger: &P,
+    record: &'a EventRecord,
+    pk: &'a str,
+    options: PurgeOptions,
+) -> Purged<'a> {
+    let started = Instant::now();
+    let result = purger.purge_chat_partition(pk, options).await;
+    Purged {
+        record,
+        pk,
+        started,
+        result,
+    }
+}
+
+/// Logs a purge; `Some(sequence number)` of a record to send again.
+fn judged(done: Purged<'_>) -> Result<Option<String>, StreamError> {
+    let pk = done.pk;
+    match done.result {
+        Ok(report) => {
+            let seconds = done.started.elapsed().as_secs_f64();
+            tracing::info!(
+                pk,
+                deleted = report.deleted,
+                pages = report.pages,
+                batch_calls = report.batch_calls,
+                retried = report.retried,
+                rows_per_second = rate(report.deleted, seconds),
+                "purged a deleted chat"
+            );
+            Ok(None)
+        }
+        Err(error) if !error.is_retryable() => {
+            tracing::warn!(pk, error = %ErrorChain(&error), "not purged");
+            Ok(None)
+        }
+        Err(error) => {
+            tracing::error!(pk, error = %ErrorChain(&error), "purge failed, to be retried");
+            match done.record.change.sequence_number.clone() {
+                Some(sequence) => Ok(Some(sequence)),
+                None => Err(StreamError::NoSequenceNumber(error)),
             }
         }
     }
-    Ok(response)
+}
+
+/// The batch's answer when the record with this sequence number is to be sent again.
+fn failed(sequence: String) -> DynamoDbEventResponse {
+    let mut failure = DynamoDbBatchItemFailure::default();
+    failure.item_identifier = Some(sequence);
+    let mut response = DynamoDbEventResponse::default();
+    response.batch_item_failures.push(failure);
+    response
 }
 
 /// Rows per second, 0 for no time at all.
@@ -115,7 +171,6 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::purge::PurgeReport;
     use neptun_core::store::StoreError;
 
     /// Records the partitions asked for; fails those named in `fail`.
@@ -205,12 +260,11 @@ mod tests {
             .await
             .expect("reported per record");
         // A chat that exists is skipped for good; the unavailable one is sent again, and the
-        // stream sends the records after it again too.
+        // stream sends the records after it again too (a purge of them that ran already will
+        // find less to do).
         assert_eq!(failures(&response), ["11"]);
-        assert_eq!(
-            *purger.asked.lock().expect("lock"),
-            ["USER#1#CHAT#2", "USER#1#CHAT#3"]
-        );
+        let asked = purger.asked.lock().expect("lock").clone();
+        assert_eq!(asked[..2], ["USER#1#CHAT#2", "USER#1#CHAT#3"]);
     }
 
     #[tokio::test]

@@ -4,19 +4,32 @@
 use lambda_http::{Body, Request, Response};
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
-use neptun_core::handlers::{chats, files, lifecycle, messages, regenerate};
+use neptun_core::handlers::{chats, files, lifecycle, messages, projects, regenerate};
 use neptun_core::store::{
-    ChatDeleteStore, ChatRenameStore, ChatStore, FileStore, MessageStore, RegenerateStore,
+    ChatDeleteStore, ChatEraseStore, ChatStore, ChatUpdateStore, FileStore, MessageStore,
+    RegenerateStore,
 };
 
 /// A store with every trait a route needs: what [`invoke`] can send any request to.
 pub trait ApiStore:
-    ChatStore + MessageStore + FileStore + ChatRenameStore + ChatDeleteStore + RegenerateStore
+    ChatStore
+    + MessageStore
+    + FileStore
+    + ChatUpdateStore
+    + ChatDeleteStore
+    + ChatEraseStore
+    + RegenerateStore
 {
 }
 
 impl<S> ApiStore for S where
-    S: ChatStore + MessageStore + FileStore + ChatRenameStore + ChatDeleteStore + RegenerateStore
+    S: ChatStore
+        + MessageStore
+        + FileStore
+        + ChatUpdateStore
+        + ChatDeleteStore
+        + ChatEraseStore
+        + RegenerateStore
 {
 }
 
@@ -38,5 +51,9 @@ pub async fn invoke<S: ApiStore>(
         Function::DeleteChat => lifecycle::delete_chat(context, request).await,
         Function::DeleteChats => lifecycle::delete_chats(context, request).await,
         Function::DeleteLastChatMessage => regenerate::delete_last_exchange(context, request).await,
+        Function::CreateProjectChat => projects::create_project_chat(context, request).await,
+        Function::ListProjectChats => projects::list_project_chats(context, request).await,
+        Function::DeleteProjectChat => projects::delete_project_chat(context, request).await,
+        Function::DeleteProjectChats => projects::delete_project_chats(context, request).await,
     }
 }

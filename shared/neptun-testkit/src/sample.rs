@@ -29,6 +29,17 @@ pub const SAMPLE_CHAT_TO_REGENERATE: u64 = 1003;
 pub const SAMPLE_QUESTION: u64 = 4112;
 pub const SAMPLE_ANSWER: u64 = 4113;
 pub const SAMPLE_ANSWER_FILE: u64 = 8208;
+/// The project whose chats the project events use, and its chats.
+pub const SAMPLE_PROJECT: u64 = 7;
+pub const SAMPLE_PROJECT_CHAT: u64 = 1004;
+/// The project chats the project delete events remove (`delete-project-chat`,
+/// `delete-project-chats`).
+pub const SAMPLE_PROJECT_CHAT_TO_DELETE: u64 = 1005;
+pub const SAMPLE_PROJECT_CHATS_TO_DELETE: u64 = 1006;
+/// The user whose chats the erase event (`delete-chats/200-erase-all.json`) erases, so that
+/// every other event still finds user 1's chats; and their chat.
+pub const SAMPLE_USER_TO_ERASE: u64 = 2;
+pub const SAMPLE_CHAT_TO_ERASE: u64 = 2000;
 /// When the sample data was written.
 pub const SAMPLE_TIME_MS: u64 = 1_795_288_364_006;
 pub const SAMPLE_MODEL: &str = "gpt-4o";
@@ -36,7 +47,9 @@ pub const SAMPLE_MODEL: &str = "gpt-4o";
 /// One sample chat with its messages and files.
 #[derive(Debug, Clone, Copy)]
 pub struct SampleChat {
+    pub user: u64,
     pub id: u64,
+    pub project: Option<u64>,
     pub name: &'static str,
     /// Id, author and text, in id order.
     pub messages: &'static [(u64, Role, &'static str)],
@@ -44,28 +57,36 @@ pub struct SampleChat {
     pub files: &'static [(u64, u64, &'static str, &'static str)],
 }
 
-/// Every sample chat, all of [`SAMPLE_USER`].
-pub const SAMPLE_CHATS: [SampleChat; 4] = [
+/// Every sample chat.
+pub const SAMPLE_CHATS: [SampleChat; 8] = [
     SampleChat {
+        user: SAMPLE_USER,
         id: SAMPLE_CHAT,
+        project: None,
         name: "Sample chat",
         messages: &[(SAMPLE_MESSAGE, Role::User, "What is Python?")],
         files: &[(SAMPLE_FILE, SAMPLE_MESSAGE, "example.py", SAMPLE_FILE_TEXT)],
     },
     SampleChat {
+        user: SAMPLE_USER,
         id: SAMPLE_CHAT_TO_DELETE,
+        project: None,
         name: "Chat to delete",
         messages: &[],
         files: &[],
     },
     SampleChat {
+        user: SAMPLE_USER,
         id: SAMPLE_CHATS_TO_DELETE,
+        project: None,
         name: "Another chat to delete",
         messages: &[],
         files: &[],
     },
     SampleChat {
+        user: SAMPLE_USER,
         id: SAMPLE_CHAT_TO_REGENERATE,
+        project: None,
         name: "Chat to regenerate",
         messages: &[
             (SAMPLE_QUESTION, Role::User, "How do I print in Python?"),
@@ -77,10 +98,52 @@ pub const SAMPLE_CHATS: [SampleChat; 4] = [
         ],
         files: &[(SAMPLE_ANSWER_FILE, SAMPLE_ANSWER, "", "print(1)")],
     },
+    SampleChat {
+        user: SAMPLE_USER,
+        id: SAMPLE_PROJECT_CHAT,
+        project: Some(SAMPLE_PROJECT),
+        name: "Project chat",
+        messages: &[(4128, Role::User, "What does this project build?")],
+        files: &[],
+    },
+    SampleChat {
+        user: SAMPLE_USER,
+        id: SAMPLE_PROJECT_CHAT_TO_DELETE,
+        project: Some(SAMPLE_PROJECT),
+        name: "Project chat to delete",
+        messages: &[],
+        files: &[],
+    },
+    SampleChat {
+        user: SAMPLE_USER,
+        id: SAMPLE_PROJECT_CHATS_TO_DELETE,
+        project: Some(SAMPLE_PROJECT),
+        name: "Another project chat to delete",
+        messages: &[],
+        files: &[],
+    },
+    SampleChat {
+        user: SAMPLE_USER_TO_ERASE,
+        id: SAMPLE_CHAT_TO_ERASE,
+        project: None,
+        name: "A chat of the user to erase",
+        messages: &[(5000, Role::User, "Delete my account")],
+        files: &[],
+    },
 ];
 
-/// How many chats the sample data holds.
-pub const SEEDED_CHATS: usize = SAMPLE_CHATS.len();
+/// How many chats the sample data holds for [`SAMPLE_USER`].
+pub const SEEDED_CHATS: usize = {
+    let mut count = 0;
+    let mut at = 0;
+    while at < SAMPLE_CHATS.len() {
+        if SAMPLE_CHATS[at].user == SAMPLE_USER {
+            count += 1;
+        }
+        at += 1;
+    }
+    count
+};
 
 impl SampleChat {
     pub fn chat(&self) -> Chat {
@@ -88,7 +151,8 @@ impl SampleChat {
             id: self.id,
             name: self.name.to_owned(),
             model: SAMPLE_MODEL.to_owned(),
-            neptun_user_id: SAMPLE_USER,
+            neptun_user_id: self.user,
+            project_id: self.project,
             created_at: rfc3339_ms(SAMPLE_TIME_MS),
             updated_at: rfc3339_ms(SAMPLE_TIME_MS),
         }
@@ -98,7 +162,7 @@ impl SampleChat {
         self.messages.iter().map(|&(id, actor, text)| ChatMessage {
             id,
             chat_conversation_id: self.id,
-            neptun_user_id: SAMPLE_USER,
+            neptun_user_id: self.user,
             message: text.to_owned(),
             actor,
             created_at: rfc3339_ms(SAMPLE_TIME_MS),
@@ -113,7 +177,7 @@ impl SampleChat {
                 id,
                 chat_id: self.id,
                 message_id,
-                user_id: SAMPLE_USER,
+                user_id: self.user,
                 title: title.to_owned(),
                 text: text.to_owned(),
                 language: "python".to_owned(),

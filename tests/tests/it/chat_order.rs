@@ -3,6 +3,7 @@
 //! measurement behind the design (README, "Ordering the chat list").
 
 use neptun_core::functions::Function;
+use neptun_core::model::ChatList;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{
@@ -30,6 +31,7 @@ fn chat_row(id: u64, name: &str, model: &str, created_ms: u64, updated_ms: u64) 
         user_id: USER,
         name: name.into(),
         model: model.into(),
+        project_id: None,
         created_at: created_ms,
         updated_at: updated_ms,
         write_id: 0,
@@ -450,7 +452,8 @@ async fn measure_order_costs() {
         let mut sorted = chats.clone();
         sorted.sort_by(|a, b| dashboard.compare(a, b));
         let middle = &sorted[sorted.len() / 2];
-        let ordered_cursor = validation::encode_chat_cursor(USER, &dashboard, middle);
+        let ordered_cursor =
+            validation::encode_chat_cursor(USER, ChatList::All, &dashboard, middle);
         let id_cursor = validation::encode_cursor(
             &CursorScope {
                 user_id: USER,

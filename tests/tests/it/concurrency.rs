@@ -86,6 +86,7 @@ async fn new_chat(store: &DynamoStore) -> u64 {
     let chat = NewChat {
         name: "racing".into(),
         model: "gpt-4o".into(),
+        project_id: None,
     };
     store
         .create_chat(USER, chat, now_ms(), None)

@@ -74,6 +74,7 @@ async fn chat_with_message(context: &AppContext<DynamoStore>, user_id: u64) -> (
             NewChat {
                 name: "Other chat".into(),
                 model: String::new(),
+                project_id: None,
             },
             now,
             None,

@@ -2,6 +2,7 @@
 //! end, in the order and with the bodies its code sends them.
 
 use neptun_core::functions::Function;
+use neptun_core::model::ChatList;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -10,19 +11,12 @@ use neptun_core::store::{ChatPageRequest, ChatStore};
 use neptun_core::validation::{ChatOrder, NewChat};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
-use neptun_testkit::sample::{SAMPLE_ANSWER, SAMPLE_CHAT_TO_REGENERATE, SAMPLE_QUESTION};
+use neptun_testkit::sample::{
+    SAMPLE_ANSWER, SAMPLE_CHAT_TO_ERASE, SAMPLE_CHAT_TO_REGENERATE, SAMPLE_PROJECT_CHAT,
+    SAMPLE_PROJECT_CHAT_TO_DELETE, SAMPLE_PROJECT_CHATS_TO_DELETE, SAMPLE_QUESTION,
+};
 use neptun_tests::*;
 use serde_json::{Value, json};
-
-/// Sends the event to `function` with another path, body or key.
-async fn send(
-    context: &AppContext<DynamoStore>,
-    function: Function,
-    event: &str,
-    edit: impl FnOnce(&mut Value),
-) -> (u16, Value) {
-    json_of(invoke(context, function, event_with(event, edit)).await)
-}
 
 async fn messages_of(context: &AppContext<DynamoStore>, chat_id: u64) -> Vec<Value> {
     let (status, body) = send(
@@ -235,7 +229,16 @@ async fn the_dashboards_requests_work_end_to_end() {
     let left: HashSet<u64> = ids(chats["chats"].as_array().map_or(&[][..], Vec::as_slice))
         .into_iter()
         .collect();
-    assert_eq!(left, HashSet::from([1000, SAMPLE_CHAT_TO_REGENERATE]));
+    assert_eq!(
+        left,
+        HashSet::from([
+            1000,
+            SAMPLE_CHAT_TO_REGENERATE,
+            SAMPLE_PROJECT_CHAT,
+            SAMPLE_PROJECT_CHAT_TO_DELETE,
+            SAMPLE_PROJECT_CHATS_TO_DELETE
+        ])
+    );
 }
 
 #[tokio::test]
@@ -388,6 +391,7 @@ async fn deleting_several_never_touches_another_users_chat() {
             NewChat {
                 name: "Not yours".into(),
                 model: String::new(),
+                project_id: None,
             },
             1,
             None,
@@ -415,10 +419,14 @@ async fn deleting_several_never_touches_another_users_chat() {
     };
     let still = context
         .store
-        .list_chats(2, page)
+        .list_chats(2, ChatList::All, page)
         .await
         .expect("user 2's chats");
-    assert_eq!(ids_of(&still.items), vec![theirs.value.id]);
+    assert_eq!(
+        ids_of(&still.items),
+        vec![theirs.value.id, SAMPLE_CHAT_TO_ERASE],
+        "theirs, and user 2's sample chat"
+    );
     assert_eq!(
         partition_rows(&context.store, schema::chat_pk(2, theirs.value.id)).await,
         1

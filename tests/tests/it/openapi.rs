@@ -12,18 +12,16 @@ use lambda_http::Request;
 use neptun_core::context::AppContext;
 use neptun_core::links::FileLinks;
 use neptun_core::session::SessionConfig;
-use neptun_core::store::{
-    ChatDeleteStore, ChatRenameStore, ChatStore, FileStore, MessageStore, RegenerateStore,
-};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::StorageTimeouts;
+use neptun_testkit::invoke::ApiStore;
 use neptun_testkit::memory::{Fault, MemoryStore};
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
 use serde_json::{Value, json};
 
 /// Each function's successful sample event (HTTP API, `$default`).
-const SUCCESS: [(Function, &str); 11] = [
+const SUCCESS: [(Function, &str); 15] = [
     (Function::CreateChat, "200-create.json"),
     (Function::ListChats, "200-list.json"),
     (Function::CreateChatMessages, "200-single.json"),
@@ -35,19 +33,26 @@ const SUCCESS: [(Function, &str); 11] = [
     (Function::DeleteChat, "200-delete.json"),
     (Function::DeleteChats, "200-delete-several.json"),
     (Function::DeleteLastChatMessage, "200-regenerate.json"),
+    (Function::CreateProjectChat, "200-create.json"),
+    (Function::ListProjectChats, "200-list.json"),
+    (Function::DeleteProjectChat, "200-delete.json"),
+    (Function::DeleteProjectChats, "200-delete-several.json"),
 ];
 
-const CREATES: [Function; 3] = [
+const CREATES: [Function; 4] = [
     Function::CreateChat,
     Function::CreateChatMessages,
     Function::CreateChatFiles,
+    Function::CreateProjectChat,
 ];
 /// The routes that change a chat: they take an `Idempotency-Key` too.
-const CHANGES: [Function; 4] = [
+const CHANGES: [Function; 6] = [
     Function::UpdateChat,
     Function::DeleteChat,
     Function::DeleteChats,
     Function::DeleteLastChatMessage,
+    Function::DeleteProjectChat,
+    Function::DeleteProjectChats,
 ];
 
 /// Request/response pairs, as `test_openapi.py` reads them.
@@ -63,12 +68,7 @@ impl Exchanges {
         request: Request,
     ) -> (u16, String)
     where
-        S: ChatStore
-            + MessageStore
-            + FileStore
-            + ChatRenameStore
-            + ChatDeleteStore
-            + RegenerateStore,
+        S: ApiStore,
     {
         let full_path = request.uri().path().to_owned();
         // Paths in the document are below the server URL (stage or base path included).
@@ -169,6 +169,10 @@ async fn collect_on_engine(out: &mut Exchanges) {
             Function::CreateChatFiles,
             json!({"files": [{"text": "x = 1", "title": "keyed.py", "extension": "py"}]}),
         ),
+        (
+            Function::CreateProjectChat,
+            json!({"name": "Keyed project chat"}),
+        ),
     ];
     for (function, body) in bodies {
         let key = format!("openapi-{function}");
@@ -250,7 +254,12 @@ async fn collect_on_engine(out: &mut Exchanges) {
         .await;
     assert_eq!(status, 400, "{body}");
     // Bodies over 3 MiB on the routes that take one.
-    for function in [Function::UpdateChat, Function::DeleteChats] {
+    for function in [
+        Function::UpdateChat,
+        Function::DeleteChats,
+        Function::CreateProjectChat,
+        Function::DeleteProjectChats,
+    ] {
         let big = edited(function, |event| {
             event["body"] = json!(
                 json!({"name": "big", "chat_ids": [1], "model": "x".repeat(3 << 20)}).to_string()
@@ -274,6 +283,27 @@ async fn collect_on_engine(out: &mut Exchanges) {
         )
         .await;
     assert_eq!(status, 400, "{body}");
+    let (status, body) = out
+        .send(
+            &context,
+            Function::DeleteProjectChat,
+            edited(Function::DeleteProjectChat, |e| {
+                set_path(e, "/api/users/1/projects/0/chats/1005")
+            }),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    // A body that is not JSON.
+    let (status, body) = out
+        .send(
+            &context,
+            Function::DeleteProjectChats,
+            edited(Function::DeleteProjectChats, |e| {
+                e["headers"]["content-type"] = json!("text/plain");
+            }),
+        )
+        .await;
+    assert_eq!(status, 415, "{body}");
     let content = |path: &str| {
         let path = path.to_owned();
         edited(Function::GetChatFileContent, move |e| set_path(e, &path))

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, PutRequest, Select, TransactWriteItem, WriteRequest,
 };
 use neptun_core::model::Role;
-use neptun_dynamo::client::{StorageTimeouts, https_client};
+use neptun_dynamo::client::StorageTimeouts;
 use neptun_dynamo::stream::purge_deleted_chats;
 
 use neptun_dynamo::DynamoStore;
@@ -23,7 +23,6 @@ use neptun_dynamo::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
 use neptun_dynamo::store::{BATCH_SIZE, purge_chat_partition};
-use neptun_dynamo::tls::TrustRoots;
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
 use tokio::task::JoinSet;
@@ -57,6 +56,7 @@ fn chat_rows(user_id: u64, chat_id: u64) -> Vec<Item> {
         user_id,
         name: "to be deleted".into(),
         model: "gpt-4o".into(),
+        project_id: None,
         created_at: 1_795_288_364_006,
         updated_at: 1_795_288_364_006,
         write_id: 1,
@@ -398,24 +398,7 @@ async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
     seed_chat(&store, USER, deleted, 300).await;
     seed_chat(&store, USER, kept, 30).await;
 
-    let streams = aws_sdk_dynamodbstreams::Client::from_conf(
-        aws_sdk_dynamodbstreams::Config::builder()
-            .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-            .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .http_client(https_client(&TrustRoots::default()))
-            .endpoint_url(storage_endpoint())
-            .build(),
-    );
-    let follower = {
-        let store = store.clone();
-        tokio::spawn(async move {
-            neptun_devtools::stream_purge::follow(&store, &streams, Duration::from_millis(100))
-                .await
-        })
-    };
+    let follower = follow_the_stream(&store);
     delete_chat(&store, USER, deleted).await;
 
     let pk = schema::chat_pk(USER, deleted);

@@ -88,7 +88,13 @@ fn check(function: Function, expected: u16, answer: &Answer) -> Option<String> {
     };
     let consistent = if expected >= 400 {
         body["statusCode"] == expected && body["data"].is_object()
-    } else if matches!(function, Function::DeleteChat | Function::DeleteChats) {
+    } else if matches!(
+        function,
+        Function::DeleteChat
+            | Function::DeleteChats
+            | Function::DeleteProjectChat
+            | Function::DeleteProjectChats
+    ) {
         // The deletes answer as the web app's: `true`.
         body == Value::Bool(true)
     } else {

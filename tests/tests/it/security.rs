@@ -46,6 +46,7 @@ async fn other_users_chat(context: &AppContext<DynamoStore>) -> (u64, u64, u64) 
             NewChat {
                 name: "B's secrets".into(),
                 model: String::new(),
+                project_id: None,
             },
             now,
             None,
@@ -82,6 +83,10 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
     seed_sample_data(&context.store).await;
     let (b_chat, _, _) = other_users_chat(&context).await;
     let b_rows = partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await;
+    let a_cookie = format!(
+        "neptun-session={}",
+        dev_session().seal_user(1, None, neptun_core::clock::now_ms())
+    );
     for (function, file) in success_events() {
         // Every route of B's chat (and B's sample ids), with A's cookie.
         let request = event_with(&format!("{function}/{file}"), |e| {
@@ -91,6 +96,9 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
                 &format!("/api/users/2/chats/{b_chat}"),
             );
             retarget(e, "/api/users/1/", "/api/users/2/");
+            if e.get("cookies").is_some() {
+                e["cookies"] = json!([a_cookie]);
+            }
         });
         let response = invoke(&context, function, request).await;
         let (status, body) = json_of(response);
@@ -107,8 +115,8 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
     );
     assert_eq!(
         partition_rows(&context.store, schema::user_pk(OTHER_USER)).await,
-        1,
-        "B still has one chat"
+        2,
+        "B still has its chat and its sample chat"
     );
 }
 

@@ -11,7 +11,7 @@ use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
-use neptun_testkit::sample::{SAMPLE_CHATS, SAMPLE_MODEL, SAMPLE_TIME_MS, SAMPLE_USER, SampleChat};
+use neptun_testkit::sample::{SAMPLE_CHATS, SAMPLE_MODEL, SAMPLE_TIME_MS, SampleChat};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -31,27 +31,28 @@ pub async fn seed_sample_data(store: &DynamoStore) -> Result<(), SeedError> {
     Ok(())
 }
 
-/// The sample chat's rows: the chat twice (list row and marker), each message and each file
-/// alone in its row, as imported items are (their ids are below the API's).
+/// The sample chat's rows: the chat's own (its list rows and marker), each message and each
+/// file alone in its row, as imported items are (their ids are below the API's).
 fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, serde_dynamo::Error> {
     let chat = ChatRow {
-        pk: schema::user_pk(SAMPLE_USER),
+        pk: schema::user_pk(sample.user),
         sk: schema::chat_sk(sample.id),
         id: sample.id,
-        user_id: SAMPLE_USER,
+        user_id: sample.user,
         name: sample.name.to_owned(),
         model: SAMPLE_MODEL.to_owned(),
+        project_id: sample.project,
         created_at: SAMPLE_TIME_MS,
         updated_at: SAMPLE_TIME_MS,
         write_id: 0,
     };
     let mut items = Vec::new();
-    for row in chat.with_marker() {
+    for row in chat.rows() {
         items.push(schema::to_attribute_map(&row)?);
     }
     for message in sample.messages() {
         items.push(schema::to_attribute_map(&MessageChunkRow {
-            pk: schema::chat_pk(SAMPLE_USER, sample.id),
+            pk: schema::chat_pk(sample.user, sample.id),
             sk: schema::message_chunk_sk(message.id),
             n: 1,
             created_at: SAMPLE_TIME_MS,
@@ -65,7 +66,7 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
     }
     for file in sample.files() {
         items.push(schema::to_attribute_map(&FileChunkRow {
-            pk: schema::chat_pk(SAMPLE_USER, sample.id),
+            pk: schema::chat_pk(sample.user, sample.id),
             sk: schema::file_chunk_sk(file.id),
             n: 1,
             message_id: file.message_id,

@@ -262,11 +262,12 @@ pub fn chat(source: &SourceChat) -> Plan {
             user_id: place.user_id,
             name: name.clone(),
             model: source.model.clone(),
+            project_id: None,
             created_at,
             updated_at,
             write_id: IMPORT_WRITE_ID,
         }
-        .with_marker();
+        .rows();
         Ok(place.items(rows.iter().map(attributes).collect(), notes))
     })
 }

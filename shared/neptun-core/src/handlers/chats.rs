@@ -1,20 +1,21 @@
-//! `POST` and `GET /api/users/{user_id}/chats`.
+//! `POST` and `GET /api/users/{user_id}/chats`, and the same for a project's chats
+//! (`.../projects/{project_id}/chats`, see [`super::projects`]).
 
 use http::Method;
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    BodySpec, ListKeys, RESPONSE_BUDGET_BYTES, authorize, create_route, finish, object_response,
+    BodySpec, RESPONSE_BUDGET_BYTES, authorize, create_route, finish, object_response,
     page_response_with,
 };
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
-use crate::model::Chat;
+use crate::model::{Chat, ChatList};
 use crate::request;
-use crate::routes::CHATS as ROUTE;
+use crate::routes::{CHATS, Route};
 use crate::store::{ChatPageRequest, ChatStore, Idempotency};
-use crate::validation::{self, ChatOrder, Cursor, CursorScope, NewChat};
+use crate::validation::{self, ChatOrder, Cursor, NewChat};
 
 const CREATE: BodySpec<NewChat> = BodySpec {
     idempotency_scope: "create-chat",
@@ -22,39 +23,66 @@ const CREATE: BodySpec<NewChat> = BodySpec {
     parse: validation::parse_create_chat,
 };
 
-const LIST: ListKeys = ListKeys {
-    items: "chats",
-    cursor_list: "chats",
-};
+/// The JSON key of the chat lists' items.
+const CHATS_KEY: &str = "chats";
 
 pub async fn create_chat<S: ChatStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id]: [u64; 1], chat, idempotency: Option<Idempotency>| async move {
+    finish(
+        create(context, &request, &CHATS, &CREATE, |[user_id]| {
+            (user_id, None)
+        })
+        .await,
+    )
+}
+
+/// `GET .../chats[?order_by=...]`: newest first with id cursors, as every list, or in the
+/// requested order with keyset cursors bound to it.
+pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
+    finish(
+        list(context, &request, &CHATS, |[user_id]| {
+            (user_id, ChatList::All)
+        })
+        .await,
+    )
+}
+
+/// A create of a chat on `route`, whose ids name the user and the project (if any) the chat
+/// is created in.
+pub(super) async fn create<const N: usize, S: ChatStore>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    body: &BodySpec<NewChat>,
+    place: fn([u64; N]) -> (u64, Option<u64>),
+) -> Result<Response<Body>, ApiError> {
+    let write = move |ids: [u64; N], chat: NewChat, idempotency: Option<Idempotency>| async move {
+        let (user_id, project_id) = place(ids);
+        let chat = NewChat { project_id, ..chat };
         let created = context
             .store
             .create_chat(user_id, chat, clock::now_ms(), idempotency.as_ref())
             .await?;
         object_response("chat", &created.value, created.replayed)
     };
-    finish(create_route(context, &request, &ROUTE, &CREATE, write).await)
+    create_route(context, request, route, body, write).await
 }
 
-/// `GET .../chats[?order_by=...]`: newest first with id cursors, as every list, or in the
-/// requested order with keyset cursors bound to it.
-pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
-    finish(list(context, &request).await)
-}
-
-async fn list<S: ChatStore>(
+/// A page of the chat list on `route`, whose ids name the user and the list.
+pub(super) async fn list<const N: usize, S: ChatStore>(
     context: &AppContext<S>,
     request: &Request,
+    route: &Route<N>,
+    list_of: fn([u64; N]) -> (u64, ChatList),
 ) -> Result<Response<Body>, ApiError> {
-    let [user_id] = authorize(context, request, Method::GET, &ROUTE)?;
+    let ids = authorize(context, request, Method::GET, route)?;
+    let (user_id, list) = list_of(ids);
     let param = |name| request::query_param(request, name);
     let query = validation::parse_chat_list_query(
         user_id,
+        list,
         param("limit").as_deref(),
         param("cursor").as_deref(),
         param("order_by").as_deref(),
@@ -69,21 +97,17 @@ async fn list<S: ChatStore>(
         limit: query.limit.map(|limit| limit as usize),
         byte_budget: RESPONSE_BUDGET_BYTES,
     };
-    let chats = context.store.list_chats(user_id, page).await?;
+    let chats = context.store.list_chats(user_id, list, page).await?;
     if id_cursors {
-        let scope = CursorScope {
-            user_id,
-            chat_id: 0,
-            list: LIST.cursor_list,
-        };
-        return page_response_with(LIST.items, chats, 0, |chat: &Chat| {
+        let scope = validation::chat_cursor_scope(user_id, list);
+        return page_response_with(CHATS_KEY, chats, 0, |chat: &Chat| {
             validation::encode_cursor(&scope, &Cursor { after_id: chat.id })
         });
     }
     page_response_with(
-        LIST.items,
+        CHATS_KEY,
         chats,
         validation::MAX_ORDERED_CURSOR_CHARS,
-        |chat: &Chat| validation::encode_chat_cursor(user_id, &order, chat),
+        |chat: &Chat| validation::encode_chat_cursor(user_id, list, &order, chat),
     )
 }

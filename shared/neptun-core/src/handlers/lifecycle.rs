@@ -1,5 +1,6 @@
-//! `PATCH` and `DELETE /api/users/{user_id}/chats/{chat_id}` (rename, delete) and
-//! `DELETE /api/users/{user_id}/chats` with `{"chat_ids": [...]}` (delete several).
+//! `PATCH` and `DELETE /api/users/{user_id}/chats/{chat_id}` (rename or move, delete) and
+//! `DELETE /api/users/{user_id}/chats` with `{"chat_ids": [...]}` (delete several) or
+//! `{"all": true}` (erase), and the deletes of a project's chats ([`super::projects`]).
 
 use http::Method;
 use lambda_http::{Body, Request, Response};
@@ -7,31 +8,32 @@ use lambda_http::{Body, Request, Response};
 use super::{BodySpec, bodiless_write_route, done_response, finish, object_response, write_route};
 use crate::clock;
 use crate::context::AppContext;
-use crate::error::BodyKind;
-use crate::routes::{CHAT as CHAT_ROUTE, CHATS as CHATS_ROUTE};
-use crate::store::{ChatDeleteStore, ChatRenameStore, Idempotency};
-use crate::validation::{self, ChatUpdate};
+use crate::error::{ApiError, BodyKind};
+use crate::model::ChatList;
+use crate::routes::{CHAT, CHATS, Route};
+use crate::store::{ChatDeleteStore, ChatEraseStore, ChatUpdateStore, Idempotency};
+use crate::validation::{self, ChatUpdate, ChatsToDelete};
 
-const RENAME: BodySpec<ChatUpdate> = BodySpec {
+const UPDATE: BodySpec<ChatUpdate> = BodySpec {
     idempotency_scope: "update-chat",
     kind: BodyKind::ChatName,
     parse: validation::parse_update_chat,
 };
 
-const DELETE_SEVERAL: BodySpec<Vec<u64>> = BodySpec {
+const DELETE_SEVERAL: BodySpec<ChatsToDelete> = BodySpec {
     idempotency_scope: "delete-chats",
     kind: BodyKind::ChatIds,
     parse: validation::parse_delete_chats,
 };
 
-pub async fn update_chat<S: ChatRenameStore>(
+pub async fn update_chat<S: ChatUpdateStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
     let write = move |[user_id, chat_id]: [u64; 2], update, idempotency: Option<Idempotency>| async move {
-        let renamed = context
+        let updated = context
             .store
-            .rename_chat(
+            .update_chat(
                 user_id,
                 chat_id,
                 update,
@@ -39,61 +41,84 @@ pub async fn update_chat<S: ChatRenameStore>(
                 idempotency.as_ref(),
             )
             .await?;
-        object_response("chat", &renamed.value, renamed.replayed)
+        object_response("chat", &updated.value, updated.replayed)
     };
-    finish(
-        write_route(
-            context,
-            &request,
-            Method::PATCH,
-            &CHAT_ROUTE,
-            &RENAME,
-            write,
-        )
-        .await,
-    )
+    finish(write_route(context, &request, Method::PATCH, &CHAT, &UPDATE, write).await)
 }
 
 pub async fn delete_chat<S: ChatDeleteStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2], idempotency: Option<Idempotency>| async move {
-        let deleted = context
-            .store
-            .delete_chat(user_id, chat_id, idempotency.as_ref())
-            .await?;
-        Ok(done_response(deleted.replayed))
-    };
-    let route = bodiless_write_route(
+    let route = delete_one(
         context,
         &request,
-        Method::DELETE,
-        &CHAT_ROUTE,
+        &CHAT,
         "delete-chat",
-        write,
+        |[user_id, chat_id]| (user_id, chat_id, ChatList::All),
     );
     finish(route.await)
 }
 
-pub async fn delete_chats<S: ChatDeleteStore>(
+/// `{"chat_ids": [...]}` deletes those of the user's chats; `{"all": true}` erases every one
+/// of them (the account is being deleted). An erasure is not recorded under its
+/// `Idempotency-Key`: the record would be one of the user's rows it erases, and repeating an
+/// erasure is harmless.
+pub async fn delete_chats<S: ChatDeleteStore + ChatEraseStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id]: [u64; 1], chat_ids, idempotency: Option<Idempotency>| async move {
+    let write = move |[user_id]: [u64; 1], chats, idempotency: Option<Idempotency>| async move {
+        match chats {
+            ChatsToDelete::Listed(chat_ids) => {
+                let deleted = context
+                    .store
+                    .delete_chats(user_id, chat_ids, ChatList::All, idempotency.as_ref())
+                    .await?;
+                Ok(done_response(deleted.replayed))
+            }
+            ChatsToDelete::All => {
+                context.store.erase_chats(user_id, clock::now_ms()).await?;
+                Ok(done_response(false))
+            }
+        }
+    };
+    finish(
+        write_route(
+            context,
+            &request,
+            Method::DELETE,
+            &CHATS,
+            &DELETE_SEVERAL,
+            write,
+        )
+        .await,
+    )
+}
+
+/// A delete of the one chat that `route`'s ids name, from the list they name.
+pub(super) async fn delete_one<const N: usize, S: ChatDeleteStore>(
+    context: &AppContext<S>,
+    request: &Request,
+    route: &Route<N>,
+    idempotency_scope: &'static str,
+    chat_of: fn([u64; N]) -> (u64, u64, ChatList),
+) -> Result<Response<Body>, ApiError> {
+    let write = move |ids: [u64; N], idempotency: Option<Idempotency>| async move {
+        let (user_id, chat_id, from) = chat_of(ids);
         let deleted = context
             .store
-            .delete_chats(user_id, chat_ids, idempotency.as_ref())
+            .delete_chat(user_id, chat_id, from, idempotency.as_ref())
             .await?;
         Ok(done_response(deleted.replayed))
     };
-    let route = write_route(
+    bodiless_write_route(
         context,
-        &request,
+        request,
         Method::DELETE,
-        &CHATS_ROUTE,
-        &DELETE_SEVERAL,
+        route,
+        idempotency_scope,
         write,
-    );
-    finish(route.await)
+    )
+    .await
 }

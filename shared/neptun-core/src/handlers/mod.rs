@@ -8,6 +8,7 @@ pub mod chats;
 pub mod files;
 pub mod lifecycle;
 pub mod messages;
+pub mod projects;
 pub mod regenerate;
 
 use std::collections::BTreeMap;

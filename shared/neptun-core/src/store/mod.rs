@@ -4,7 +4,7 @@
 
 use std::future::Future;
 
-use crate::model::{Chat, ChatMessage, FileRecord, LastExchange};
+use crate::model::{Chat, ChatList, ChatMessage, FileRecord, LastExchange};
 use crate::validation::{ChatOrder, ChatUpdate, NewChat, NewFile, NewMessage};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The first request with this `Idempotency-Key` is still being committed.
     #[error("idempotency key in use by a concurrent request")]
     IdempotencyInFlight,
+    /// The user's chats are being erased: nothing new until that is done.
+    #[error("the user's chats are being erased")]
+    Erasing,
     /// Throttled, timed out, unreachable or still in conflict with other writers after the
     /// retries: worth retrying later.
     #[error("storage is throttled or unavailable")]
@@ -39,6 +42,9 @@ pub enum StoreError {
     /// The items of one request need more rows than one transaction holds.
     #[error("the batch does not fit one transaction")]
     BatchTooLarge,
+    /// A batch of writes sent alongside others did not finish (its task panicked).
+    #[error("a batch of writes did not finish")]
+    Batch(#[source] BoxError),
     /// Something the store relies on did not hold (ids kept colliding, storage answered
     /// what it cannot answer).
     #[error("storage invariant broken: {0}")]
@@ -46,6 +52,29 @@ pub enum StoreError {
     /// Storage refused the request and retrying will not help.
     #[error("storage request failed")]
     Request(#[source] BoxError),
+}
+
+impl StoreError {
+    /// The variant's name, without its source: for logs and test expectations.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::ChatNotFound => "ChatNotFound",
+            Self::MessageNotFound => "MessageNotFound",
+            Self::FileNotFound => "FileNotFound",
+            Self::NoMessages => "NoMessages",
+            Self::IdempotencyMismatch => "IdempotencyMismatch",
+            Self::IdempotencyInFlight => "IdempotencyInFlight",
+            Self::Erasing => "Erasing",
+            Self::Unavailable(_) => "Unavailable",
+            Self::Encode(_) => "Encode",
+            Self::Decode(_) => "Decode",
+            Self::Build(_) => "Build",
+            Self::BatchTooLarge => "BatchTooLarge",
+            Self::Batch(_) => "Batch",
+            Self::Invariant(_) => "Invariant",
+            Self::Request(_) => "Request",
+        }
+    }
 }
 
 /// How long an `Idempotency-Key` answers with the first response.
@@ -120,7 +149,8 @@ pub struct Page<T> {
 }
 
 pub trait ChatStore: Send + Sync {
-    /// Creates a chat with a fresh id.
+    /// Creates a chat with a fresh id (in `chat.project_id`, if set). Fails with
+    /// [`StoreError::Erasing`] while the user's chats are being erased.
     fn create_chat(
         &self,
         user_id: u64,
@@ -129,10 +159,11 @@ pub trait ChatStore: Send + Sync {
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<Chat>, StoreError>> + Send;
 
-    /// A page of a user's chats in `page.order`.
+    /// A page of one of a user's chat lists in `page.order`.
     fn list_chats(
         &self,
         user_id: u64,
+        list: ChatList,
         page: ChatPageRequest,
     ) -> impl Future<Output = Result<Page<Chat>, StoreError>> + Send;
 }
@@ -187,10 +218,12 @@ pub trait FileStore: Send + Sync {
     ) -> impl Future<Output = Result<FileRecord, StoreError>> + Send;
 }
 
-pub trait ChatRenameStore: Send + Sync {
-    /// Renames a chat (and changes its model, if given) in both of its rows at once, moving
-    /// its `updated_at`. Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
-    fn rename_chat(
+pub trait ChatUpdateStore: Send + Sync {
+    /// Renames a chat, changes its model or moves it into a project or out of one, in all of
+    /// its rows at once, moving its `updated_at`; a chat is never in two lists of projects, nor
+    /// out of the user's. Fails with [`StoreError::ChatNotFound`] when the chat does not exist,
+    /// [`StoreError::Erasing`] while the user's chats are being erased.
+    fn update_chat(
         &self,
         user_id: u64,
         chat_id: u64,
@@ -201,22 +234,38 @@ pub trait ChatRenameStore: Send + Sync {
 }
 
 pub trait ChatDeleteStore: Send + Sync {
-    /// Deletes a chat for every reader and writer at once; its items are purged after.
-    /// Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
+    /// Deletes a chat of the list `from` for every reader and writer at once; its items are
+    /// purged after. Fails with [`StoreError::ChatNotFound`] when the list holds no such chat.
     fn delete_chat(
         &self,
         user_id: u64,
         chat_id: u64,
+        from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;
 
-    /// Deletes those of the user's chats that exist, each at once; other ids are ignored.
+    /// Deletes those of the chats that are in the user's list `from`, each at once; other ids
+    /// are ignored.
     fn delete_chats(
         &self,
         user_id: u64,
         chat_ids: Vec<u64>,
+        from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;
+}
+
+pub trait ChatEraseStore: Send + Sync {
+    /// Deletes every chat of the user (the account is being deleted): when it returns, no
+    /// route shows any of them, their messages, files or shares, and no write to them can
+    /// succeed; what is left of them is purged after, and nothing of the user stays. Safe to
+    /// run again (a run that stopped midway is finished by the next). Chats created after it
+    /// returned are the user's new chats, untouched by it.
+    fn erase_chats(
+        &self,
+        user_id: u64,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 pub trait RegenerateStore: Send + Sync {

@@ -24,11 +24,13 @@ pub const DEFAULT_EXTENSION: &str = "txt";
 /// The roles as zod's `util.joinValues` lists them.
 const ROLE_CHOICES: &str = "'user' | 'assistant' | 'system'";
 
-/// A valid `POST .../chats` body.
+/// A chat to create: a valid `POST .../chats` body, and the project whose route it came by.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewChat {
     pub name: String,
     pub model: String,
+    /// Set from the path of `POST .../projects/{project_id}/chats`, never from the body.
+    pub project_id: Option<u64>,
 }
 
 /// One valid message to create (from `{message, actor}` or a batch item `{content, role}`).
@@ -89,41 +91,40 @@ impl<T> Batch<T> {
 
 /// `POST /api/users/{user_id}/chats`: `{"name": string, "model"?: string}`.
 pub fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
-    let (name, model) = parse_chat_fields(body)?;
-    Ok(NewChat {
-        name,
-        model: model.unwrap_or_default(),
-    })
-}
-
-/// A chat's `name` (non-blank, at most [`MAX_CHAT_NAME_CHARS`]) and `model` (when given, at
-/// most [`MAX_CHAT_MODEL_CHARS`]): the fields of a create and of a rename.
-pub(super) fn parse_chat_fields(body: &[u8]) -> Result<(String, Option<String>), BodyError> {
     let mut obj = parse_object(body)?;
     let mut issues = Vec::new();
     let name = required_string(&mut obj, "name", &[], &mut issues);
     if let Some(name) = &name {
-        check_not_blank(
-            name,
-            "Name must not be empty or only white space",
-            vec!["name".into()],
-            &mut issues,
-        );
-        check_max_chars(name, MAX_CHAT_NAME_CHARS, vec!["name".into()], &mut issues);
+        check_name(name, &mut issues);
     }
     let model = optional_string(&mut obj, "model", &[], &mut issues);
     if let Some(model) = &model {
-        check_max_chars(
-            model,
-            MAX_CHAT_MODEL_CHARS,
-            vec!["model".into()],
-            &mut issues,
-        );
+        check_model(model, &mut issues);
     }
     match name {
-        Some(name) if issues.is_empty() => Ok((name, model)),
+        Some(name) if issues.is_empty() => Ok(NewChat {
+            name,
+            model: model.unwrap_or_default(),
+            project_id: None,
+        }),
         _ => Err(BodyError::Invalid(issues)),
     }
+}
+
+/// A chat's `name`: non-blank, at most [`MAX_CHAT_NAME_CHARS`] (a create's and an update's).
+pub(super) fn check_name(name: &str, issues: &mut Vec<Issue>) {
+    check_not_blank(
+        name,
+        "Name must not be empty or only white space",
+        vec!["name".into()],
+        issues,
+    );
+    check_max_chars(name, MAX_CHAT_NAME_CHARS, vec!["name".into()], issues);
+}
+
+/// A chat's `model`: at most [`MAX_CHAT_MODEL_CHARS`].
+pub(super) fn check_model(model: &str, issues: &mut Vec<Issue>) {
+    check_max_chars(model, MAX_CHAT_MODEL_CHARS, vec!["model".into()], issues);
 }
 
 /// `POST .../chats/{chat_id}/messages`: `{"messages": [{content, role}, ...]}` (a body with a
@@ -442,7 +443,8 @@ mod tests {
             chat,
             Some(NewChat {
                 name: "  My chat ".to_owned(),
-                model: String::new()
+                model: String::new(),
+                project_id: None,
             })
         );
         let chat = parse_create_chat(br#"{"name": "c", "model": "gpt"}"#).ok();

@@ -40,10 +40,13 @@ pub(crate) use envelope::is_token;
 pub use envelope::{BodyError, check_body_size, check_content_type};
 pub(crate) use fields::is_blank;
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
-pub use lifecycle::{ChatUpdate, parse_delete_chats, parse_update_chat};
+pub use lifecycle::{
+    ChatUpdate, ChatsToDelete, parse_delete_chats, parse_project_chat_ids, parse_update_chat,
+};
 pub use order::{
     ChatColumn, ChatListQuery, ChatOrder, Direction, MAX_ORDERED_CURSOR_CHARS, OrderTerm,
-    decode_chat_cursor, encode_chat_cursor, parse_chat_list_query, parse_order_by,
+    chat_cursor_scope, decode_chat_cursor, encode_chat_cursor, parse_chat_list_query,
+    parse_order_by,
 };
 pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,

@@ -18,15 +18,41 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::issues::{Issue, IssueCode};
 use super::params::{CursorScope, PageQuery, parse_canonical_decimal, parse_page_query};
 use crate::ids::MAX_ID;
-use crate::model::Chat;
+use crate::model::{Chat, ChatList};
 
 /// Version tag of an ordered cursor's payload (the id-only cursors use `c1`).
 const ORDERED_CURSOR_VERSION: &str = "o1";
 /// Longest ordered cursor accepted before decoding. It carries the last chat's name (at most
 /// 256 characters) and model (128), JSON-escaped: a few KiB at worst, mostly far shorter.
 pub const MAX_ORDERED_CURSOR_CHARS: usize = 4096;
-/// The list ordered cursors are bound to.
+/// The lists cursors are bound to: a user's chats, and a project's (with its id).
 const CHATS_LIST: &str = "chats";
+const PROJECT_CHATS_LIST: &str = "project-chats";
+
+/// The scope of a chat list's id cursors: the user, and the project in the slot of the chat of
+/// the message and file lists (0 for the list of all chats).
+pub fn chat_cursor_scope(user_id: u64, list: ChatList) -> CursorScope {
+    match list {
+        ChatList::All => CursorScope {
+            user_id,
+            chat_id: 0,
+            list: CHATS_LIST,
+        },
+        ChatList::Project(project) => CursorScope {
+            user_id,
+            chat_id: project,
+            list: PROJECT_CHATS_LIST,
+        },
+    }
+}
+
+/// The list in an ordered cursor: `chats`, or `project-chats/<project>`.
+fn list_token(list: ChatList) -> String {
+    match list {
+        ChatList::All => CHATS_LIST.to_owned(),
+        ChatList::Project(project) => format!("{PROJECT_CHATS_LIST}/{project}"),
+    }
+}
 
 /// A column of the chat list that `order_by` may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,41 +247,52 @@ fn order_by_issue() -> Issue {
     )
 }
 
-/// The opaque cursor after `last` in `order` for `user_id`'s chats: base64url (no padding) of
-/// `o1.chats.<user_id>.<spec>.<id>.<values>`, `values` being the JSON array of `last`'s
-/// values of the order's other columns, in the order's sequence. Not signed, like the id
-/// cursors: it only positions a page within the caller's own list.
-pub fn encode_chat_cursor(user_id: u64, order: &ChatOrder, last: &Chat) -> String {
-    URL_SAFE_NO_PAD.encode(chat_cursor_payload(user_id, order, last))
+/// The opaque cursor after `last` in `order` for `user_id`'s chat list `list`: base64url (no
+/// padding) of `o1.<list>.<user_id>.<spec>.<id>.<values>` (`<list>`: `chats` or
+/// `project-chats/<project>`), `values` being the JSON array of `last`'s values of the order's
+/// other columns, in the order's sequence. Not signed, like the id cursors: it only positions a
+/// page within the caller's own list.
+pub fn encode_chat_cursor(user_id: u64, list: ChatList, order: &ChatOrder, last: &Chat) -> String {
+    URL_SAFE_NO_PAD.encode(chat_cursor_payload(user_id, list, order, last))
 }
 
-fn chat_cursor_payload(user_id: u64, order: &ChatOrder, last: &Chat) -> String {
+fn chat_cursor_payload(user_id: u64, list: ChatList, order: &ChatOrder, last: &Chat) -> String {
     let values: Vec<&str> = order
         .terms
         .iter()
         .filter_map(|t| t.column.text(last))
         .collect();
     let values = serde_json::to_string(&values).unwrap_or_default();
-    format!("{}{}.{values}", cursor_prefix(user_id, order), last.id)
+    format!(
+        "{}{}.{values}",
+        cursor_prefix(user_id, list, order),
+        last.id
+    )
 }
 
-fn cursor_prefix(user_id: u64, order: &ChatOrder) -> String {
+fn cursor_prefix(user_id: u64, list: ChatList, order: &ChatOrder) -> String {
     format!(
-        "{ORDERED_CURSOR_VERSION}.{CHATS_LIST}.{user_id}.{}.",
+        "{ORDERED_CURSOR_VERSION}.{}.{user_id}.{}.",
+        list_token(list),
         order.spec()
     )
 }
 
-/// The position in a cursor that [`encode_chat_cursor`] made for this user and this exact
+/// The position in a cursor that [`encode_chat_cursor`] made for this user, list and exact
 /// order: a chat with the id and the order's columns set (the other fields empty). `None` for
-/// anything else (another user or order, bad base64, a value of the wrong shape).
-pub fn decode_chat_cursor(user_id: u64, order: &ChatOrder, raw: &str) -> Option<Chat> {
+/// anything else (another user, list or order, bad base64, a value of the wrong shape).
+pub fn decode_chat_cursor(
+    user_id: u64,
+    list: ChatList,
+    order: &ChatOrder,
+    raw: &str,
+) -> Option<Chat> {
     if raw.len() > MAX_ORDERED_CURSOR_CHARS {
         return None;
     }
     let bytes = URL_SAFE_NO_PAD.decode(raw).ok()?;
     let text = std::str::from_utf8(&bytes).ok()?;
-    let rest = text.strip_prefix(cursor_prefix(user_id, order).as_str())?;
+    let rest = text.strip_prefix(cursor_prefix(user_id, list, order).as_str())?;
     let (id, values) = rest.split_once('.')?;
     let id = parse_canonical_decimal(id).filter(|id| (1..=MAX_ID).contains(id))?;
     let values: Vec<String> = serde_json::from_str(values).ok()?;
@@ -273,7 +310,8 @@ pub fn decode_chat_cursor(user_id: u64, order: &ChatOrder, raw: &str) -> Option<
         *slot = value;
     }
     // All values used, and one spelling per position: exactly what the encoder makes.
-    (values.next().is_none() && chat_cursor_payload(user_id, order, &last) == text).then_some(last)
+    (values.next().is_none() && chat_cursor_payload(user_id, list, order, &last) == text)
+        .then_some(last)
 }
 
 /// The shape of the API's timestamps: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
@@ -296,6 +334,7 @@ fn position(user_id: u64, id: u64) -> Chat {
         name: String::new(),
         model: String::new(),
         neptun_user_id: user_id,
+        project_id: None,
         created_at: String::new(),
         updated_at: String::new(),
     }
@@ -311,22 +350,19 @@ pub struct ChatListQuery {
     pub after: Option<Chat>,
 }
 
-/// The query of `GET .../chats`: `limit` and `cursor` as on every list, and `order_by`. Without
-/// `order_by` (or with an empty value) cursors are the id cursors of every list; with it, a
-/// cursor must come from the same user and the same order (canonically: `updated_at:desc` and
-/// `updated_at:desc,id:desc` are one order). Every issue is reported; a cursor is not judged
-/// when `order_by` itself is invalid.
+/// The query of a chat list (`GET .../chats`, `GET .../projects/{project_id}/chats`): `limit`
+/// and `cursor` as on every list, and `order_by`. Without `order_by` (or with an empty value)
+/// cursors are the id cursors of every list; with it, a cursor must come from the same user,
+/// list and order (canonically: `updated_at:desc` and `updated_at:desc,id:desc` are one order).
+/// Every issue is reported; a cursor is not judged when `order_by` itself is invalid.
 pub fn parse_chat_list_query(
     user_id: u64,
+    list: ChatList,
     limit: Option<&str>,
     cursor: Option<&str>,
     order_by: Option<&str>,
 ) -> Result<ChatListQuery, Vec<Issue>> {
-    let scope = CursorScope {
-        user_id,
-        chat_id: 0,
-        list: CHATS_LIST,
-    };
+    let scope = chat_cursor_scope(user_id, list);
     let cursor = cursor.filter(|s| !s.is_empty());
     let Some(order_by) = order_by.filter(|s| !s.is_empty()) else {
         let PageQuery { limit, cursor } = parse_page_query(limit, cursor, &scope)?;
@@ -353,7 +389,7 @@ pub fn parse_chat_list_query(
     };
     let after = match (&order, cursor) {
         (Some(order), Some(raw)) => {
-            let after = decode_chat_cursor(user_id, order, raw);
+            let after = decode_chat_cursor(user_id, list, order, raw);
             if after.is_none() {
                 issues.push(Issue::new(
                     IssueCode::Custom,
@@ -379,6 +415,31 @@ pub fn parse_chat_list_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_opens_only_the_list_it_was_made_for() {
+        let order = parse_order_by("name:asc").unwrap_or_else(|_| panic!("parses"));
+        let last = chat(
+            9,
+            "b",
+            "m",
+            "2026-11-21T19:12:44.006Z",
+            "2026-11-21T19:12:44.006Z",
+        );
+        let of_project = encode_chat_cursor(7, ChatList::Project(3), &order, &last);
+        assert!(decode_chat_cursor(7, ChatList::Project(3), &order, &of_project).is_some());
+        for other in [ChatList::All, ChatList::Project(4)] {
+            assert_eq!(decode_chat_cursor(7, other, &order, &of_project), None);
+        }
+        let of_all = encode_chat_cursor(7, ChatList::All, &order, &last);
+        assert_eq!(
+            decode_chat_cursor(7, ChatList::Project(3), &order, &of_all),
+            None
+        );
+        let ids = chat_cursor_scope(7, ChatList::Project(3));
+        assert_ne!(ids, chat_cursor_scope(7, ChatList::All));
+        assert_ne!(ids, chat_cursor_scope(7, ChatList::Project(4)));
+    }
     use crate::validation::encode_cursor;
     use crate::validation::params::Cursor;
 
@@ -388,6 +449,7 @@ mod tests {
             name: name.into(),
             model: model.into(),
             neptun_user_id: 7,
+            project_id: None,
             created_at: created_at.into(),
             updated_at: updated_at.into(),
         }
@@ -499,12 +561,12 @@ mod tests {
         let order = parse_order_by("updated_at:desc,name:desc,model:desc")
             .unwrap_or_else(|e| panic!("{e:?}"));
         let last = chat(42, "grüße \"x\".\n", "gpt-4o", T1, T2);
-        let raw = encode_chat_cursor(7, &order, &last);
+        let raw = encode_chat_cursor(7, ChatList::All, &order, &last);
         assert!(
             raw.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         );
-        let decoded = decode_chat_cursor(7, &order, &raw);
+        let decoded = decode_chat_cursor(7, ChatList::All, &order, &raw);
         assert_eq!(
             decoded.as_ref().map(|c| (
                 c.id,
@@ -522,16 +584,16 @@ mod tests {
         // The same order spelled otherwise is the same order.
         let same = parse_order_by("updated_at:desc,name:desc,model:desc,id:desc,name:asc")
             .unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(decode_chat_cursor(7, &same, &raw).is_some());
+        assert!(decode_chat_cursor(7, ChatList::All, &same, &raw).is_some());
         // Another user, another order, the id cursors: refused.
-        assert_eq!(decode_chat_cursor(8, &order, &raw), None);
+        assert_eq!(decode_chat_cursor(8, ChatList::All, &order, &raw), None);
         for other in [
             "updated_at:asc,name:desc,model:desc",
             "updated_at:desc",
             "id:desc",
         ] {
             let other = parse_order_by(other).unwrap_or_else(|e| panic!("{e:?}"));
-            assert_eq!(decode_chat_cursor(7, &other, &raw), None);
+            assert_eq!(decode_chat_cursor(7, ChatList::All, &other, &raw), None);
         }
         let scope = CursorScope {
             user_id: 7,
@@ -540,7 +602,7 @@ mod tests {
         };
         let id_cursor = encode_cursor(&scope, &Cursor { after_id: 42 });
         assert_eq!(
-            decode_chat_cursor(7, &ChatOrder::newest_first(), &id_cursor),
+            decode_chat_cursor(7, ChatList::All, &ChatOrder::newest_first(), &id_cursor),
             None
         );
     }
@@ -551,7 +613,7 @@ mod tests {
         let forged = |payload: &str| URL_SAFE_NO_PAD.encode(payload);
         let prefix = "o1.chats.7.created_at:asc,name:asc,id:desc.";
         let good = format!("{prefix}5.[\"{T1}\",\"n\"]");
-        assert!(decode_chat_cursor(7, &order, &forged(&good)).is_some());
+        assert!(decode_chat_cursor(7, ChatList::All, &order, &forged(&good)).is_some());
         for bad in [
             format!("{prefix}5.[\"{T1}\"]"),
             format!("{prefix}5.[\"{T1}\",\"n\",\"x\"]"),
@@ -565,14 +627,23 @@ mod tests {
             format!("{prefix}.[\"{T1}\",\"n\"]"),
             format!("{prefix}5.[\"{T1}\",\"\\u006e\"]"),
         ] {
-            assert_eq!(decode_chat_cursor(7, &order, &forged(&bad)), None, "{bad}");
+            assert_eq!(
+                decode_chat_cursor(7, ChatList::All, &order, &forged(&bad)),
+                None,
+                "{bad}"
+            );
         }
         assert_eq!(
-            decode_chat_cursor(7, &order, &format!("{}=", forged(&good))),
+            decode_chat_cursor(7, ChatList::All, &order, &format!("{}=", forged(&good))),
             None
         );
         assert_eq!(
-            decode_chat_cursor(7, &order, &"A".repeat(MAX_ORDERED_CURSOR_CHARS + 1)),
+            decode_chat_cursor(
+                7,
+                ChatList::All,
+                &order,
+                &"A".repeat(MAX_ORDERED_CURSOR_CHARS + 1)
+            ),
             None
         );
     }
@@ -582,14 +653,14 @@ mod tests {
         let order = parse_order_by("name:asc,model:asc,created_at:asc,updated_at:asc")
             .unwrap_or_else(|e| panic!("{e:?}"));
         let last = chat(MAX_ID, &"\u{0}".repeat(256), &"\u{1}".repeat(128), T1, T2);
-        let raw = encode_chat_cursor(MAX_ID, &order, &last);
+        let raw = encode_chat_cursor(MAX_ID, ChatList::All, &order, &last);
         assert!(raw.len() <= MAX_ORDERED_CURSOR_CHARS, "{}", raw.len());
-        assert!(decode_chat_cursor(MAX_ID, &order, &raw).is_some());
+        assert!(decode_chat_cursor(MAX_ID, ChatList::All, &order, &raw).is_some());
     }
 
     #[test]
     fn the_list_query() {
-        let query = parse_chat_list_query(7, Some("2"), None, Some("name:asc"));
+        let query = parse_chat_list_query(7, ChatList::All, Some("2"), None, Some("name:asc"));
         assert_eq!(
             query.map(|q| (q.limit, q.order.map(|o| o.spec()), q.after)),
             Ok((Some(2), Some("name:asc,id:desc".to_owned()), None))
@@ -602,7 +673,7 @@ mod tests {
         };
         let id_cursor = encode_cursor(&scope, &Cursor { after_id: 9 });
         for order_by in [None, Some("")] {
-            let query = parse_chat_list_query(7, None, Some(&id_cursor), order_by);
+            let query = parse_chat_list_query(7, ChatList::All, None, Some(&id_cursor), order_by);
             assert_eq!(
                 query.map(|q| (q.order, q.after.map(|c| c.id))),
                 Ok((None, Some(9)))
@@ -620,6 +691,7 @@ mod tests {
         assert_eq!(
             issues(parse_chat_list_query(
                 7,
+                ChatList::All,
                 None,
                 Some(&id_cursor),
                 Some("id:desc")
@@ -627,15 +699,22 @@ mod tests {
             Some(vec![(IssueCode::Custom, vec!["cursor".into()])])
         );
         let order = ChatOrder::newest_first();
-        let ordered = encode_chat_cursor(7, &order, &chat(9, "", "", "", ""));
+        let ordered = encode_chat_cursor(7, ChatList::All, &order, &chat(9, "", "", "", ""));
         assert_eq!(
-            issues(parse_chat_list_query(7, None, Some(&ordered), None)),
+            issues(parse_chat_list_query(
+                7,
+                ChatList::All,
+                None,
+                Some(&ordered),
+                None
+            )),
             Some(vec![(IssueCode::Custom, vec!["cursor".into()])])
         );
         // Every problem at once; a cursor is not judged against an invalid order.
         assert_eq!(
             issues(parse_chat_list_query(
                 7,
+                ChatList::All,
                 Some("0"),
                 Some("junk"),
                 Some("name:up")
@@ -648,6 +727,7 @@ mod tests {
         assert_eq!(
             issues(parse_chat_list_query(
                 7,
+                ChatList::All,
                 Some("x"),
                 Some("junk"),
                 Some("name:asc")

@@ -3,10 +3,17 @@
 //! | partition (`PK`)           | sort key (`SK`)        | row                                   |
 //! |----------------------------|------------------------|---------------------------------------|
 //! | `USER#<user>`              | `CHAT#<chat:016>`      | a chat, for listing a user's chats    |
+//! | `USER#<user>`              | `ERASING`              | the user's chats are being erased     |
+//! | `USER#<user>`              | `IDEMPOTENCY#<key>`    | an `Idempotency-Key`'s record         |
+//! | `USER#<user>#PROJECT#<p>`  | `CHAT#<chat:016>`      | a chat again, for listing a project's |
 //! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
 //! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
 //! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//! | `ERASURES`                 | `USER#<user>`          | when the user's chats were erased     |
 //!
+//! A chat is one row per list it is in (the user's, and its project's if it has one) plus its
+//! `META`, all written in one transaction with every change, so each list shows it exactly when
+//! it is in it.
 //! A chat's messages and files share its partition. `META` sorts between the file rows and the
 //! message rows, so both list queries (`FILE#..META` and `META..MSG#~`) include the marker and
 //! tell "no items" from "no chat" with the same single `Query`.
@@ -26,14 +33,15 @@ mod rows;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
-    ChatRow, ChatScope, FileChunkRow, IdempotencyRecordRow, MessageChunkRow, StoredFile,
-    StoredMessage,
+    ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
+    MessageChunkRow, StoredFile, StoredMessage,
 };
 
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_core::ids;
+use neptun_core::model::ChatList;
 use serde::Serialize;
 
 pub const PK: &str = "PK";
@@ -53,17 +61,42 @@ pub const ITEMS: &str = "items";
 pub const MESSAGE_ID: &str = "message_id";
 
 pub const CHAT_META_SK: &str = "META";
+/// The user's row that stops new chats, moves and shares while the user's chats are erased.
+pub const ERASING_SK: &str = "ERASING";
 /// `PK` and `SK` of the row the Init warm-up reads: it never exists.
 pub const WARM_UP_KEY: &str = "#warm-up";
 const CHAT_PREFIX: &str = "CHAT#";
 const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+const ERASURES_PK: &str = "ERASURES";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
 pub fn user_pk(user_id: u64) -> String {
     format!("USER#{user_id}")
+}
+
+/// The partition of a project's chat list.
+pub fn project_pk(user_id: u64, project_id: u64) -> String {
+    format!("USER#{user_id}#PROJECT#{project_id}")
+}
+
+/// The partition of the erasure records (the import never brings an erased user's chats back).
+pub fn erasures_pk() -> String {
+    ERASURES_PK.to_owned()
+}
+
+pub fn erasure_sk(user_id: u64) -> String {
+    format!("USER#{user_id}")
+}
+
+/// The partition of a list of the user's chats.
+pub fn chat_list_pk(user_id: u64, list: ChatList) -> String {
+    match list {
+        ChatList::All => user_pk(user_id),
+        ChatList::Project(project) => project_pk(user_id, project),
+    }
 }
 
 pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
@@ -125,6 +158,19 @@ pub fn file_range(after: Option<u64>) -> SortRange {
         ),
         to: CHAT_META_SK.to_owned(),
     }
+}
+
+/// Every sort key of a partition (each starts with a printable ASCII character).
+pub fn whole_partition() -> SortRange {
+    SortRange {
+        from: "!".to_owned(),
+        to: "~".to_owned(),
+    }
+}
+
+/// A chat's row in a list (`CHAT#<chat>`).
+pub fn is_chat_sk(sk: &str) -> bool {
+    sk.starts_with(CHAT_PREFIX)
 }
 
 /// Chats older than `before` (or all), for a descending query.

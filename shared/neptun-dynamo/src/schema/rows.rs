@@ -16,8 +16,12 @@ pub struct ChatRow {
     pub user_id: u64,
     pub name: String,
     pub model: String,
+    /// Absent in the rows of a chat outside any project (and in rows from before projects).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<u64>,
     pub created_at: u64,
     pub updated_at: u64,
+    /// Every write of the chat draws a new one: a write conditioned on it meets no other.
     #[serde(rename = "w")]
     pub write_id: u64,
 }
@@ -60,16 +64,53 @@ pub struct FileChunkRow {
 }
 
 impl ChatRow {
-    /// The chat's rows: this list row under the user, and its partition's `META` marker, a
-    /// copy of it.
-    pub fn with_marker(self) -> [ChatRow; 2] {
-        let marker = ChatRow {
+    /// Its partition's `META` marker: a copy of the chat.
+    pub fn marker(&self) -> Self {
+        Self {
             pk: super::chat_pk(self.user_id, self.id),
             sk: super::CHAT_META_SK.to_owned(),
             ..self.clone()
-        };
-        [self, marker]
+        }
     }
+
+    /// Its row in its project's list, if it is in a project: a copy of the chat.
+    pub fn in_project(&self) -> Option<Self> {
+        self.project_id.map(|project| Self {
+            pk: super::project_pk(self.user_id, project),
+            ..self.clone()
+        })
+    }
+
+    /// Every row of the chat, this list row first: it, the marker, the project's row.
+    pub fn rows(self) -> Vec<Self> {
+        let marker = self.marker();
+        let project = self.in_project();
+        let mut rows = vec![self, marker];
+        rows.extend(project);
+        rows
+    }
+}
+
+/// `USER#<user>` / `ERASING`: the user's chats are being erased since `since` (ms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasingRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub since: u64,
+}
+
+/// `ERASURES` / `USER#<user>`: the user's chats were erased (last at `erased_at`, ms). Holds no
+/// data of the user but the id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErasureRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub user_id: u64,
+    pub erased_at: u64,
 }
 
 impl From<ChatRow> for Chat {
@@ -79,6 +120,7 @@ impl From<ChatRow> for Chat {
             name: row.name,
             model: row.model,
             neptun_user_id: row.user_id,
+            project_id: row.project_id,
             created_at: rfc3339_ms(row.created_at),
             updated_at: rfc3339_ms(row.updated_at),
         }
@@ -179,6 +221,7 @@ mod tests {
             user_id: 1,
             name: "n".into(),
             model: "m".into(),
+            project_id: None,
             created_at: 3,
             updated_at: 4,
             write_id: 5,
@@ -244,6 +287,7 @@ mod tests {
             user_id: 42,
             name: "n".into(),
             model: String::new(),
+            project_id: None,
             created_at: 1,
             updated_at: 2,
             write_id: 3,
@@ -289,6 +333,7 @@ mod tests {
             user_id: 42,
             name: "n".into(),
             model: "m".into(),
+            project_id: None,
             created_at: 1_795_288_364_006,
             updated_at: 1_795_288_364_007,
             write_id: 3,

@@ -1,4 +1,4 @@
-//! A user's chat list in any order.
+//! A chat list (a user's, or a project's) in any order.
 //!
 //! Ordered by id alone (the default, newest first), the rows' own key order serves the page:
 //! one `Query` of `limit + 1` rows. Any other order reads all of the user's chat rows (one
@@ -11,7 +11,7 @@
 use super::query::PageCollector;
 use super::{DynamoStore, decode};
 use crate::schema::{self, ChatRow};
-use neptun_core::model::Chat;
+use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{ChatPageRequest, Page, PageRequest, StoreError};
 use neptun_core::validation::Direction;
 
@@ -20,6 +20,7 @@ impl DynamoStore {
     pub(super) async fn list_chats_by_id(
         &self,
         user_id: u64,
+        list: ChatList,
         direction: Direction,
         page: PageRequest,
     ) -> Result<Page<Chat>, StoreError> {
@@ -31,7 +32,7 @@ impl DynamoStore {
         // One row more than the page shows whether more follow.
         let rows_per_call = page.limit.map(|limit| limit + 1);
         self.scan_range(
-            schema::user_pk(user_id),
+            schema::chat_list_pk(user_id, list),
             range,
             forward,
             rows_per_call,
@@ -50,11 +51,12 @@ impl DynamoStore {
     pub(super) async fn list_chats_sorted(
         &self,
         user_id: u64,
+        list: ChatList,
         page: &ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {
         let mut chats: Vec<Chat> = Vec::new();
         self.scan_range(
-            schema::user_pk(user_id),
+            schema::chat_list_pk(user_id, list),
             schema::chat_range(None),
             true,
             None,

@@ -1,14 +1,16 @@
-//! Writes that change or remove rows (rename, delete, regenerate): one `TransactWriteItems`
-//! guarded by conditions, sent again while it conflicts.
+//! Writes that change or remove rows (update, delete, regenerate): one `TransactWriteItems`
+//! guarded by conditions, sent again while it conflicts, and the actions of such writes.
 
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason, Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, CancellationReason, ConditionCheck, Delete, Put, TransactWriteItem,
+};
 
-use super::DynamoStore;
 use super::build_error;
 use super::classify::{cancellation_reasons, classify, is_conflict};
 use super::retry::ConflictRetry;
+use super::{DynamoStore, to_item};
 use crate::schema;
 use neptun_core::store::StoreError;
 
@@ -77,6 +79,45 @@ impl DynamoStore {
         }
     }
 
+    /// A put of a whole row, conditioned on `condition` when given.
+    pub(super) fn put_row(
+        &self,
+        row: &impl serde::Serialize,
+        condition: Option<RowCondition>,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(row)?));
+        if let Some(condition) = condition {
+            put = put.condition_expression(condition.expression());
+            for (placeholder, name) in condition.names() {
+                put = put.expression_attribute_names(placeholder, name);
+            }
+            for (placeholder, value) in condition.values() {
+                put = put.expression_attribute_values(placeholder, value);
+            }
+        }
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_error)?)
+            .build())
+    }
+
+    /// A check that the user's chats are not being erased (no `ERASING` row): what adds to a
+    /// user (a new chat, a move, a share) takes it in its transaction.
+    pub(super) fn not_erasing_check(&self, user_id: u64) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::user_pk(user_id),
+                schema::ERASING_SK.to_owned(),
+            )))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", schema::PK)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
     /// A delete of one row, conditioned on `condition` when given.
     pub(super) fn delete_row(
         &self,
@@ -102,6 +143,8 @@ pub(super) enum RowCondition {
     Exists,
     /// The row is as it was read: its item count and write id.
     Unchanged { items: u64, write_id: u64 },
+    /// The row exists and was last written by the write that was read (a chat's row).
+    Written { write_id: u64 },
 }
 
 impl RowCondition {
@@ -109,6 +152,7 @@ impl RowCondition {
         match self {
             Self::Exists => "attribute_exists(#pk)",
             Self::Unchanged { .. } => "#n = :n AND #w = :w",
+            Self::Written { .. } => "attribute_exists(#pk) AND #w = :w",
         }
     }
 
@@ -116,6 +160,7 @@ impl RowCondition {
         match self {
             Self::Exists => vec![("#pk", schema::PK)],
             Self::Unchanged { .. } => vec![("#n", schema::ITEM_COUNT), ("#w", schema::WRITE_ID)],
+            Self::Written { .. } => vec![("#pk", schema::PK), ("#w", schema::WRITE_ID)],
         }
     }
 
@@ -126,6 +171,7 @@ impl RowCondition {
                 (":n", AttributeValue::N(items.to_string())),
                 (":w", AttributeValue::N(write_id.to_string())),
             ],
+            Self::Written { write_id } => vec![(":w", AttributeValue::N(write_id.to_string()))],
         }
     }
 

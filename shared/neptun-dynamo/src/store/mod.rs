@@ -6,18 +6,21 @@
 //! that change or remove rows, `query` reads pages, `chat_list` the chat list in any order,
 //! `classify` sorts SDK errors, `purge` deletes a deleted chat's partition.
 
+mod batch;
 mod chat_list;
 mod classify;
 mod create;
+mod delete;
+mod erase;
 mod guarded;
 mod idempotency;
-mod lifecycle;
 mod outcome;
 mod purge;
 mod query;
 mod regenerate;
 mod retry;
 mod transact;
+mod update;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -28,7 +31,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use neptun_core::ids;
-use neptun_core::model::{Chat, ChatMessage, FileRecord};
+use neptun_core::model::{Chat, ChatList, ChatMessage, FileRecord};
 use neptun_core::store::{
     ChatPageRequest, ChatStore, FileStore, Idempotency, MessageStore, Page, PageRequest,
     Replayable, StoreError,
@@ -41,8 +44,9 @@ use crate::schema::{
     self, ChatRow, ChatScope, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
 
+pub use self::batch::BATCH_SIZE;
 pub use self::classify::is_retryable;
-pub use self::purge::{BATCH_SIZE, purge_chat_partition};
+pub use self::purge::purge_chat_partition;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -112,14 +116,15 @@ impl ChatStore for DynamoStore {
             user_id,
             name: chat.name.clone(),
             model: chat.model.clone(),
+            project_id: chat.project_id,
             created_at,
             updated_at: created_at,
             write_id,
         };
         let build = |id: u64, write_id: u64| {
-            let (puts, first_row) = self.puts(&row(id, now_ms, write_id).with_marker())?;
+            let (puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
             Ok(transact::Plan {
-                checks: Vec::new(),
+                checks: vec![self.not_erasing(user_id)?],
                 puts,
                 first_row,
             })
@@ -133,14 +138,15 @@ impl ChatStore for DynamoStore {
     async fn list_chats(
         &self,
         user_id: u64,
+        list: ChatList,
         page: ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {
         match page.order.by_id() {
             Some(direction) => {
-                self.list_chats_by_id(user_id, direction, page.by_id())
+                self.list_chats_by_id(user_id, list, direction, page.by_id())
                     .await
             }
-            None => self.list_chats_sorted(user_id, &page).await,
+            None => self.list_chats_sorted(user_id, list, &page).await,
         }
     }
 }

@@ -73,6 +73,7 @@ impl Check {
         match self {
             Self::ChatExists => StoreError::ChatNotFound,
             Self::MessageExists => StoreError::MessageNotFound,
+            Self::NotErasing => StoreError::Erasing,
         }
     }
 }

@@ -7,31 +7,19 @@
 //! consistent: a row written just before the chat was deleted is not missed, and `META`,
 //! deleted just before, is not seen again.
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, Select, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use tokio::task::JoinSet;
 
 use super::DynamoStore;
-use super::build_error;
-use super::classify::classify;
-use crate::backoff::Backoff;
+use super::batch::{
+    BATCH_SIZE, BatchOutcome, Key, delete_batch, delete_request, joined, with_backoff,
+};
 use crate::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
 use crate::schema;
 use neptun_core::store::StoreError;
-
-/// DynamoDB's limit of requests in one `BatchWriteItem`.
-pub const BATCH_SIZE: usize = 25;
-
-/// Backoff of one call: the first pause's ceiling, doubling up to [`MAX_PAUSE`], and how many
-/// retries before the purge gives up (the next run goes on).
-const FIRST_PAUSE: Duration = Duration::from_millis(50);
-const MAX_PAUSE: Duration = Duration::from_secs(2);
-const MAX_RETRIES: u32 = 8;
-
-type Key = HashMap<String, AttributeValue>;
 
 impl ChatPurge for DynamoStore {
     async fn purge_chat_partition(
@@ -170,30 +158,12 @@ fn is_marker(key: &Key) -> bool {
         == Some(schema::CHAT_META_SK)
 }
 
-fn delete_request(key: Key) -> Result<WriteRequest, StoreError> {
-    let delete = DeleteRequest::builder()
-        .set_key(Some(key))
-        .build()
-        .map_err(build_error)?;
-    Ok(WriteRequest::builder().delete_request(delete).build())
-}
-
-/// What one batch did, its retries included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct BatchOutcome {
-    deleted: usize,
-    calls: usize,
-    retried: usize,
-}
-
 impl PurgeReport {
     fn add(
         &mut self,
         done: Result<Result<BatchOutcome, StoreError>, tokio::task::JoinError>,
     ) -> Result<(), PurgeError> {
-        let outcome = done
-            .map_err(|error| PurgeError::Batch(Box::new(error)))?
-            .map_err(PurgeError::Store)?;
+        let outcome = joined(done).map_err(PurgeError::Store)?;
         self.deleted += outcome.deleted;
         self.batch_calls += outcome.calls;
         self.retried += outcome.retried;
@@ -201,89 +171,9 @@ impl PurgeReport {
     }
 }
 
-/// DynamoDB kept leaving deletes unprocessed (the table is throttled).
-#[derive(Debug, thiserror::Error)]
-#[error("{0} deletes still unprocessed after {MAX_RETRIES} retries")]
-struct StillUnprocessed(usize);
-
-/// Sends one `BatchWriteItem` of up to 25 deletes, then its unprocessed items again, pausing
-/// before each retry, until none is left.
-async fn delete_batch(
-    client: Client,
-    table: String,
-    mut requests: Vec<WriteRequest>,
-) -> Result<BatchOutcome, StoreError> {
-    let mut outcome = BatchOutcome {
-        deleted: requests.len(),
-        calls: 0,
-        retried: 0,
-    };
-    let mut backoff = backoff();
-    loop {
-        outcome.calls += 1;
-        let output = with_backoff(|| {
-            client
-                .batch_write_item()
-                .request_items(&table, requests.clone())
-                .send()
-        })
-        .await?;
-        let unprocessed = output
-            .unprocessed_items
-            .and_then(|mut tables| tables.remove(&table))
-            .unwrap_or_default();
-        if unprocessed.is_empty() {
-            return Ok(outcome);
-        }
-        outcome.retried += unprocessed.len();
-        if !backoff.pause_within(MAX_RETRIES).await {
-            return Err(StoreError::Unavailable(Box::new(StillUnprocessed(
-                unprocessed.len(),
-            ))));
-        }
-        requests = unprocessed;
-    }
-}
-
-/// Sends a call until it succeeds or fails for good: a throttled or unavailable storage
-/// (after the SDK's own retries) is tried again after a pause, [`MAX_RETRIES`] times.
-async fn with_backoff<T, E, F>(mut call: impl FnMut() -> F) -> Result<T, StoreError>
-where
-    F: std::future::Future<
-            Output = Result<
-                T,
-                aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-            >,
-        >,
-    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let mut backoff = backoff();
-    loop {
-        match call().await.map_err(classify) {
-            Ok(output) => return Ok(output),
-            Err(StoreError::Unavailable(error)) if backoff.pause_within(MAX_RETRIES).await => {
-                tracing::debug!(error = %neptun_core::error::ErrorChain(error.as_ref()), "storage busy, retrying the purge call");
-            }
-            Err(error) => return Err(error),
-        }
-    }
-}
-
-/// The purge's backoff, [`MAX_RETRIES`] pauses at most.
-fn backoff() -> Backoff {
-    Backoff::new(FIRST_PAUSE, MAX_PAUSE)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pauses_double_from_50_ms_up_to_2_s() {
-        let backoff = backoff();
-        let ceilings: Vec<u128> = (0..8).map(|n| backoff.ceiling(n).as_millis()).collect();
-        assert_eq!(ceilings, [50, 100, 200, 400, 800, 1600, 2000, 2000]);
-    }
 
     #[test]
     fn only_the_marker_is_the_marker() {

@@ -20,6 +20,8 @@ use neptun_core::store::StoreError;
 pub(super) enum Check {
     ChatExists,
     MessageExists,
+    /// The user's chats are not being erased.
+    NotErasing,
 }
 
 /// One create's transaction for one draw of ids, without its idempotency record.
@@ -109,6 +111,13 @@ impl DynamoStore {
             puts.push(self.put_new(item)?);
         }
         Ok((puts, first_row))
+    }
+
+    pub(super) fn not_erasing(
+        &self,
+        user_id: u64,
+    ) -> Result<(Check, TransactWriteItem), StoreError> {
+        Ok((Check::NotErasing, self.not_erasing_check(user_id)?))
     }
 
     pub(super) fn chat_exists_check(

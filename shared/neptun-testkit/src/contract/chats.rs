@@ -1,7 +1,7 @@
 //! Chats: create and list in every order and page, rename, delete one and several.
 
 use neptun_core::clock::now_ms;
-use neptun_core::model::{Chat, Role};
+use neptun_core::model::{Chat, ChatList, Role};
 use neptun_core::store::{ChatPageRequest, PageRequest};
 use neptun_core::validation::{ChatOrder, ChatUpdate, parse_order_by};
 
@@ -28,7 +28,7 @@ async fn chats_in_pages<S: ApiStore>(
     let mut after = None;
     loop {
         let got = store
-            .list_chats(user, page(order.clone(), after, Some(limit)))
+            .list_chats(user, ChatList::All, page(order.clone(), after, Some(limit)))
             .await
             .unwrap_or_else(|error| panic!("list chats: {error}"));
         after = got.items.last().cloned();
@@ -47,7 +47,11 @@ fn ids(chats: &[Chat]) -> Vec<u64> {
 pub async fn create_and_list_newest_first<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let empty = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(empty.items.is_empty() && !empty.has_more);
@@ -59,7 +63,11 @@ pub async fn create_and_list_newest_first<S: ApiStore>(store: &S) {
         created.push(chat);
     }
     let listed = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     let mut newest_first = created.clone();
@@ -70,7 +78,11 @@ pub async fn create_and_list_newest_first<S: ApiStore>(store: &S) {
     assert_eq!(paged, newest_first);
     // Another user's list is another list.
     let other = store
-        .list_chats(fresh_user(), page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            fresh_user(),
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(other.items.is_empty());
@@ -93,7 +105,11 @@ pub async fn list_in_every_order_and_page<S: ApiStore>(store: &S) {
             .unwrap_or_else(|error| panic!("{error}"));
     }
     let all = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"))
         .items;
@@ -111,7 +127,7 @@ pub async fn list_in_every_order_and_page<S: ApiStore>(store: &S) {
         let mut expected = all.clone();
         expected.sort_by(|a, b| order.compare(a, b));
         let whole = store
-            .list_chats(user, page(order.clone(), None, None))
+            .list_chats(user, ChatList::All, page(order.clone(), None, None))
             .await
             .unwrap_or_else(|error| panic!("{spec}: {error}"));
         assert_eq!(ids(&whole.items), ids(&expected), "{spec}");
@@ -126,12 +142,10 @@ pub async fn rename_changes_name_model_and_updated_at<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let chat = created_chat(store, user, "before").await;
     let later = now_ms() + 5;
-    let update = |name: &str, model: Option<&str>| ChatUpdate {
-        name: name.to_owned(),
-        model: model.map(str::to_owned),
-    };
+    let update =
+        |name: &str, model: Option<&str>| ChatUpdate::rename(name, model.map(str::to_owned));
     let renamed = store
-        .rename_chat(user, chat.id, update("after", None), later, None)
+        .update_chat(user, chat.id, update("after", None), later, None)
         .await
         .unwrap_or_else(|error| panic!("{error}"))
         .value;
@@ -142,7 +156,7 @@ pub async fn rename_changes_name_model_and_updated_at<S: ApiStore>(store: &S) {
     assert_eq!(renamed.created_at, chat.created_at);
     assert!(renamed.updated_at > chat.updated_at);
     let remodelled = store
-        .rename_chat(
+        .update_chat(
             user,
             chat.id,
             update("after", Some("other")),
@@ -154,18 +168,22 @@ pub async fn rename_changes_name_model_and_updated_at<S: ApiStore>(store: &S) {
         .value;
     assert_eq!(remodelled.model, "other");
     let listed = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"))
         .items;
     assert_eq!(listed, vec![remodelled]);
     let unknown = store
-        .rename_chat(user, chat.id + 1, update("x", None), later, None)
+        .update_chat(user, chat.id + 1, update("x", None), later, None)
         .await;
     assert_eq!(outcome(&unknown), "ChatNotFound");
     // Another user's chat of the same id is not theirs.
     let other = store
-        .rename_chat(fresh_user(), chat.id, update("x", None), later, None)
+        .update_chat(fresh_user(), chat.id, update("x", None), later, None)
         .await;
     assert_eq!(outcome(&other), "ChatNotFound");
 }
@@ -187,9 +205,16 @@ pub async fn delete_one_makes_it_gone_everywhere<S: ApiStore>(store: &S) {
         .await
         .unwrap_or_else(|error| panic!("{error}"))
         .value;
-    assert_eq!(outcome(&store.delete_chat(user, chat.id, None).await), "Ok");
+    assert_eq!(
+        outcome(&store.delete_chat(user, chat.id, ChatList::All, None).await),
+        "Ok"
+    );
     let listed = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(ids(&listed.items), [kept.id]);
@@ -240,7 +265,7 @@ pub async fn delete_one_makes_it_gone_everywhere<S: ApiStore>(store: &S) {
     gone("an append", outcome(&append), "ChatNotFound");
     gone(
         "a second delete",
-        outcome(&store.delete_chat(user, chat.id, None).await),
+        outcome(&store.delete_chat(user, chat.id, ChatList::All, None).await),
         "ChatNotFound",
     );
     gone(
@@ -260,18 +285,30 @@ pub async fn delete_several_ignores_what_is_not_the_users<S: ApiStore>(store: &S
     let theirs = created_chat(store, other_user, "not yours").await;
     let ids_to_delete = vec![chats[0].id, chats[2].id, theirs.id, chats[3].id + 12345];
     assert_eq!(
-        outcome(&store.delete_chats(user, ids_to_delete, None).await),
+        outcome(
+            &store
+                .delete_chats(user, ids_to_delete, ChatList::All, None)
+                .await
+        ),
         "Ok"
     );
     let listed = store
-        .list_chats(user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     let mut left = vec![chats[1].id, chats[3].id];
     left.sort_unstable_by(|a, b| b.cmp(a));
     assert_eq!(ids(&listed.items), left);
     let still_theirs = store
-        .list_chats(other_user, page(ChatOrder::newest_first(), None, None))
+        .list_chats(
+            other_user,
+            ChatList::All,
+            page(ChatOrder::newest_first(), None, None),
+        )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(ids(&still_theirs.items), [theirs.id]);

@@ -2,7 +2,7 @@
 //! regenerate.
 
 use neptun_core::clock::now_ms;
-use neptun_core::model::{LastExchange, Role};
+use neptun_core::model::{ChatList, LastExchange, Role};
 
 use super::{all_pages, appended, created_chat, everything, fresh_user, new_file, outcome};
 use crate::invoke::ApiStore;
@@ -175,7 +175,7 @@ pub async fn unknown_chats_are_not_found<S: ApiStore>(store: &S) {
         "ChatNotFound"
     );
     assert_eq!(
-        outcome(&store.delete_chat(user, unknown, None).await),
+        outcome(&store.delete_chat(user, unknown, ChatList::All, None).await),
         "ChatNotFound"
     );
     // The chat of another user with this id.

@@ -8,10 +8,14 @@
 //!
 //! - `chats`: create, list in every order and page, rename, delete one and several;
 //! - `items`: messages and files, their pages, the file content, regenerate;
-//! - `replays`: `Idempotency-Key` replays and mismatches on every write.
+//! - `replays`: `Idempotency-Key` replays and mismatches on every write;
+//! - `projects`: projects' chats, moves between projects, deletes through a project;
+//! - `erasure`: erasing every chat of a user.
 
 pub mod chats;
+pub mod erasure;
 pub mod items;
+pub mod projects;
 pub mod replays;
 
 use neptun_core::clock::now_ms;
@@ -40,6 +44,7 @@ pub fn new_chat(name: &str, model: &str) -> NewChat {
     NewChat {
         name: name.to_owned(),
         model: model.to_owned(),
+        project_id: None,
     }
 }
 
@@ -121,30 +126,11 @@ where
     }
 }
 
-/// The scenario's error, by name (the error types carry sources that do not compare).
-pub fn kind(error: &StoreError) -> &'static str {
-    match error {
-        StoreError::ChatNotFound => "ChatNotFound",
-        StoreError::MessageNotFound => "MessageNotFound",
-        StoreError::FileNotFound => "FileNotFound",
-        StoreError::NoMessages => "NoMessages",
-        StoreError::IdempotencyMismatch => "IdempotencyMismatch",
-        StoreError::IdempotencyInFlight => "IdempotencyInFlight",
-        StoreError::Unavailable(_) => "Unavailable",
-        StoreError::Encode(_) => "Encode",
-        StoreError::Decode(_) => "Decode",
-        StoreError::Build(_) => "Build",
-        StoreError::BatchTooLarge => "BatchTooLarge",
-        StoreError::Invariant(_) => "Invariant",
-        StoreError::Request(_) => "Request",
-    }
-}
-
-/// The error's [`kind`], or `"Ok"`.
+/// The error's name, or `"Ok"`.
 pub fn outcome<T>(result: &Result<T, StoreError>) -> &'static str {
     match result {
         Ok(_) => "Ok",
-        Err(error) => kind(error),
+        Err(error) => error.name(),
     }
 }
 
@@ -167,6 +153,10 @@ macro_rules! contract_tests {
             items::regenerate_deletes_trailing_questions,
             replays::creates_replay_and_refuse_another_request,
             replays::changes_replay_and_refuse_another_request,
+            projects::a_projects_list_holds_its_chats_only,
+            projects::a_moved_chat_is_in_exactly_one_list,
+            projects::deletes_through_a_project_touch_its_chats_only,
+            erasure::erasing_leaves_nothing_of_the_user,
         );
     };
     (@tests $store:expr; $($module:ident :: $scenario:ident),+ $(,)?) => {

@@ -2,7 +2,7 @@
 //! nothing; the same key with another request is refused.
 
 use neptun_core::clock::now_ms;
-use neptun_core::model::Role;
+use neptun_core::model::{ChatList, Role};
 use neptun_core::validation::ChatUpdate;
 
 use super::{
@@ -134,12 +134,9 @@ pub async fn creates_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
 pub async fn changes_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let chat = created_chat(store, user, "changes").await;
-    let rename = || ChatUpdate {
-        name: "renamed".to_owned(),
-        model: None,
-    };
+    let rename = || ChatUpdate::rename("renamed", None);
     let renamed = store
-        .rename_chat(
+        .update_chat(
             user,
             chat.id,
             rename(),
@@ -149,7 +146,7 @@ pub async fn changes_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     let again = store
-        .rename_chat(
+        .update_chat(
             user,
             chat.id,
             rename(),
@@ -164,7 +161,7 @@ pub async fn changes_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
         "the first answer, updated_at included"
     );
     let other = store
-        .rename_chat(user, chat.id, rename(), now_ms(), Some(&key("rename", "s")))
+        .update_chat(user, chat.id, rename(), now_ms(), Some(&key("rename", "s")))
         .await;
     assert_eq!(outcome(&other), "IdempotencyMismatch");
 
@@ -187,17 +184,22 @@ pub async fn changes_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
     assert_eq!(again.value, regenerated.value);
 
     let deleted = store
-        .delete_chat(user, chat.id, Some(&key("delete", "d")))
+        .delete_chat(user, chat.id, ChatList::All, Some(&key("delete", "d")))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(!deleted.replayed);
     let again = store
-        .delete_chat(user, chat.id, Some(&key("delete", "d")))
+        .delete_chat(user, chat.id, ChatList::All, Some(&key("delete", "d")))
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert!(again.replayed, "a replayed delete answers as the first did");
     let several = store
-        .delete_chats(user, vec![chat.id], Some(&key("delete", "e")))
+        .delete_chats(
+            user,
+            vec![chat.id],
+            ChatList::All,
+            Some(&key("delete", "e")),
+        )
         .await;
     assert_eq!(outcome(&several), "IdempotencyMismatch");
 }

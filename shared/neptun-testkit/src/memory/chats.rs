@@ -1,12 +1,12 @@
-//! Chats in memory: create, list, rename, delete.
+//! Chats in memory: create, list, update (rename, move), delete, erase.
 
 use std::collections::BTreeMap;
 
 use neptun_core::clock::rfc3339_ms;
-use neptun_core::model::Chat;
+use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{
-    ChatDeleteStore, ChatPageRequest, ChatRenameStore, ChatStore, Idempotency, Page, PageRequest,
-    Replayable, StoreError,
+    ChatDeleteStore, ChatEraseStore, ChatPageRequest, ChatStore, ChatUpdateStore, Idempotency,
+    Page, PageRequest, Replayable, StoreError,
 };
 use neptun_core::validation::{ChatUpdate, NewChat};
 
@@ -34,6 +34,7 @@ impl ChatStore for MemoryStore {
             name: chat.name,
             model: chat.model,
             neptun_user_id: user_id,
+            project_id: chat.project_id,
             updated_at: created_at.clone(),
             created_at,
         };
@@ -51,6 +52,7 @@ impl ChatStore for MemoryStore {
     async fn list_chats(
         &self,
         user_id: u64,
+        list: ChatList,
         page: ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {
         let state = self.state();
@@ -59,6 +61,7 @@ impl ChatStore for MemoryStore {
             .chats
             .range((user_id, 0)..=(user_id, u64::MAX))
             .map(|(_, stored)| stored.chat.clone())
+            .filter(|chat| list.holds(chat.project_id))
             .filter(|chat| {
                 page.after
                     .as_ref()
@@ -79,8 +82,8 @@ impl ChatStore for MemoryStore {
     }
 }
 
-impl ChatRenameStore for MemoryStore {
-    async fn rename_chat(
+impl ChatUpdateStore for MemoryStore {
+    async fn update_chat(
         &self,
         user_id: u64,
         chat_id: u64,
@@ -97,9 +100,14 @@ impl ChatRenameStore for MemoryStore {
             return Ok(earlier);
         }
         let stored = state.chat_mut(user_id, chat_id)?;
-        stored.chat.name = update.name;
+        if let Some(name) = update.name {
+            stored.chat.name = name;
+        }
         if let Some(model) = update.model {
             stored.chat.model = model;
+        }
+        if let Some(project) = update.project {
+            stored.chat.project_id = project;
         }
         stored.chat.updated_at = rfc3339_ms(now_ms);
         let chat = stored.chat.clone();
@@ -112,6 +120,7 @@ impl ChatDeleteStore for MemoryStore {
         &self,
         user_id: u64,
         chat_id: u64,
+        from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {
         let mut state = self.state();
@@ -121,10 +130,14 @@ impl ChatDeleteStore for MemoryStore {
         })? {
             return Ok(earlier);
         }
-        state
+        let listed = state
             .chats
-            .remove(&(user_id, chat_id))
-            .ok_or(StoreError::ChatNotFound)?;
+            .get(&(user_id, chat_id))
+            .is_some_and(|stored| from.holds(stored.chat.project_id));
+        if !listed {
+            return Err(StoreError::ChatNotFound);
+        }
+        state.chats.remove(&(user_id, chat_id));
         Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
     }
 
@@ -132,6 +145,7 @@ impl ChatDeleteStore for MemoryStore {
         &self,
         user_id: u64,
         chat_ids: Vec<u64>,
+        from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {
         let mut state = self.state();
@@ -142,8 +156,24 @@ impl ChatDeleteStore for MemoryStore {
             return Ok(earlier);
         }
         for chat_id in chat_ids {
-            state.chats.remove(&(user_id, chat_id));
+            let listed = state
+                .chats
+                .get(&(user_id, chat_id))
+                .is_some_and(|stored| from.holds(stored.chat.project_id));
+            if listed {
+                state.chats.remove(&(user_id, chat_id));
+            }
         }
         Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
+    }
+}
+
+impl ChatEraseStore for MemoryStore {
+    async fn erase_chats(&self, user_id: u64, _now_ms: u64) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        state.chats.retain(|(user, _), _| *user != user_id);
+        state.keys.retain(|(user, _), _| *user != user_id);
+        Ok(())
     }
 }

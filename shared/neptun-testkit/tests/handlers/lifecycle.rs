@@ -143,6 +143,7 @@ async fn deleting_several_touches_only_the_session_users_chats() {
     let context = context();
     let others = Chat {
         neptun_user_id: 2,
+        project_id: None,
         ..chat(CHATS_TO_DELETE, "Another user's chat")
     };
     context.store.insert_chat(others);

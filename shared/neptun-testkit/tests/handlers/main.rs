@@ -58,6 +58,7 @@ fn chat(id: u64, name: &str) -> Chat {
         name: name.into(),
         model: "gpt-4o".into(),
         neptun_user_id: USER,
+        project_id: None,
         created_at: at.clone(),
         updated_at: at,
     }

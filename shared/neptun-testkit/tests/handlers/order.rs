@@ -29,6 +29,7 @@ fn context_with_chats() -> AppContext<MemoryStore> {
             name: name.into(),
             model: model.into(),
             neptun_user_id: USER,
+            project_id: None,
             created_at: at(created),
             updated_at: at(updated),
         });
@@ -38,6 +39,7 @@ fn context_with_chats() -> AppContext<MemoryStore> {
         name: "other user".into(),
         model: String::new(),
         neptun_user_id: 2,
+        project_id: None,
         created_at: at(1),
         updated_at: at(1),
     });
@@ -222,6 +224,7 @@ async fn a_page_stays_correct_when_chats_change_between_pages() {
         name: name.into(),
         model: String::new(),
         neptun_user_id: USER,
+        project_id: None,
         created_at: at.clone(),
         updated_at: at.clone(),
     };

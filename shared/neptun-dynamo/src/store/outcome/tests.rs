@@ -74,24 +74,6 @@ enum Expected {
     Error(&'static str),
 }
 
-fn variant(error: &StoreError) -> &'static str {
-    match error {
-        StoreError::ChatNotFound => "ChatNotFound",
-        StoreError::MessageNotFound => "MessageNotFound",
-        StoreError::FileNotFound => "FileNotFound",
-        StoreError::NoMessages => "NoMessages",
-        StoreError::IdempotencyMismatch => "IdempotencyMismatch",
-        StoreError::IdempotencyInFlight => "IdempotencyInFlight",
-        StoreError::Unavailable(_) => "Unavailable",
-        StoreError::Encode(_) => "Encode",
-        StoreError::Decode(_) => "Decode",
-        StoreError::Build(_) => "Build",
-        StoreError::BatchTooLarge => "BatchTooLarge",
-        StoreError::Invariant(_) => "Invariant",
-        StoreError::Request(_) => "Request",
-    }
-}
-
 #[test]
 fn cancellation_reasons_are_read_by_the_layout() {
     use Cancellation::{Conflict, Ended, Throttled};
@@ -312,7 +294,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
         let actual = interpret(&reasons, &layout);
         match (&expected, &actual) {
             (Expected::Cancellation(want), Ok(got)) if want == got => {}
-            (Expected::Error(want), Err(got)) if *want == variant(got) => {}
+            (Expected::Error(want), Err(got)) if *want == got.name() => {}
             _ => panic!("{name}: expected {expected:?}, got {actual:?}"),
         }
     }

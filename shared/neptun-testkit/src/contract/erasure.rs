@@ -1,0 +1,124 @@
+//! Erasing a user's chats (the account is being deleted): every chat, message, file and key
+//! of the user gone, nobody else's touched, and the user's new chats afterwards untouched.
+
+use neptun_core::clock::now_ms;
+use neptun_core::model::{ChatList, Role};
+use neptun_core::store::ChatPageRequest;
+use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat};
+
+use super::{appended, created_chat, everything, fresh_user, key, new_chat, new_file, outcome};
+use crate::invoke::ApiStore;
+
+async fn chat_ids<S: ApiStore>(store: &S, user: u64, list: ChatList) -> Vec<u64> {
+    let page = ChatPageRequest {
+        order: ChatOrder::newest_first(),
+        after: None,
+        limit: None,
+        byte_budget: usize::MAX,
+    };
+    store
+        .list_chats(user, list, page)
+        .await
+        .unwrap_or_else(|error| panic!("list: {error}"))
+        .items
+        .iter()
+        .map(|chat| chat.id)
+        .collect()
+}
+
+pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
+    let (user, other) = (fresh_user(), fresh_user());
+    let plain = created_chat(store, user, "plain").await;
+    let in_project = store
+        .create_chat(
+            user,
+            NewChat {
+                project_id: Some(3),
+                ..new_chat("in a project", "")
+            },
+            now_ms(),
+            Some(&key("erased", "create")),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"))
+        .value;
+    let messages = appended(
+        store,
+        user,
+        plain.id,
+        &[(Role::User, "q"), (Role::Assistant, "a")],
+    )
+    .await;
+    let files = store
+        .attach_files(
+            user,
+            plain.id,
+            messages[1].id,
+            vec![new_file("a.py", "1")],
+            now_ms(),
+            None,
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"))
+        .value;
+    let kept = created_chat(store, other, "someone else's").await;
+
+    store
+        .erase_chats(user, now_ms())
+        .await
+        .unwrap_or_else(|error| panic!("erase: {error}"));
+
+    assert!(chat_ids(store, user, ChatList::All).await.is_empty());
+    assert!(chat_ids(store, user, ChatList::Project(3)).await.is_empty());
+    for chat in [plain.id, in_project.id] {
+        let messages = store.list_messages(user, chat, everything()).await;
+        assert_eq!(outcome(&messages), "ChatNotFound");
+        let files = store.list_files(user, chat, everything()).await;
+        assert_eq!(outcome(&files), "ChatNotFound");
+        let append = store
+            .append_messages(
+                user,
+                chat,
+                vec![super::new_message(Role::User, "late")],
+                now_ms(),
+                None,
+            )
+            .await;
+        assert_eq!(
+            outcome(&append),
+            "ChatNotFound",
+            "no write after the erasure"
+        );
+        let rename = store
+            .update_chat(user, chat, ChatUpdate::rename("x", None), now_ms(), None)
+            .await;
+        assert_eq!(outcome(&rename), "ChatNotFound");
+    }
+    assert_eq!(
+        outcome(&store.get_file(user, plain.id, files[0].id).await),
+        "FileNotFound"
+    );
+    assert_eq!(chat_ids(store, other, ChatList::All).await, [kept.id]);
+
+    // The user's keys went with the rest: the same key is a new request, the new chat the
+    // user's only one, and a second erasure of nothing is harmless.
+    let again = store
+        .create_chat(
+            user,
+            NewChat {
+                project_id: Some(3),
+                ..new_chat("in a project", "")
+            },
+            now_ms(),
+            Some(&key("erased", "create")),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("{error}"));
+    assert!(!again.replayed);
+    assert_ne!(again.value.id, in_project.id);
+    assert_eq!(chat_ids(store, user, ChatList::All).await, [again.value.id]);
+    assert_eq!(
+        outcome(&store.erase_chats(fresh_user(), now_ms()).await),
+        "Ok"
+    );
+}

@@ -1,0 +1,212 @@
+//! Erasing a user's chats on DynamoDB Local (`DELETE .../chats` with `{"all": true}`): a user
+//! with hundreds of chats, in and out of projects, while messages keep arriving. Every
+//! message that arrives after the answer is refused, and once the stream's purge has run, no
+//! row of the user is left; the user's new chats afterwards are untouched.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use neptun_core::clock::now_ms;
+use neptun_core::functions::Function;
+use neptun_core::model::Role;
+use neptun_core::store::{ChatStore, Idempotency, MessageStore, StoreError};
+use neptun_core::validation::{NewChat, NewMessage};
+use neptun_dynamo::{DynamoStore, schema};
+use neptun_tests::*;
+use serde_json::{Value, json};
+
+const USER: u64 = 9;
+const CHATS: u64 = 100;
+const MESSAGES_PER_CHAT: usize = 10;
+const PROJECTS: u64 = 5;
+
+fn message(text: String) -> NewMessage {
+    NewMessage {
+        content: text,
+        role: Role::User,
+    }
+}
+
+/// The user's chats: every other one in one of the projects, each with its messages, and a
+/// keyed create (its record in the user's partition).
+async fn seed(store: &DynamoStore) -> Vec<u64> {
+    let mut chats = Vec::new();
+    for n in 0..CHATS {
+        let chat = NewChat {
+            name: format!("chat {n}"),
+            model: String::new(),
+            project_id: (n % 2 == 0).then_some(1 + n % PROJECTS),
+        };
+        let key = Idempotency {
+            key_hash: format!("key-{n}"),
+            fingerprint: format!("create-{n}"),
+        };
+        let created = store
+            .create_chat(USER, chat, now_ms(), (n == 0).then_some(&key))
+            .await
+            .expect("a chat");
+        let messages = (0..MESSAGES_PER_CHAT)
+            .map(|m| message(format!("message {m}")))
+            .collect();
+        store
+            .append_messages(USER, created.value.id, messages, now_ms(), None)
+            .await
+            .expect("its messages");
+        chats.push(created.value.id);
+    }
+    chats
+}
+
+/// Rows of every partition the user had.
+async fn rows_left(store: &DynamoStore, chats: &[u64]) -> usize {
+    let mut rows = partition_rows(store, schema::user_pk(USER)).await;
+    for project in 1..=PROJECTS {
+        rows += partition_rows(store, schema::project_pk(USER, project)).await;
+    }
+    for &chat in chats {
+        rows += partition_rows(store, schema::chat_pk(USER, chat)).await;
+    }
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn erasing_a_large_user_racing_appends_leaves_no_row() {
+    let store = fresh_store().await;
+    let chats = seed(&store).await;
+    assert!(rows_left(&store, &chats).await > 2 * CHATS as usize);
+    let follower = follow_the_stream(&store);
+    let context = Arc::new(dev_context(store.clone()));
+
+    // Messages keep arriving, each noted with when it was sent and how it ended.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut appenders = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let (store, stop, chats) = (store.clone(), stop.clone(), chats.clone());
+        appenders.spawn(async move {
+            let mut sent = Vec::new();
+            let mut n = writer;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                let chat = chats[n % chats.len()];
+                let started = Instant::now();
+                let result = store
+                    .append_messages(
+                        USER,
+                        chat,
+                        vec![message(format!("late {n}"))],
+                        now_ms(),
+                        None,
+                    )
+                    .await;
+                sent.push((started, result.map(|_| ()).map_err(|e| e.name())));
+                n += 4;
+            }
+            sent
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let cookie = dev_session().seal_user(USER, None, now_ms());
+    let started = Instant::now();
+    let (status, body) = send(
+        &*context,
+        Function::DeleteChats,
+        "delete-chats/200-erase-all.json",
+        |e| {
+            set_path(e, &format!("/api/users/{USER}/chats"));
+            e["cookies"] = json!([format!("neptun-session={cookie}")]);
+        },
+    )
+    .await;
+    let answered = Instant::now();
+    assert_eq!((status, &body), (200, &Value::Bool(true)), "{body}");
+    println!(
+        "erased {CHATS} chats, {} messages: answered in {:.2} s",
+        CHATS as usize * MESSAGES_PER_CHAT,
+        (answered - started).as_secs_f64()
+    );
+    // Appends go on for a while after the answer.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut after = 0;
+    while let Some(sent) = appenders.join_next().await {
+        for (at, result) in sent.expect("an appender") {
+            if at > answered {
+                after += 1;
+                assert_eq!(result, Err("ChatNotFound"), "an append after the answer");
+            }
+        }
+    }
+    assert!(after > 0, "appends raced the answer");
+
+    // Nothing of the user is shown any more...
+    let (_, listed) = send(
+        &*context,
+        Function::ListChats,
+        "list-chats/200-list.json",
+        |e| {
+            set_path(e, &format!("/api/users/{USER}/chats"));
+            e["cookies"] = json!([format!("neptun-session={cookie}")]);
+        },
+    )
+    .await;
+    assert_eq!(listed["chats"], json!([]));
+    // ... and once the stream's purge has run, no row is left.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = rows_left(&store, &chats).await;
+        if left == 0 {
+            break;
+        }
+        assert!(!follower.is_finished(), "the stream's purge stopped");
+        assert!(Instant::now() < deadline, "{left} rows left after 120 s");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    println!(
+        "the user's partitions were empty {:.2} s after the answer",
+        answered.elapsed().as_secs_f64()
+    );
+    let erasure = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .key(
+            schema::PK,
+            aws_sdk_dynamodb::types::AttributeValue::S(schema::erasures_pk()),
+        )
+        .key(
+            schema::SK,
+            aws_sdk_dynamodb::types::AttributeValue::S(schema::erasure_sk(USER)),
+        )
+        .send()
+        .await
+        .expect("the erasure record");
+    assert!(
+        erasure.item.is_some(),
+        "the erasure is recorded for the import"
+    );
+
+    // The same id signing up again: new chats are the user's, untouched.
+    let new = store
+        .create_chat(
+            USER,
+            NewChat {
+                name: "after".into(),
+                model: String::new(),
+                project_id: None,
+            },
+            now_ms(),
+            None,
+        )
+        .await
+        .expect("a new chat");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        partition_rows(&store, schema::chat_pk(USER, new.value.id)).await,
+        1
+    );
+    follower.abort();
+    let late = store
+        .append_messages(USER, chats[0], vec![message("late".into())], now_ms(), None)
+        .await;
+    assert!(matches!(late, Err(StoreError::ChatNotFound)));
+}
