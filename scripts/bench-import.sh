@@ -18,7 +18,7 @@ rm -f "$section"
 echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (release import binary, private PostgreSQL)"
 env -u NEPTUN_TEST_DYNAMODB_ENDPOINT \
   NEPTUN_IMPORT_BIN="$ROOT/target/release/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
-  cargo test -q --locked -p neptun-tests --test import -- --ignored --exact \
-  measure_import_of_100000_messages
+  cargo test -q --locked -p neptun-tests --test it -- --ignored --exact \
+  import::measure_import_of_100000_messages
 printf '\n' >>BENCHMARKS.md
 cat "$section" >>BENCHMARKS.md

@@ -206,6 +206,8 @@ struct Run<'a> {
     dry_run: bool,
     /// As they were when the run started: rows above them are this run's to write.
     checkpoints: Checkpoints,
+    /// Users whose chats the API erased: none of their rows is imported.
+    erased: Vec<u64>,
     parents: Parents,
     /// Chats and messages that are not in the table because they were rejected.
     rejected: HashSet<(SourceTable, u64)>,
@@ -227,6 +229,7 @@ pub async fn import(
         options,
         dry_run: options.mode == Mode::DryRun,
         checkpoints: Checkpoints::load(client, &target.table).await?,
+        erased: storage::erased_users(client, &target.table).await?,
         parents: Parents::new(),
         rejected: earlier
             .iter()
@@ -281,6 +284,7 @@ impl Run<'_> {
         let selection = Selection {
             after_id: self.checkpoints.scan_after(table, &self.options.users),
             users: self.options.users.clone(),
+            erased: self.erased.clone(),
             order: Order::ById,
         };
         let total = source::count::<R>(snapshot, &selection).await?;

@@ -140,6 +140,8 @@ pub struct Selection {
     pub after_id: u64,
     /// Only chats of these users (`None`: everyone).
     pub users: Option<Vec<u64>>,
+    /// Never the chats of these users: the API erased them (their account was deleted).
+    pub erased: Vec<u64>,
     /// By id (the import) or by user, chat and id (the verification, chat by chat).
     pub order: Order,
 }
@@ -174,6 +176,7 @@ fn chats_sql(order: Order) -> String {
          c.model::text, {created}, {updated}, {nearest} \
          FROM chat_conversation c \
          WHERE c.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
          ORDER BY {order}",
         name = text_if_storable("c.name"),
         created = ms("c.created_at"),
@@ -196,6 +199,7 @@ fn messages_sql(order: Order) -> String {
          FROM chat_conversation_message m \
          JOIN chat_conversation c ON c.id = m.chat_conversation_id \
          WHERE m.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
          ORDER BY {order}",
         text = text_if_storable("m.message"),
         created = ms("m.created_at"),
@@ -222,6 +226,7 @@ fn files_sql(order: Order) -> String {
          JOIN chat_conversation_message m ON m.id = f.chat_conversation_message_id \
          JOIN neptun_user_file u ON u.id = f.neptun_user_file_id \
          WHERE f.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
+           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
          ORDER BY {order}",
         title = text_if_storable("u.title"),
         text = text_if_storable("u.text"),
@@ -456,7 +461,11 @@ impl<'t, R: SourceRow> RowStream<'t, R> {
         let portal = snapshot
             .bind(
                 &statement,
-                &[&after_param(selection), &ids_param(&selection.users)],
+                &[
+                    &after_param(selection),
+                    &ids_param(&selection.users),
+                    &ids_param(&Some(selection.erased.clone())),
+                ],
             )
             .await
             .map_err(failed)?;
@@ -502,7 +511,11 @@ pub async fn count<R: SourceRow>(
     let row = snapshot
         .query_one(
             &sql,
-            &[&after_param(selection), &ids_param(&selection.users)],
+            &[
+                &after_param(selection),
+                &ids_param(&selection.users),
+                &ids_param(&Some(selection.erased.clone())),
+            ],
         )
         .await
         .map_err(|source| SourceError::Query {

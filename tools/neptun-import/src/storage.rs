@@ -194,9 +194,34 @@ pub async fn rejections(client: &Client, table: &str) -> Result<Vec<Rejection>, 
 }
 
 /// The import's own rows whose sort key starts with `prefix` (a few per table and user).
+/// The users whose chats the API erased (`ERASURES`): the import never brings them back.
+pub async fn erased_users(client: &Client, table: &str) -> Result<Vec<u64>, StorageError> {
+    let records = query_prefix_of(client, table, &schema::erasures_pk(), "USER#").await?;
+    let mut users = Vec::with_capacity(records.len());
+    for item in records {
+        let row: schema::ErasureRow =
+            serde_dynamo::from_item(item).map_err(|source| StorageError::Decode {
+                what: "erasure record",
+                source,
+            })?;
+        users.push(row.user_id);
+    }
+    Ok(users)
+}
+
 async fn query_prefix(
     client: &Client,
     table: &str,
+    prefix: &str,
+) -> Result<Vec<Item>, StorageError> {
+    query_prefix_of(client, table, &rows::import_pk(), prefix).await
+}
+
+/// Every row of partition `pk` whose sort key starts with `prefix`.
+async fn query_prefix_of(
+    client: &Client,
+    table: &str,
+    pk: &str,
     prefix: &str,
 ) -> Result<Vec<Item>, StorageError> {
     let mut items = Vec::new();
@@ -209,7 +234,7 @@ async fn query_prefix(
                 .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
                 .expression_attribute_names("#pk", schema::PK)
                 .expression_attribute_names("#sk", schema::SK)
-                .expression_attribute_values(":pk", AttributeValue::S(rows::import_pk()))
+                .expression_attribute_values(":pk", AttributeValue::S(pk.to_owned()))
                 .expression_attribute_values(":prefix", AttributeValue::S(prefix.to_owned()))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.clone())

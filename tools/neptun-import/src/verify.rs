@@ -157,6 +157,7 @@ pub async fn verify(
     let selection = Selection {
         after_id: 0,
         users: options.users.clone(),
+        erased: storage::erased_users(&target.client, &target.table).await?,
         order: Order::ByChat,
     };
     let rejections: HashMap<(SourceTable, u64), Rejection> =
