@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make bench's import figures: the release `import` binary (built by scripts/bench.sh) imports
+# make bench's import figures: the `import` binary (profile bench-tools, built by scripts/bench.sh) imports
 # 100,000 generated messages from a private PostgreSQL into a DynamoDB Local of its own (the
 # bench's engine holds the tables of a long run, which would slow it down), under GNU time;
 # the section is appended to BENCHMARKS.md.
@@ -15,9 +15,9 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 section="target/bench/import.md"
 rm -f "$section"
-echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (release import binary, private PostgreSQL)"
+echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (import binary of profile bench-tools, private PostgreSQL)"
 env -u NEPTUN_TEST_DYNAMODB_ENDPOINT \
-  NEPTUN_IMPORT_BIN="$ROOT/target/release/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
+  NEPTUN_IMPORT_BIN="$ROOT/target/bench-tools/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
   cargo test -q --locked -p neptun-tests --test it -- --ignored --exact \
   import::measure_import_of_100000_messages
 printf '\n' >>BENCHMARKS.md

@@ -41,10 +41,25 @@ level="$(awk '/^\[/ {section = $0} section == "[profile.release]" && $1 == "opt-
 [[ -n "$level" ]] || level=3
 
 build_started=$SECONDS
-# The runner is built in the same invocation: same feature resolution, so the dependencies are
-# compiled once for both.
-echo "== release build, x86_64, opt-level $level: ${binaries[*]}, sdk-floor, import and the runner"
-cargo build --release --locked "${bin_args[@]}" --bin sdk-floor --bin neptun-bench --bin import
+# The functions and the two baselines in one invocation, apart from every tool: cargo resolves
+# features over the packages of an invocation, and these resolve exactly the features the
+# functions resolve alone, as `sam build` (cargo lambda, one function at a time) builds them.
+# Checked here, so that a baseline that brought a feature in would stop the run.
+mapfile -t function_args < <(function_package_args)
+peer_args=(-p hello-baseline -p sdk-floor)
+features_of() {
+  cargo tree --locked -e features --prefix none --target all "$@" | sed 's/ (\*)//' |
+    grep -v -e '^hello-baseline ' -e '^sdk-floor ' | sort -u
+}
+if ! diff <(features_of "${function_args[@]}") <(features_of "${function_args[@]}" "${peer_args[@]}") >&2; then
+  echo "make bench: hello-baseline or sdk-floor changes the functions' features (above)" >&2
+  exit 1
+fi
+echo "== release build, x86_64, opt-level $level: the functions, hello-baseline and sdk-floor"
+cargo build --release --locked "${function_args[@]}" "${peer_args[@]}"
+# The runner and the import (dev features, PostgreSQL) in an invocation of their own.
+echo "== build of the runner and the import (profile bench-tools: opt-level 3, no LTO)"
+cargo build --profile bench-tools --locked -p neptun-bench -p neptun-import
 
 variants=""
 for other in ${BENCH_OPT_LEVELS:-}; do
@@ -79,8 +94,8 @@ BENCH_BIN_DIR=target/release \
   BENCH_VARIANTS="$variants" \
   BENCH_ZIP_DIR="$zip_dir" \
   BENCH_ZIP_ARCH=arm64 \
-  BENCH_OUTPUT="$ROOT/BENCHMARKS.md" \
-  target/release/neptun-bench
+  BENCH_OUTPUT="${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}" \
+  target/bench-tools/neptun-bench
 
 # The import's rate and peak RSS, into the same BENCHMARKS.md.
 "$ROOT/scripts/bench-import.sh"

@@ -270,7 +270,14 @@ def role_grants(template, function):
         for statement in policy["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
             assert "NotAction" not in statement and "NotResource" not in statement
-            assert "Condition" not in statement
+            on_table = statement["Resource"] == TABLE_ARN
+            if on_table:
+                # The purge deletes chat partitions only.
+                assert statement["Condition"] == {
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*#CHAT#*"]}
+                }, statement
+            else:
+                assert "Condition" not in statement
             for action in as_list(statement["Action"]):
                 assert "*" not in action, action
                 for arn in as_list(statement["Resource"]):

@@ -21,6 +21,7 @@
 //!   the duration of `make bench`).
 
 mod cpu_slice;
+mod erasure;
 mod measure;
 mod report;
 mod rows;
@@ -50,6 +51,8 @@ pub const ONE_REQUEST_FUNCTIONS: [&str; 7] = [
     "get-chat-files",
     "get-chat-file-content",
 ];
+/// The function that erases a user's chats (`{"all": true}`), measured on a large user.
+pub const ERASING_FUNCTION: &str = "delete-chats";
 pub const HELLO: &str = "hello-baseline";
 pub const NODE_PEER: &str = "node-peer";
 pub const SDK_FLOOR: &str = "sdk-floor";
@@ -114,6 +117,8 @@ pub struct Results {
     /// could not be measured.
     pub cpu_slices: Result<Vec<(u32, f64, u64)>, String>,
     pub slice_spawns: usize,
+    /// The erasure of a large user ([`erasure`]), or why it was not measured.
+    pub erasure: Result<erasure::ErasureFigures, String>,
 }
 
 #[tokio::main]
@@ -389,6 +394,26 @@ async fn main() {
         }
     }
 
+    let erasure = match binaries
+        .iter()
+        .find(|b| b.name == ERASING_FUNCTION && b.level == main_level)
+    {
+        Some(binary) => {
+            eprintln!(
+                "== erasure: {} chats in {} projects, {} messages",
+                erasure::CHATS,
+                erasure::PROJECTS,
+                erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT
+            );
+            let figures = erasure::measure(&bench, binary).await;
+            if let Err(error) = &figures {
+                eprintln!("   not measured: {error}");
+            }
+            figures
+        }
+        None => Err(format!("{ERASING_FUNCTION} was not in this run")),
+    };
+
     if std::env::var_os("BENCH_ONLY").is_some() {
         for ((level, name, setup), samples) in &cold {
             let mut starts: Vec<f64> = samples
@@ -441,6 +466,7 @@ async fn main() {
         measure_seconds: started.elapsed().as_secs_f64(),
         cpu_slices,
         slice_spawns,
+        erasure,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)

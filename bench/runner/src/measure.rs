@@ -20,7 +20,8 @@ use crate::tls_terminator::TlsTerminator;
 use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
 
 const INIT_TIMEOUT: Duration = Duration::from_secs(20);
-const INVOKE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest function timeout of template.yaml (delete-chats, for an erasure).
+const INVOKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Requests before the CPU counters are read, so lazy set-up is not counted per request.
 pub const STEADY_WARM_UP: usize = 50;
 /// Requests that the local storage stalled on (503 after the SDK's 4 s) and that were repeated.
@@ -503,6 +504,20 @@ impl Bench {
 
     /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
     /// each counting case.
+    /// One request to a fresh process of `binary` (Init with its warm-up done first): the
+    /// request's latency and its DynamoDB requests by operation.
+    pub async fn one_request(
+        &self,
+        binary: &Binary,
+        table: &str,
+        event: Event,
+    ) -> Result<(Duration, Counts), String> {
+        let (mut running, _, _) = self.start_function(binary, table, Setup::Deployed).await?;
+        self.proxy.take_counts();
+        let latency = running.call(event).await?;
+        Ok((latency, per_request(self.proxy.take_counts(), 1)))
+    }
+
     pub async fn steady(
         &self,
         binary: &Binary,
@@ -593,12 +608,12 @@ fn per_request(counts: HashMap<String, usize>, requests: usize) -> BTreeMap<Stri
 /// The event each function is measured with (and counted with first).
 fn main_event_of(function: &str, ok: &HashMap<String, Vec<(String, Value)>>) -> (String, Value) {
     let preferred = match function {
-        "create-chat" => "200-create.json",
+        "create-chat" | "create-project-chat" => "200-create.json",
         "create-chat-messages" | "create-chat-files" => "200-batch.json",
         "get-chat-file-content" => "200-with-cookie.json",
         "update-chat" => "200-rename.json",
-        "delete-chat" => "200-delete.json",
-        "delete-chats" => "200-delete-several.json",
+        "delete-chat" | "delete-project-chat" => "200-delete.json",
+        "delete-chats" | "delete-project-chats" => "200-delete-several.json",
         "delete-last-chat-message" => "200-regenerate.json",
         _ => "200-list.json",
     };

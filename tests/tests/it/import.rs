@@ -776,7 +776,7 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
 }
 
 /// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of
-/// 10 users, a file per 20 messages, imported by the release `import` binary
+/// 10 users, a file per 20 messages, imported by the optimised `import` binary
 /// (`NEPTUN_IMPORT_BIN`) into the engine under GNU time. Writes a Markdown section to
 /// `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts only that every row arrived.
 #[tokio::test(flavor = "multi_thread")]

@@ -1,0 +1,174 @@
+//! The erasure of a large user: 5,000 chats in 50 projects holding 100,000 messages, erased by
+//! the release `delete-chats` (`events/delete-chats/200-erase-all.json`, `{"all": true}`) while
+//! the stream purge follows the table's stream, as the purge function's event source mapping
+//! does in production. Measured: the time to the answer, its DynamoDB requests, and the time
+//! from the request until none of the user's rows is left.
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use neptun_core::clock::now_ms;
+use neptun_core::model::Role;
+use neptun_core::store::{ChatStore, MessageStore};
+use neptun_core::validation::{NewChat, NewMessage};
+use neptun_dynamo::{DynamoStore, schema};
+
+use crate::measure::{Bench, Binary, Counts};
+
+pub const CHATS: u64 = 5_000;
+pub const PROJECTS: u64 = 50;
+pub const MESSAGES_PER_CHAT: usize = 20;
+/// The user of the erase event's path and cookie.
+const USER: u64 = 2;
+const ERASE_EVENT: &str = "delete-chats/200-erase-all.json";
+/// Seeding requests in flight at once.
+const SEED_IN_FLIGHT: usize = 16;
+/// How often the user's rows are counted while the purge runs.
+pub const POLL: Duration = Duration::from_millis(500);
+/// Longer than this, and the purge is reported as not finished.
+const PURGE_LIMIT: Duration = Duration::from_secs(900);
+
+pub struct ErasureFigures {
+    /// The user's rows before the erasure (chat, list, message and idempotency rows).
+    pub rows_before: usize,
+    pub seed_seconds: f64,
+    /// From the request to the answer (`true`).
+    pub answer: Duration,
+    /// DynamoDB requests of the answer, by operation.
+    pub requests: Counts,
+    /// The user's rows right after the answer (what the purge still had to delete).
+    pub rows_at_answer: usize,
+    /// From the request until a count of the user's rows is 0.
+    pub purged: Duration,
+}
+
+pub async fn measure(bench: &Bench, binary: &Binary) -> Result<ErasureFigures, String> {
+    let client = neptun_tests::client();
+    let table = neptun_tests::fresh_table(&client).await;
+    let store = DynamoStore::new(client, table.clone());
+    // From the table's first record: the seeding is read (and filtered out) while it runs.
+    let follower = neptun_tests::follow_the_stream(&store);
+
+    let seeding = Instant::now();
+    seed(&store).await?;
+    let seed_seconds = seeding.elapsed().as_secs_f64();
+    let rows_before = user_rows(&store).await?;
+    eprintln!(
+        "\n   {rows_before} rows seeded in {seed_seconds:.1} s; erasing with {}",
+        binary.name
+    );
+
+    let event = neptun_tests::event_json(ERASE_EVENT).to_string();
+    let started = Instant::now();
+    let (answer, requests) = bench
+        .one_request(binary, &table, event.into())
+        .await
+        .map_err(|error| format!("the erasure request: {error}"))?;
+    let rows_at_answer = user_rows(&store).await?;
+    eprintln!(
+        "   answered in {:.2} s; {rows_at_answer} rows left to purge",
+        answer.as_secs_f64()
+    );
+    let purged = loop {
+        let left = user_rows(&store).await?;
+        if left == 0 {
+            break started.elapsed();
+        }
+        if started.elapsed() > PURGE_LIMIT {
+            follower.abort();
+            return Err(format!("{left} rows left after {PURGE_LIMIT:?}"));
+        }
+        eprint!("\r   {left:>7} rows left");
+        tokio::time::sleep(POLL).await;
+    };
+    eprintln!("\r   0 rows left after {:.1} s", purged.as_secs_f64());
+    follower.abort();
+    bench.drop_table(&table).await;
+    Ok(ErasureFigures {
+        rows_before,
+        seed_seconds,
+        answer,
+        requests,
+        rows_at_answer,
+        purged,
+    })
+}
+
+/// The user's chats, one project each, through the store as the API writes them.
+async fn seed(store: &DynamoStore) -> Result<(), String> {
+    let mut running = tokio::task::JoinSet::new();
+    for n in 0..CHATS {
+        if running.len() >= SEED_IN_FLIGHT {
+            joined(running.join_next().await)?;
+        }
+        let store = store.clone();
+        running.spawn(async move {
+            let chat = NewChat {
+                name: format!("chat {n}"),
+                model: "gpt-4o".to_owned(),
+                project_id: Some(1 + n % PROJECTS),
+            };
+            let created = store
+                .create_chat(USER, chat, now_ms(), None)
+                .await
+                .map_err(|error| format!("create chat {n}: {error}"))?;
+            let messages = (0..MESSAGES_PER_CHAT)
+                .map(|m| NewMessage {
+                    content: format!("message {m} of chat {n}: {}", "text ".repeat(20)),
+                    role: if m % 2 == 0 {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
+                })
+                .collect();
+            store
+                .append_messages(USER, created.value.id, messages, now_ms(), None)
+                .await
+                .map_err(|error| format!("messages of chat {n}: {error}"))?;
+            Ok(())
+        });
+        if n % 100 == 0 {
+            eprint!("\r   seeding chat {n}/{CHATS}");
+        }
+    }
+    while let Some(done) = running.join_next().await {
+        joined(Some(done))?;
+    }
+    Ok(())
+}
+
+fn joined(done: Option<Result<Result<(), String>, tokio::task::JoinError>>) -> Result<(), String> {
+    match done {
+        Some(Ok(result)) => result,
+        Some(Err(error)) => Err(format!("a seeding task: {error}")),
+        None => Ok(()),
+    }
+}
+
+/// Every row of the user's partitions: `USER#<user>` and all that starts `USER#<user>#`.
+async fn user_rows(store: &DynamoStore) -> Result<usize, String> {
+    let own = schema::user_pk(USER);
+    let mut count = 0;
+    let mut start = None;
+    loop {
+        let page = store
+            .client()
+            .scan()
+            .table_name(store.table())
+            .select(Select::Count)
+            .filter_expression("#pk = :own OR begins_with(#pk, :nested)")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_values(":own", AttributeValue::S(own.clone()))
+            .expression_attribute_values(":nested", AttributeValue::S(format!("{own}#")))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(|error| format!("count the user's rows: {error}"))?;
+        count += usize::try_from(page.count()).unwrap_or_default();
+        start = page.last_evaluated_key;
+        if start.is_none() {
+            return Ok(count);
+        }
+    }
+}
