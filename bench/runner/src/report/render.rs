@@ -794,11 +794,14 @@ fn method_section(w: &mut String) {
     let _ = writeln!(
         w,
         "## Method\n\n\
-         - `scripts/bench.sh` (`make bench`) installs the pinned tools, builds the functions \
-         and `{HELLO}` in release mode for x86_64 (to run here) and, when the aarch64 target is \
-         installed, for arm64 with `cargo lambda build --release --arm64` (to weigh the \
-         package that is deployed), builds the runner (`bench/runner`, package `neptun-bench`) \
-         and runs it.\n\
+         - `scripts/bench.sh` (`make bench`) installs the pinned tools, builds the functions, \
+         `{HELLO}` and `{SDK_FLOOR}` in release mode for x86_64 (to run here) in a cargo \
+         invocation of their own, after checking that the two baselines add no feature to what \
+         the functions resolve alone (as `sam build` builds each), and, when the aarch64 target \
+         is installed, for arm64 with `cargo lambda build --release --arm64` (to weigh the \
+         package that is deployed); then it builds the runner (`bench/runner`, package \
+         `neptun-bench`) and the import apart (profile `bench-tools`, whose test features never \
+         reach the measured binaries) and runs it.\n\
          - The runner uses the local DynamoDB engine that `scripts/bench.sh` starts \
          (`NEPTUN_TEST_DYNAMODB_ENDPOINT`), a counting proxy in front of it \
          (`bench/runner/src/storage_proxy.rs`: it counts DynamoDB requests per operation where \
