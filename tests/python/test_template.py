@@ -351,6 +351,57 @@ def test_cors_is_on_only_with_an_origin(template):
     assert disabled == {"Ref": "AWS::NoValue"}
 
 
+def served_methods():
+    """Every method of every route the API serves (Cargo.toml's router, one list with the template)."""
+    router = tomllib.loads((ROOT / "Cargo.toml").read_text())["workspace"]["metadata"]["lambda"][
+        "watch"
+    ]["router"]
+    return {route["method"] for routes in router.values() for route in routes}
+
+
+def test_cors_allows_every_served_method_and_https_origins_only(template):
+    enabled = template["Resources"]["Api"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
+    assert set(enabled["AllowMethods"]) == served_methods() | {"OPTIONS"}
+    pattern = re.compile(template["Parameters"]["AllowedOrigin"]["AllowedPattern"])
+    for allowed in ["", "https://neptun.example.com", "https://localhost:3000"]:
+        assert pattern.fullmatch(allowed), allowed
+    for refused in [
+        "http://neptun.example.com",
+        "https://neptun.example.com/",
+        "https://*.example.com",
+        "https://a.example.com,https://b.example.com",
+    ]:
+        assert not pattern.fullmatch(refused), refused
+
+
+def test_every_route_is_throttled_before_a_function_runs(template):
+    settings = template["Resources"]["Api"]["Properties"]["DefaultRouteSettings"]
+    assert settings == {
+        "ThrottlingRateLimit": {"Ref": "ApiThrottlingRateLimit"},
+        "ThrottlingBurstLimit": {"Ref": "ApiThrottlingBurstLimit"},
+    }
+    for name in ["ApiThrottlingRateLimit", "ApiThrottlingBurstLimit"]:
+        parameter = template["Parameters"][name]
+        assert parameter["Type"] == "Number" and parameter["Default"] >= 1, name
+
+
+def test_reserved_concurrency_is_a_parameter_off_by_default(template):
+    assert template["Globals"]["Function"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "HasReservedConcurrency",
+            {"Ref": "FunctionReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Parameters"]["FunctionReservedConcurrency"]["Default"] == 0
+
+
+def test_the_table_has_deletion_protection_by_default(template):
+    table = template["Resources"]["Table"]["Properties"]
+    assert table["DeletionProtectionEnabled"] == {"Ref": "TableDeletionProtection"}
+    assert template["Parameters"]["TableDeletionProtection"]["Default"] == "true"
+
+
 def test_outputs_name_the_api_url_and_the_table(template):
     outputs = template["Outputs"]
     assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": ["Api", "ApiEndpoint"]}
