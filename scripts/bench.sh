@@ -97,5 +97,8 @@ BENCH_BIN_DIR=target/release \
   BENCH_OUTPUT="${BENCH_OUTPUT:-$ROOT/BENCHMARKS.md}" \
   target/bench-tools/neptun-bench
 
-# The import's rate and peak RSS, into the same BENCHMARKS.md.
+# The main run's engine is done: the erasure and the import start fresh ones.
+stop_dynamodb
+# The erasure of a large user, then the import's rate and peak RSS, into the same BENCHMARKS.md.
+BENCH_OPT_LEVEL="$level" "$ROOT/scripts/bench-erasure.sh"
 "$ROOT/scripts/bench-import.sh"

@@ -117,12 +117,14 @@ pub struct Results {
     /// could not be measured.
     pub cpu_slices: Result<Vec<(u32, f64, u64)>, String>,
     pub slice_spawns: usize,
-    /// The erasure of a large user ([`erasure`]), or why it was not measured.
-    pub erasure: Result<erasure::ErasureFigures, String>,
 }
 
 #[tokio::main]
 async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("erasure") {
+        erasure_only().await;
+        return;
+    }
     let started = Instant::now();
     let root = neptun_tests::repo_root();
     let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
@@ -394,26 +396,6 @@ async fn main() {
         }
     }
 
-    let erasure = match binaries
-        .iter()
-        .find(|b| b.name == ERASING_FUNCTION && b.level == main_level)
-    {
-        Some(binary) => {
-            eprintln!(
-                "== erasure: {} chats in {} projects, {} messages",
-                erasure::CHATS,
-                erasure::PROJECTS,
-                erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT
-            );
-            let figures = erasure::measure(&bench, binary).await;
-            if let Err(error) = &figures {
-                eprintln!("   not measured: {error}");
-            }
-            figures
-        }
-        None => Err(format!("{ERASING_FUNCTION} was not in this run")),
-    };
-
     if std::env::var_os("BENCH_ONLY").is_some() {
         for ((level, name, setup), samples) in &cold {
             let mut starts: Vec<f64> = samples
@@ -466,7 +448,6 @@ async fn main() {
         measure_seconds: started.elapsed().as_secs_f64(),
         cpu_slices,
         slice_spawns,
-        erasure,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)
@@ -481,3 +462,35 @@ async fn main() {
 
 /// A shared event body.
 pub type Event = Arc<str>;
+
+/// `neptun-bench erasure`: only the erasure of a large user ([`erasure`]), on a storage engine
+/// of its own (`scripts/bench-erasure.sh` starts a fresh one: the main run's engine, after an
+/// hour of load, stalls on 25,000 writes), its section of BENCHMARKS.md written to
+/// `BENCH_ERASURE_OUT`.
+async fn erasure_only() {
+    let root = neptun_tests::repo_root();
+    let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
+    let level = env_or("BENCH_OPT_LEVEL", "?");
+    let output = PathBuf::from(env_or("BENCH_ERASURE_OUT", "target/bench/erasure.md"));
+    let binary = Binary::new(ERASING_FUNCTION, &level, bin_dir.join(ERASING_FUNCTION));
+    assert!(
+        binary.path.is_file(),
+        "{} is missing: build it first (make bench does)",
+        binary.path.display()
+    );
+    let bench = Bench::start(root.join("target/bench/logs")).await;
+    eprintln!(
+        "== erasure: {} chats in {} projects, {} messages",
+        erasure::CHATS,
+        erasure::PROJECTS,
+        erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT
+    );
+    let figures = erasure::measure(&bench, &binary).await;
+    if let Err(error) = &figures {
+        eprintln!("   not measured: {error}");
+    }
+    let text = report::erasure_section(&figures, &report::Machine::date());
+    std::fs::write(&output, text)
+        .unwrap_or_else(|error| panic!("write {}: {error}", output.display()));
+    eprintln!("== wrote {}", output.display());
+}

@@ -835,7 +835,7 @@ async fn measure_import_of_100000_messages() {
         .unwrap_or_else(|| panic!("no GNU time line in:\n{stderr}"));
     let rows = messages + messages / 20 + 2 * chats;
     let section = format!(
-        "## Import\n\n`neptun-cli import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
+        "## Import\n\n`import` of `neptun-import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
          per 20 messages ({rows} rows: messages, files and two per chat), from a private PostgreSQL \
          into the local engine, under GNU time:\n\n\
          | rows | wall time | rate | peak RSS |\n|--:|--:|--:|--:|\n\

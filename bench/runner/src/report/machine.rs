@@ -27,13 +27,6 @@ pub struct Machine {
 impl Machine {
     pub fn detect(node_lock: &Path) -> Self {
         let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
-        let command = |program: &str, args: &[&str]| {
-            std::process::Command::new(program)
-                .args(args)
-                .output()
-                .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
-                .unwrap_or_default()
-        };
         let cpu = read("/proc/cpuinfo")
             .lines()
             .find_map(|line| line.strip_prefix("model name"))
@@ -73,7 +66,7 @@ impl Machine {
                 .filter(|version| !version.is_empty())
                 .unwrap_or_else(|| "not found".to_owned()),
             node_packages: locked_dependencies(node_lock),
-            date: command("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            date: Self::date(),
             system_certificate_files: std::fs::read_dir(SYSTEM_CERTIFICATE_DIR)
                 .ok()
                 .map(Iterator::count),
@@ -81,9 +74,23 @@ impl Machine {
         }
     }
 
+    /// Now, as the report writes dates.
+    pub fn date() -> String {
+        command("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+    }
+
     pub fn certificate_dir() -> &'static str {
         SYSTEM_CERTIFICATE_DIR
     }
+}
+
+/// The standard output of a command, trimmed; empty when it cannot run.
+fn command(program: &str, args: &[&str]) -> String {
+    std::process::Command::new(program)
+        .args(args)
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// The direct dependencies of an npm lock file (version 2 or 3) with their locked versions.

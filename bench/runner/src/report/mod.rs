@@ -1,11 +1,14 @@
 //! BENCHMARKS.md, in parts: the machine ([`machine`]), the statistics of the samples
-//! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]).
+//! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]); the
+//! section of the erasure run ([`erasure`]).
 
+mod erasure;
 mod machine;
 mod render;
 mod stats;
 mod targets;
 
+pub use erasure::erasure_section;
 pub use machine::Machine;
 pub use render::render;
 pub use targets::summary;

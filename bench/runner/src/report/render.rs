@@ -7,12 +7,11 @@ use super::stats::{self, Spread, ms, ratio};
 use super::targets::{self, CPU_TARGET_FUNCTION, ZIP_TARGET_BYTES};
 use crate::measure::{self, Counts, STEADY_WARM_UP, Setup};
 use crate::{
-    ERASING_FUNCTION, FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results,
-    SDK_FLOOR, VARIANT_BINARIES,
+    FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results, SDK_FLOOR,
+    VARIANT_BINARIES,
 };
 
 use crate::cpu_slice::FULL_VCPU_MB;
-use crate::erasure;
 
 pub fn mb(bytes: u64) -> String {
     format!("{:.2} MB", bytes as f64 / 1e6)
@@ -40,7 +39,7 @@ fn spread(s: Option<Spread>) -> String {
     )
 }
 
-fn describe_counts(counts: &Counts) -> String {
+pub(super) fn describe_counts(counts: &Counts) -> String {
     if counts.is_empty() {
         return "0".to_owned();
     }
@@ -60,7 +59,6 @@ pub fn render(r: &Results, compared: bool) -> String {
     cold_section(w, r);
     first_section(w, r);
     steady_section(w, r);
-    erasure_section(w, r);
     peers_section(w, r);
     slices_section(w, r);
     memory_section(w, r);
@@ -391,61 +389,6 @@ fn steady_section(w: &mut String, r: &Results) {
         }
     }
     let _ = writeln!(w);
-}
-
-fn erasure_section(w: &mut String, r: &Results) {
-    let _ = writeln!(
-        w,
-        "## Erasing a large user
-"
-    );
-    let _ = writeln!(
-        w,
-        "A user with {} chats in {} projects and {} messages ({} per chat), written through \
-         the store as the API writes them, on a fresh table of the storage server. The release \
-         `{ERASING_FUNCTION}` answers `events/delete-chats/200-erase-all.json` (`{{\"all\": \
-         true}}`, over the TLS hop, Init done first) while the stream purge (the purge \
-         function's handler, {} chat partitions at a time) follows the table's stream, as its \
-         event source mapping does in production. \"Rows\" are every row of `USER#<user>` and \
-         of the partitions under it, counted by a Scan every {} ms.\n",
-        erasure::CHATS,
-        erasure::PROJECTS,
-        erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT,
-        erasure::MESSAGES_PER_CHAT,
-        neptun_dynamo::stream::PARTITIONS_IN_FLIGHT,
-        erasure::POLL.as_millis(),
-    );
-    match &r.erasure {
-        Ok(e) => {
-            let _ = writeln!(w, "| | |\n|---|--:|");
-            let _ = writeln!(w, "| the user's rows before | {} |", e.rows_before);
-            let _ = writeln!(w, "| seeding them | {:.1} s |", e.seed_seconds);
-            let _ = writeln!(
-                w,
-                "| **time to the answer** | **{:.2} s** |",
-                e.answer.as_secs_f64()
-            );
-            let _ = writeln!(
-                w,
-                "| DynamoDB requests of the answer | {} |",
-                describe_counts(&e.requests)
-            );
-            let _ = writeln!(
-                w,
-                "| rows left at the answer (for the purge) | {} |",
-                e.rows_at_answer
-            );
-            let _ = writeln!(
-                w,
-                "| **time from the request until 0 rows** | **{:.1} s** |",
-                e.purged.as_secs_f64()
-            );
-            let _ = writeln!(w);
-        }
-        Err(reason) => {
-            let _ = writeln!(w, "Not measured in this run: {reason}.\n");
-        }
-    }
 }
 
 fn peers_section(w: &mut String, r: &Results) {
