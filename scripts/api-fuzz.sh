@@ -39,10 +39,15 @@ cargo build -q --locked "${functions[@]}"
 cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
 NEPTUN_TOKEN="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 1)"
 export NEPTUN_TOKEN
+# The erasures run on user 2 (scripts/schemathesis_hooks.py).
+NEPTUN_TOKEN_2="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 2)"
+export NEPTUN_TOKEN_2
 setsid cargo lambda watch --invoke-address 127.0.0.1 --invoke-port "$api_port" --ignore-changes \
   >target/api-fuzz/watch.log 2>&1 &
 WATCH_PID=$!
 wait_for_port "$api_port" 120
+# For the hooks, which make a chat of their own for each delete.
+export API_FUZZ_BASE_URL="http://127.0.0.1:$api_port"
 
 SCHEMATHESIS_HOOKS="$ROOT/scripts/schemathesis_hooks.py" \
   "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run openapi.yaml \
