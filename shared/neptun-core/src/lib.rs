@@ -17,6 +17,7 @@ pub mod request;
 pub mod response;
 pub mod routes;
 pub mod session;
+pub mod shares;
 pub mod store;
 pub mod telemetry;
 pub mod validation;

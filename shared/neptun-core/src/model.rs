@@ -77,6 +77,52 @@ pub struct ChatMessage {
     pub updated_at: String,
 }
 
+/// A chat's share, as its owner sees it: never its password or the password's hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Share {
+    pub id: u64,
+    pub share_uuid: String,
+    pub chat_conversation_id: u64,
+    pub is_shared: bool,
+    pub is_protected: bool,
+    pub has_password: bool,
+    pub has_whitelist: bool,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What the public page of a share decides what to show from (`data.shareInfo` of its errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareInfo {
+    pub share_exists: bool,
+    pub share_is_active: bool,
+    pub share_is_private: bool,
+    pub share_has_password: bool,
+    pub share_has_whitelist: bool,
+}
+
+impl ShareInfo {
+    /// The answer for an unknown uuid: nothing about any share.
+    pub const NONE: Self = Self {
+        share_exists: false,
+        share_is_active: false,
+        share_is_private: false,
+        share_has_password: false,
+        share_has_whitelist: false,
+    };
+}
+
+/// One email of a share's whitelist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhitelistEntry {
+    pub id: u64,
+    pub email: String,
+    pub chat_conversation_share_id: u64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 /// What a regenerate (`DELETE .../messages/last`) deleted, in the shape it answers with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
@@ -251,6 +297,24 @@ pub fn file_type(extension: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn share_info_has_the_names_the_share_page_reads() {
+        let info = ShareInfo {
+            share_exists: true,
+            ..ShareInfo::NONE
+        };
+        assert_eq!(
+            serde_json::to_value(info).expect("json"),
+            serde_json::json!({
+                "shareExists": true,
+                "shareIsActive": false,
+                "shareIsPrivate": false,
+                "shareHasPassword": false,
+                "shareHasWhitelist": false,
+            })
+        );
+    }
 
     #[test]
     fn file_types() {

@@ -125,6 +125,15 @@ pub const PROJECT_CHAT: Route<3> = Route::new(&[
     Param("chat_id"),
 ]);
 
+/// The public read of a share: `/api/shared/chats/{share_uuid}`, outside every user's routes
+/// (it needs no session unless the share has a whitelist).
+pub const SHARED_CHATS_ROOT: &str = "/api/shared/chats/";
+
+/// The path of the public read of one share.
+pub fn shared_chat_path(share_uuid: &str) -> String {
+    format!("{SHARED_CHATS_ROOT}{share_uuid}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

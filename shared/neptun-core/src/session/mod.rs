@@ -14,7 +14,7 @@ use std::fmt;
 use http::HeaderName;
 
 use crate::mac::hmac_sha256_tag;
-use crate::validation::is_token;
+use crate::validation::{is_token, normalize_email};
 
 pub use cookie::TokenSource;
 #[cfg(feature = "dev")]
@@ -179,6 +179,15 @@ impl SessionConfig {
         headers: &http::HeaderMap,
         now_ms: u64,
     ) -> Result<UserId, SessionError> {
+        self.authenticate_user(headers, now_ms).map(|user| user.id)
+    }
+
+    /// [`SessionConfig::authenticate`], with the user's email (for a share's whitelist).
+    pub fn authenticate_user(
+        &self,
+        headers: &http::HeaderMap,
+        now_ms: u64,
+    ) -> Result<SessionUser, SessionError> {
         let Some((token, source)) =
             cookie::find_token(headers, &self.cookie_name, self.session_header.as_ref())
         else {
@@ -186,10 +195,14 @@ impl SessionConfig {
             return Err(SessionError::Missing);
         };
         let result = unseal(&token, &self.password, self.iterations, now_ms)
-            .and_then(|value| user_id(&value));
-        match result {
-            Ok(user_id) => {
-                tracing::debug!(user_id, source = source.as_str(), "session accepted");
+            .and_then(|value| session_user(&value));
+        match &result {
+            Ok(user) => {
+                tracing::debug!(
+                    user_id = user.id,
+                    source = source.as_str(),
+                    "session accepted"
+                );
             }
             Err(error) => {
                 tracing::info!(reason = %error, source = source.as_str(), "session rejected");
@@ -222,6 +235,38 @@ impl SessionConfig {
         });
         seal(&session, &self.password, self.iterations, ttl_ms, now_ms)
     }
+}
+
+/// Who a session is logged in as.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionUser {
+    pub id: UserId,
+    /// `data.user.primary_email`, trimmed and lowercased as whitelists hold emails; `None`
+    /// when the session has none that is an email.
+    pub primary_email: Option<String>,
+}
+
+impl fmt::Debug for SessionUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionUser")
+            .field("id", &self.id)
+            .field(
+                "primary_email",
+                &self.primary_email.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+fn session_user(session: &serde_json::Value) -> Result<SessionUser, SessionError> {
+    let primary_email = session
+        .pointer("/data/user/primary_email")
+        .and_then(serde_json::Value::as_str)
+        .and_then(normalize_email);
+    Ok(SessionUser {
+        id: user_id(session)?,
+        primary_email,
+    })
 }
 
 /// `data.user.id` as a positive integer that fits `u64`; anything else is anonymous.
@@ -444,6 +489,25 @@ mod tests {
             json!([1]),
         ] {
             assert_eq!(user_id(&bad), Err(SessionError::NoUser));
+        }
+    }
+
+    #[test]
+    fn the_session_user_has_its_email_normalized_and_never_in_debug() {
+        let config = config();
+        let user_with = |email: serde_json::Value| {
+            let session = json!({"data": {"user": {"id": 7, "primary_email": email}}});
+            let token = seal(&session, PW, 1, None, NOW);
+            config
+                .authenticate_user(&cookie_headers(&format!("neptun-session={token}")), NOW)
+                .expect("a user")
+        };
+        let user = user_with(json!(" Ada@Example.com "));
+        assert_eq!(user.id, 7);
+        assert_eq!(user.primary_email.as_deref(), Some("ada@example.com"));
+        assert!(!format!("{user:?}").contains("ada"));
+        for email in [json!(null), json!(42), json!("not an email")] {
+            assert_eq!(user_with(email.clone()).primary_email, None, "{email}");
         }
     }
 

@@ -107,6 +107,14 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 ///
 /// A leading UTF-8 byte order mark is ignored (RFC 8259 allows that).
 pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
+    match parse_json(body)? {
+        Value::Object(map) => Ok(map),
+        other => Err(invalid(Issue::wrong_type("object", &other, Vec::new()))),
+    }
+}
+
+/// Parses a body that must be one JSON value, with the rules of [`parse_object`].
+pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
     check_body_size(body.len())?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|e| {
@@ -124,17 +132,13 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError>
     }
     // serde_json's recursion limit (128) turns deep nesting into an error, not a stack overflow;
     // numbers beyond f64 are an error too ("number out of range").
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    serde_json::from_str(text).map_err(|e| {
         invalid(Issue::new(
             IssueCode::InvalidJson,
             format!("Invalid JSON: {e}"),
             Vec::new(),
         ))
-    })?;
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(invalid(Issue::wrong_type("object", &other, Vec::new()))),
-    }
+    })
 }
 
 fn invalid(issue: Issue) -> BodyError {

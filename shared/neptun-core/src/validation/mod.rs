@@ -30,6 +30,7 @@ mod issues;
 mod lifecycle;
 mod order;
 mod params;
+mod shares;
 
 pub use bodies::{
     Batch, DEFAULT_EXTENSION, DEFAULT_LANGUAGE, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS,
@@ -51,6 +52,10 @@ pub use order::{
 pub use params::{
     Cursor, CursorScope, MAX_PAGE_LIMIT, PageQuery, decode_cursor, encode_cursor,
     parse_canonical_decimal, parse_page_query, parse_path_id,
+};
+pub use shares::{
+    MAX_EMAIL_CHARS, MAX_WHITELIST, ShareSettings, normalize_email, parse_share_settings,
+    parse_share_uuid, parse_whitelist,
 };
 
 /// Largest message text or file text, in UTF-8 bytes (256 KiB).
