@@ -20,5 +20,5 @@ env -u NEPTUN_TEST_DYNAMODB_ENDPOINT \
   NEPTUN_IMPORT_BIN="$ROOT/target/bench-tools/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
   cargo test -q --locked -p neptun-tests --test it -- --ignored --exact \
   import::measure_import_of_100000_messages
-printf '\n' >>BENCHMARKS.md
-cat "$section" >>BENCHMARKS.md
+printf '\n' >>"${BENCH_OUTPUT:-BENCHMARKS.md}"
+cat "$section" >>"${BENCH_OUTPUT:-BENCHMARKS.md}"

@@ -48,11 +48,21 @@ pub async fn measure(bench: &Bench, binary: &Binary) -> Result<ErasureFigures, S
     let store = DynamoStore::new(client, table.clone());
     // From the table's first record: the seeding is read (and filtered out) while it runs.
     let follower = neptun_tests::follow_the_stream(&store);
+    let figures = erase_and_purge(bench, binary, &store).await;
+    follower.abort();
+    bench.drop_table(&table).await;
+    figures
+}
 
+async fn erase_and_purge(
+    bench: &Bench,
+    binary: &Binary,
+    store: &DynamoStore,
+) -> Result<ErasureFigures, String> {
     let seeding = Instant::now();
-    seed(&store).await?;
+    seed(store).await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
-    let rows_before = user_rows(&store).await?;
+    let rows_before = user_rows(store).await?;
     eprintln!(
         "\n   {rows_before} rows seeded in {seed_seconds:.1} s; erasing with {}",
         binary.name
@@ -61,29 +71,26 @@ pub async fn measure(bench: &Bench, binary: &Binary) -> Result<ErasureFigures, S
     let event = neptun_tests::event_json(ERASE_EVENT).to_string();
     let started = Instant::now();
     let (answer, requests) = bench
-        .one_request(binary, &table, event.into())
+        .one_request(binary, store.table(), event.into())
         .await
         .map_err(|error| format!("the erasure request: {error}"))?;
-    let rows_at_answer = user_rows(&store).await?;
+    let rows_at_answer = user_rows(store).await?;
     eprintln!(
         "   answered in {:.2} s; {rows_at_answer} rows left to purge",
         answer.as_secs_f64()
     );
     let purged = loop {
-        let left = user_rows(&store).await?;
+        let left = user_rows(store).await?;
         if left == 0 {
             break started.elapsed();
         }
         if started.elapsed() > PURGE_LIMIT {
-            follower.abort();
             return Err(format!("{left} rows left after {PURGE_LIMIT:?}"));
         }
         eprint!("\r   {left:>7} rows left");
         tokio::time::sleep(POLL).await;
     };
     eprintln!("\r   0 rows left after {:.1} s", purged.as_secs_f64());
-    follower.abort();
-    bench.drop_table(&table).await;
     Ok(ErasureFigures {
         rows_before,
         seed_seconds,

@@ -502,8 +502,6 @@ impl Bench {
         outcomes
     }
 
-    /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
-    /// each counting case.
     /// One request to a fresh process of `binary` (Init with its warm-up done first): the
     /// request's latency and its DynamoDB requests by operation.
     pub async fn one_request(
@@ -518,6 +516,8 @@ impl Bench {
         Ok((latency, per_request(self.proxy.take_counts(), 1)))
     }
 
+    /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
+    /// each counting case.
     pub async fn steady(
         &self,
         binary: &Binary,
