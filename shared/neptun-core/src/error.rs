@@ -4,10 +4,12 @@ use http::StatusCode;
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
+use crate::model::ShareInfo;
 use crate::response::json_response;
 use crate::session::SessionError;
+use crate::shares::password::PasswordError;
 use crate::store::StoreError;
-use crate::validation::Issue;
+use crate::validation::{Issue, IssueCode, MAX_WHITELIST};
 
 /// What the statusMessage of a 400 names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,10 @@ pub enum BodyKind {
     ChatName,
     /// A delete of several chats: `{"chat_ids"}`.
     ChatIds,
+    /// A share's settings: `{"is_shared"?, "is_protected"?, "hashed_password"?}`.
+    ShareSettings,
+    /// A share's whitelist: `[email, ...]`.
+    Whitelist,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +32,7 @@ pub enum Missing {
     Chat,
     Message,
     File,
+    Share,
     Route,
 }
 
@@ -51,6 +58,27 @@ pub enum ApiError {
     MethodNotAllowed,
     #[error("{0:?} not found")]
     NotFound(Missing),
+    /// The public read of a share that is not there: unknown uuid, not shared, chat deleted.
+    #[error("shared chat not found")]
+    SharedChatNotFound(ShareInfo),
+    /// A protected share's password is missing or wrong.
+    #[error("share password missing or wrong")]
+    ShareCredentials(ShareInfo),
+    /// A share with a whitelist, read without a valid session.
+    #[error("share needs a session")]
+    ShareNeedsSession(ShareInfo),
+    /// A share with a whitelist, read by a session whose email is not on it.
+    #[error("session not on the share's whitelist")]
+    NotOnWhitelist(ShareInfo),
+    /// The share's failed password attempts of this minute are used up.
+    #[error("too many failed password attempts")]
+    TooManyAttempts {
+        retry_after_seconds: u64,
+        info: ShareInfo,
+    },
+    /// A stored password hash that does not verify as one (a corrupt share row).
+    #[error("share password hash unusable")]
+    PasswordHash(#[source] PasswordError),
     /// A regenerate on a chat without messages.
     #[error("no messages to delete")]
     NoMessages,
@@ -81,6 +109,15 @@ impl From<StoreError> for ApiError {
             StoreError::ChatNotFound => Self::NotFound(Missing::Chat),
             StoreError::MessageNotFound => Self::NotFound(Missing::Message),
             StoreError::FileNotFound => Self::NotFound(Missing::File),
+            StoreError::ShareNotFound => Self::NotFound(Missing::Share),
+            StoreError::WhitelistFull => Self::InvalidBody {
+                kind: BodyKind::Whitelist,
+                issues: vec![Issue::new(
+                    IssueCode::TooBig,
+                    format!("A share's whitelist holds at most {MAX_WHITELIST} emails"),
+                    Vec::new(),
+                )],
+            },
             StoreError::NoMessages => Self::NoMessages,
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
@@ -98,12 +135,17 @@ impl From<StoreError> for ApiError {
 }
 
 /// Seconds a client should wait after a 503.
-pub const RETRY_AFTER_SECONDS: u32 = 1;
+pub const RETRY_AFTER_SECONDS: u64 = 1;
 
 impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthenticated(_) | Self::NotOwner => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated(_)
+            | Self::NotOwner
+            | Self::ShareCredentials(_)
+            | Self::ShareNeedsSession(_) => StatusCode::UNAUTHORIZED,
+            Self::NotOnWhitelist(_) => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidPath(_)
             | Self::InvalidQuery(_)
             | Self::InvalidHeader(_)
@@ -114,10 +156,11 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::SharedChatNotFound(_) => StatusCode::NOT_FOUND,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::StorageFailed(_)
             | Self::NoFileUrlOrigin
+            | Self::PasswordHash(_)
             | Self::ResponseNotSerialized(_)
             | Self::NothingCreated(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -150,6 +193,21 @@ impl ApiError {
                 kind: BodyKind::ChatIds,
                 ..
             } => "Bad Request. Invalid body(chat_ids).",
+            Self::InvalidBody {
+                kind: BodyKind::ShareSettings,
+                ..
+            } => {
+                "Bad Request. Invalid body({ is_shared?(true), is_protected?(false), hashed_password?(null) })."
+            }
+            Self::InvalidBody {
+                kind: BodyKind::Whitelist,
+                ..
+            } => "Bad Request. Invalid body(emails).",
+            Self::SharedChatNotFound(_) => "Not Found (share not found)",
+            Self::ShareCredentials(_) => "Unauthorized (incorrect credentials)",
+            Self::ShareNeedsSession(_) => "Unauthorized (not logged in)",
+            Self::NotOnWhitelist(_) => "Forbidden (not on whitelist)",
+            Self::TooManyAttempts { .. } => "Too Many Requests",
             Self::NoMessages => "Bad Request",
             Self::Unauthenticated(_) | Self::NotOwner => "Unauthorized",
             Self::PayloadTooLarge(_) => "Payload Too Large",
@@ -159,6 +217,7 @@ impl ApiError {
             Self::Unavailable(_) => "Service Unavailable",
             Self::StorageFailed(_)
             | Self::NoFileUrlOrigin
+            | Self::PasswordHash(_)
             | Self::ResponseNotSerialized(_)
             | Self::NothingCreated(_) => "Internal Server Error",
         }
@@ -166,6 +225,7 @@ impl ApiError {
 
     fn data(&self) -> Value {
         let message = |text: &str| json!({ "message": text });
+        let shared = |text: &str, info: &ShareInfo| json!({ "message": text, "shareInfo": info });
         match self {
             Self::InvalidPath(issues)
             | Self::InvalidQuery(issues)
@@ -181,6 +241,18 @@ impl ApiError {
             Self::NotFound(Missing::Chat) => message("Chat not found"),
             Self::NotFound(Missing::Message) => message("Message not found"),
             Self::NotFound(Missing::File) => message("File not found"),
+            Self::NotFound(Missing::Share) => message("Share not found"),
+            Self::SharedChatNotFound(info) => shared("Share not found", info),
+            Self::ShareCredentials(info) => shared("The password is missing or wrong.", info),
+            Self::ShareNeedsSession(info) => shared("Log in to read this shared chat.", info),
+            Self::NotOnWhitelist(info) => shared("This shared chat is not shared with you.", info),
+            Self::TooManyAttempts {
+                retry_after_seconds,
+                info,
+            } => shared(
+                &format!("Too many wrong passwords. Retry in {retry_after_seconds} s."),
+                info,
+            ),
             Self::NotFound(Missing::Route) => message("Route not found"),
             // The web app's own words, as a bare string (its dashboard shows `data`).
             Self::NoMessages => json!("No messages found, for chat."),
@@ -195,6 +267,7 @@ impl ApiError {
             // Nothing of the cause: it is logged, never answered.
             Self::StorageFailed(_)
             | Self::NoFileUrlOrigin
+            | Self::PasswordHash(_)
             | Self::ResponseNotSerialized(_)
             | Self::NothingCreated(_) => message("An unexpected error occurred."),
         }
@@ -213,14 +286,28 @@ impl ApiError {
             "statusMessage": self.status_message(),
             "data": self.data(),
         });
+        let retry_after = self.retry_after_seconds();
         let mut response = json_response(status, &body);
-        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::CONFLICT {
-            response.headers_mut().insert(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from(RETRY_AFTER_SECONDS),
-            );
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from(seconds));
         }
         response
+    }
+
+    /// The `Retry-After` of the answer, if it is one to retry later.
+    fn retry_after_seconds(&self) -> Option<u64> {
+        match self {
+            Self::TooManyAttempts {
+                retry_after_seconds,
+                ..
+            } => Some(*retry_after_seconds),
+            Self::Unavailable(_) | Self::IdempotencyInFlight(_) | Self::Erasing(_) => {
+                Some(RETRY_AFTER_SECONDS)
+            }
+            _ => None,
+        }
     }
 }
 

@@ -24,13 +24,18 @@ pub enum Function {
     ListProjectChats,
     DeleteProjectChat,
     DeleteProjectChats,
+    CreateChatShare,
+    GetChatShare,
+    DeleteChatShare,
+    CreateShareWhitelistEntries,
+    GetSharedChat,
 }
 
 /// The functions fed by the table's stream rather than by HTTP requests.
 pub const STREAM_FUNCTIONS: &[&str] = &["purge-chat"];
 
 impl Function {
-    pub const ALL: [Function; 15] = [
+    pub const ALL: [Function; 20] = [
         Function::CreateChat,
         Function::ListChats,
         Function::CreateChatMessages,
@@ -46,6 +51,11 @@ impl Function {
         Function::ListProjectChats,
         Function::DeleteProjectChat,
         Function::DeleteProjectChats,
+        Function::CreateChatShare,
+        Function::GetChatShare,
+        Function::DeleteChatShare,
+        Function::CreateShareWhitelistEntries,
+        Function::GetSharedChat,
     ];
 
     /// The binary's (and the folder's) name: `functions/<name>`, `events/<name>`.
@@ -66,6 +76,11 @@ impl Function {
             Self::ListProjectChats => "list-project-chats",
             Self::DeleteProjectChat => "delete-project-chat",
             Self::DeleteProjectChats => "delete-project-chats",
+            Self::CreateChatShare => "create-chat-share",
+            Self::GetChatShare => "get-chat-share",
+            Self::DeleteChatShare => "delete-chat-share",
+            Self::CreateShareWhitelistEntries => "create-share-whitelist-entries",
+            Self::GetSharedChat => "get-shared-chat",
         }
     }
 
@@ -91,18 +106,23 @@ impl Function {
             Self::CreateChat
             | Self::CreateChatMessages
             | Self::CreateChatFiles
-            | Self::CreateProjectChat => Method::POST,
+            | Self::CreateProjectChat
+            | Self::CreateChatShare
+            | Self::CreateShareWhitelistEntries => Method::POST,
             Self::ListChats
             | Self::ListChatMessages
             | Self::GetChatFiles
             | Self::GetChatFileContent
-            | Self::ListProjectChats => Method::GET,
+            | Self::ListProjectChats
+            | Self::GetChatShare
+            | Self::GetSharedChat => Method::GET,
             Self::UpdateChat => Method::PATCH,
             Self::DeleteChat
             | Self::DeleteChats
             | Self::DeleteLastChatMessage
             | Self::DeleteProjectChat
-            | Self::DeleteProjectChats => Method::DELETE,
+            | Self::DeleteProjectChats
+            | Self::DeleteChatShare => Method::DELETE,
         }
     }
 
@@ -120,7 +140,19 @@ impl Function {
                 routes::PROJECT_CHATS.template()
             }
             Self::DeleteProjectChat => routes::PROJECT_CHAT.template(),
+            Self::CreateChatShare | Self::GetChatShare | Self::DeleteChatShare => {
+                routes::SHARES.template()
+            }
+            Self::CreateShareWhitelistEntries => routes::WHITELIST_ENTRIES.template(),
+            Self::GetSharedChat => routes::shared_chat_template(),
         }
+    }
+}
+
+impl Function {
+    /// Whether the route answers without a session (the public read of a share).
+    pub fn is_public(self) -> bool {
+        self == Self::GetSharedChat
     }
 }
 

@@ -37,6 +37,15 @@ pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
 /// Chunk rows per request.
 pub const CHUNKS_PER_BATCH: usize = 1 << CHUNK_BITS;
 
+/// A random version-4 UUID in lowercase hyphenated form, like `crypto.randomUUID()` and
+/// PostgreSQL's `gen_random_uuid()` (share uuids, session ids).
+pub fn random_uuid() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
+}
+
 /// Draws a fresh batch base for the given time.
 pub fn batch_base(now_ms: u64) -> u64 {
     let random: u64 = rand::random_range(0..(1 << RANDOM_BITS));
@@ -83,6 +92,17 @@ mod tests {
     use super::*;
 
     const NOW: u64 = 1_795_288_364_006; // 2026-11-21
+
+    #[test]
+    fn random_uuids_are_lowercase_version_4_and_fresh() {
+        let uuid = random_uuid();
+        assert_eq!(
+            crate::validation::parse_share_uuid(&uuid).as_deref(),
+            Some(uuid.as_str())
+        );
+        assert_eq!(uuid.as_bytes()[14], b'4', "{uuid}");
+        assert_ne!(uuid, random_uuid());
+    }
 
     #[test]
     fn ids_are_positive_and_javascript_safe() {

@@ -5,7 +5,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::error::{ApiError, Missing};
-use crate::routes::{Route, Segment, USERS_ROOT as API_ROOT};
+use crate::routes::{Route, SHARED_CHATS_ROOT, Segment, USERS_ROOT as API_ROOT};
 use crate::validation::{self, Issue};
 
 /// A matched route's raw path parameters in route order: name and text as in the path.
@@ -55,12 +55,24 @@ fn rest_api_path(context_path: Option<&str>, stage: Option<&str>, path: &str) ->
     }
 }
 
-/// The base path in front of `/api/users/` (for building links back to this API).
+/// The base path in front of `/api/users/` or `/api/shared/chats/` (for building links and
+/// cookie paths back to this API).
 pub fn base_path(request: &Request) -> String {
     let path = request_path(request);
     path.find(API_ROOT)
+        .or_else(|| path.find(SHARED_CHATS_ROOT))
         .map(|at| path[..at].to_owned())
         .unwrap_or_default()
+}
+
+/// The raw `{share_uuid}` of a public read, `/api/shared/chats/{share_uuid}`.
+pub fn match_shared_chat(request: &Request) -> Result<String, ApiError> {
+    let path = request_path(request);
+    path.find(SHARED_CHATS_ROOT)
+        .map(|at| &path[at + SHARED_CHATS_ROOT.len()..])
+        .filter(|rest| !rest.is_empty() && !rest.contains('/'))
+        .map(str::to_owned)
+        .ok_or(ApiError::NotFound(Missing::Route))
 }
 
 /// Matches the request path against a route and returns its raw parameters in order.
@@ -252,6 +264,22 @@ mod tests {
         ] {
             assert_eq!(base_path(&request), "");
             assert_eq!(params(&request).len(), 2);
+        }
+    }
+
+    #[test]
+    fn a_shared_chat_has_one_segment_after_its_root() {
+        let uuid = "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f";
+        let request = http_api(&format!("/v1/api/shared/chats/{uuid}"), "v1", "example.com");
+        assert_eq!(match_shared_chat(&request).ok().as_deref(), Some(uuid));
+        assert_eq!(base_path(&request), "/v1");
+        for path in [
+            "/api/shared/chats/",
+            "/api/shared/chats/a/b",
+            "/api/users/1/chats",
+        ] {
+            let request = http_api(path, "$default", "example.com");
+            assert!(match_shared_chat(&request).is_err(), "{path}");
         }
     }
 

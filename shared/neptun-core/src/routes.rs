@@ -125,6 +125,21 @@ pub const PROJECT_CHAT: Route<3> = Route::new(&[
     Param("chat_id"),
 ]);
 
+pub const SHARES: Route<2> = Route::new(&[
+    Param("user_id"),
+    Lit("chats"),
+    Param("chat_id"),
+    Lit("shares"),
+]);
+pub const WHITELIST_ENTRIES: Route<3> = Route::new(&[
+    Param("user_id"),
+    Lit("chats"),
+    Param("chat_id"),
+    Lit("shares"),
+    Param("share_id"),
+    Lit("whitelist-entries"),
+]);
+
 /// The public read of a share: `/api/shared/chats/{share_uuid}`, outside every user's routes
 /// (it needs no session unless the share has a whitelist).
 pub const SHARED_CHATS_ROOT: &str = "/api/shared/chats/";
@@ -132,6 +147,11 @@ pub const SHARED_CHATS_ROOT: &str = "/api/shared/chats/";
 /// The path of the public read of one share.
 pub fn shared_chat_path(share_uuid: &str) -> String {
     format!("{SHARED_CHATS_ROOT}{share_uuid}")
+}
+
+/// The public read's path with its parameter named, as in `template.yaml`.
+pub fn shared_chat_template() -> String {
+    shared_chat_path("{share_uuid}")
 }
 
 #[cfg(test)]

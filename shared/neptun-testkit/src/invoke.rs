@@ -4,10 +4,12 @@
 use lambda_http::{Body, Request, Response};
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
-use neptun_core::handlers::{chats, files, lifecycle, messages, projects, regenerate};
+use neptun_core::handlers::{
+    chats, files, lifecycle, messages, projects, regenerate, shared, shares,
+};
 use neptun_core::store::{
     ChatDeleteStore, ChatEraseStore, ChatStore, ChatUpdateStore, FileStore, MessageStore,
-    RegenerateStore,
+    RegenerateStore, ShareStore, SharedChatStore,
 };
 
 /// A store with every trait a route needs: what [`invoke`] can send any request to.
@@ -19,6 +21,8 @@ pub trait ApiStore:
     + ChatDeleteStore
     + ChatEraseStore
     + RegenerateStore
+    + ShareStore
+    + SharedChatStore
 {
 }
 
@@ -30,6 +34,8 @@ impl<S> ApiStore for S where
         + ChatDeleteStore
         + ChatEraseStore
         + RegenerateStore
+        + ShareStore
+        + SharedChatStore
 {
 }
 
@@ -55,5 +61,12 @@ pub async fn invoke<S: ApiStore>(
         Function::ListProjectChats => projects::list_project_chats(context, request).await,
         Function::DeleteProjectChat => projects::delete_project_chat(context, request).await,
         Function::DeleteProjectChats => projects::delete_project_chats(context, request).await,
+        Function::CreateChatShare => shares::create_chat_share(context, request).await,
+        Function::GetChatShare => shares::get_chat_share(context, request).await,
+        Function::DeleteChatShare => shares::delete_chat_share(context, request).await,
+        Function::CreateShareWhitelistEntries => {
+            shares::create_share_whitelist_entries(context, request).await
+        }
+        Function::GetSharedChat => shared::get_shared_chat(context, request).await,
     }
 }

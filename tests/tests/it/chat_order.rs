@@ -32,6 +32,7 @@ fn chat_row(id: u64, name: &str, model: &str, created_ms: u64, updated_ms: u64) 
         name: name.into(),
         model: model.into(),
         project_id: None,
+        share_uuid: None,
         created_at: created_ms,
         updated_at: updated_ms,
         write_id: 0,

@@ -57,6 +57,7 @@ fn chat_rows(user_id: u64, chat_id: u64) -> Vec<Item> {
         name: "to be deleted".into(),
         model: "gpt-4o".into(),
         project_id: None,
+        share_uuid: None,
         created_at: 1_795_288_364_006,
         updated_at: 1_795_288_364_006,
         write_id: 1,

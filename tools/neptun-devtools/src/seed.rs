@@ -42,6 +42,7 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
         name: sample.name.to_owned(),
         model: SAMPLE_MODEL.to_owned(),
         project_id: sample.project,
+        share_uuid: None,
         created_at: SAMPLE_TIME_MS,
         updated_at: SAMPLE_TIME_MS,
         write_id: 0,

@@ -263,6 +263,7 @@ pub fn chat(source: &SourceChat) -> Plan {
             name: name.clone(),
             model: source.model.clone(),
             project_id: None,
+            share_uuid: None,
             created_at,
             updated_at,
             write_id: IMPORT_WRITE_ID,

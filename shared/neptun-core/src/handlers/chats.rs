@@ -100,7 +100,7 @@ pub(super) async fn list<const N: usize, S: ChatStore>(
     let chats = context.store.list_chats(user_id, list, page).await?;
     if id_cursors {
         let scope = validation::chat_cursor_scope(user_id, list);
-        return page_response_with(CHATS_KEY, chats, 0, |chat: &Chat| {
+        return page_response_with(CHATS_KEY, chats, 0, Vec::new(), |chat: &Chat| {
             validation::encode_cursor(&scope, &Cursor { after_id: chat.id })
         });
     }
@@ -108,6 +108,7 @@ pub(super) async fn list<const N: usize, S: ChatStore>(
         CHATS_KEY,
         chats,
         validation::MAX_ORDERED_CURSOR_CHARS,
+        Vec::new(),
         |chat: &Chat| validation::encode_chat_cursor(user_id, list, &order, chat),
     )
 }

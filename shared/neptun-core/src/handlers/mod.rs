@@ -10,6 +10,8 @@ pub mod lifecycle;
 pub mod messages;
 pub mod projects;
 pub mod regenerate;
+pub mod shared;
+pub mod shares;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -25,6 +27,7 @@ use crate::idempotency;
 use crate::request::{self, PathParams};
 use crate::response::json_bytes;
 use crate::routes::Route;
+use crate::session::SessionUser;
 use crate::store::{Idempotency, Page, PageRequest, Replayable};
 use crate::validation::{self, BodyError, Cursor, CursorScope};
 
@@ -49,11 +52,21 @@ pub(crate) fn authorize<const N: usize, S>(
     method: Method,
     route: &Route<N>,
 ) -> Result<[u64; N], ApiError> {
+    authorize_user(context, request, method, route).map(|(ids, _)| ids)
+}
+
+/// [`authorize`], with the session's user.
+fn authorize_user<const N: usize, S>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+) -> Result<([u64; N], SessionUser), ApiError> {
     let params = request::match_route(request, route)?;
     if request.method() != method {
         return Err(ApiError::MethodNotAllowed);
     }
-    authorize_session(context, request, &params)
+    session_owner(context, request, &params)
 }
 
 /// Session, path ids and ownership, for a request already matched to its route.
@@ -62,15 +75,23 @@ pub(crate) fn authorize_session<const N: usize, S>(
     request: &Request,
     params: &PathParams<N>,
 ) -> Result<[u64; N], ApiError> {
+    session_owner(context, request, params).map(|(ids, _)| ids)
+}
+
+fn session_owner<const N: usize, S>(
+    context: &AppContext<S>,
+    request: &Request,
+    params: &PathParams<N>,
+) -> Result<([u64; N], SessionUser), ApiError> {
     let session_user = context
         .session
-        .authenticate(request.headers(), clock::now_ms())
+        .authenticate_user(request.headers(), clock::now_ms())
         .map_err(ApiError::Unauthenticated)?;
     let ids = request::parse_ids(params)?;
-    if ids.first() != Some(&session_user) {
+    if ids.first() != Some(&session_user.id) {
         return Err(ApiError::NotOwner);
     }
-    Ok(ids)
+    Ok((ids, session_user))
 }
 
 /// A create route's body: what its `Idempotency-Key` is scoped to, and how the body parses.
@@ -111,11 +132,28 @@ where
     F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
-    let ids = authorize(context, request, method, route)?;
+    let write = |ids, _, parsed, idempotency| write(ids, parsed, idempotency);
+    user_write_route(context, request, method, route, body, write).await
+}
+
+/// [`write_route`] that hands `write` the session's user too.
+pub(crate) async fn user_write_route<const N: usize, S, B, F, Fut>(
+    context: &AppContext<S>,
+    request: &Request,
+    method: Method,
+    route: &Route<N>,
+    body: &BodySpec<B>,
+    write: F,
+) -> Result<Response<Body>, ApiError>
+where
+    F: FnOnce([u64; N], SessionUser, B, Option<Idempotency>) -> Fut,
+    Fut: Future<Output = Result<Response<Body>, ApiError>>,
+{
+    let (ids, user) = authorize_user(context, request, method, route)?;
     let bytes = json_body(request, body.kind)?;
     let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
     let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
-    write(ids, parsed, idempotency).await
+    write(ids, user, parsed, idempotency).await
 }
 
 /// Every route that writes without a body (a `DELETE` of what its path names): route,
@@ -250,14 +288,33 @@ where
 
 /// Writes `{"<key>": [items...], "nextCursor": "..."}` with id cursors, see
 /// [`page_response_with`].
-fn page_response<T: Serialize>(
+pub(crate) fn page_response<T: Serialize>(
     key: &str,
     scope: &CursorScope,
     page: Page<T>,
     id_of: impl Fn(&T) -> u64,
 ) -> Result<Response<Body>, ApiError> {
+    page_response_and(key, scope, page, id_of, &[])
+}
+
+/// [`page_response`] with more members after the page (written first, so that the page stays
+/// within the budget with them).
+pub(crate) fn page_response_and<T: Serialize>(
+    key: &str,
+    scope: &CursorScope,
+    page: Page<T>,
+    id_of: impl Fn(&T) -> u64,
+    members: &[(&str, serde_json::Value)],
+) -> Result<Response<Body>, ApiError> {
+    let mut tail = Vec::new();
+    for (name, value) in members {
+        tail.push(b',');
+        serde_json::to_writer(&mut tail, name).map_err(ApiError::ResponseNotSerialized)?;
+        tail.push(b':');
+        serde_json::to_writer(&mut tail, value).map_err(ApiError::ResponseNotSerialized)?;
+    }
     // An id cursor is short: the closing brackets' reserve covers it.
-    page_response_with(key, page, 0, |item| {
+    page_response_with(key, page, 0, tail, |item| {
         validation::encode_cursor(
             scope,
             &Cursor {
@@ -267,17 +324,19 @@ fn page_response<T: Serialize>(
     })
 }
 
-/// Writes `{"<key>": [items...], "nextCursor": "..."}`, stopping before the response would
-/// pass [`RESPONSE_BUDGET_BYTES`] (keeping `cursor_reserve` bytes more free for a long cursor);
-/// `nextCursor` (`cursor_after` of the last item written) appears only when more items remain.
+/// Writes `{"<key>": [items...], "nextCursor": "..."<tail>}`, stopping before the response
+/// would pass [`RESPONSE_BUDGET_BYTES`] (keeping room for `tail`, and `cursor_reserve` bytes
+/// more for a long cursor); `nextCursor` (`cursor_after` of the last item written) appears
+/// only when more items remain.
 pub(crate) fn page_response_with<T: Serialize>(
     key: &str,
     page: Page<T>,
     cursor_reserve: usize,
+    tail: Vec<u8>,
     cursor_after: impl Fn(&T) -> String,
 ) -> Result<Response<Body>, ApiError> {
-    // Room for the closing brackets and a cursor.
-    let reserve = 512 + cursor_reserve;
+    // Room for the closing brackets, a cursor and the tail.
+    let reserve = 512 + cursor_reserve + tail.len();
     let mut has_more = page.has_more;
     let mut body = Vec::with_capacity(1024);
     body.extend_from_slice(b"{\"");
@@ -302,6 +361,7 @@ pub(crate) fn page_response_with<T: Serialize>(
         let cursor = cursor_after(&last);
         serde_json::to_writer(&mut body, &cursor).map_err(ApiError::ResponseNotSerialized)?;
     }
+    body.extend_from_slice(&tail);
     body.push(b'}');
     Ok(json_bytes(StatusCode::OK, body))
 }

@@ -226,7 +226,7 @@ impl SessionConfig {
     #[cfg(feature = "dev")]
     pub fn seal_user(&self, user_id: UserId, ttl_ms: Option<u64>, now_ms: u64) -> String {
         let session = serde_json::json!({
-            "id": random_uuid(),
+            "id": crate::ids::random_uuid(),
             "createdAt": now_ms,
             "data": {
                 "user": { "id": user_id },
@@ -278,24 +278,6 @@ pub fn user_id(session: &serde_json::Value) -> Result<UserId, SessionError> {
         .and_then(serde_json::Value::as_u64)
         .filter(|&id| id > 0)
         .ok_or(SessionError::NoUser)
-}
-
-/// A random version-4 UUID, like `crypto.randomUUID()` in h3.
-#[cfg(feature = "dev")]
-fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    rand::fill(&mut bytes[..]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex = iron::hex(&bytes);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
 }
 
 #[cfg(test)]

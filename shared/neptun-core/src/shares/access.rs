@@ -44,10 +44,11 @@ pub fn cookie_value(key: &[u8; 32], grant: ShareGrant<'_>, now_s: u64) -> String
     format!("{VERSION}.{expires}.{}", URL_SAFE_NO_PAD.encode(tag))
 }
 
-/// The whole `Set-Cookie` header value for `grant`.
-pub fn set_cookie(key: &[u8; 32], grant: ShareGrant<'_>, now_s: u64) -> String {
+/// The whole `Set-Cookie` header value for `grant`, on the path of its share's public read
+/// behind `base_path` (the deployment's stage, or nothing).
+pub fn set_cookie(key: &[u8; 32], grant: ShareGrant<'_>, now_s: u64, base_path: &str) -> String {
     format!(
-        "{COOKIE_NAME}={}; Max-Age={TTL_SECONDS}; Path={}; HttpOnly; Secure; SameSite=Strict",
+        "{COOKIE_NAME}={}; Max-Age={TTL_SECONDS}; Path={base_path}{}; HttpOnly; Secure; SameSite=Strict",
         cookie_value(key, grant, now_s),
         shared_chat_path(grant.share_uuid),
     )
@@ -133,10 +134,15 @@ mod tests {
 
     #[test]
     fn the_header_scopes_it_to_the_share_and_keeps_it_from_scripts() {
-        let header = set_cookie(&KEY, grant("h"), NOW);
+        let header = set_cookie(&KEY, grant("h"), NOW, "");
         assert!(header.starts_with("neptun-share=v1."), "{header}");
         assert!(header.contains(
             "; Max-Age=900; Path=/api/shared/chats/0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f; HttpOnly; Secure; SameSite=Strict"
         ), "{header}");
+        let staged = set_cookie(&KEY, grant("h"), NOW, "/Prod");
+        assert!(
+            staged.contains("; Path=/Prod/api/shared/chats/0b6f"),
+            "{staged}"
+        );
     }
 }

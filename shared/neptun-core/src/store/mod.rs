@@ -2,6 +2,10 @@
 //! memory by `neptun-testkit`. Handlers depend on the traits only, so their logic can be unit
 //! tested on the in-memory store, and one contract suite holds both stores to the same answers.
 
+mod shares;
+
+pub use shares::{FoundShare, ListedEmail, ShareStore, ShareWrite, SharedChatStore, StoredShare};
+
 use std::future::Future;
 
 use crate::model::{Chat, ChatList, ChatMessage, FileRecord, LastExchange};
@@ -17,6 +21,12 @@ pub enum StoreError {
     MessageNotFound,
     #[error("file not found")]
     FileNotFound,
+    /// The chat has no share, or another one than the request names.
+    #[error("share not found")]
+    ShareNotFound,
+    /// The share's whitelist would hold more than `validation::MAX_WHITELIST` emails.
+    #[error("the share's whitelist is full")]
+    WhitelistFull,
     /// A regenerate found no message to delete.
     #[error("the chat has no messages")]
     NoMessages,
@@ -61,6 +71,8 @@ impl StoreError {
             Self::ChatNotFound => "ChatNotFound",
             Self::MessageNotFound => "MessageNotFound",
             Self::FileNotFound => "FileNotFound",
+            Self::ShareNotFound => "ShareNotFound",
+            Self::WhitelistFull => "WhitelistFull",
             Self::NoMessages => "NoMessages",
             Self::IdempotencyMismatch => "IdempotencyMismatch",
             Self::IdempotencyInFlight => "IdempotencyInFlight",

@@ -9,6 +9,8 @@
 //! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
 //! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
 //! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//! | `SHARE#<uuid>`             | `ATTEMPTS#<min:012>`   | failed passwords of a minute (TTL)    |
+//! | `SHARE#<uuid>`             | `SHARE`                | a chat's share, found by its uuid     |
 //! | `ERASURES`                 | `USER#<user>`          | when the user's chats were erased     |
 //!
 //! A chat is one row per list it is in (the user's, and its project's if it has one) plus its
@@ -24,18 +26,25 @@
 //! Items imported from the web app's database (ids below [`ids::FIRST_API_ID`]) are alone in
 //! their rows (`neptun-import` writes them), so they sort before the API's.
 //!
+//! A share's partition sorts its counts of failed attempts (`ATTEMPTS#<minute>`) before the
+//! share (`SHARE`), so the public read gets the share and the current minute's count with one
+//! `Query` from `ATTEMPTS#<now>` to `SHARE`, however many older counts TTL has not removed yet.
+//!
 //! - this file: key prefixes, attribute names and sort-key ranges;
 //! - [`rows`]: the rows, decoded and encoded with `serde_dynamo`, and the models they become;
-//! - [`packing`]: a batch's items packed into chunk rows.
+//! - [`packing`]: a batch's items packed into chunk rows;
+//! - [`shares`]: the rows of a share's partition.
 
 mod packing;
 mod rows;
+mod shares;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
     ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
     MessageChunkRow, StoredFile, StoredMessage,
 };
+pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
 
 use std::collections::HashMap;
 
@@ -70,6 +79,10 @@ const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
 const ERASURES_PK: &str = "ERASURES";
+/// The share's row in its partition.
+pub const SHARE_SK: &str = "SHARE";
+const SHARE_PREFIX: &str = "SHARE#";
+const ATTEMPTS_PREFIX: &str = "ATTEMPTS#";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
@@ -112,6 +125,29 @@ pub fn parse_chat_pk(pk: &str) -> Option<ChatScope> {
         chat_id: chat.parse().ok()?,
     };
     (chat_pk(scope.user_id, scope.chat_id) == pk).then_some(scope)
+}
+
+/// The partition of a share and its counts of failed password attempts.
+pub fn share_pk(uuid: &str) -> String {
+    format!("{SHARE_PREFIX}{uuid}")
+}
+
+/// The count of failed password attempts in `minute` (Unix seconds / 60).
+pub fn attempts_sk(minute: u64) -> String {
+    format!("{ATTEMPTS_PREFIX}{minute:012}")
+}
+
+/// A count's row, as opposed to the share's.
+pub fn is_attempts_sk(sk: &str) -> bool {
+    sk.starts_with(ATTEMPTS_PREFIX)
+}
+
+/// The share and the count of `minute` (and of none before it).
+pub fn share_range(minute: u64) -> SortRange {
+    SortRange {
+        from: attempts_sk(minute),
+        to: SHARE_SK.to_owned(),
+    }
 }
 
 pub fn chat_sk(chat_id: u64) -> String {
@@ -249,6 +285,16 @@ mod tests {
         ] {
             assert_eq!(parse_chat_pk(not_a_chat), None, "{not_a_chat:?}");
         }
+    }
+
+    #[test]
+    fn a_share_is_read_with_the_current_minute_only() {
+        let range = share_range(29_000_000);
+        assert!(attempts_sk(28_999_999) < range.from);
+        assert!(attempts_sk(29_000_000) >= range.from);
+        assert!(attempts_sk(99_999_999_999) < range.to);
+        assert!(SHARE_SK >= range.from.as_str() && SHARE_SK <= range.to.as_str());
+        assert!(is_attempts_sk(&range.from) && !is_attempts_sk(SHARE_SK));
     }
 
     #[test]

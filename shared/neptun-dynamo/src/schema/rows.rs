@@ -19,6 +19,9 @@ pub struct ChatRow {
     /// Absent in the rows of a chat outside any project (and in rows from before projects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_id: Option<u64>,
+    /// The uuid of the chat's share (`SHARE#<uuid>`), if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share_uuid: Option<String>,
     pub created_at: u64,
     pub updated_at: u64,
     /// Every write of the chat draws a new one: a write conditioned on it meets no other.
@@ -222,6 +225,7 @@ mod tests {
             name: "n".into(),
             model: "m".into(),
             project_id: None,
+            share_uuid: None,
             created_at: 3,
             updated_at: 4,
             write_id: 5,
@@ -288,6 +292,7 @@ mod tests {
             name: "n".into(),
             model: String::new(),
             project_id: None,
+            share_uuid: None,
             created_at: 1,
             updated_at: 2,
             write_id: 3,
@@ -334,6 +339,7 @@ mod tests {
             name: "n".into(),
             model: "m".into(),
             project_id: None,
+            share_uuid: None,
             created_at: 1_795_288_364_006,
             updated_at: 1_795_288_364_007,
             write_id: 3,

@@ -3,6 +3,8 @@
 //! own transaction and every read checks it too. The partition's messages and files are
 //! purged afterwards, by the purge that follows the table's stream (`META` removed).
 //!
+//! Its share goes in the same transaction: its link stops working with the chat.
+//!
 //! A delete reads the chat's row in the user's list first (which project's list holds it) and
 //! deletes on the condition that nobody wrote the chat since, so a move that races it cannot
 //! leave a row in a project's list behind.
@@ -20,8 +22,8 @@ use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, build_error, decode};
 use crate::schema::{self, ChatRow};
 
-/// Most actions of one chat's delete: its `META`, its list rows.
-const ACTIONS_PER_CHAT: usize = 3;
+/// Most actions of one chat's delete: its `META`, its list rows, its share.
+const ACTIONS_PER_CHAT: usize = 4;
 
 impl DynamoStore {
     /// The deletes of every row of `chat`, the user's row conditioned on the write that was
@@ -44,6 +46,13 @@ impl DynamoStore {
         ];
         if let Some(project) = chat.in_project() {
             actions.push(self.delete_row(project.pk, project.sk, None)?);
+        }
+        if let Some(uuid) = chat.share_uuid.as_deref() {
+            actions.push(self.delete_row(
+                schema::share_pk(uuid),
+                schema::SHARE_SK.to_owned(),
+                None,
+            )?);
         }
         Ok(actions)
     }

@@ -5,7 +5,7 @@
 //!    seen by the reads below (strongly consistent).
 //! 2. Every chat row of the user's list is read, and every row of each chat that makes it
 //!    visible is deleted: its `META` (so no route finds it, and no write to it commits), its
-//!    list rows. The purge that follows the table's stream then deletes the rest of each
+//!    list rows, after the chats' shares. The purge that follows the table's stream then deletes the rest of each
 //!    chat's partition (messages, files), as for any deleted chat.
 //! 3. Whatever else the user's partition holds (`Idempotency-Key` records) is deleted.
 //! 4. `ERASURES` / `USER#<user>` records the erasure (the import never brings the user's chats
@@ -66,6 +66,13 @@ impl DynamoStore {
     }
 }
 
+/// The key of a chat's share, if it has one.
+fn share_row(chat: &ChatRow) -> Option<Key> {
+    chat.share_uuid
+        .as_deref()
+        .map(|uuid| DynamoStore::key(schema::share_pk(uuid), schema::SHARE_SK.to_owned()))
+}
+
 /// The keys of a chat's rows outside the user's partition: its `META` and its project's row.
 fn outside_rows(chat: &ChatRow) -> impl Iterator<Item = Key> {
     let marker = chat.marker();
@@ -84,8 +91,12 @@ impl ChatEraseStore for DynamoStore {
         })
         .await?;
         let (user_rows, chats) = self.user_partition(user_id).await?;
+        let shares: Vec<Key> = chats.iter().filter_map(share_row).collect();
         let outside: Vec<Key> = chats.iter().flat_map(outside_rows).collect();
-        // The chats' markers first: each chat is gone for every reader once its META is.
+        // The shares first, so that a share exists only while its chat does (the public read
+        // takes the one for the other).
+        delete_all(&self.client, &self.table, shares, BATCHES_IN_FLIGHT).await?;
+        // Then the chats' markers: each chat is gone for every reader once its META is.
         delete_all(&self.client, &self.table, outside, BATCHES_IN_FLIGHT).await?;
         delete_all(&self.client, &self.table, user_rows, BATCHES_IN_FLIGHT).await?;
         self.put(&ErasureRow {

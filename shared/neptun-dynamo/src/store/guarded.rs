@@ -141,6 +141,8 @@ impl DynamoStore {
 pub(super) enum RowCondition {
     /// The row exists.
     Exists,
+    /// No row has the key yet.
+    Absent,
     /// The row is as it was read: its item count and write id.
     Unchanged { items: u64, write_id: u64 },
     /// The row exists and was last written by the write that was read (a chat's row).
@@ -151,6 +153,7 @@ impl RowCondition {
     pub fn expression(&self) -> &'static str {
         match self {
             Self::Exists => "attribute_exists(#pk)",
+            Self::Absent => "attribute_not_exists(#pk)",
             Self::Unchanged { .. } => "#n = :n AND #w = :w",
             Self::Written { .. } => "attribute_exists(#pk) AND #w = :w",
         }
@@ -158,7 +161,7 @@ impl RowCondition {
 
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
         match self {
-            Self::Exists => vec![("#pk", schema::PK)],
+            Self::Exists | Self::Absent => vec![("#pk", schema::PK)],
             Self::Unchanged { .. } => vec![("#n", schema::ITEM_COUNT), ("#w", schema::WRITE_ID)],
             Self::Written { .. } => vec![("#pk", schema::PK), ("#w", schema::WRITE_ID)],
         }
@@ -166,7 +169,7 @@ impl RowCondition {
 
     pub fn values(&self) -> Vec<(&'static str, AttributeValue)> {
         match self {
-            Self::Exists => Vec::new(),
+            Self::Exists | Self::Absent => Vec::new(),
             Self::Unchanged { items, write_id } => vec![
                 (":n", AttributeValue::N(items.to_string())),
                 (":w", AttributeValue::N(write_id.to_string())),

@@ -19,6 +19,8 @@ mod purge;
 mod query;
 mod regenerate;
 mod retry;
+mod shared;
+mod shares;
 mod transact;
 mod update;
 
@@ -38,6 +40,7 @@ use neptun_core::store::{
 };
 use neptun_core::validation::{NewChat, NewFile, NewMessage};
 
+use self::query::Existence;
 use self::retry::ConflictRetry;
 use crate::client::StorageTimeouts;
 use crate::schema::{
@@ -117,6 +120,7 @@ impl ChatStore for DynamoStore {
             name: chat.name.clone(),
             model: chat.model.clone(),
             project_id: chat.project_id,
+            share_uuid: None,
             created_at,
             updated_at: created_at,
             write_id,
@@ -148,6 +152,26 @@ impl ChatStore for DynamoStore {
             }
             None => self.list_chats_sorted(user_id, list, &page).await,
         }
+    }
+}
+
+impl DynamoStore {
+    /// A page of the chat's messages.
+    async fn list_messages_of(
+        &self,
+        scope: ChatScope,
+        page: PageRequest,
+        existence: Existence,
+    ) -> Result<Page<ChatMessage>, StoreError> {
+        let range = schema::message_range(page.after);
+        let (user_id, chat_id) = (scope.user_id, scope.chat_id);
+        let items_of = |row: MessageChunkRow| {
+            row.into_messages(scope)
+                .map(|message| (message.id, message.message.len(), message))
+                .collect()
+        };
+        self.list_chat_items(user_id, chat_id, range, page, existence, items_of)
+            .await
     }
 }
 
@@ -195,14 +219,8 @@ impl MessageStore for DynamoStore {
         chat_id: u64,
         page: PageRequest,
     ) -> Result<Page<ChatMessage>, StoreError> {
-        let range = schema::message_range(page.after);
         let scope = ChatScope { user_id, chat_id };
-        self.list_chat_items(user_id, chat_id, range, page, |row: MessageChunkRow| {
-            row.into_messages(scope)
-                .map(|message| (message.id, message.message.len(), message))
-                .collect()
-        })
-        .await
+        self.list_messages_of(scope, page, Existence::Unknown).await
     }
 }
 
@@ -261,11 +279,19 @@ impl FileStore for DynamoStore {
     ) -> Result<Page<FileRecord>, StoreError> {
         let range = schema::file_range(page.after);
         let scope = ChatScope { user_id, chat_id };
-        self.list_chat_items(user_id, chat_id, range, page, |row: FileChunkRow| {
-            row.into_files(scope)
-                .map(|file| (file.id, file.text.len() + file.title.len(), file))
-                .collect()
-        })
+        let existence = Existence::Unknown;
+        self.list_chat_items(
+            user_id,
+            chat_id,
+            range,
+            page,
+            existence,
+            |row: FileChunkRow| {
+                row.into_files(scope)
+                    .map(|file| (file.id, file.text.len() + file.title.len(), file))
+                    .collect()
+            },
+        )
         .await
     }
 

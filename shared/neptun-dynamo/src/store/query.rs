@@ -19,13 +19,15 @@ impl DynamoStore {
     /// purged). A first page of messages starts at `META`; a page that may not reach it (after
     /// a cursor, or a limited page of files, whose range ends at `META`) reads it beside the
     /// query, so that the page still costs one round trip; any other page reads it only if
-    /// the query ended before it.
+    /// the query ended before it. A chat vouched for ([`Existence::Vouched`]) reads no marker
+    /// beside its query.
     pub(super) async fn list_chat_items<R: DeserializeOwned, T>(
         &self,
         user_id: u64,
         chat_id: u64,
         range: SortRange,
         page: PageRequest,
+        existence: Existence,
         items_of: impl Fn(R) -> Vec<(u64, usize, T)>,
     ) -> Result<Page<T>, StoreError> {
         let starts_at_marker = range.from == schema::CHAT_META_SK;
@@ -53,7 +55,10 @@ impl DynamoStore {
                 Ok(true)
             },
         );
-        let exists = if !starts_at_marker && (page.after.is_some() || page.limit.is_some()) {
+        let exists = if existence == Existence::Vouched {
+            query.await?;
+            saw_marker || !starts_at_marker
+        } else if !starts_at_marker && (page.after.is_some() || page.limit.is_some()) {
             let (read, exists) = tokio::join!(query, self.chat_exists(user_id, chat_id));
             read?;
             exists?
@@ -66,7 +71,18 @@ impl DynamoStore {
         }
         Ok(collector.finish())
     }
+}
 
+/// What a chat's list knows of its chat before it reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Existence {
+    /// Nothing: the list checks `META`.
+    Unknown,
+    /// The chat's share was just read, and a share exists only while its chat does.
+    Vouched,
+}
+
+impl DynamoStore {
     /// Whether the chat's `META` exists (read consistently: a delete is seen at once).
     pub(super) async fn chat_exists(&self, user_id: u64, chat_id: u64) -> Result<bool, StoreError> {
         let read = self
@@ -111,6 +127,8 @@ impl DynamoStore {
                 .expression_attribute_values(":from", AttributeValue::S(range.from.clone()))
                 .expression_attribute_values(":to", AttributeValue::S(range.to.clone()))
                 .scan_index_forward(forward)
+                // A write that was answered is seen: a deleted chat or share is gone at once.
+                .consistent_read(true)
                 .set_limit(rows_per_call.map(|n| i32::try_from(n).unwrap_or(i32::MAX)))
                 .set_exclusive_start_key(start.take());
             let output = conflicts.send("Query", || query.clone().send()).await?;

@@ -10,13 +10,15 @@
 //! - `items`: messages and files, their pages, the file content, regenerate;
 //! - `replays`: `Idempotency-Key` replays and mismatches on every write;
 //! - `projects`: projects' chats, moves between projects, deletes through a project;
-//! - `erasure`: erasing every chat of a user.
+//! - `erasure`: erasing every chat of a user;
+//! - `shares`: shares, their whitelists, the public read, and what deletes them.
 
 pub mod chats;
 pub mod erasure;
 pub mod items;
 pub mod projects;
 pub mod replays;
+pub mod shares;
 
 use neptun_core::clock::now_ms;
 use neptun_core::model::{Chat, ChatMessage, Role};
@@ -157,6 +159,13 @@ macro_rules! contract_tests {
             projects::a_moved_chat_is_in_exactly_one_list,
             projects::deletes_through_a_project_touch_its_chats_only,
             erasure::erasing_leaves_nothing_of_the_user,
+            shares::a_share_is_replaced_keeping_its_uuid,
+            shares::whitelists_list_each_email_once_up_to_the_limit,
+            shares::a_deleted_share_or_chat_is_gone_for_the_public_read,
+            shares::shared_messages_come_in_order_and_pages,
+            shares::failed_attempts_count_per_share_and_minute,
+            shares::another_users_chat_has_no_share_of_theirs,
+            shares::erasing_a_user_removes_their_shares,
         );
     };
     (@tests $store:expr; $($module:ident :: $scenario:ident),+ $(,)?) => {

@@ -1,7 +1,5 @@
 //! Chats in memory: create, list, update (rename, move), delete, erase.
 
-use std::collections::BTreeMap;
-
 use neptun_core::clock::rfc3339_ms;
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{
@@ -38,14 +36,9 @@ impl ChatStore for MemoryStore {
             updated_at: created_at.clone(),
             created_at,
         };
-        state.chats.insert(
-            (user_id, chat.id),
-            StoredChat {
-                chat: chat.clone(),
-                messages: BTreeMap::new(),
-                files: BTreeMap::new(),
-            },
-        );
+        state
+            .chats
+            .insert((user_id, chat.id), StoredChat::new(chat.clone()));
         Ok(state.created(user_id, idempotency, chat, Replay::Chat))
     }
 

@@ -5,16 +5,18 @@
 //!
 //! - this file: the state, injected faults, replays and paging;
 //! - `chats`: chats (create, list, rename, delete);
-//! - `items`: messages and files (append, list, regenerate).
+//! - `items`: messages and files (append, list, regenerate);
+//! - `shares`: shares (the owner's routes and the public read).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use neptun_core::model::{Chat, ChatMessage, FileRecord, LastExchange};
-use neptun_core::store::{Idempotency, Page, PageRequest, Replayable, StoreError};
+use neptun_core::store::{Idempotency, Page, PageRequest, Replayable, StoreError, StoredShare};
 
 mod chats;
 mod items;
+mod shares;
 
 /// What the next store calls answer instead of their result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +36,8 @@ pub(super) struct State {
     /// By (user, key hash): the request's fingerprint and what it created. Fingerprints cover
     /// the route, so a key that replays another kind of item served another request.
     pub(super) keys: HashMap<(u64, String), (String, Replay)>,
+    /// Failed password attempts by (share uuid, minute).
+    pub(super) attempts: HashMap<(String, u64), u64>,
     pub(super) last_id: u64,
     pub(super) fault: Option<Fault>,
 }
@@ -42,6 +46,18 @@ pub(super) struct StoredChat {
     pub(super) chat: Chat,
     pub(super) messages: BTreeMap<u64, ChatMessage>,
     pub(super) files: BTreeMap<u64, FileRecord>,
+    pub(super) share: Option<StoredShare>,
+}
+
+impl StoredChat {
+    pub(super) fn new(chat: Chat) -> Self {
+        Self {
+            chat,
+            messages: BTreeMap::new(),
+            files: BTreeMap::new(),
+            share: None,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -79,14 +95,7 @@ impl MemoryStore {
     /// Puts a chat with the given id, as the sample data or an import would.
     pub fn insert_chat(&self, chat: Chat) {
         let key = (chat.neptun_user_id, chat.id);
-        self.state().chats.insert(
-            key,
-            StoredChat {
-                chat,
-                messages: BTreeMap::new(),
-                files: BTreeMap::new(),
-            },
-        );
+        self.state().chats.insert(key, StoredChat::new(chat));
     }
 
     /// Puts a message into an inserted chat; `false` if there is no such chat.

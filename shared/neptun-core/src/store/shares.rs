@@ -1,0 +1,190 @@
+//! The store side of shares: a share as stored, and the two narrow traits over it: its
+//! owner's routes ([`ShareStore`]) and the public read ([`SharedChatStore`]).
+
+use std::fmt;
+use std::future::Future;
+
+use super::{Page, PageRequest, StoreError};
+use crate::clock::rfc3339_ms;
+use crate::model::{ChatMessage, Share, ShareInfo, WhitelistEntry};
+
+/// One email of a share's whitelist, as stored (trimmed and lowercased).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ListedEmail {
+    pub id: u64,
+    pub email: String,
+    pub created_at: u64,
+}
+
+/// A share as stored: what its owner set and what the public read checks. Its `Debug`
+/// never shows the password hash or an email.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredShare {
+    pub user_id: u64,
+    pub chat_id: u64,
+    /// The web app's `chat_conversation_share.id`: the `{share_id}` of the whitelist route.
+    pub id: u64,
+    pub uuid: String,
+    pub is_shared: bool,
+    pub is_protected: bool,
+    /// Argon2id PHC string, `None` without a password.
+    pub password_hash: Option<String>,
+    pub whitelist: Vec<ListedEmail>,
+    pub created_at: u64,
+    pub updated_at: u64,
+}
+
+impl fmt::Debug for StoredShare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredShare")
+            .field("user_id", &self.user_id)
+            .field("chat_id", &self.chat_id)
+            .field("id", &self.id)
+            .field("is_shared", &self.is_shared)
+            .field("is_protected", &self.is_protected)
+            .field("has_password", &self.password_hash.is_some())
+            .field("whitelist_len", &self.whitelist.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl StoredShare {
+    /// What its owner sees of it.
+    pub fn to_share(&self) -> Share {
+        Share {
+            id: self.id,
+            share_uuid: self.uuid.clone(),
+            chat_conversation_id: self.chat_id,
+            is_shared: self.is_shared,
+            is_protected: self.is_protected,
+            has_password: self.password_hash.is_some(),
+            has_whitelist: !self.whitelist.is_empty(),
+            created_at: rfc3339_ms(self.created_at),
+            updated_at: rfc3339_ms(self.updated_at),
+        }
+    }
+
+    /// What the public page is told of it.
+    pub fn info(&self) -> ShareInfo {
+        ShareInfo {
+            share_exists: true,
+            share_is_active: self.is_shared,
+            share_is_private: self.is_protected,
+            share_has_password: self.password_hash.is_some(),
+            share_has_whitelist: !self.whitelist.is_empty(),
+        }
+    }
+
+    /// Its whitelist, in the routes' shape.
+    pub fn entries(&self) -> Vec<WhitelistEntry> {
+        self.whitelist
+            .iter()
+            .map(|listed| WhitelistEntry {
+                id: listed.id,
+                email: listed.email.clone(),
+                chat_conversation_share_id: self.id,
+                created_at: rfc3339_ms(listed.created_at),
+                updated_at: rfc3339_ms(listed.created_at),
+            })
+            .collect()
+    }
+
+    /// Whether `email` (trimmed and lowercased, as whitelists hold them) is listed.
+    pub fn lists(&self, email: &str) -> bool {
+        self.whitelist.iter().any(|listed| listed.email == email)
+    }
+}
+
+/// What a create or replace sets: the settings, the password already hashed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ShareWrite {
+    pub is_shared: bool,
+    pub is_protected: bool,
+    pub password_hash: Option<String>,
+}
+
+impl fmt::Debug for ShareWrite {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ShareWrite")
+            .field("is_shared", &self.is_shared)
+            .field("is_protected", &self.is_protected)
+            .field("has_password", &self.password_hash.is_some())
+            .finish()
+    }
+}
+
+/// A share found by its uuid, with the failed password attempts of the current minute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundShare {
+    pub share: StoredShare,
+    pub failed_attempts: u64,
+}
+
+/// A chat owner's share routes. Every call fails with [`StoreError::ChatNotFound`] when the
+/// user has no such chat.
+pub trait ShareStore: Send + Sync {
+    /// The chat's share uuid, `None` when it has no share.
+    fn share_uuid(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
+
+    /// Creates the chat's share, or replaces its settings keeping its id and uuid (a link
+    /// handed out keeps working) and clearing its whitelist. A new share fails with
+    /// [`StoreError::Erasing`] while the user's chats are being erased.
+    fn put_share(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        settings: ShareWrite,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<StoredShare, StoreError>> + Send;
+
+    /// Adds the emails that are not listed yet to the whitelist of the chat's share `share_id`
+    /// and returns the whole list; [`StoreError::ShareNotFound`] when the chat's share is
+    /// not that one.
+    fn add_to_whitelist(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        share_id: u64,
+        emails: Vec<String>,
+        now_ms: u64,
+    ) -> impl Future<Output = Result<Vec<WhitelistEntry>, StoreError>> + Send;
+
+    /// Deletes the chat's share, if it has one: its link stops working at once.
+    fn delete_share(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The public read: a share by its uuid, its chat's messages, and the count of failed
+/// password attempts.
+pub trait SharedChatStore: Send + Sync {
+    /// The share with this uuid (read strongly consistent: a deleted share is gone at once),
+    /// with its failed password attempts in `minute` (Unix seconds / 60).
+    fn find_share(
+        &self,
+        uuid: &str,
+        minute: u64,
+    ) -> impl Future<Output = Result<Option<FoundShare>, StoreError>> + Send;
+
+    /// A page of the shared chat's messages, [`StoreError::ChatNotFound`] once the chat is
+    /// gone. `share` was just found, and a share exists only while its chat does, so the
+    /// store need not check the chat beside the page.
+    fn shared_messages(
+        &self,
+        share: &StoredShare,
+        page: PageRequest,
+    ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
+
+    /// Counts one more failed password attempt in `minute`; returns the minute's count.
+    fn record_failed_attempt(
+        &self,
+        uuid: &str,
+        minute: u64,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}

@@ -1,0 +1,321 @@
+//! A chat's share, for its owner's routes.
+//!
+//! The share is one row of its own partition (`SHARE#<uuid>`, found by the public read), and
+//! the chat's rows name its uuid. Creating a share and deleting it change both in one
+//! transaction, conditioned on the chat's row being the one that was read; replacing its
+//! settings or adding to its whitelist rewrites the share's row alone, conditioned on its
+//! write id. A chat's delete deletes its share in the same transaction (`delete`), an erasure
+//! deletes the shares first (`erase`), so a share exists only while its chat does.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::TransactWriteItem;
+use neptun_core::ids;
+use neptun_core::model::WhitelistEntry;
+use neptun_core::store::{ListedEmail, ShareStore, ShareWrite, StoreError, StoredShare};
+use neptun_core::validation::MAX_WHITELIST;
+
+use super::guarded::RowCondition;
+use super::retry::ConflictRetry;
+use super::{DynamoStore, decode};
+use crate::schema::{self, ChatRow, ShareRow};
+
+/// What one attempt of a write did: `None` when the rows changed since they were read.
+type Attempt<T> = Option<T>;
+
+impl DynamoStore {
+    /// The share's row, read consistently.
+    pub(super) async fn share_row(&self, uuid: &str) -> Result<Option<ShareRow>, StoreError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::share_pk(uuid),
+                schema::SHARE_SK.to_owned(),
+            )))
+            .consistent_read(true);
+        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
+        let output = conflicts.send("GetItem", || read.clone().send()).await?;
+        output.item.map(decode).transpose()
+    }
+
+    /// The chat's row in the user's list, or [`StoreError::ChatNotFound`].
+    async fn existing_chat(&self, user_id: u64, chat_id: u64) -> Result<ChatRow, StoreError> {
+        self.chat_row(user_id, chat_id)
+            .await?
+            .ok_or(StoreError::ChatNotFound)
+    }
+
+    /// The puts of the chat's rows as `next`, the user's row conditioned on `current`'s
+    /// write, the marker (index 1) on existing.
+    fn chat_rewrite(
+        &self,
+        current: &ChatRow,
+        next: &ChatRow,
+    ) -> Result<Vec<TransactWriteItem>, StoreError> {
+        let written = RowCondition::Written {
+            write_id: current.write_id,
+        };
+        let mut actions = vec![
+            self.put_row(next, Some(written))?,
+            self.put_row(&next.marker(), Some(RowCondition::Exists))?,
+        ];
+        if let Some(listed) = next.in_project() {
+            actions.push(self.put_row(&listed, None)?);
+        }
+        Ok(actions)
+    }
+
+    /// A new share of `chat`, with a fresh id and uuid.
+    async fn create_share(
+        &self,
+        chat: &ChatRow,
+        settings: &ShareWrite,
+        now_ms: u64,
+    ) -> Result<Attempt<StoredShare>, StoreError> {
+        let share = StoredShare {
+            user_id: chat.user_id,
+            chat_id: chat.id,
+            id: ids::single_id(now_ms),
+            uuid: ids::random_uuid(),
+            is_shared: settings.is_shared,
+            is_protected: settings.is_protected,
+            password_hash: settings.password_hash.clone(),
+            whitelist: Vec::new(),
+            created_at: now_ms,
+            updated_at: now_ms,
+        };
+        let next = ChatRow {
+            share_uuid: Some(share.uuid.clone()),
+            write_id: rand::random(),
+            ..chat.clone()
+        };
+        let mut actions = self.chat_rewrite(chat, &next)?;
+        let erasing = actions.len();
+        actions.push(self.not_erasing_check(chat.user_id)?);
+        actions.push(self.put_row(
+            &ShareRow::new(&share, rand::random()),
+            Some(RowCondition::Absent),
+        )?);
+        match self.write_guarded(actions).await? {
+            None => Ok(Some(share)),
+            Some(failed) if failed.at(erasing) => Err(StoreError::Erasing),
+            Some(failed) if failed.at(1) => Err(StoreError::ChatNotFound),
+            Some(_) => Ok(None),
+        }
+    }
+
+    /// New settings for the existing share `row` (its whitelist cleared).
+    async fn replace_share(
+        &self,
+        row: ShareRow,
+        settings: &ShareWrite,
+        now_ms: u64,
+    ) -> Result<Attempt<StoredShare>, StoreError> {
+        let written = RowCondition::Written {
+            write_id: row.write_id,
+        };
+        let current = StoredShare::from(row);
+        let share = StoredShare {
+            is_shared: settings.is_shared,
+            is_protected: settings.is_protected,
+            password_hash: settings.password_hash.clone(),
+            whitelist: Vec::new(),
+            updated_at: now_ms.max(current.updated_at),
+            ..current
+        };
+        let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
+        Ok(self
+            .write_guarded(vec![put])
+            .await?
+            .is_none()
+            .then_some(share))
+    }
+}
+
+/// `share` with the `emails` it does not list yet; ids follow the largest listed.
+fn with_emails(mut share: StoredShare, emails: Vec<String>, now_ms: u64) -> StoredShare {
+    let mut next_id = share
+        .whitelist
+        .iter()
+        .map(|listed| listed.id + 1)
+        .max()
+        .unwrap_or_else(|| ids::single_id(now_ms));
+    for email in emails {
+        if !share.lists(&email) {
+            share.whitelist.push(ListedEmail {
+                id: next_id,
+                email,
+                created_at: now_ms,
+            });
+            next_id += 1;
+        }
+    }
+    share
+}
+
+impl ShareStore for DynamoStore {
+    async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
+        Ok(self.existing_chat(user_id, chat_id).await?.share_uuid)
+    }
+
+    async fn put_share(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        settings: ShareWrite,
+        now_ms: u64,
+    ) -> Result<StoredShare, StoreError> {
+        let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
+        loop {
+            let chat = self.existing_chat(user_id, chat_id).await?;
+            let current = match chat.share_uuid.as_deref() {
+                Some(uuid) => self.share_row(uuid).await?,
+                None => None,
+            };
+            // A share whose row is gone (an erasure that stopped midway) is shared anew.
+            let attempt = match current {
+                Some(row) => self.replace_share(row, &settings, now_ms).await?,
+                None => self.create_share(&chat, &settings, now_ms).await?,
+            };
+            if let Some(share) = attempt {
+                return Ok(share);
+            }
+            if !rounds.pause("share a chat").await {
+                return Err(StoreError::Unavailable(
+                    "the chat kept changing while it was shared".into(),
+                ));
+            }
+        }
+    }
+
+    async fn add_to_whitelist(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        share_id: u64,
+        emails: Vec<String>,
+        now_ms: u64,
+    ) -> Result<Vec<WhitelistEntry>, StoreError> {
+        let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
+        loop {
+            let chat = self.existing_chat(user_id, chat_id).await?;
+            let uuid = chat.share_uuid.ok_or(StoreError::ShareNotFound)?;
+            let row = self
+                .share_row(&uuid)
+                .await?
+                .filter(|row| row.id == share_id)
+                .ok_or(StoreError::ShareNotFound)?;
+            let written = RowCondition::Written {
+                write_id: row.write_id,
+            };
+            let (listed, updated_at) = (row.whitelist.len(), row.updated_at);
+            let mut share = with_emails(StoredShare::from(row), emails.clone(), now_ms);
+            if share.whitelist.len() > MAX_WHITELIST {
+                return Err(StoreError::WhitelistFull);
+            }
+            if share.whitelist.len() == listed {
+                return Ok(share.entries());
+            }
+            share.updated_at = now_ms.max(updated_at);
+            let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
+            if self.write_guarded(vec![put]).await?.is_none() {
+                return Ok(share.entries());
+            }
+            if !rounds.pause("add to a whitelist").await {
+                return Err(StoreError::Unavailable(
+                    "the share kept changing while its whitelist grew".into(),
+                ));
+            }
+        }
+    }
+
+    async fn delete_share(&self, user_id: u64, chat_id: u64) -> Result<(), StoreError> {
+        let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
+        loop {
+            let chat = self.existing_chat(user_id, chat_id).await?;
+            let Some(uuid) = chat.share_uuid.as_deref() else {
+                return Ok(());
+            };
+            let next = ChatRow {
+                share_uuid: None,
+                write_id: rand::random(),
+                ..chat.clone()
+            };
+            let mut actions = self.chat_rewrite(&chat, &next)?;
+            actions.push(self.delete_row(
+                schema::share_pk(uuid),
+                schema::SHARE_SK.to_owned(),
+                None,
+            )?);
+            match self.write_guarded(actions).await? {
+                None => return Ok(()),
+                Some(failed) if failed.at(1) => return Err(StoreError::ChatNotFound),
+                Some(_) => {}
+            }
+            if !rounds.pause("delete a share").await {
+                return Err(StoreError::Unavailable(
+                    "the chat kept changing while its share was deleted".into(),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(listed: &[(u64, &str)]) -> StoredShare {
+        StoredShare {
+            user_id: 1,
+            chat_id: 2,
+            id: 3,
+            uuid: "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f".into(),
+            is_shared: true,
+            is_protected: true,
+            password_hash: None,
+            whitelist: listed
+                .iter()
+                .map(|&(id, email)| ListedEmail {
+                    id,
+                    email: email.into(),
+                    created_at: 0,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn new_emails_follow_the_listed_ones_and_are_listed_once() {
+        let grown = with_emails(
+            share(&[(41, "a@x.io"), (7, "b@x.io")]),
+            vec!["b@x.io".into(), "c@x.io".into(), "d@x.io".into()],
+            5,
+        );
+        let listed: Vec<(u64, &str)> = grown
+            .whitelist
+            .iter()
+            .map(|l| (l.id, l.email.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (41, "a@x.io"),
+                (7, "b@x.io"),
+                (42, "c@x.io"),
+                (43, "d@x.io")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_first_email_draws_a_time_based_id() {
+        let now = 1_795_288_364_006;
+        let grown = with_emails(share(&[]), vec!["a@x.io".into()], now);
+        assert!(grown.whitelist[0].id >= ids::FIRST_API_ID);
+    }
+}

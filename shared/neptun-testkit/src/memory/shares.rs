@@ -1,0 +1,145 @@
+//! Shares in memory: a chat holds its share, so a deleted or erased chat takes it along.
+
+use neptun_core::ids;
+use neptun_core::model::{ChatMessage, WhitelistEntry};
+use neptun_core::store::{
+    FoundShare, ListedEmail, MessageStore, Page, PageRequest, ShareStore, ShareWrite,
+    SharedChatStore, StoreError, StoredShare,
+};
+use neptun_core::validation::MAX_WHITELIST;
+
+use super::MemoryStore;
+
+impl ShareStore for MemoryStore {
+    async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        let stored = state.chat_mut(user_id, chat_id)?;
+        Ok(stored.share.as_ref().map(|share| share.uuid.clone()))
+    }
+
+    async fn put_share(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        settings: ShareWrite,
+        now_ms: u64,
+    ) -> Result<StoredShare, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        let id = state.next_id();
+        let stored = state.chat_mut(user_id, chat_id)?;
+        let share = match stored.share.take() {
+            Some(current) => StoredShare {
+                updated_at: now_ms.max(current.updated_at),
+                ..current
+            },
+            None => StoredShare {
+                user_id,
+                chat_id,
+                id,
+                uuid: ids::random_uuid(),
+                is_shared: false,
+                is_protected: false,
+                password_hash: None,
+                whitelist: Vec::new(),
+                created_at: now_ms,
+                updated_at: now_ms,
+            },
+        };
+        let share = StoredShare {
+            is_shared: settings.is_shared,
+            is_protected: settings.is_protected,
+            password_hash: settings.password_hash,
+            whitelist: Vec::new(),
+            ..share
+        };
+        stored.share = Some(share.clone());
+        Ok(share)
+    }
+
+    async fn add_to_whitelist(
+        &self,
+        user_id: u64,
+        chat_id: u64,
+        share_id: u64,
+        emails: Vec<String>,
+        now_ms: u64,
+    ) -> Result<Vec<WhitelistEntry>, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        let stored = state.chat_mut(user_id, chat_id)?;
+        let share = stored
+            .share
+            .as_mut()
+            .filter(|share| share.id == share_id)
+            .ok_or(StoreError::ShareNotFound)?;
+        let new: Vec<String> = emails
+            .into_iter()
+            .filter(|email| !share.lists(email))
+            .collect();
+        if share.whitelist.len() + new.len() > MAX_WHITELIST {
+            return Err(StoreError::WhitelistFull);
+        }
+        let first_id = share
+            .whitelist
+            .iter()
+            .map(|listed| listed.id + 1)
+            .max()
+            .unwrap_or(MemoryStore::FIRST_ID);
+        if !new.is_empty() {
+            share.updated_at = now_ms.max(share.updated_at);
+        }
+        for (id, email) in (first_id..).zip(new) {
+            share.whitelist.push(ListedEmail {
+                id,
+                email,
+                created_at: now_ms,
+            });
+        }
+        Ok(share.entries())
+    }
+
+    async fn delete_share(&self, user_id: u64, chat_id: u64) -> Result<(), StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        state.chat_mut(user_id, chat_id)?.share = None;
+        Ok(())
+    }
+}
+
+impl SharedChatStore for MemoryStore {
+    async fn find_share(&self, uuid: &str, minute: u64) -> Result<Option<FoundShare>, StoreError> {
+        let state = self.state();
+        state.check_fault()?;
+        let share = state
+            .chats
+            .values()
+            .filter_map(|stored| stored.share.as_ref())
+            .find(|share| share.uuid == uuid);
+        Ok(share.map(|share| FoundShare {
+            share: share.clone(),
+            failed_attempts: state
+                .attempts
+                .get(&(uuid.to_owned(), minute))
+                .copied()
+                .unwrap_or(0),
+        }))
+    }
+
+    async fn shared_messages(
+        &self,
+        share: &StoredShare,
+        page: PageRequest,
+    ) -> Result<Page<ChatMessage>, StoreError> {
+        self.list_messages(share.user_id, share.chat_id, page).await
+    }
+
+    async fn record_failed_attempt(&self, uuid: &str, minute: u64) -> Result<u64, StoreError> {
+        let mut state = self.state();
+        state.check_fault()?;
+        let count = state.attempts.entry((uuid.to_owned(), minute)).or_default();
+        *count += 1;
+        Ok(*count)
+    }
+}
