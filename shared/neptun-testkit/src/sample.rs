@@ -7,6 +7,7 @@ use neptun_core::context::AppContext;
 use neptun_core::links::FileLinks;
 use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
 use neptun_core::session::SessionConfig;
+use neptun_core::store::{ListedEmail, StoredShare};
 
 use crate::memory::MemoryStore;
 
@@ -41,6 +42,22 @@ pub const SAMPLE_PROJECT_CHATS_TO_DELETE: u64 = 1006;
 pub const SAMPLE_USER_TO_ERASE: u64 = 2;
 pub const SAMPLE_CHAT_TO_ERASE: u64 = 2000;
 /// When the sample data was written.
+/// The chat that the share routes' sample events share, replace and unshare.
+pub const SAMPLE_CHAT_TO_SHARE: u64 = 1007;
+
+/// The sample shares' links: public, with a password, with a whitelist, not shared.
+pub const SAMPLE_PUBLIC_SHARE: &str = "5f0c2a9e-8d1b-4e7a-9c3f-1a2b3c4d5e6f";
+pub const SAMPLE_PASSWORD_SHARE: &str = "6a1d3b0f-9e2c-4f8b-8d4a-2b3c4d5e6f70";
+pub const SAMPLE_WHITELIST_SHARE: &str = "7b2e4c1a-0f3d-4a9c-9e5b-3c4d5e6f7081";
+pub const SAMPLE_INACTIVE_SHARE: &str = "8c3f5d2b-1a4e-4b0d-8f6c-4d5e6f708192";
+/// The whitelisted share's id (its `{share_id}`).
+pub const SAMPLE_WHITELIST_SHARE_ID: u64 = 3;
+/// The password of [`SAMPLE_PASSWORD_SHARE`], and its Argon2id hash as stored.
+pub const SAMPLE_SHARE_PASSWORD: &str = "sample-share-password";
+pub const SAMPLE_SHARE_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$vGxccNj/j47t6ygmnMSdeg$QFjz2tcdIpUFRQHXIJIlxrKaSqTfvL7FtUuT790L0T4";
+/// The email on [`SAMPLE_WHITELIST_SHARE`]'s whitelist (the sample events' `ada` session).
+pub const SAMPLE_LISTED_EMAIL: &str = "ada@example.com";
+
 pub const SAMPLE_TIME_MS: u64 = 1_795_288_364_006;
 pub const SAMPLE_MODEL: &str = "gpt-4o";
 
@@ -58,7 +75,7 @@ pub struct SampleChat {
 }
 
 /// Every sample chat.
-pub const SAMPLE_CHATS: [SampleChat; 8] = [
+pub const SAMPLE_CHATS: [SampleChat; 9] = [
     SampleChat {
         user: SAMPLE_USER,
         id: SAMPLE_CHAT,
@@ -130,7 +147,96 @@ pub const SAMPLE_CHATS: [SampleChat; 8] = [
         messages: &[(5000, Role::User, "Delete my account")],
         files: &[],
     },
+    SampleChat {
+        user: SAMPLE_USER,
+        id: SAMPLE_CHAT_TO_SHARE,
+        project: None,
+        name: "Chat to share",
+        messages: &[(4144, Role::User, "Share this with the team")],
+        files: &[],
+    },
 ];
+
+/// One sample share of a sample chat of [`SAMPLE_USER`].
+#[derive(Debug, Clone, Copy)]
+pub struct SampleShare {
+    pub chat: u64,
+    pub id: u64,
+    pub uuid: &'static str,
+    pub is_shared: bool,
+    pub is_protected: bool,
+    pub password_hash: Option<&'static str>,
+    pub whitelist: &'static [&'static str],
+}
+
+/// Every sample share: the public read's sample events read them.
+pub const SAMPLE_SHARES: [SampleShare; 4] = [
+    SampleShare {
+        chat: SAMPLE_CHAT,
+        id: 1,
+        uuid: SAMPLE_PUBLIC_SHARE,
+        is_shared: true,
+        is_protected: false,
+        password_hash: None,
+        whitelist: &[],
+    },
+    SampleShare {
+        chat: SAMPLE_PROJECT_CHAT,
+        id: 2,
+        uuid: SAMPLE_PASSWORD_SHARE,
+        is_shared: true,
+        is_protected: true,
+        password_hash: Some(SAMPLE_SHARE_PASSWORD_HASH),
+        whitelist: &[],
+    },
+    SampleShare {
+        chat: SAMPLE_CHAT_TO_REGENERATE,
+        id: SAMPLE_WHITELIST_SHARE_ID,
+        uuid: SAMPLE_WHITELIST_SHARE,
+        is_shared: true,
+        is_protected: true,
+        password_hash: None,
+        whitelist: &[SAMPLE_LISTED_EMAIL],
+    },
+    SampleShare {
+        chat: SAMPLE_CHATS_TO_DELETE,
+        id: 4,
+        uuid: SAMPLE_INACTIVE_SHARE,
+        is_shared: false,
+        is_protected: false,
+        password_hash: None,
+        whitelist: &[],
+    },
+];
+
+impl SampleShare {
+    /// The share of the sample chat `chat`, if it has one.
+    pub fn of_chat(chat: u64) -> Option<Self> {
+        SAMPLE_SHARES.into_iter().find(|share| share.chat == chat)
+    }
+
+    pub fn stored(&self) -> StoredShare {
+        StoredShare {
+            user_id: SAMPLE_USER,
+            chat_id: self.chat,
+            id: self.id,
+            uuid: self.uuid.to_owned(),
+            is_shared: self.is_shared,
+            is_protected: self.is_protected,
+            password_hash: self.password_hash.map(str::to_owned),
+            whitelist: (self.id * 100..)
+                .zip(self.whitelist)
+                .map(|(id, email)| ListedEmail {
+                    id,
+                    email: (*email).to_owned(),
+                    created_at: SAMPLE_TIME_MS,
+                })
+                .collect(),
+            created_at: SAMPLE_TIME_MS,
+            updated_at: SAMPLE_TIME_MS,
+        }
+    }
+}
 
 /// How many chats the sample data holds for [`SAMPLE_USER`].
 pub const SEEDED_CHATS: usize = {
@@ -216,6 +322,9 @@ pub fn memory_store_with(samples: &[SampleChat]) -> MemoryStore {
         }
         for file in sample.files() {
             store.insert_file(file);
+        }
+        if let Some(share) = SampleShare::of_chat(sample.id) {
+            store.insert_share(share.stored());
         }
     }
     store

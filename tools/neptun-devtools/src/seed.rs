@@ -1,4 +1,4 @@
-//! The sample data of `neptun-testkit` ([`SAMPLE_CHATS`]), written straight into a table:
+//! The sample data of `neptun-testkit` ([`SAMPLE_CHATS`], their shares), written straight into a table:
 //! `make dev`'s and the tests'. Rows that are there already are left as they are, so a kept dev
 //! table (`NEPTUN_DEV_DATA`) is seeded once and keeps what was changed through the API since.
 
@@ -9,9 +9,9 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema::{
-    self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
+    self, ChatRow, FileChunkRow, MessageChunkRow, ShareRow, StoredFile, StoredMessage,
 };
-use neptun_testkit::sample::{SAMPLE_CHATS, SAMPLE_MODEL, SAMPLE_TIME_MS, SampleChat};
+use neptun_testkit::sample::{SAMPLE_CHATS, SAMPLE_MODEL, SAMPLE_TIME_MS, SampleChat, SampleShare};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -34,6 +34,7 @@ pub async fn seed_sample_data(store: &DynamoStore) -> Result<(), SeedError> {
 /// The sample chat's rows: the chat's own (its list rows and marker), each message and each
 /// file alone in its row, as imported items are (their ids are below the API's).
 fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, serde_dynamo::Error> {
+    let share = SampleShare::of_chat(sample.id);
     let chat = ChatRow {
         pk: schema::user_pk(sample.user),
         sk: schema::chat_sk(sample.id),
@@ -42,7 +43,7 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
         name: sample.name.to_owned(),
         model: SAMPLE_MODEL.to_owned(),
         project_id: sample.project,
-        share_uuid: None,
+        share_uuid: share.map(|share| share.uuid.to_owned()),
         created_at: SAMPLE_TIME_MS,
         updated_at: SAMPLE_TIME_MS,
         write_id: 0,
@@ -50,6 +51,12 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
     let mut items = Vec::new();
     for row in chat.rows() {
         items.push(schema::to_attribute_map(&row)?);
+    }
+    if let Some(share) = share {
+        items.push(schema::to_attribute_map(&ShareRow::new(
+            &share.stored(),
+            0,
+        ))?);
     }
     for message in sample.messages() {
         items.push(schema::to_attribute_map(&MessageChunkRow {

@@ -225,11 +225,30 @@ impl SessionConfig {
     /// For tests and local development (feature `dev`).
     #[cfg(feature = "dev")]
     pub fn seal_user(&self, user_id: UserId, ttl_ms: Option<u64>, now_ms: u64) -> String {
+        self.seal_user_json(serde_json::json!({ "id": user_id }), ttl_ms, now_ms)
+    }
+
+    /// [`SessionConfig::seal_user`] for a user with this `primary_email` (as the web app's
+    /// session holds it), for shares' whitelists.
+    #[cfg(feature = "dev")]
+    pub fn seal_user_with_email(
+        &self,
+        user_id: UserId,
+        primary_email: &str,
+        ttl_ms: Option<u64>,
+        now_ms: u64,
+    ) -> String {
+        let user = serde_json::json!({ "id": user_id, "primary_email": primary_email });
+        self.seal_user_json(user, ttl_ms, now_ms)
+    }
+
+    #[cfg(feature = "dev")]
+    fn seal_user_json(&self, user: serde_json::Value, ttl_ms: Option<u64>, now_ms: u64) -> String {
         let session = serde_json::json!({
             "id": crate::ids::random_uuid(),
             "createdAt": now_ms,
             "data": {
-                "user": { "id": user_id },
+                "user": user,
                 "loggedInAt": crate::clock::rfc3339_ms(now_ms),
             },
         });
@@ -378,6 +397,18 @@ mod tests {
         let id = value["id"].as_str().unwrap_or_default();
         assert_eq!(id.len(), 36);
         assert_eq!(id.as_bytes()[14], b'4');
+    }
+
+    #[test]
+    fn a_sealed_email_is_the_sessions_primary_email() {
+        let config = config();
+        let token = config.seal_user_with_email(7, "Ada@Example.com", None, NOW);
+        let headers = cookie_headers(&format!("neptun-session={token}"));
+        let user = config.authenticate_user(&headers, NOW);
+        assert_eq!(
+            user.map(|user| user.primary_email),
+            Ok(Some("ada@example.com".to_owned()))
+        );
     }
 
     #[test]

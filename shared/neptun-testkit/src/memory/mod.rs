@@ -115,6 +115,14 @@ impl MemoryStore {
         }
     }
 
+    /// Puts a share on an inserted chat; `false` if there is no such chat.
+    pub fn insert_share(&self, share: StoredShare) -> bool {
+        match self.state().chats.get_mut(&(share.user_id, share.chat_id)) {
+            Some(chat) => chat.share.replace(share).is_none(),
+            None => false,
+        }
+    }
+
     /// How many messages and files a chat holds (to check that a refused request wrote nothing).
     pub fn item_count(&self, user_id: u64, chat_id: u64) -> Option<usize> {
         self.state()

@@ -11,6 +11,7 @@ mod order;
 mod pages;
 mod replays;
 mod shapes;
+mod shares;
 
 use lambda_http::Request;
 use neptun_core::context::AppContext;
