@@ -6,10 +6,14 @@
 - Every route of Cargo.toml's [workspace.metadata.lambda.watch.router] is the same HttpApi
   event of the same function, and the template serves no other route.
 - Each function may call exactly the DynamoDB actions it uses, on the table, and nothing `*`.
+- The public read of a shared chat is public (no authorizer) and writes nothing but its
+  failed-password counters; the share routes write only inside transactions; every delete
+  of a chat may delete its share's row.
 - The purge function runs on the table's stream, filtered to chat deletions, with its own
   least-privilege role (exact actions per resource).
 """
 
+import fnmatch
 import json
 import re
 import subprocess
@@ -74,8 +78,52 @@ EXPECTED_ACTIONS = {
         "dynamodb:PutItem",
         "dynamodb:GetItem",
     },
+    # The chat's row and the share's row (GetItem); a new share rewrites the chat's rows and
+    # puts the share's on the condition that the user's chats are not being erased, new
+    # settings put the share's row alone, always in a transaction (write_guarded).
+    "create-chat-share": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "get-chat-share": {"dynamodb:GetItem"},
+    "delete-chat-share": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "create-share-whitelist-entries": {"dynamodb:PutItem", "dynamodb:GetItem"},
+    # The share's partition and the messages (Query), the warm-up (GetItem), and the one
+    # write: the failed-password counter (UpdateItem, scoped: see PUBLIC_READ_COUNTER).
+    "get-shared-chat": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"},
     # Query: the partition's keys and the META check; BatchWriteItem: the deletes.
     "purge-chat": {"dynamodb:Query", "dynamodb:BatchWriteItem"},
+}
+
+# The functions that write a share (or a chat's rows for it): only inside TransactWriteItems.
+SHARE_WRITERS = {
+    "create-chat-share",
+    "delete-chat-share",
+    "create-share-whitelist-entries",
+}
+# The functions that delete chats, and with each its share's row (SHARE#<uuid> / SHARE):
+# in the chat's delete transaction, and (delete-chats' erasure) in BatchWriteItems.
+CHAT_DELETERS = {"delete-chat", "delete-chats", "delete-project-chat", "delete-project-chats"}
+# The only write of the public read: `ADD n :one SET expires_at = :exp` on
+# SHARE#<uuid> / ATTEMPTS#<minute>, ReturnValues UPDATED_NEW (store/shared.rs).
+PUBLIC_READ = "get-shared-chat"
+PUBLIC_READ_COUNTER = {
+    "Effect": "Allow",
+    "Action": ["dynamodb:UpdateItem"],
+    "Resource": TABLE_ARN,
+    "Condition": {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["SHARE#*"]},
+        "ForAllValues:StringEquals": {"dynamodb:Attributes": ["PK", "SK", "n", "expires_at"]},
+        "StringEqualsIfExists": {"dynamodb:ReturnValues": "UPDATED_NEW"},
+    },
+}
+# DynamoDB actions that change data.
+WRITE_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:PartiQLInsert",
+    "dynamodb:PartiQLUpdate",
+    "dynamodb:PartiQLDelete",
 }
 
 # Everything the purge function's role allows, as (action, resource) pairs.
@@ -406,3 +454,105 @@ def test_outputs_name_the_api_url_and_the_table(template):
     outputs = template["Outputs"]
     assert outputs["ApiUrl"]["Value"] == {"Fn::GetAtt": ["Api", "ApiEndpoint"]}
     assert outputs["TableName"]["Value"] == {"Ref": "Table"}
+
+
+def statements(resource):
+    """The inline policy statements of a function (SAM's Policies)."""
+    return [
+        statement
+        for policy in resource["Properties"].get("Policies", [])
+        for statement in policy["Statement"]
+    ]
+
+
+def allows(statement_list, action, leading_key, enclosing=None):
+    """Whether some statement allows `action` on an item whose partition key is
+    `leading_key`, sent alone (`enclosing` None) or inside `enclosing` (such as
+    TransactWriteItems). Knows the conditions this template uses, refuses any other."""
+    for statement in statement_list:
+        if action not in as_list(statement["Action"]):
+            continue
+        allowed = True
+        for operator, keys in statement.get("Condition", {}).items():
+            for key, wanted in keys.items():
+                wanted = as_list(wanted)
+                if key == "dynamodb:EnclosingOperation":
+                    assert operator == "ForAnyValue:StringEquals", statement
+                    allowed &= enclosing in wanted
+                elif key == "dynamodb:LeadingKeys":
+                    assert operator == "ForAllValues:StringLike", statement
+                    allowed &= any(fnmatch.fnmatchcase(leading_key, w) for w in wanted)
+                elif key in {"dynamodb:Attributes", "dynamodb:ReturnValues"}:
+                    # Limits what an update names and answers, not where it writes.
+                    pass
+                else:
+                    raise AssertionError(f"a condition this test does not know: {key}")
+        if allowed:
+            return True
+    return False
+
+
+def test_the_public_read_is_public_and_writes_only_its_password_counters(template, functions):
+    # No authorizer anywhere: the routes check the session cookie in code, and the public
+    # read needs none unless the share has a whitelist.
+    api = template["Resources"]["Api"]["Properties"]
+    assert "Auth" not in api, "an authorizer on the API would close the public read"
+    function = functions[PUBLIC_READ]["Properties"]
+    [(name, event)] = function["Events"].items()
+    assert event["Type"] == "HttpApi" and "Auth" not in event["Properties"], name
+    assert "public read" in function["Description"]
+    granted = statements(functions[PUBLIC_READ])
+    writes = [
+        statement
+        for statement in granted
+        if WRITE_ACTIONS & set(as_list(statement["Action"]))
+    ]
+    # The one write: the counter update, in share partitions, of the counter's attributes.
+    assert [{k: v for k, v in w.items() if k != "Sid"} for w in writes] == [PUBLIC_READ_COUNTER]
+    for statement in granted:
+        # Nothing inside a transaction, and no batch.
+        assert "dynamodb:EnclosingOperation" not in json.dumps(statement), statement
+        assert not {
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:BatchWriteItem",
+            "dynamodb:ConditionCheckItem",
+        } & set(as_list(statement["Action"])), statement
+    assert allows(granted, "dynamodb:UpdateItem", "SHARE#5f0c2a9e-8d1b-4e7a-9c3f-1a2b3c4d5e6f")
+    for other in ["USER#1", "USER#1#CHAT#1000", "ERASURES"]:
+        assert not allows(granted, "dynamodb:UpdateItem", other), other
+
+
+def test_the_share_routes_write_only_inside_transactions(functions):
+    for binary in SHARE_WRITERS:
+        for statement in statements(functions[binary]):
+            if WRITE_ACTIONS & set(as_list(statement["Action"])):
+                assert statement.get("Condition") == {
+                    "ForAnyValue:StringEquals": {
+                        "dynamodb:EnclosingOperation": "TransactWriteItems"
+                    }
+                }, f"{binary}: {statement}"
+
+
+def test_every_delete_of_a_chat_may_delete_its_share(functions):
+    share = "SHARE#5f0c2a9e-8d1b-4e7a-9c3f-1a2b3c4d5e6f"
+    for binary in CHAT_DELETERS | {"delete-chat-share"}:
+        granted = statements(functions[binary])
+        assert allows(granted, "dynamodb:DeleteItem", share, "TransactWriteItems"), binary
+        # Never outside a transaction.
+        assert not allows(granted, "dynamodb:DeleteItem", share), binary
+    # The erasure deletes the shares in batches, and only deletes there.
+    granted = statements(functions["delete-chats"])
+    assert allows(granted, "dynamodb:BatchWriteItem", share)
+    for action in ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]:
+        assert not allows(granted, action, share), action
+
+
+def test_cors_lets_the_share_page_send_its_password(template):
+    enabled = template["Resources"]["Api"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
+    assert {"authorization", "content-type", "idempotency-key"} <= set(enabled["AllowHeaders"])
+
+
+def test_the_reserved_concurrency_sizing_counts_every_function(template, functions):
+    description = template["Parameters"]["FunctionReservedConcurrency"]["Description"]
+    assert f"{len(functions)} functions at N need {len(functions)} * N + 100" in description

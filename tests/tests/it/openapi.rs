@@ -21,7 +21,7 @@ use neptun_tests::*;
 use serde_json::{Value, json};
 
 /// Each function's successful sample event (HTTP API, `$default`).
-const SUCCESS: [(Function, &str); 15] = [
+const SUCCESS: [(Function, &str); 20] = [
     (Function::CreateChat, "200-create.json"),
     (Function::ListChats, "200-list.json"),
     (Function::CreateChatMessages, "200-single.json"),
@@ -37,6 +37,11 @@ const SUCCESS: [(Function, &str); 15] = [
     (Function::ListProjectChats, "200-list.json"),
     (Function::DeleteProjectChat, "200-delete.json"),
     (Function::DeleteProjectChats, "200-delete-several.json"),
+    (Function::CreateChatShare, "200-public.json"),
+    (Function::GetChatShare, "200-shared.json"),
+    (Function::DeleteChatShare, "200-delete.json"),
+    (Function::CreateShareWhitelistEntries, "200-add.json"),
+    (Function::GetSharedChat, "200-public.json"),
 ];
 
 const CREATES: [Function; 4] = [
@@ -74,6 +79,7 @@ impl Exchanges {
         // Paths in the document are below the server URL (stage or base path included).
         let path = full_path
             .find("/api/users/")
+            .or_else(|| full_path.find("/api/shared/"))
             .map_or(full_path.as_str(), |at| &full_path[at..])
             .to_owned();
         let method = request.method().to_string();
@@ -259,6 +265,8 @@ async fn collect_on_engine(out: &mut Exchanges) {
         Function::DeleteChats,
         Function::CreateProjectChat,
         Function::DeleteProjectChats,
+        Function::CreateChatShare,
+        Function::CreateShareWhitelistEntries,
     ] {
         let big = edited(function, |event| {
             event["body"] = json!(
@@ -294,16 +302,22 @@ async fn collect_on_engine(out: &mut Exchanges) {
         .await;
     assert_eq!(status, 400, "{body}");
     // A body that is not JSON.
-    let (status, body) = out
-        .send(
-            &context,
-            Function::DeleteProjectChats,
-            edited(Function::DeleteProjectChats, |e| {
-                e["headers"]["content-type"] = json!("text/plain");
-            }),
-        )
-        .await;
-    assert_eq!(status, 415, "{body}");
+    for function in [
+        Function::DeleteProjectChats,
+        Function::CreateChatShare,
+        Function::CreateShareWhitelistEntries,
+    ] {
+        let (status, body) = out
+            .send(
+                &context,
+                function,
+                edited(function, |e| {
+                    e["headers"]["content-type"] = json!("text/plain");
+                }),
+            )
+            .await;
+        assert_eq!(status, 415, "{function}: {body}");
+    }
     let content = |path: &str| {
         let path = path.to_owned();
         edited(Function::GetChatFileContent, move |e| set_path(e, &path))
@@ -361,6 +375,32 @@ async fn collect_on_engine(out: &mut Exchanges) {
             .await;
         assert_eq!(status, 401, "{function}: {body}");
     }
+
+    // A shared chat's pages, and wrong passwords until the share takes no more this minute.
+    let shared = |query: &[(&str, &str)]| edited(Function::GetSharedChat, |e| set_query(e, query));
+    let (status, body) = out
+        .send(&context, Function::GetSharedChat, shared(&[("limit", "1")]))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let cursor = next_cursor(&body);
+    let (status, body) = out
+        .send(
+            &context,
+            Function::GetSharedChat,
+            shared(&[("cursor", &cursor)]),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let wrong = event_with("get-shared-chat/401-wrong-password.json", |_| {});
+    let mut locked = None;
+    for _ in 0..=neptun_core::shares::attempts::MAX_FAILED_PER_MINUTE {
+        let (status, body) = out
+            .send(&context, Function::GetSharedChat, wrong.clone())
+            .await;
+        locked = Some((status, body));
+    }
+    let (status, body) = locked.unwrap_or_default();
+    assert_eq!(status, 429, "{body}");
 
     // Ordered chat pages: the dashboard's order with its keyset cursor, the next page, that
     // cursor under another order (400).

@@ -94,9 +94,13 @@ fn check(function: Function, expected: u16, answer: &Answer) -> Option<String> {
             | Function::DeleteChats
             | Function::DeleteProjectChat
             | Function::DeleteProjectChats
+            | Function::DeleteChatShare
     ) {
         // The deletes answer as the web app's: `true`.
         body == Value::Bool(true)
+    } else if function == Function::GetChatShare {
+        // A chat's share uuid, or `null`, as the web app's.
+        body.is_string() || body.is_null()
     } else {
         body.is_object() && body.get("statusCode").is_none()
     };
