@@ -18,5 +18,6 @@ mod purge;
 mod reliability;
 mod replay;
 mod security;
+mod shares;
 mod stages;
 mod ttl;
