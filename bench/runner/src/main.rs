@@ -26,6 +26,7 @@ mod measure;
 mod report;
 mod rows;
 mod runtime_api;
+mod share_passwords;
 mod storage_proxy;
 mod tls_terminator;
 
@@ -117,6 +118,8 @@ pub struct Results {
     /// could not be measured.
     pub cpu_slices: Result<Vec<(u32, f64, u64)>, String>,
     pub slice_spawns: usize,
+    /// What a share's password costs the public read, per CPU share and way of reading.
+    pub share_passwords: Result<Vec<share_passwords::PasswordCost>, String>,
 }
 
 #[tokio::main]
@@ -396,6 +399,27 @@ async fn main() {
         }
     }
 
+    let share_passwords = match binaries
+        .iter()
+        .find(|b| b.name == share_passwords::FUNCTION && b.level == main_level)
+    {
+        Some(binary) => {
+            eprintln!(
+                "== share passwords: {} at each CPU share",
+                share_passwords::FUNCTION
+            );
+            let slices: Vec<u32> = cpu_slices
+                .as_ref()
+                .map(|shares| shares.iter().map(|(memory_mb, _, _)| *memory_mb).collect())
+                .unwrap_or_default();
+            share_passwords::measure(&bench, binary, &slices).await
+        }
+        None => Err(format!("{} was not built", share_passwords::FUNCTION)),
+    };
+    if let Err(reason) = &share_passwords {
+        eprintln!("   share passwords not measured: {reason}");
+    }
+
     if std::env::var_os("BENCH_ONLY").is_some() {
         for ((level, name, setup), samples) in &cold {
             let mut starts: Vec<f64> = samples
@@ -448,6 +472,7 @@ async fn main() {
         measure_seconds: started.elapsed().as_secs_f64(),
         cpu_slices,
         slice_spawns,
+        share_passwords,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)

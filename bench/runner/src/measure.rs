@@ -516,6 +516,46 @@ impl Bench {
         Ok((latency, per_request(self.proxy.take_counts(), 1)))
     }
 
+    /// `requests` requests of `event` to one process of `binary` in `setup` after `warm_up`
+    /// more, with no table reset in between (for reads): CPU time, latency, RSS, storage
+    /// requests.
+    pub async fn requests_cost(
+        &self,
+        binary: &Binary,
+        table: &str,
+        setup: Setup,
+        event: Event,
+        warm_up: usize,
+        requests: usize,
+    ) -> Result<Steady, String> {
+        let (mut running, _, _) = self.start_function(binary, table, setup).await?;
+        let pid = running.child.id();
+        for _ in 0..warm_up {
+            running.call(event.clone()).await?;
+        }
+        self.proxy.take_counts();
+        let cpu_before = stat_cpu_ticks(pid)?;
+        let sched_before = schedstat(pid).unwrap_or_default();
+        let mut latencies = Vec::with_capacity(requests);
+        for _ in 0..requests {
+            latencies.push(running.call(event.clone()).await?);
+        }
+        let cpu_ticks = stat_cpu_ticks(pid)? - cpu_before;
+        let sched = schedstat(pid)
+            .unwrap_or_default()
+            .saturating_sub(sched_before);
+        let ticks = clock_ticks_per_second();
+        let requests_f = requests.max(1) as f64;
+        Ok(Steady {
+            cpu_us_per_request: cpu_ticks as f64 * 1e6 / ticks as f64 / requests_f,
+            schedstat_us_per_request: sched.as_secs_f64() * 1e6 / requests_f,
+            clock_ticks_per_second: ticks,
+            max_rss_kb: vm_hwm_kb(pid)?,
+            latencies,
+            storage_per_request: per_request(self.proxy.take_counts(), requests),
+        })
+    }
+
     /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
     /// each counting case.
     pub async fn steady(
@@ -615,6 +655,10 @@ fn main_event_of(function: &str, ok: &HashMap<String, Vec<(String, Value)>>) -> 
         "delete-chat" | "delete-project-chat" => "200-delete.json",
         "delete-chats" | "delete-project-chats" => "200-delete-several.json",
         "delete-last-chat-message" => "200-regenerate.json",
+        "create-chat-share" | "get-shared-chat" => "200-public.json",
+        "get-chat-share" => "200-shared.json",
+        "delete-chat-share" => "200-delete.json",
+        "create-share-whitelist-entries" => "200-add.json",
         _ => "200-list.json",
     };
     let events = ok

@@ -44,6 +44,8 @@ pub const SAMPLE_CHAT_TO_ERASE: u64 = 2000;
 /// When the sample data was written.
 /// The chat that the share routes' sample events share, replace and unshare.
 pub const SAMPLE_CHAT_TO_SHARE: u64 = 1007;
+/// The chat of the share that is not shared any more (no event deletes it).
+pub const SAMPLE_CHAT_SHARED_NO_MORE: u64 = 1008;
 
 /// The sample shares' links: public, with a password, with a whitelist, not shared.
 pub const SAMPLE_PUBLIC_SHARE: &str = "5f0c2a9e-8d1b-4e7a-9c3f-1a2b3c4d5e6f";
@@ -75,7 +77,7 @@ pub struct SampleChat {
 }
 
 /// Every sample chat.
-pub const SAMPLE_CHATS: [SampleChat; 9] = [
+pub const SAMPLE_CHATS: [SampleChat; 10] = [
     SampleChat {
         user: SAMPLE_USER,
         id: SAMPLE_CHAT,
@@ -155,6 +157,14 @@ pub const SAMPLE_CHATS: [SampleChat; 9] = [
         messages: &[(4144, Role::User, "Share this with the team")],
         files: &[],
     },
+    SampleChat {
+        user: SAMPLE_USER,
+        id: SAMPLE_CHAT_SHARED_NO_MORE,
+        project: None,
+        name: "Chat shared no more",
+        messages: &[(4160, Role::User, "Not for everyone any more")],
+        files: &[],
+    },
 ];
 
 /// One sample share of a sample chat of [`SAMPLE_USER`].
@@ -199,7 +209,7 @@ pub const SAMPLE_SHARES: [SampleShare; 4] = [
         whitelist: &[SAMPLE_LISTED_EMAIL],
     },
     SampleShare {
-        chat: SAMPLE_CHATS_TO_DELETE,
+        chat: SAMPLE_CHAT_SHARED_NO_MORE,
         id: 4,
         uuid: SAMPLE_INACTIVE_SHARE,
         is_shared: false,

@@ -14,6 +14,7 @@ use neptun_core::links::FileLinks;
 use neptun_core::session::SessionConfig;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::StorageTimeouts;
+use neptun_dynamo::schema::{self, ErasingRow};
 use neptun_testkit::invoke::ApiStore;
 use neptun_testkit::memory::{Fault, MemoryStore};
 use neptun_tests::proxy::{Mode, StorageProxy};
@@ -458,6 +459,51 @@ async fn collect_on_engine(out: &mut Exchanges) {
             .await;
         assert_eq!(status, 200, "{url}: {body}");
     }
+
+    // The share routes' bad path ids and keys, and a share while the user is being erased.
+    for (function, path) in [
+        (Function::CreateChatShare, "/api/users/1/chats/0/shares"),
+        (Function::GetChatShare, "/api/users/1/chats/0/shares"),
+        (Function::DeleteChatShare, "/api/users/1/chats/x/shares"),
+        (
+            Function::CreateShareWhitelistEntries,
+            "/api/users/1/chats/1003/shares/0/whitelist-entries",
+        ),
+    ] {
+        let (status, body) = out
+            .send(&context, function, edited(function, |e| set_path(e, path)))
+            .await;
+        assert_eq!(status, 400, "{function}: {body}");
+    }
+    for function in [Function::CreateChatShare, Function::DeleteChatShare] {
+        let (status, body) = out
+            .send(&context, function, edited(function, with_key("", None)))
+            .await;
+        assert_eq!(status, 400, "{function}: {body}");
+    }
+    let erasing = ErasingRow {
+        pk: schema::user_pk(SAMPLE_USER),
+        sk: schema::ERASING_SK.to_owned(),
+        since: neptun_core::clock::now_ms(),
+    };
+    context
+        .store
+        .client()
+        .put_item()
+        .table_name(context.store.table())
+        .set_item(Some(
+            schema::to_attribute_map(&erasing).expect("an ERASING row"),
+        ))
+        .send()
+        .await
+        .expect("put ERASING");
+    let unshared = edited(Function::CreateChatShare, |e| {
+        set_path(e, "/api/users/1/chats/1007/shares");
+    });
+    let (status, body) = out
+        .send(&context, Function::CreateChatShare, unshared)
+        .await;
+    assert_eq!(status, 409, "{body}");
 }
 
 /// 503 from every route: storage refuses every connection.

@@ -1,10 +1,12 @@
 //! BENCHMARKS.md, in parts: the machine ([`machine`]), the statistics of the samples
 //! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]); the
-//! section of the erasure run ([`erasure`]).
+//! section of the erasure run ([`erasure`]); the cost of share passwords
+//! ([`share_passwords`]).
 
 mod erasure;
 mod machine;
 mod render;
+mod share_passwords;
 mod stats;
 mod targets;
 

@@ -61,6 +61,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     steady_section(w, r);
     peers_section(w, r);
     slices_section(w, r);
+    super::share_passwords::share_passwords_section(w, &r.share_passwords);
     memory_section(w, r);
     let _ = writeln!(w, "## opt-level\n");
     if compared {
