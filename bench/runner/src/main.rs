@@ -22,6 +22,7 @@
 
 mod cpu_slice;
 mod erasure;
+mod fresh_cases;
 mod measure;
 mod report;
 mod rows;

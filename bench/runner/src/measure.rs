@@ -114,6 +114,17 @@ impl TrustOutcome {
 
 /// DynamoDB requests per API request, by operation.
 pub type Counts = BTreeMap<String, f64>;
+
+/// Requests whose DynamoDB requests are counted, averaged per request.
+pub struct CountCase {
+    pub label: String,
+    pub events: Vec<Event>,
+    /// The status every request of the case answers.
+    pub status: u64,
+    /// Each request on the sample data as seeded (the table reset before it, outside the
+    /// count): for a request that changes what the next one would find.
+    pub fresh_table: bool,
+}
 /// (case, counts) of one function.
 pub type RouteCounts = Vec<(String, Counts)>;
 /// A row as DynamoDB returns it.
@@ -317,8 +328,9 @@ impl Bench {
         main_event_of(function, &self.ok_events).0
     }
 
-    /// Every 2xx sample event of a function, plus each create with an `Idempotency-Key`.
-    pub fn count_cases(&self, function: &str) -> Vec<(String, Vec<Event>)> {
+    /// Every 2xx sample event of a function, plus each create with an `Idempotency-Key`, plus
+    /// the function's requests counted on fresh sample data ([`crate::fresh_cases`]).
+    pub fn count_cases(&self, function: &str) -> Vec<CountCase> {
         let mut cases = Vec::new();
         let main = main_event_of(function, &self.ok_events);
         let main_label = main.0.clone();
@@ -331,7 +343,12 @@ impl Bench {
             let events = (0..COUNT_REQUESTS)
                 .map(|_| Arc::from(json.to_string()))
                 .collect();
-            cases.push((file, events));
+            cases.push(CountCase {
+                label: file,
+                events,
+                status: 200,
+                fresh_table: false,
+            });
         }
         if function.starts_with("create-") {
             let (_, json) = main_event_of(function, &self.ok_events);
@@ -343,8 +360,14 @@ impl Bench {
                     Arc::from(json.to_string())
                 })
                 .collect();
-            cases.push((format!("{main_label} + Idempotency-Key"), events));
+            cases.push(CountCase {
+                label: format!("{main_label} + Idempotency-Key"),
+                events,
+                status: 200,
+                fresh_table: false,
+            });
         }
+        cases.extend(crate::fresh_cases::fresh_cases(function));
         cases
     }
 
@@ -565,7 +588,7 @@ impl Bench {
         setup: Setup,
         event: Event,
         requests: usize,
-        cases: &[(String, Vec<Event>)],
+        cases: &[CountCase],
     ) -> Result<(Steady, RouteCounts), String> {
         let (mut running, _, _) = self.start_function(binary, table, setup).await?;
         let pid = running.child.id();
@@ -601,15 +624,25 @@ impl Bench {
         }
         let storage_per_request = per_request(storage, requests);
         let mut route_counts = Vec::new();
-        for (label, events) in cases {
-            self.proxy.take_counts();
-            for event in events {
-                running.call(event.clone()).await?;
+        for case in cases {
+            let mut counted: HashMap<String, usize> = HashMap::new();
+            for event in &case.events {
+                if case.fresh_table {
+                    self.reset_table(table).await;
+                }
+                self.proxy.take_counts();
+                let status = running.status_of(event.clone()).await?;
+                if status != case.status {
+                    return Err(format!(
+                        "{}: status {status}, not {}",
+                        case.label, case.status
+                    ));
+                }
+                for (operation, n) in self.proxy.take_counts() {
+                    *counted.entry(operation).or_default() += n;
+                }
             }
-            route_counts.push((
-                label.clone(),
-                per_request(self.proxy.take_counts(), events.len()),
-            ));
+            route_counts.push((case.label.clone(), per_request(counted, case.events.len())));
         }
         let max_rss_kb = vm_hwm_kb(pid)?;
         let requests_f = requests.max(1) as f64;

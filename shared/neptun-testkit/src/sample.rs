@@ -56,7 +56,7 @@ pub const SAMPLE_INACTIVE_SHARE: &str = "8c3f5d2b-1a4e-4b0d-8f6c-4d5e6f708192";
 pub const SAMPLE_WHITELIST_SHARE_ID: u64 = 3;
 /// The password of [`SAMPLE_PASSWORD_SHARE`], and its Argon2id hash as stored.
 pub const SAMPLE_SHARE_PASSWORD: &str = "sample-share-password";
-pub const SAMPLE_SHARE_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$vGxccNj/j47t6ygmnMSdeg$QFjz2tcdIpUFRQHXIJIlxrKaSqTfvL7FtUuT790L0T4";
+pub const SAMPLE_SHARE_PASSWORD_HASH: &str = "$argon2id$v=19$m=12288,t=3,p=1$S9Ml2Pqn4B+DMjU/5iNkMA$EA/Q1BLUq0BR5HWInUkJelglJXXiWnPfDIE8hV+JS1Q";
 /// The email on [`SAMPLE_WHITELIST_SHARE`]'s whitelist (the sample events' `ada` session).
 pub const SAMPLE_LISTED_EMAIL: &str = "ada@example.com";
 

@@ -44,6 +44,7 @@ async fn no_password_hash_whitelist_email_or_cookie_is_logged() {
         .with_writer(move || writer.clone())
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
+    tracing::callsite::rebuild_interest_cache();
     let context = dev_context(seeded_memory_store());
     let mut responses: Vec<Response<Body>> = Vec::new();
     for sample in sample_events().iter().filter(|s| {

@@ -12,8 +12,9 @@ use neptun_core::validation::{ChatOrder, NewChat};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
 use neptun_testkit::sample::{
-    SAMPLE_ANSWER, SAMPLE_CHAT_TO_ERASE, SAMPLE_CHAT_TO_REGENERATE, SAMPLE_PROJECT_CHAT,
-    SAMPLE_PROJECT_CHAT_TO_DELETE, SAMPLE_PROJECT_CHATS_TO_DELETE, SAMPLE_QUESTION,
+    SAMPLE_ANSWER, SAMPLE_CHAT_SHARED_NO_MORE, SAMPLE_CHAT_TO_ERASE, SAMPLE_CHAT_TO_REGENERATE,
+    SAMPLE_CHAT_TO_SHARE, SAMPLE_PROJECT_CHAT, SAMPLE_PROJECT_CHAT_TO_DELETE,
+    SAMPLE_PROJECT_CHATS_TO_DELETE, SAMPLE_QUESTION,
 };
 use neptun_tests::*;
 use serde_json::{Value, json};
@@ -236,7 +237,9 @@ async fn the_dashboards_requests_work_end_to_end() {
             SAMPLE_CHAT_TO_REGENERATE,
             SAMPLE_PROJECT_CHAT,
             SAMPLE_PROJECT_CHAT_TO_DELETE,
-            SAMPLE_PROJECT_CHATS_TO_DELETE
+            SAMPLE_PROJECT_CHATS_TO_DELETE,
+            SAMPLE_CHAT_TO_SHARE,
+            SAMPLE_CHAT_SHARED_NO_MORE,
         ])
     );
 }

@@ -74,7 +74,7 @@ pub async fn a_share_is_replaced_keeping_its_uuid<S: ApiStore>(store: &S) {
     let protected = ShareWrite {
         is_shared: true,
         is_protected: true,
-        password_hash: Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".to_owned()),
+        password_hash: Some("$argon2id$v=19$m=12288,t=3,p=1$c2FsdA$aGFzaA".to_owned()),
     };
     let second = shared(store, user, chat.id, protected.clone()).await;
     assert_eq!((second.id, &second.uuid), (first.id, &first.uuid));

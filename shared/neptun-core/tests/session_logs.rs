@@ -1,4 +1,7 @@
 //! Log hygiene: `authenticate` logs why a session is rejected, never the token or the secret.
+//! A test binary of its own: a test of another module logging from another thread could
+//! register a log call site while no subscriber listens, and tracing caches that interest
+//! process-wide, hiding the events these tests capture.
 
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -52,7 +55,11 @@ fn capture_logs(f: impl FnOnce()) -> String {
         .with_ansi(false)
         .with_writer(capture.clone())
         .finish();
-    tracing::subscriber::with_default(subscriber, f);
+    tracing::subscriber::with_default(subscriber, || {
+        // The other test of this binary may have registered a call site meanwhile.
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
     capture.text()
 }
 
