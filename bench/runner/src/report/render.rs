@@ -378,8 +378,11 @@ fn steady_section(w: &mut String, r: &Results) {
     let _ = writeln!(
         w,
         "Every 2xx sample event under `events/`, and each create with an `Idempotency-Key` \
-         (a fresh key per request), sent {} times; requests per API request. The Init warm-up \
-         adds one `GetItem` per cold start, not per request.\n",
+         (a fresh key per request), sent {} times in a row; requests per API request. The \
+         requests that change what the next one finds (a chat's first share, a share's delete, \
+         a new email on a whitelist, a wrong password; `bench/runner/src/fresh_cases.rs`) are \
+         each sent to the sample data as seeded. The Init warm-up adds one `GetItem` per cold \
+         start, not per request.\n",
         measure::COUNT_REQUESTS
     );
     let _ = writeln!(w, "| function | case | DynamoDB requests per request |");
