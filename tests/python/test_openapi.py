@@ -5,7 +5,7 @@ the handlers by `tests/tests/openapi.rs`, which runs this module. Without it the
 are skipped; the document and router checks always run.
 
 An exchange is `{"function", "method", "path", "query", "request": {"content_type", "body"},
-"status", "headers": {lower-case name: value}, "body"}`, `path` starting at `/api/users/`
+"status", "headers": {lower-case name: value}, "body"}`, `path` starting at `/api/users/` or `/api/shared/`
 (below any stage or base path), `body` the response text.
 """
 

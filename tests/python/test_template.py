@@ -523,6 +523,15 @@ def test_the_public_read_is_public_and_writes_only_its_password_counters(templat
         assert not allows(granted, "dynamodb:UpdateItem", other), other
 
 
+def test_the_public_read_has_the_cpu_of_1024_mb_the_others_the_globals_128(template, functions):
+    # Its password check is CPU-bound Argon2id: the size is chosen from make bench's figures
+    # (README, "Shares"); every other function keeps the smallest size.
+    assert template["Globals"]["Function"]["MemorySize"] == 128
+    for name, resource in functions.items():
+        size = resource["Properties"].get("MemorySize")
+        assert size == (1024 if name == PUBLIC_READ else None), name
+
+
 def test_the_share_routes_write_only_inside_transactions(functions):
     for binary in SHARE_WRITERS:
         for statement in statements(functions[binary]):
