@@ -9,9 +9,9 @@ use argon2::{Algorithm, Argon2, Params, Version};
 
 /// The cost of a new hash: one of the configurations OWASP's Password Storage Cheat Sheet lists
 /// as its minimum for Argon2id, all of equal strength (19 MiB and 2 passes, 12 MiB and 3, 9 MiB
-/// and 4, ...), with 1 lane. 12 MiB keeps the public read's peak memory within its 25 MB
-/// target (19 MiB took it to 34.5 MB); `make bench` measures one verification at Lambda's CPU
-/// shares (BENCHMARKS.md, "Share passwords").
+/// and 4, ...), with 1 lane: a third less memory per verification than 19 MiB (a process of
+/// the public read that verifies peaks at 19.6 MB). `make bench` measures one verification at
+/// Lambda's CPU shares (BENCHMARKS.md, "Share passwords").
 pub const MEMORY_KIB: u32 = 12 * 1024;
 pub const PASSES: u32 = 3;
 pub const LANES: u32 = 1;
