@@ -15,6 +15,9 @@ use neptun_dynamo::DynamoStore;
 use neptun_tests::*;
 use serde_json::{Value, json};
 
+/// Between two reads of a racing reader.
+const READ_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
 fn session(user: u64, email: Option<&str>) -> String {
     let now = now_ms();
     let token = match email {
@@ -287,6 +290,8 @@ async fn a_share_replaced_while_it_is_read_is_old_or_new_never_broken() {
         readers.push(tokio::spawn(async move {
             let mut seen = (0, 0);
             while !done.load(Ordering::SeqCst) {
+                // Paced: the engine is shared with every other test running meanwhile.
+                tokio::time::sleep(READ_PAUSE).await;
                 let (status, body, _, _) = read(&context, &uuid, "", None, &[]).await;
                 match status {
                     200 => {
@@ -342,6 +347,7 @@ async fn a_deletion_racing_reads_is_seen_by_every_read_after_it() {
             readers.push(tokio::spawn(async move {
                 let mut after = 0;
                 while after < 3 {
+                    tokio::time::sleep(READ_PAUSE).await;
                     let was_deleted = deleted.load(Ordering::SeqCst);
                     let (status, body, _, _) = read(&context, &uuid, "", None, &[]).await;
                     if was_deleted {
