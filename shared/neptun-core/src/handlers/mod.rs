@@ -273,17 +273,24 @@ where
         chat_id: ids.get(1).copied().unwrap_or_default(),
         list: keys.cursor_list,
     };
+    let page = fetch(ids, page_request(request, &scope)?).await?;
+    page_response(keys.items, &scope, page, id_of)
+}
+
+/// The page a list request asks for: its `limit` and its `cursor` of `scope` (400).
+pub(crate) fn page_request(
+    request: &Request,
+    scope: &CursorScope,
+) -> Result<PageRequest, ApiError> {
     let limit = request::query_param(request, "limit");
     let cursor = request::query_param(request, "cursor");
-    let query = validation::parse_page_query(limit.as_deref(), cursor.as_deref(), &scope)
+    let query = validation::parse_page_query(limit.as_deref(), cursor.as_deref(), scope)
         .map_err(ApiError::InvalidQuery)?;
-    let page = PageRequest {
+    Ok(PageRequest {
         limit: query.limit.map(|limit| limit as usize),
         after: query.cursor.map(|cursor| cursor.after_id),
         byte_budget: RESPONSE_BUDGET_BYTES,
-    };
-    let page = fetch(ids, page).await?;
-    page_response(keys.items, &scope, page, id_of)
+    })
 }
 
 /// Writes `{"<key>": [items...], "nextCursor": "..."}` with id cursors, see

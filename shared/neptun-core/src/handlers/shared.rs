@@ -16,7 +16,7 @@ use http::{HeaderValue, Method};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 
-use super::{RESPONSE_BUDGET_BYTES, finish, page_response_and};
+use super::{finish, page_request, page_response_and};
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::ApiError;
@@ -27,7 +27,7 @@ use crate::shares::access::{self, ShareGrant};
 use crate::shares::attempts;
 use crate::shares::basic::{Offered, offered_password};
 use crate::shares::password;
-use crate::store::{FoundShare, PageRequest, SharedChatStore, StoreError};
+use crate::store::{FoundShare, SharedChatStore, StoreError};
 use crate::validation::{self, CursorScope};
 
 /// The cursors of a shared chat's pages.
@@ -74,15 +74,7 @@ async fn read<S: SharedChatStore>(
         chat_id: share.chat_id,
         list: CURSOR_LIST,
     };
-    let limit = request::query_param(request, "limit");
-    let cursor = request::query_param(request, "cursor");
-    let query = validation::parse_page_query(limit.as_deref(), cursor.as_deref(), &scope)
-        .map_err(ApiError::InvalidQuery)?;
-    let page = PageRequest {
-        limit: query.limit.map(|limit| limit as usize),
-        after: query.cursor.map(|cursor| cursor.after_id),
-        byte_budget: RESPONSE_BUDGET_BYTES,
-    };
+    let page = page_request(request, &scope)?;
     let messages = match context.store.shared_messages(share, page).await {
         Err(StoreError::ChatNotFound) => return Err(not_found()),
         other => other?,

@@ -89,6 +89,30 @@ impl StoredShare {
             .collect()
     }
 
+    /// The share with the `emails` it does not list yet, at `now_ms`; their ids follow the
+    /// largest listed (a first one draws a time-based id), and `updated_at` moves if any was
+    /// added.
+    pub fn with_emails(mut self, emails: Vec<String>, now_ms: u64) -> Self {
+        let mut next_id = self
+            .whitelist
+            .iter()
+            .map(|listed| listed.id + 1)
+            .max()
+            .unwrap_or_else(|| crate::ids::single_id(now_ms));
+        for email in emails {
+            if !self.lists(&email) {
+                self.whitelist.push(ListedEmail {
+                    id: next_id,
+                    email,
+                    created_at: now_ms,
+                });
+                next_id += 1;
+                self.updated_at = now_ms.max(self.updated_at);
+            }
+        }
+        self
+    }
+
     /// Whether `email` (trimmed and lowercased, as whitelists hold them) is listed.
     pub fn lists(&self, email: &str) -> bool {
         self.whitelist.iter().any(|listed| listed.email == email)
@@ -187,4 +211,58 @@ pub trait SharedChatStore: Send + Sync {
         uuid: &str,
         minute: u64,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn share(listed: &[(u64, &str)]) -> StoredShare {
+        StoredShare {
+            user_id: 1,
+            chat_id: 2,
+            id: 3,
+            uuid: "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f".into(),
+            is_shared: true,
+            is_protected: true,
+            password_hash: None,
+            whitelist: listed
+                .iter()
+                .map(|&(id, email)| ListedEmail {
+                    id,
+                    email: email.into(),
+                    created_at: 0,
+                })
+                .collect(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn new_emails_follow_the_listed_ones_and_are_listed_once() {
+        let grown = share(&[(41, "a@x.io"), (7, "b@x.io")])
+            .with_emails(vec!["b@x.io".into(), "c@x.io".into(), "d@x.io".into()], 5);
+        let listed: Vec<(u64, &str)> = grown
+            .whitelist
+            .iter()
+            .map(|l| (l.id, l.email.as_str()))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                (41, "a@x.io"),
+                (7, "b@x.io"),
+                (42, "c@x.io"),
+                (43, "d@x.io")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_first_email_draws_a_time_based_id() {
+        let now = 1_795_288_364_006;
+        let grown = share(&[]).with_emails(vec!["a@x.io".into()], now);
+        assert!(grown.whitelist[0].id >= crate::ids::FIRST_API_ID);
+    }
 }

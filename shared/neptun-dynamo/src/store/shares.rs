@@ -12,7 +12,7 @@ use std::time::Instant;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use neptun_core::ids;
 use neptun_core::model::WhitelistEntry;
-use neptun_core::store::{ListedEmail, ShareStore, ShareWrite, StoreError, StoredShare};
+use neptun_core::store::{ShareStore, ShareWrite, StoreError, StoredShare};
 use neptun_core::validation::MAX_WHITELIST;
 
 use super::guarded::RowCondition;
@@ -134,27 +134,6 @@ impl DynamoStore {
     }
 }
 
-/// `share` with the `emails` it does not list yet; ids follow the largest listed.
-fn with_emails(mut share: StoredShare, emails: Vec<String>, now_ms: u64) -> StoredShare {
-    let mut next_id = share
-        .whitelist
-        .iter()
-        .map(|listed| listed.id + 1)
-        .max()
-        .unwrap_or_else(|| ids::single_id(now_ms));
-    for email in emails {
-        if !share.lists(&email) {
-            share.whitelist.push(ListedEmail {
-                id: next_id,
-                email,
-                created_at: now_ms,
-            });
-            next_id += 1;
-        }
-    }
-    share
-}
-
 impl ShareStore for DynamoStore {
     async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
         Ok(self.existing_chat(user_id, chat_id).await?.share_uuid)
@@ -210,15 +189,14 @@ impl ShareStore for DynamoStore {
             let written = RowCondition::Written {
                 write_id: row.write_id,
             };
-            let (listed, updated_at) = (row.whitelist.len(), row.updated_at);
-            let mut share = with_emails(StoredShare::from(row), emails.clone(), now_ms);
+            let listed = row.whitelist.len();
+            let share = StoredShare::from(row).with_emails(emails.clone(), now_ms);
             if share.whitelist.len() > MAX_WHITELIST {
                 return Err(StoreError::WhitelistFull);
             }
             if share.whitelist.len() == listed {
                 return Ok(share.entries());
             }
-            share.updated_at = now_ms.max(updated_at);
             let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
             if self.write_guarded(vec![put]).await?.is_none() {
                 return Ok(share.entries());
@@ -260,62 +238,5 @@ impl ShareStore for DynamoStore {
                 ));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn share(listed: &[(u64, &str)]) -> StoredShare {
-        StoredShare {
-            user_id: 1,
-            chat_id: 2,
-            id: 3,
-            uuid: "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f".into(),
-            is_shared: true,
-            is_protected: true,
-            password_hash: None,
-            whitelist: listed
-                .iter()
-                .map(|&(id, email)| ListedEmail {
-                    id,
-                    email: email.into(),
-                    created_at: 0,
-                })
-                .collect(),
-            created_at: 0,
-            updated_at: 0,
-        }
-    }
-
-    #[test]
-    fn new_emails_follow_the_listed_ones_and_are_listed_once() {
-        let grown = with_emails(
-            share(&[(41, "a@x.io"), (7, "b@x.io")]),
-            vec!["b@x.io".into(), "c@x.io".into(), "d@x.io".into()],
-            5,
-        );
-        let listed: Vec<(u64, &str)> = grown
-            .whitelist
-            .iter()
-            .map(|l| (l.id, l.email.as_str()))
-            .collect();
-        assert_eq!(
-            listed,
-            [
-                (41, "a@x.io"),
-                (7, "b@x.io"),
-                (42, "c@x.io"),
-                (43, "d@x.io")
-            ]
-        );
-    }
-
-    #[test]
-    fn a_first_email_draws_a_time_based_id() {
-        let now = 1_795_288_364_006;
-        let grown = with_emails(share(&[]), vec!["a@x.io".into()], now);
-        assert!(grown.whitelist[0].id >= ids::FIRST_API_ID);
     }
 }

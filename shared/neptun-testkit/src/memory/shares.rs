@@ -3,8 +3,8 @@
 use neptun_core::ids;
 use neptun_core::model::{ChatMessage, WhitelistEntry};
 use neptun_core::store::{
-    FoundShare, ListedEmail, MessageStore, Page, PageRequest, ShareStore, ShareWrite,
-    SharedChatStore, StoreError, StoredShare,
+    FoundShare, MessageStore, Page, PageRequest, ShareStore, ShareWrite, SharedChatStore,
+    StoreError, StoredShare,
 };
 use neptun_core::validation::MAX_WHITELIST;
 
@@ -69,34 +69,16 @@ impl ShareStore for MemoryStore {
         let mut state = self.state();
         state.check_fault()?;
         let stored = state.chat_mut(user_id, chat_id)?;
-        let share = stored
+        let current = stored
             .share
-            .as_mut()
-            .filter(|share| share.id == share_id)
+            .take_if(|share| share.id == share_id)
             .ok_or(StoreError::ShareNotFound)?;
-        let new: Vec<String> = emails
-            .into_iter()
-            .filter(|email| !share.lists(email))
-            .collect();
-        if share.whitelist.len() + new.len() > MAX_WHITELIST {
+        let share = current.clone().with_emails(emails, now_ms);
+        if share.whitelist.len() > MAX_WHITELIST {
+            stored.share = Some(current);
             return Err(StoreError::WhitelistFull);
         }
-        let first_id = share
-            .whitelist
-            .iter()
-            .map(|listed| listed.id + 1)
-            .max()
-            .unwrap_or(MemoryStore::FIRST_ID);
-        if !new.is_empty() {
-            share.updated_at = now_ms.max(share.updated_at);
-        }
-        for (id, email) in (first_id..).zip(new) {
-            share.whitelist.push(ListedEmail {
-                id,
-                email,
-                created_at: now_ms,
-            });
-        }
+        stored.share = Some(share.clone());
         Ok(share.entries())
     }
 
