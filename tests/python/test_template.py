@@ -10,7 +10,11 @@
   failed-password counters; the share routes write only inside transactions; every delete
   of a chat may delete its share's row.
 - The purge function runs on the table's stream, filtered to chat deletions, with its own
-  least-privilege role (exact actions per resource).
+  least-privilege role (exact actions per resource), in chat partitions only.
+- Operations (README, "Limits" and "Alarms and logs"): throttling, reserved concurrency, CORS,
+  a log group with the retention parameter for every function and the access log (JSON, no
+  path, header or cookie), the alarms of every function, the API, the purge and its failure
+  queue, the tracing option, the custom domain, the origin secret, the customer managed keys.
 """
 
 import fnmatch
@@ -21,6 +25,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 from cfnlint.decode import cfn_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -565,3 +570,279 @@ def test_cors_lets_the_share_page_send_its_password(template):
 def test_the_reserved_concurrency_sizing_counts_every_function(template, functions):
     description = template["Parameters"]["FunctionReservedConcurrency"]["Description"]
     assert f"{len(functions)} functions at N need {len(functions)} * N + 100" in description
+
+
+def resources_of_type(template, resource_type):
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def logical_id_of(template, binary):
+    [logical_id] = [
+        logical_id
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function"
+        and resource["Metadata"]["BuildProperties"]["Binary"] == binary
+    ]
+    return logical_id
+
+
+def test_cors_methods_are_those_of_openapi_yaml(template):
+    spec = yaml.safe_load((ROOT / "openapi.yaml").read_text())
+    documented = {
+        method.upper()
+        for item in spec["paths"].values()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete", "head"}
+    }
+    assert documented == served_methods()
+    enabled = template["Resources"]["Api"]["Properties"]["CorsConfiguration"]["Fn::If"][1]
+    assert set(enabled["AllowMethods"]) == documented | {"OPTIONS"}
+
+
+# CloudWatch Logs' retention values (PutRetentionPolicy).
+RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                  2192, 2557, 2922, 3288, 3653]
+
+
+def test_every_function_logs_to_a_group_of_its_own_kept_for_the_retention_parameter(
+    template, functions
+):
+    parameter = template["Parameters"]["LogRetentionDays"]
+    assert parameter["AllowedValues"] == RETENTION_DAYS
+    assert parameter["Default"] in RETENTION_DAYS
+    groups = resources_of_type(template, "AWS::Logs::LogGroup")
+    for logical_id, group in groups.items():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}, logical_id
+        assert group["DeletionPolicy"] == "Delete", logical_id
+    assert template["Globals"]["Function"]["LoggingConfig"] == {"LogFormat": "JSON"}
+    used = set()
+    for binary, resource in functions.items():
+        group_ref = resource["Properties"]["LoggingConfig"]["LogGroup"]
+        [group_id] = group_ref.values()
+        assert group_ref == {"Ref": group_id} and group_id in groups, binary
+        assert group_id not in used, f"{binary} shares a log group"
+        used.add(group_id)
+        assert groups[group_id]["Properties"]["LogGroupName"] == {
+            "Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{binary}"
+        }, binary
+    # The functions' groups and the access log: no group without a writer.
+    assert set(groups) == used | {"ApiAccessLogGroup"}
+
+
+# What an access log line may hold: no path (user, chat and share ids; a public share's uuid
+# opens it), no header, cookie, query string or user agent.
+ACCESS_LOG_VARIABLES = {
+    "requestId": "$context.requestId",
+    "ip": "$context.identity.sourceIp",
+    "requestTime": "$context.requestTime",
+    "routeKey": "$context.routeKey",
+    "status": "$context.status",
+    "protocol": "$context.protocol",
+    "responseLength": "$context.responseLength",
+    "responseLatency": "$context.responseLatency",
+    "integrationStatus": "$context.integrationStatus",
+    "integrationLatency": "$context.integrationLatency",
+    "integrationError": "$context.integrationErrorMessage",
+    "error": "$context.error.message",
+}
+
+
+def test_the_http_api_writes_a_json_access_log_without_paths_headers_or_cookies(template):
+    settings = template["Resources"]["Api"]["Properties"]["AccessLogSettings"]
+    assert settings["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    line = json.loads(settings["Format"])
+    assert line == ACCESS_LOG_VARIABLES
+    for forbidden in ["path", "header", "cookie", "query", "userAgent", "authorizer"]:
+        assert forbidden.lower() not in settings["Format"].lower(), forbidden
+
+
+def alarm_actions_are_the_topic(alarm):
+    properties = alarm["Properties"]
+    return (
+        alarm.get("Condition") == "HasAlarms"
+        and properties["AlarmActions"] == [{"Ref": "AlarmTopicArn"}]
+        and properties["OKActions"] == [{"Ref": "AlarmTopicArn"}]
+        and properties["TreatMissingData"] == "notBreaching"
+    )
+
+
+def alarms_on(template, namespace, metric, dimension):
+    """The alarms of `metric` whose one dimension is `dimension` (name, value)."""
+    return [
+        alarm
+        for alarm in resources_of_type(template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"]["Namespace"] == namespace
+        and alarm["Properties"]["MetricName"] == metric
+        and alarm["Properties"]["Dimensions"] == [{"Name": dimension[0], "Value": dimension[1]}]
+    ]
+
+
+def test_alarms_exist_only_with_a_topic_and_notify_it(template):
+    assert template["Parameters"]["AlarmTopicArn"]["Default"] == ""
+    assert template["Conditions"]["HasAlarms"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]
+    }
+    alarms = resources_of_type(template, "AWS::CloudWatch::Alarm")
+    assert alarms
+    for logical_id, alarm in alarms.items():
+        assert alarm_actions_are_the_topic(alarm), logical_id
+
+
+def test_every_function_has_error_throttle_and_p99_duration_alarms(template, functions):
+    for binary, resource in functions.items():
+        function = {"Ref": logical_id_of(template, binary)}
+        [errors] = alarms_on(template, "AWS/Lambda", "Errors", ("FunctionName", function))
+        [throttles] = alarms_on(template, "AWS/Lambda", "Throttles", ("FunctionName", function))
+        for alarm in [errors, throttles]:
+            properties = alarm["Properties"]
+            assert properties["Statistic"] == "Sum", binary
+            assert properties["Threshold"] == 1, binary
+            assert properties["ComparisonOperator"] == "GreaterThanOrEqualToThreshold", binary
+        [duration] = alarms_on(template, "AWS/Lambda", "Duration", ("FunctionName", function))
+        properties = duration["Properties"]
+        assert properties["ExtendedStatistic"] == "p99", binary
+        assert properties["ComparisonOperator"] == "GreaterThanThreshold", binary
+        timeout_ms = 1000 * resource["Properties"].get(
+            "Timeout", template["Globals"]["Function"]["Timeout"]
+        )
+        if binary in {"delete-chats", "purge-chat"}:
+            # Seconds of work by design: near the timeout, not the request threshold.
+            assert properties["Threshold"] == timeout_ms * 8 // 10, binary
+        else:
+            assert properties["Threshold"] == {"Ref": "P99DurationAlarmMs"}, binary
+            assert template["Parameters"]["P99DurationAlarmMs"]["Default"] < timeout_ms
+
+
+def test_the_api_alarms_on_5xx(template):
+    [alarm] = alarms_on(template, "AWS/ApiGateway", "5xx", ("ApiId", {"Ref": "Api"}))
+    assert alarm["Properties"]["Statistic"] == "Sum"
+    assert alarm["Properties"]["Threshold"] == 1
+
+
+def test_the_purge_alarms_when_behind_and_when_its_failure_queue_holds_a_record(template):
+    purge = {"Ref": logical_id_of(template, "purge-chat")}
+    [age] = alarms_on(template, "AWS/Lambda", "IteratorAge", ("FunctionName", purge))
+    assert age["Properties"]["Statistic"] == "Maximum"
+    # Well within the stream's 24 hours.
+    assert 0 < age["Properties"]["Threshold"] <= 3_600_000
+    [queue] = alarms_on(
+        template,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        ("QueueName", {"Fn::GetAtt": ["PurgeChatFailures", "QueueName"]}),
+    )
+    assert queue["Properties"]["Threshold"] == 0
+    assert queue["Properties"]["ComparisonOperator"] == "GreaterThanThreshold"
+
+
+def test_tracing_is_an_option_of_every_function_off_by_default(template):
+    parameter = template["Parameters"]["Tracing"]
+    assert {"Active", "PassThrough"} <= set(parameter["AllowedValues"])
+    # Disabled: SAM sets no TracingConfig and gives its roles no X-Ray policy.
+    assert parameter["Default"] == "Disabled"
+    assert template["Globals"]["Function"]["Tracing"] == {"Ref": "Tracing"}
+    assert template["Conditions"]["TracingEnabled"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "Tracing"}, "Disabled"]}]
+    }
+    # The purge's own role gets the X-Ray writes only then, in a policy of their own.
+    attached = {
+        logical_id: policy
+        for logical_id, policy in resources_of_type(template, "AWS::IAM::Policy").items()
+        if {"Ref": "PurgeChatRole"} in policy["Properties"]["Roles"]
+    }
+    assert list(attached) == ["PurgeChatTracingPolicy"]
+    policy = attached["PurgeChatTracingPolicy"]
+    assert policy["Condition"] == "TracingEnabled"
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow"
+    assert set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def test_the_purge_deletes_only_in_chat_partitions(template, functions):
+    role = template["Resources"]["PurgeChatRole"]["Properties"]
+    granted = [
+        statement
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    for action in ["dynamodb:BatchWriteItem", "dynamodb:Query"]:
+        # A chat's partition (schema: USER#<user>#CHAT#<chat>).
+        assert allows(granted, action, "USER#42#CHAT#7"), action
+        for other in ["USER#42", "USER#42#PROJECT#3", "ERASURES", "SHARE#5f0c2a9e", "#warm-up"]:
+            assert not allows(granted, action, other), (action, other)
+
+
+def test_a_custom_domain_switches_the_execute_api_endpoint_off(template):
+    for name in ["CustomDomainName", "CustomDomainCertificateArn"]:
+        assert template["Parameters"][name]["Default"] == "", name
+    api = template["Resources"]["Api"]["Properties"]
+    assert api["DisableExecuteApiEndpoint"] == {"Fn::If": ["HasCustomDomain", True, False]}
+    domain = template["Resources"]["ApiDomain"]
+    assert domain["Type"] == "AWS::ApiGatewayV2::DomainName"
+    assert domain["Condition"] == "HasCustomDomain"
+    assert domain["Properties"]["DomainName"] == {"Ref": "CustomDomainName"}
+    [configuration] = domain["Properties"]["DomainNameConfigurations"]
+    assert configuration["CertificateArn"] == {"Ref": "CustomDomainCertificateArn"}
+    assert configuration["SecurityPolicy"] == "TLS_1_2"
+    mapping = template["Resources"]["ApiDomainMapping"]
+    assert mapping["Type"] == "AWS::ApiGatewayV2::ApiMapping"
+    assert mapping["Condition"] == "HasCustomDomain"
+    assert mapping["Properties"]["ApiId"] == {"Ref": "Api"}
+    assert mapping["Properties"]["DomainName"] == {"Ref": "ApiDomain"}
+    # A name without a certificate is refused, not ignored.
+    [rule] = template["Rules"].values()
+    assert rule["RuleCondition"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomainName"}, ""]}]
+    }
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomainCertificateArn"}, ""]}]
+    }
+
+
+def test_the_origin_secret_is_a_no_echo_parameter_of_the_request_functions_only(
+    template, functions
+):
+    parameter = template["Parameters"]["OriginVerifySecret"]
+    assert parameter["NoEcho"] is True
+    assert parameter["Default"] == ""
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch("a" * 32)
+    assert not pattern.fullmatch("a" * 31)
+    assert not pattern.fullmatch("a" * 31 + "\n")
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["ORIGIN_VERIFY_SECRET"] == {
+        "Fn::If": [
+            "HasOriginVerifySecret",
+            {"Ref": "OriginVerifySecret"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    purge = functions["purge-chat"]["Properties"]["Environment"]["Variables"]
+    assert purge["ORIGIN_VERIFY_SECRET"] == {"Ref": "AWS::NoValue"}
+
+
+def test_customer_managed_keys_are_options_of_the_table_and_the_functions(template):
+    for name in ["TableKmsKeyArn", "FunctionKmsKeyArn"]:
+        parameter = template["Parameters"][name]
+        assert parameter["Default"] == "", name
+        pattern = re.compile(parameter["AllowedPattern"])
+        assert pattern.fullmatch("")
+        assert pattern.fullmatch(
+            "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )
+        assert not pattern.fullmatch("alias/aws/dynamodb"), name
+    assert template["Resources"]["Table"]["Properties"]["SSESpecification"] == {
+        "Fn::If": [
+            "HasTableKmsKey",
+            {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": "TableKmsKeyArn"}},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Globals"]["Function"]["KmsKeyArn"] == {
+        "Fn::If": ["HasFunctionKmsKey", {"Ref": "FunctionKmsKeyArn"}, {"Ref": "AWS::NoValue"}]
+    }
