@@ -4,7 +4,10 @@
 #   sam validate             the SAM transform, run locally
 #   cfn-lint                 cfn-lint itself, informational rules included
 #   pytest                   tests/python/test_template.py: the table equals table.rs, every
-#                            function and router route is in the template, least privilege
+#                            function and router route is in the template, least privilege,
+#                            limits, logs, alarms; tests/python/test_routing.py: the recipes of
+#                            deploy/ route exactly openapi.yaml's paths to the API
+# and cfn-lint on the CloudFront recipe, deploy/cloudfront/template.yaml.
 # Each must report nothing: a warning fails the check.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -39,5 +42,8 @@ echo "== template.yaml: sam validate (SAM transform)"
 sam validate --template-file template.yaml --region "$AWS_REGION"
 echo "== template.yaml: cfn-lint"
 cfn-lint --include-checks I -- template.yaml
-echo "== template.yaml: pytest tests/python/test_template.py"
-PYTHONDONTWRITEBYTECODE=1 python -m pytest -q -p no:cacheprovider tests/python/test_template.py
+echo "== deploy/cloudfront/template.yaml: cfn-lint"
+cfn-lint --include-checks I -- deploy/cloudfront/template.yaml
+echo "== template.yaml and deploy/: pytest tests/python/test_template.py tests/python/test_routing.py"
+PYTHONDONTWRITEBYTECODE=1 python -m pytest -q -p no:cacheprovider tests/python/test_template.py \
+  tests/python/test_routing.py
