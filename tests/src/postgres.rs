@@ -14,8 +14,22 @@ use std::time::Duration;
 
 use crate::{free_port, wait_for_port};
 
-/// The web app's tables the import reads (`origin-schema.md`), plus one it does not.
+/// The `CRYPTO_SECRET` of the test databases: their share passwords and users' emails are
+/// encrypted with it, as the web app encrypts them.
+pub const CRYPTO_SECRET: &str = "test-crypto-secret-of-the-web-app";
+
+/// `text` as the web app stores a secret column: `encode(encrypt(text, CRYPTO_SECRET, 'aes'),
+/// 'hex')`, as SQL (`text` is SQL too: a literal or a column).
+pub fn encrypted(text: &str) -> String {
+    format!(
+        "encode(encrypt(convert_to({text}, 'UTF8'), convert_to('{CRYPTO_SECRET}', 'UTF8'), 'aes'), 'hex')"
+    )
+}
+
+/// The web app's tables the import reads (`origin-schema.md`), plus one it does not (the
+/// projects themselves).
 pub const WEB_APP_SCHEMA: &str = "
+CREATE EXTENSION pgcrypto;
 CREATE TYPE ai_model_enum AS ENUM ('google/gemma-2-27b-it', 'meta-llama/Meta-Llama-3.1-8B-Instruct', 'mistralai/Mistral-7B-Instruct-v0.3');
 CREATE TYPE chat_conversation_message_actor_enum AS ENUM ('user', 'assistant');
 CREATE TABLE neptun_user (
@@ -58,9 +72,32 @@ CREATE TABLE chat_conversation_file (
     chat_conversation_message_id integer NOT NULL REFERENCES chat_conversation_message(id) ON DELETE CASCADE,
     neptun_user_file_id integer NOT NULL REFERENCES neptun_user_file(id)
 );
-CREATE TABLE chat_share (
+CREATE TABLE neptun_user_project (
     id serial PRIMARY KEY,
-    chat_conversation_id integer NOT NULL REFERENCES chat_conversation(id) ON DELETE CASCADE
+    name text NOT NULL,
+    neptun_user_id integer NOT NULL REFERENCES neptun_user(id) ON DELETE CASCADE
+);
+CREATE TABLE project_chat_conversation (
+    project_id integer NOT NULL REFERENCES neptun_user_project(id) ON DELETE CASCADE,
+    chat_conversation_id integer NOT NULL REFERENCES chat_conversation(id) ON DELETE CASCADE,
+    created_at timestamp DEFAULT now()
+);
+CREATE TABLE chat_conversation_share (
+    id serial PRIMARY KEY,
+    is_shared boolean NOT NULL DEFAULT true,
+    share_id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+    is_protected boolean NOT NULL DEFAULT false,
+    hashed_password text,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now(),
+    chat_conversation_id integer NOT NULL UNIQUE REFERENCES chat_conversation(id) ON DELETE CASCADE
+);
+CREATE TABLE chat_conversation_share_whitelist_entry (
+    id serial PRIMARY KEY,
+    whitelisted_neptun_user_id integer NOT NULL REFERENCES neptun_user(id),
+    chat_conversation_share_id integer NOT NULL REFERENCES chat_conversation_share(id) ON DELETE CASCADE,
+    created_at timestamp DEFAULT now(),
+    updated_at timestamp DEFAULT now()
 );
 ";
 

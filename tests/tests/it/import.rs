@@ -13,6 +13,7 @@ use neptun_core::ids;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
 use neptun_import::{self, ImportReport, Mode, Options, Report, SourceTable, Target, VerifyReport};
+use neptun_tests::postgres::{CRYPTO_SECRET, encrypted};
 use neptun_tests::proxy::{Mode as ProxyMode, StorageProxy};
 use neptun_tests::*;
 use serde_json::{Value, json};
@@ -27,7 +28,7 @@ async fn fill(pg: &tokio_postgres::Client, long_chat: u32, oversized: bool) {
     pg.batch_execute(&format!(
         "
         INSERT INTO neptun_user (id, primary_email) VALUES
-            (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'linus@example.com'), (4, 'none@example.com');
+            (1, {ada}), (2, {grace}), (3, {linus}), (4, {none});
         INSERT INTO chat_conversation (id, name, model, created_at, updated_at, neptun_user_id) VALUES
             (1, 'Python questions', 'google/gemma-2-27b-it', '2024-03-20 10:00:00.123456', '2024-03-21 11:30:00.987654', 1),
             (2, 'Grüße aus Köln 🐍 — 日本語 — שלום', 'meta-llama/Meta-Llama-3.1-8B-Instruct', '2024-03-22 08:00:00', '2024-03-22 08:00:00', 1),
@@ -67,9 +68,10 @@ async fn fill(pg: &tokio_postgres::Client, long_chat: u32, oversized: bool) {
             (11, NULL, NULL, 1, 1, 2, 2),
             (13, '2024-02-01 00:00:03', '2024-02-01 00:00:03', 3, 5, 100004, 4);
         SELECT setval('chat_conversation_file_id_seq', 13);
-        INSERT INTO chat_share (chat_conversation_id) VALUES (1), (4);
+        INSERT INTO neptun_user_project (id, name, neptun_user_id) VALUES (1, 'a project', 3), (2, 'another', 3);
         "
-    ))
+    , ada = encrypted("'ada@example.com'"), grace = encrypted("'grace@example.com'"),
+      linus = encrypted("'linus@example.com'"), none = encrypted("'none@example.com'")))
     .await
     .expect("fill the web app's tables");
     if oversized {
@@ -86,6 +88,10 @@ async fn fill(pg: &tokio_postgres::Client, long_chat: u32, oversized: bool) {
         .await
         .expect("add the oversized message");
     }
+}
+
+fn secret() -> neptun_import::CryptoSecret {
+    neptun_import::CryptoSecret::new(CRYPTO_SECRET.to_owned()).expect("a secret")
 }
 
 struct Fixture {
@@ -121,6 +127,7 @@ impl Fixture {
             users,
             mode,
             parallelism: 4,
+            crypto_secret: secret(),
         }
     }
 
@@ -132,7 +139,7 @@ impl Fixture {
 
     async fn import(&self) -> ImportReport {
         match self.run(Mode::Import, None).await {
-            Report::Import(report) => report,
+            Report::Import(report) => *report,
             Report::Verify(_) => unreachable!("an import reports an import"),
         }
     }
@@ -424,7 +431,11 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
         (messages.written, messages.rejected),
         (5_000 + 7 + 2 + 3, 1)
     );
-    assert!(report.other_tables.contains(&("chat_share".to_owned(), 2)));
+    assert!(
+        report
+            .other_tables
+            .contains(&("neptun_user_project".to_owned(), 2))
+    );
 
     // The API goes on from the imported chats: new messages after them, files on them.
     let path = "/api/users/1/chats/1/messages";
@@ -579,8 +590,8 @@ async fn user_runs_import_only_those_users_and_full_runs_complete_them() {
     let all = fixture.import().await;
     let messages = all.table(SourceTable::Messages).expect("messages");
     assert_eq!(
-        messages.already_imported, 3,
-        "user 3's rows are not written again"
+        messages.handled_before, 3,
+        "user 3's rows are not read again"
     );
     assert_eq!(messages.written, 7 + 50 + 2);
     assert_eq!(ids_of(&fixture.chats_of(1).await), vec![3, 2, 1]);
@@ -685,8 +696,9 @@ async fn verify_checks_every_row_and_catches_differences() {
     );
 }
 
-/// Waits until the import has checkpointed some messages (it is mid-way), up to a minute.
-async fn wait_for_message_checkpoint(fixture: &Fixture) -> u64 {
+/// Waits until the import has saved some handled message ids (it is mid-way), up to a
+/// minute; returns the highest id saved in their first block.
+async fn wait_for_saved_messages(fixture: &Fixture) -> u64 {
     let store = &fixture.context.store;
     for _ in 0..1200 {
         let output = store
@@ -699,24 +711,24 @@ async fn wait_for_message_checkpoint(fixture: &Fixture) -> u64 {
             )
             .key(
                 schema::SK,
-                AttributeValue::S(neptun_import::rows::checkpoint_sk(
-                    SourceTable::Messages.name(),
-                    None,
-                )),
+                AttributeValue::S(neptun_import::rows::ids_sk(SourceTable::Messages.name(), 0)),
             )
             .send()
             .await
-            .expect("read the checkpoint");
-        if let Some(last) = output.item.and_then(|item| {
-            item.get("last_id")
-                .and_then(|v| v.as_n().ok())
-                .and_then(|n| n.parse().ok())
-        }) {
-            return last;
+            .expect("read the saved ids");
+        let highest = output.item.and_then(|item| {
+            let ranges = item.get("ranges")?.as_s().ok()?.clone();
+            ranges
+                .rsplit([',', '-'])
+                .next()
+                .and_then(|last| last.parse().ok())
+        });
+        if let Some(highest) = highest {
+            return highest;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("the import never checkpointed its messages")
+    panic!("the import never saved its messages' ids")
 }
 
 #[tokio::test]
@@ -725,17 +737,17 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
     let total_messages = 7 + 12_000 + 2 + 3;
 
     // Killed halfway: the import task is dropped mid-write, as a crash or Ctrl-C would (one
-    // batch in flight at a time, so that it is surely still running at its first checkpoint).
+    // batch in flight at a time, so that it is surely still running when it first saves).
     let options = Options {
         parallelism: 1,
         ..fixture.options(Mode::Import, None)
     };
     let target = fixture.target();
     let crashed = tokio::spawn(async move { neptun_import::run(&options, &target).await });
-    let checkpoint = wait_for_message_checkpoint(&fixture).await;
+    let saved = wait_for_saved_messages(&fixture).await;
     crashed.abort();
     let _ = crashed.await;
-    assert!(checkpoint < 100_000, "killed before the end ({checkpoint})");
+    assert!(saved < 12_100, "killed before the end ({saved})");
 
     // Throttled, then storage goes away: the run fails, and says where to resume.
     let proxy = StorageProxy::start(storage_endpoint());
@@ -767,7 +779,7 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
     // Run again: it completes, nothing twice, nothing missing.
     let resumed = fixture.import().await;
     let messages = resumed.table(SourceTable::Messages).expect("messages");
-    // Rows up to the checkpoint are not even read again.
+    // Rows whose ids were saved are not even read again.
     assert!(messages.written < total_messages as u64, "{resumed}");
     let verified = fixture.verify().await;
     assert!(verified.is_complete(), "{verified}");
@@ -776,9 +788,13 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
 }
 
 /// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of
-/// 10 users, a file per 20 messages, imported by the optimised `import` binary
-/// (`NEPTUN_IMPORT_BIN`) into the engine under GNU time. Writes a Markdown section to
-/// `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts only that every row arrived.
+/// 10 users, a file per 20 messages, a fifth of the chats in projects and a tenth shared (a
+/// third of those with a password, each share with a whitelist entry), imported by the
+/// optimised `import` binary (`NEPTUN_IMPORT_BIN`) into the engine through a proxy that
+/// counts DynamoDB requests, under GNU time: the first run, a run over the unchanged source,
+/// and a catch-up run after rows were added below the highest imported ids. Writes a
+/// Markdown section to `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts that every row
+/// arrived and that the unchanged run wrote nothing.
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "a measurement for make bench"]
 async fn measure_import_of_100000_messages() {
@@ -796,58 +812,115 @@ async fn measure_import_of_100000_messages() {
     let chats = (messages / 100).max(1);
     pg.batch_execute(&format!(
         "
-        INSERT INTO neptun_user (id, primary_email) SELECT g, 'user' || g || '@example.com' FROM generate_series(1, 10) g;
+        INSERT INTO neptun_user (id, primary_email) SELECT g, {email} FROM generate_series(1, 10) g;
         INSERT INTO chat_conversation (id, name, model, created_at, updated_at, neptun_user_id)
             SELECT g, 'Chat ' || g, 'google/gemma-2-27b-it', now(), now(), 1 + g % 10 FROM generate_series(1, {chats}) g;
         INSERT INTO chat_conversation_message (id, message, actor, created_at, updated_at, neptun_user_id, chat_conversation_id)
             SELECT g, repeat('Message ' || g || ' about Python. ', 15),
                    (CASE WHEN g % 2 = 0 THEN 'assistant' ELSE 'user' END)::chat_conversation_message_actor_enum,
                    now(), now(), 1 + ((g - 1) / 100 + 1) % 10, (g - 1) / 100 + 1
-            FROM generate_series(1, {messages}) g;
+            FROM generate_series(1, {messages}) g WHERE g % 1000 <> 500;
         INSERT INTO neptun_user_file (id, title, text, language, file_extension, created_at, updated_at, neptun_user_id)
             SELECT g, 'file' || g || '.py', 'print(' || g || ')', 'python', 'py', now(), now(), 1
             FROM generate_series(1, {files}) g;
         INSERT INTO chat_conversation_file (id, created_at, updated_at, neptun_user_id, chat_conversation_id, chat_conversation_message_id, neptun_user_file_id)
             SELECT g, now(), now(), 1 + ((g * 20 - 1) / 100 + 1) % 10, (g * 20 - 1) / 100 + 1, g * 20, g
             FROM generate_series(1, {files}) g;
+        INSERT INTO neptun_user_project (id, name, neptun_user_id) SELECT g, 'Project ' || g, g FROM generate_series(1, 10) g;
+        INSERT INTO project_chat_conversation (project_id, chat_conversation_id)
+            SELECT 1 + g % 10, g FROM generate_series(1, {chats}) g WHERE g % 5 = 0;
+        INSERT INTO chat_conversation_share (id, chat_conversation_id, is_protected, hashed_password)
+            SELECT g / 10, g, g % 30 = 0, CASE WHEN g % 30 = 0 THEN {password} END
+            FROM generate_series(10, {chats}, 10) g;
+        INSERT INTO chat_conversation_share_whitelist_entry (whitelisted_neptun_user_id, chat_conversation_share_id)
+            SELECT 1 + s.id % 10, s.id FROM chat_conversation_share s;
         ",
         files = messages / 20,
+        email = encrypted("'user' || g || '@example.com'"),
+        password = encrypted("'password of chat ' || g"),
     ))
     .await
     .expect("generate the source");
     let client = client();
     let table = fresh_table(&client).await;
-    let output = std::process::Command::new("/usr/bin/time")
-        .args(["-f", "%e %M"])
-        .arg(&binary)
-        .env("DATABASE_URL", &url)
-        .env("TABLE_NAME", &table)
-        .env("AWS_ENDPOINT_URL_DYNAMODB", storage_endpoint())
-        .output()
-        .unwrap_or_else(|error| panic!("run {}: {error}", binary.display()));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "the import failed:\n{stderr}");
-    let (seconds, max_rss_kb) = stderr
-        .lines()
-        .last()
-        .and_then(|line| line.split_once(' '))
-        .and_then(|(s, kb)| Some((s.parse::<f64>().ok()?, kb.parse::<f64>().ok()?)))
-        .unwrap_or_else(|| panic!("no GNU time line in:\n{stderr}"));
+    let proxy = StorageProxy::start(storage_endpoint());
+    let run = |label: &'static str| {
+        let output = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "%e %M %U %S"])
+            .arg(&binary)
+            .env("DATABASE_URL", &url)
+            .env("CRYPTO_SECRET", CRYPTO_SECRET)
+            .env("TABLE_NAME", &table)
+            .env("AWS_ENDPOINT_URL_DYNAMODB", proxy.endpoint())
+            .output()
+            .unwrap_or_else(|error| panic!("run {}: {error}", binary.display()));
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(output.status.success(), "the {label} failed:\n{stderr}");
+        let figures: Vec<f64> = stderr
+            .lines()
+            .last()
+            .map(|line| line.split(' ').filter_map(|f| f.parse().ok()).collect())
+            .unwrap_or_default();
+        let [seconds, max_rss_kb, user, system] = figures[..] else {
+            panic!("no GNU time line in:\n{stderr}")
+        };
+        let mut counts: Vec<(String, usize)> = proxy.take_counts().into_iter().collect();
+        counts.sort();
+        let requests = counts
+            .iter()
+            .map(|(operation, n)| format!("{n} {operation}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let writes: usize = counts
+            .iter()
+            .filter(|(operation, _)| {
+                operation.contains("Write")
+                    || operation.starts_with("Put")
+                    || operation.starts_with("Delete")
+            })
+            .map(|(_, n)| n)
+            .sum();
+        (
+            format!(
+                "| {label} | {seconds:.2} s | {:.2} s | {:.1} MB | {requests} |\n",
+                user + system,
+                max_rss_kb / 1024.0
+            ),
+            writes,
+        )
+    };
+    let (first, _) = run("first run");
+    let (unchanged, unchanged_writes) = run("again, nothing changed");
+    assert_eq!(unchanged_writes, 0, "an unchanged source writes nothing");
+    // Rows committed late with ids below the highest imported: one message per 1,000 ids.
+    pg.batch_execute(&format!(
+        "INSERT INTO chat_conversation_message (id, message, neptun_user_id, chat_conversation_id)
+            SELECT g, 'committed late', 1 + ((g - 1) / 100 + 1) % 10, (g - 1) / 100 + 1
+            FROM generate_series(500, {messages}, 1000) g;"
+    ))
+    .await
+    .expect("add rows below the highest id");
+    let (catch_up, _) = run("again, after rows with lower ids were added");
     let rows = messages + messages / 20 + 2 * chats;
     let section = format!(
         "## Import\n\n`import` of `neptun-import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
-         per 20 messages ({rows} rows: messages, files and two per chat), from a private PostgreSQL \
-         into the local engine, under GNU time:\n\n\
-         | rows | wall time | rate | peak RSS |\n|--:|--:|--:|--:|\n\
-         | {rows} | {seconds:.1} s | {:.0} rows/s | {:.1} MB |\n",
+         per 20 messages ({rows} rows: messages, files and two per chat), {} project links, {} shares \
+         ({} with a password, each with a whitelist entry), from a private PostgreSQL into the local \
+         engine through a proxy that counts DynamoDB requests, under GNU time. The last run \
+         finds the {} messages committed after the first two runs with ids below the highest \
+         one imported:\n\n\
+         | run | wall time | CPU (user + system) | peak RSS | DynamoDB requests |\n|---|--:|--:|--:|---|\n\
+         {first}{unchanged}{catch_up}",
         binary
             .display()
             .to_string()
             .rsplit("target/")
             .next()
             .unwrap_or_default(),
-        rows as f64 / seconds.max(0.001),
-        max_rss_kb / 1024.0,
+        chats / 5,
+        chats / 10,
+        chats / 30,
+        messages / 1000,
     );
     match std::env::var("NEPTUN_IMPORT_BENCH_OUT") {
         Ok(path) => std::fs::write(&path, &section).unwrap_or_else(|e| panic!("{path}: {e}")),

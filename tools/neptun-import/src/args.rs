@@ -1,12 +1,13 @@
 //! The command line of `import`.
 
-use super::{DEFAULT_PARALLELISM, Mode, Options};
+use super::{CryptoSecret, DEFAULT_PARALLELISM, Mode, Options};
 
 pub const USAGE: &str = "\
 Usage: import [--user <id>]... [--dry-run | --verify] [--parallel <n>]
 
-Copies the web app's chats, messages and chat files from its PostgreSQL database into the
-table, ids kept. Runs again skip what is stored, resume a killed run and add new rows.
+Copies the web app's chats, messages, chat files, projects' links and shares from its
+PostgreSQL database into the table, ids kept. Runs again add every source row not yet
+imported, whatever its id, resume a killed run, and update shares changed in the source.
 
 Options:
   --user <id>       only this user's chats (repeatable)
@@ -17,6 +18,8 @@ Options:
 
 Environment:
   DATABASE_URL                 postgres://user:password@host:port/database (never printed)
+  CRYPTO_SECRET                the web app's pgcrypto secret of share passwords and emails
+                               (never printed)
   TABLE_NAME                   the DynamoDB table
   AWS_ENDPOINT_URL_DYNAMODB    a local endpoint (else real DynamoDB), AWS_REGION, credentials
 
@@ -35,7 +38,7 @@ pub enum Parsed {
 }
 
 impl Parsed {
-    pub fn with_database(self, database_url: String) -> Option<Options> {
+    pub fn with_source(self, database_url: String, crypto_secret: CryptoSecret) -> Option<Options> {
         match self {
             Self::Run {
                 users,
@@ -46,6 +49,7 @@ impl Parsed {
                 users,
                 mode,
                 parallelism,
+                crypto_secret,
             }),
             Self::Help => None,
         }

@@ -1,5 +1,6 @@
-//! The import proper (and its dry run): each source table in parent order, streamed in id
-//! order, planned row by row, written in batches, checkpointed as batches are acknowledged.
+//! The import proper (and its dry run) of chats, messages and files: each source table in
+//! parent order, the ids it has not handled yet streamed in id order, planned row by row,
+//! written in batches, and added to the ledger of handled ids as batches are acknowledged.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -7,17 +8,21 @@ use std::time::{Duration, Instant};
 use neptun_dynamo::schema;
 use tokio_postgres::Transaction;
 
+use super::ledger::Unsaved;
+use super::links::{self, LinkReport};
 use super::plan::{self, Item, Note, Plan, Rejection};
 use super::progress::Progress;
+use super::share_source;
+use super::shares::{self, ShareReport};
 use super::source::{
     self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
     SourceTable,
 };
-use super::storage::{self, Checkpoints, Parents};
+use super::storage::{self, Ledger, Parents};
 use super::writer::{BatchWriter, WriteStats};
 use super::{ImportError, Mode, Options, Target};
 
-/// Checkpoints are saved at most this often while a table is imported (and at its end).
+/// Handled ids are saved at most this often while a table is imported (and at its end).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
 /// Notes of one kind printed per table; the rest are counted.
 const NOTES_PRINTED: usize = 20;
@@ -28,10 +33,10 @@ const KEPT_IN_REPORT: usize = 1_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TableReport {
     pub table: SourceTable,
-    /// Rows in scope (the selected users, above the scan's checkpoint).
+    /// Rows in scope that no run had handled yet.
     pub read: u64,
-    /// At or below a checkpoint: stored by an earlier run.
-    pub already_imported: u64,
+    /// Ids handled by earlier runs (of every user), not read again.
+    pub handled_before: u64,
     /// Rows written (or, in a dry run, that would be).
     pub written: u64,
     pub rejected: u64,
@@ -53,6 +58,8 @@ pub struct ImportReport {
     pub rejected_in_scope: Vec<Rejection>,
     /// The first [`KEPT_IN_REPORT`] notes.
     pub notes: Vec<Note>,
+    pub links: LinkReport,
+    pub shares: ShareReport,
     /// Tables the import does not read, with their row counts.
     pub other_tables: Vec<(String, u64)>,
     pub elapsed: Duration,
@@ -90,11 +97,11 @@ impl std::fmt::Display for ImportReport {
         for t in &self.tables {
             writeln!(
                 f,
-                "  {:<26} {:>9} read, {:>9} {verb}, {} already imported, {} rejected, {} skipped (parent deleted through the API), {} NULL timestamps replaced, {} over the API's text limit",
+                "  {:<26} {:>9} read, {:>9} {verb}, {} handled by earlier runs, {} rejected, {} skipped (parent deleted through the API), {} NULL timestamps replaced, {} over the API's text limit",
                 t.table.name(),
                 t.read,
                 t.written,
-                t.already_imported,
+                t.handled_before,
                 t.rejected,
                 t.parent_gone,
                 t.null_times,
@@ -111,6 +118,28 @@ impl std::fmt::Display for ImportReport {
             self.writes.items as f64 / seconds,
             self.writes.unprocessed_retried,
             self.writes.calls_retried
+        )?;
+        let links = &self.links;
+        writeln!(
+            f,
+            "  project links: {} chats linked in the source, {} applied to chats imported earlier, {} of chats not in the table, {} left in another project",
+            links.linked_chats,
+            links.applied,
+            links.chat_missing,
+            links.kept.len()
+        )?;
+        let shares = &self.shares;
+        writeln!(
+            f,
+            "  shares: {} in the source, {} unchanged, {} created, {} updated, {} deleted, {} of chats not in the table, {} left as the API changed them, {} whitelist entries without a usable email",
+            shares.source,
+            shares.unchanged,
+            shares.created,
+            shares.updated,
+            shares.deleted,
+            shares.chat_missing,
+            shares.kept.len(),
+            shares.unlisted
         )?;
         if !self.other_tables.is_empty() {
             let counts: Vec<String> = self
@@ -164,8 +193,15 @@ fn chat_marker(row: &impl SourceRow) -> Parent {
 }
 
 impl Imported for SourceChat {
+    /// The chat's rows, and the record of its project link beside them.
     fn plan(&self) -> Plan {
-        plan::chat(self)
+        match plan::chat(self) {
+            Plan::Write { mut items, notes } => {
+                items.extend(links::record_of(self));
+                Plan::Write { items, notes }
+            }
+            rejected => rejected,
+        }
     }
     fn parents(&self) -> Vec<Parent> {
         Vec::new()
@@ -204,8 +240,10 @@ struct Run<'a> {
     target: &'a Target,
     options: &'a Options,
     dry_run: bool,
-    /// As they were when the run started: rows above them are this run's to write.
-    checkpoints: Checkpoints,
+    /// The ids handled, as this run goes.
+    ledger: Ledger,
+    /// As they were when the run started: a parent outside them is this run's to write.
+    at_start: Ledger,
     /// Users whose chats the API erased: none of their rows is imported.
     erased: Vec<u64>,
     parents: Parents,
@@ -224,11 +262,13 @@ pub async fn import(
     let started = Instant::now();
     let client = &target.client;
     let earlier = storage::rejections(client, &target.table).await?;
+    let ledger = Ledger::load(client, &target.table).await?;
     let mut run = Run {
         target,
         options,
         dry_run: options.mode == Mode::DryRun,
-        checkpoints: Checkpoints::load(client, &target.table).await?,
+        at_start: ledger.clone(),
+        ledger,
         erased: storage::erased_users(client, &target.table).await?,
         parents: Parents::new(),
         rejected: earlier
@@ -241,11 +281,37 @@ pub async fn import(
     };
     let users = source::user_count(snapshot, &options.users).await?;
     let other_tables = source::other_tables(snapshot).await?;
+    // Every secret is decrypted before the first write: a wrong one stops the run here.
+    share_source::check_secret(snapshot, &options.crypto_secret).await?;
+    let source_shares = share_source::shares(
+        snapshot,
+        &options.crypto_secret,
+        &options.users,
+        &run.erased,
+    )
+    .await?;
     let tables = vec![
         run.table::<SourceChat>(snapshot).await?,
         run.table::<SourceMessage>(snapshot).await?,
         run.table::<SourceFile>(snapshot).await?,
     ];
+    let links = links::import(
+        snapshot,
+        target,
+        &options.users,
+        &run.erased,
+        run.ledger.ids(SourceTable::Chats),
+        run.dry_run,
+    )
+    .await?;
+    let user_in_scope = |user: u64| {
+        !run.erased.contains(&user)
+            && options
+                .users
+                .as_ref()
+                .is_none_or(|users| users.contains(&user))
+    };
+    let shares = shares::import(target, &source_shares, user_in_scope, run.dry_run).await?;
     let in_scope = |rejection: &Rejection| {
         options
             .users
@@ -270,6 +336,8 @@ pub async fn import(
         rejected_now: run.rejected_now,
         rejected_in_scope,
         notes: run.notes,
+        links,
+        shares,
         other_tables,
         elapsed: started.elapsed(),
     })
@@ -281,8 +349,9 @@ impl Run<'_> {
         snapshot: &Transaction<'_>,
     ) -> Result<TableReport, ImportError> {
         let table = R::TABLE;
+        let handled = self.ledger.ids(table);
         let selection = Selection {
-            after_id: self.checkpoints.scan_after(table, &self.options.users),
+            ranges: handled.gaps(),
             users: self.options.users.clone(),
             erased: self.erased.clone(),
             order: Order::ById,
@@ -292,7 +361,7 @@ impl Run<'_> {
         let mut report = TableReport {
             table,
             read: 0,
-            already_imported: 0,
+            handled_before: handled.len(),
             written: 0,
             rejected: 0,
             parent_gone: 0,
@@ -309,16 +378,13 @@ impl Run<'_> {
             through: None,
             at: Instant::now(),
         };
+        let mut unsaved = Unsaved::default();
         let mut rows = RowStream::<R>::open(snapshot, &selection).await?;
         while let Some(row) = rows.next().await? {
             report.read += 1;
             progress.advance(1);
-            let (id, user) = (positive(row.id()), positive(row.user_id()));
-            if id <= self.checkpoints.done_through(table, user) {
-                report.already_imported += 1;
-                writer.skip(id);
-                continue;
-            }
+            let id = positive(row.id());
+            unsaved.push(id);
             let plan = match self.parents_of(&row).await? {
                 ParentState::Present => row.plan(),
                 ParentState::Gone => {
@@ -347,10 +413,12 @@ impl Run<'_> {
                     writer.push(id, vec![record]).await?;
                 }
             }
-            self.save_now(&writer, &mut saved, table, false).await?;
+            self.save_now(&writer, &mut saved, &mut unsaved, table, false)
+                .await?;
         }
         writer.finish().await?;
-        self.save_now(&writer, &mut saved, table, true).await?;
+        self.save_now(&writer, &mut saved, &mut unsaved, table, true)
+            .await?;
         progress.finish();
         self.writes.add(writer.stats);
         Ok(report)
@@ -366,6 +434,8 @@ impl Run<'_> {
                 report.over_api_limit += 1;
                 report.over_api_limit
             }
+            // Few, and each worth reading: all printed.
+            Note::OtherProjects { .. } => 0,
         };
         if seen as usize <= NOTES_PRINTED {
             progress.say(&note.to_string());
@@ -395,8 +465,8 @@ impl Run<'_> {
                     reason: format!("its {what} {} was rejected", parent.id),
                 }));
             }
-            // Parents above the checkpoint are this run's, written before this table began.
-            let from_earlier_run = parent.id <= self.checkpoints.done_through(parent.table, user);
+            // Parents no run had handled are this run's, written before this table began.
+            let from_earlier_run = self.at_start.ids(parent.table).contains(parent.id);
             if from_earlier_run {
                 let client = &self.target.client;
                 let table = &self.target.table;
@@ -412,39 +482,28 @@ impl Run<'_> {
         Ok(ParentState::Present)
     }
 
-    /// Saves the checkpoint when it moved and it is time (or `at_end`).
+    /// Saves the ids acknowledged since the last save when it is time (or `at_end`).
     async fn save_now(
-        &self,
+        &mut self,
         writer: &BatchWriter,
         saved: &mut Saved,
+        unsaved: &mut Unsaved,
         table: SourceTable,
         at_end: bool,
     ) -> Result<(), ImportError> {
         let through = writer.acknowledged_through();
         let due = at_end || saved.at.elapsed() >= CHECKPOINT_EVERY;
-        if self.dry_run || !due || through.is_none() || through == saved.through {
+        if !due || through == saved.through {
             return Ok(());
         }
         let Some(last_id) = through else {
             return Ok(());
         };
-        let client = &self.target.client;
-        match &self.options.users {
-            None => {
-                storage::save_checkpoint(client, &self.target.table, table, None, last_id).await?
-            }
-            Some(users) => {
-                for &user in users {
-                    storage::save_checkpoint(
-                        client,
-                        &self.target.table,
-                        table,
-                        Some(user),
-                        last_id,
-                    )
-                    .await?;
-                }
-            }
+        let blocks = unsaved.settle(last_id, self.ledger.ids_mut(table));
+        if !self.dry_run {
+            self.ledger
+                .save(&self.target.client, &self.target.table, table, &blocks)
+                .await?;
         }
         *saved = Saved {
             through,

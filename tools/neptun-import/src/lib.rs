@@ -46,18 +46,27 @@
 
 pub mod args;
 mod copy;
+mod ledger;
+mod links;
 mod plan;
 mod progress;
 pub mod rows;
+mod secret;
+mod share_source;
+mod shares;
 mod source;
 mod storage;
+mod transact;
 mod verify;
 mod writer;
 
 use aws_sdk_dynamodb::Client;
 
 pub use copy::{ImportReport, TableReport};
+pub use links::LinkReport;
 pub use plan::{MAX_ITEM_BYTES, Note, Rejection};
+pub use secret::CryptoSecret;
+pub use shares::ShareReport;
 pub use source::{SourceError, SourceTable, describe, parse_url};
 pub use storage::StorageError;
 pub use verify::{RowProblem, VerifyReport};
@@ -81,6 +90,8 @@ pub struct Options {
     pub mode: Mode,
     /// `BatchWriteItem` calls in flight at once.
     pub parallelism: usize,
+    /// The web app's `CRYPTO_SECRET`, for share passwords and whitelisted users' emails.
+    pub crypto_secret: CryptoSecret,
 }
 
 /// `BatchWriteItem` calls in flight unless `--parallel` says otherwise.
@@ -99,12 +110,16 @@ pub enum ImportError {
     Source(#[from] SourceError),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("hashing a share password failed")]
+    Hash(#[source] neptun_core::shares::password::PasswordError),
+    #[error("a task of the import failed")]
+    Task(#[source] tokio::task::JoinError),
 }
 
 /// How a run ended.
 #[derive(Debug)]
 pub enum Report {
-    Import(ImportReport),
+    Import(Box<ImportReport>),
     Verify(VerifyReport),
 }
 
@@ -136,7 +151,7 @@ pub async fn run(options: &Options, target: &Target) -> Result<Report, ImportErr
     let report = match options.mode {
         Mode::Verify => Report::Verify(verify::verify(&snapshot, target, options).await?),
         Mode::Import | Mode::DryRun => {
-            Report::Import(copy::import(&snapshot, target, options).await?)
+            Report::Import(Box::new(copy::import(&snapshot, target, options).await?))
         }
     };
     // Read-only: ending it changes nothing, whichever way.

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use neptun_core::error::ErrorChain;
 use neptun_dynamo::client::{StorageTimeouts, dynamodb_client};
-use neptun_import::{Target, args};
+use neptun_import::{CryptoSecret, Target, args};
 
 /// A BatchWriteItem of 25 large items takes longer than an API request may.
 const TIMEOUTS: StorageTimeouts = StorageTimeouts {
@@ -28,10 +28,23 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if parsed == args::Parsed::Help {
+        println!("{}", args::USAGE);
+        return ExitCode::SUCCESS;
+    }
     let database_url = std::env::var("DATABASE_URL").unwrap_or_default();
     let table = std::env::var("TABLE_NAME").unwrap_or_default();
-    let Some(options) = parsed.with_database(database_url) else {
-        println!("{}", args::USAGE);
+    let Some(crypto_secret) = std::env::var("CRYPTO_SECRET")
+        .ok()
+        .and_then(CryptoSecret::new)
+    else {
+        eprintln!(
+            "import: CRYPTO_SECRET must be set to the web app's own: share passwords and users' emails are encrypted with it\n\n{}",
+            args::USAGE
+        );
+        return ExitCode::from(2);
+    };
+    let Some(options) = parsed.with_source(database_url, crypto_secret) else {
         return ExitCode::SUCCESS;
     };
     if options.database_url.trim().is_empty() || table.trim().is_empty() {

@@ -11,7 +11,7 @@ use neptun_dynamo::schema::{
 };
 
 use crate::rows::{ImportRejectedRow, ImportedFileRow, ImportedMessageRow};
-use neptun_core::validation::MAX_TEXT_BYTES;
+use neptun_core::validation::{MAX_TEXT_BYTES, parse_share_uuid};
 
 use super::source::{SourceChat, SourceFile, SourceMessage, SourceTable, SourceTimes};
 
@@ -94,6 +94,12 @@ pub enum Note {
         id: u64,
         bytes: u64,
     },
+    /// A chat linked to several projects: it keeps the lowest.
+    OtherProjects {
+        chat_id: u64,
+        kept: u64,
+        others: Vec<u64>,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -126,6 +132,18 @@ impl std::fmt::Display for Note {
                 "{} {id}: text of {bytes} bytes is over the API's {MAX_TEXT_BYTES}-byte limit; stored as it is",
                 table.name()
             ),
+            Self::OtherProjects {
+                chat_id,
+                kept,
+                others,
+            } => {
+                let others: Vec<String> = others.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "chat_conversation {chat_id}: linked to projects {kept} and {}; it is in project {kept} (the lowest) only",
+                    others.join(", ")
+                )
+            }
         }
     }
 }
@@ -255,6 +273,14 @@ pub fn chat(source: &SourceChat) -> Plan {
         };
         let mut notes = Vec::new();
         let (created_at, updated_at) = place.times(source.times, &mut notes)?;
+        let project_id = project_of(source, &place, &mut notes)?;
+        let share_uuid =
+            match &source.share_uuid {
+                Some(raw) => Some(parse_share_uuid(raw).ok_or_else(|| {
+                    place.reject(0, format!("its share uuid {raw} is not a uuid"))
+                })?),
+                None => None,
+            };
         let rows = ChatRow {
             pk: schema::user_pk(place.user_id),
             sk: schema::chat_sk(place.id),
@@ -262,8 +288,8 @@ pub fn chat(source: &SourceChat) -> Plan {
             user_id: place.user_id,
             name: name.clone(),
             model: source.model.clone(),
-            project_id: None,
-            share_uuid: None,
+            project_id,
+            share_uuid,
             created_at,
             updated_at,
             write_id: IMPORT_WRITE_ID,
@@ -271,6 +297,31 @@ pub fn chat(source: &SourceChat) -> Plan {
         .rows();
         Ok(place.items(rows.iter().map(attributes).collect(), notes))
     })
+}
+
+/// The project a chat is in: the lowest it is linked to (the others are noted).
+fn project_of(
+    source: &SourceChat,
+    place: &Place,
+    notes: &mut Vec<Note>,
+) -> Result<Option<u64>, Rejection> {
+    let projects = source
+        .projects
+        .iter()
+        .map(|&id| u64::try_from(id).ok().filter(|&id| id > 0))
+        .collect::<Option<Vec<u64>>>()
+        .ok_or_else(|| place.reject(0, "a project id is not a positive integer".into()))?;
+    let Some((&kept, others)) = projects.split_first() else {
+        return Ok(None);
+    };
+    if !others.is_empty() {
+        notes.push(Note::OtherProjects {
+            chat_id: place.id,
+            kept,
+            others: others.to_vec(),
+        });
+    }
+    Ok(Some(kept))
 }
 
 /// A message, alone in its row (`n = 1`) under its own id.
@@ -495,6 +546,8 @@ mod tests {
             name_bytes: 22,
             model: "google/gemma-2-27b-it".into(),
             times: times(Some(5), None, Some(5)),
+            projects: Vec::new(),
+            share_uuid: None,
         };
         let (items, notes) = written(chat(&source));
         let rows: Vec<ChatRow> = items
@@ -530,6 +583,42 @@ mod tests {
             ..file_source
         };
         assert!(matches!(file(&elsewhere), Plan::Reject(_)));
+    }
+
+    #[test]
+    fn a_chat_in_several_projects_keeps_the_lowest_and_names_its_share() {
+        let source = SourceChat {
+            id: 12,
+            user_id: 3,
+            name: Some("in projects".into()),
+            name_bytes: 11,
+            model: "google/gemma-2-27b-it".into(),
+            times: times(Some(5), Some(6), Some(5)),
+            projects: vec![4, 9, 30],
+            share_uuid: Some("0B6F3A52-8F0E-4C5A-9D8E-2F1B7C3D4E5F".into()),
+        };
+        let (items, notes) = written(chat(&source));
+        let rows: Vec<ChatRow> = items
+            .into_iter()
+            .map(|item| serde_dynamo::from_item(item).expect("a chat row"))
+            .collect();
+        assert_eq!(rows.len(), 3, "listed, marked, and in its project's list");
+        assert_eq!(rows[2].pk, schema::project_pk(3, 4));
+        assert!(rows.iter().all(|row| row.project_id == Some(4)
+            && row.share_uuid.as_deref() == Some("0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f")));
+        assert_eq!(
+            notes,
+            vec![Note::OtherProjects {
+                chat_id: 12,
+                kept: 4,
+                others: vec![9, 30]
+            }]
+        );
+        let broken = SourceChat {
+            share_uuid: Some("not-a-uuid".into()),
+            ..source
+        };
+        assert!(matches!(chat(&broken), Plan::Reject(_)));
     }
 
     #[test]

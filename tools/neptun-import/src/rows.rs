@@ -4,15 +4,19 @@
 //!
 //! | `PK`     | `SK`                      | row                                   |
 //! |----------|---------------------------|---------------------------------------|
-//! | `IMPORT` | `CHECKPOINT#<table>…`     | how far the import of a table got     |
+//! | `IMPORT` | `IDS#<table>#<block:08>`  | the source ids handled, in one block  |
+//! | `IMPORT` | `LINK#<chat:016>`         | the project a chat was imported into  |
 //! | `IMPORT` | `REJECTED#<table>#<id>`   | a source row the import cannot store  |
+//! | `IMPORT` | `SHARE#<share:016>`       | a share as the import last wrote it   |
 
 use neptun_dynamo::schema::{FileChunkRow, MessageChunkRow};
 use serde::{Deserialize, Serialize};
 
 const IMPORT_PK: &str = "IMPORT";
-/// Every checkpoint's sort key starts with this.
-pub const CHECKPOINT_PREFIX: &str = "CHECKPOINT#";
+/// Every block of handled ids starts with this.
+pub const IDS_PREFIX: &str = "IDS#";
+pub const LINK_PREFIX: &str = "LINK#";
+pub const SHARE_PREFIX: &str = "SHARE#";
 /// Every rejected row's sort key starts with this.
 pub const REJECTED_PREFIX: &str = "REJECTED#";
 
@@ -21,12 +25,17 @@ pub fn import_pk() -> String {
     IMPORT_PK.to_owned()
 }
 
-/// How far the import of `source_table` got: for every user, or for one (`--user` runs).
-pub fn checkpoint_sk(source_table: &str, user_id: Option<u64>) -> String {
-    match user_id {
-        None => format!("{CHECKPOINT_PREFIX}{source_table}"),
-        Some(user) => format!("{CHECKPOINT_PREFIX}{source_table}#USER#{user}"),
-    }
+/// The handled ids of `source_table` in `block`.
+pub fn ids_sk(source_table: &str, block: u64) -> String {
+    format!("{IDS_PREFIX}{source_table}#{block:08}")
+}
+
+pub fn link_sk(chat_id: u64) -> String {
+    format!("{LINK_PREFIX}{chat_id:016}")
+}
+
+pub fn share_sk(share_id: u64) -> String {
+    format!("{SHARE_PREFIX}{share_id:016}")
 }
 
 pub fn rejected_sk(source_table: &str, source_id: u64) -> String {
@@ -51,18 +60,49 @@ pub struct ImportedFileRow {
     pub updated_at: u64,
 }
 
-/// The highest source id of `source_table` below which every row is in the table (written,
-/// rejected, or skipped on purpose), for everyone or for `user_id`.
+/// The source ids of `source_table` in one block that the import handled (see
+/// [`crate::ledger`]). `version` grows with every save: a save conditioned on the version it
+/// read fails if another run saved in between, instead of undoing that run's ids.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportCheckpointRow {
+pub struct ImportIdsRow {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
     pub source_table: String,
-    pub user_id: Option<u64>,
-    pub last_id: u64,
-    pub updated_at: u64,
+    pub block: u64,
+    pub ranges: String,
+    pub version: u64,
+}
+
+/// A chat imported into a project (`project_chat_conversation`): a link is applied once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportLinkRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub chat_id: u64,
+    pub user_id: u64,
+    pub project_id: u64,
+}
+
+/// A share as the import last saw it in the source (`digest`) and wrote it (`w`, the write id
+/// of its row; `0` when nothing was written because the chat or share is the API's now).
+/// A share row whose `w` is still this one was not changed through the API since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportShareRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub share_id: u64,
+    pub uuid: String,
+    pub user_id: u64,
+    pub chat_id: u64,
+    pub digest: String,
+    #[serde(rename = "w")]
+    pub write_id: u64,
 }
 
 /// A source row the import could not store, and why; kept so that every later run reports it.
@@ -140,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn a_users_checkpoint_sorts_after_everyones() {
-        assert!(checkpoint_sk("t", None) < checkpoint_sk("t", Some(1)));
+    fn id_blocks_sort_in_id_order() {
+        assert!(ids_sk("t", 9) < ids_sk("t", 10));
     }
 }

@@ -16,12 +16,15 @@ use super::plan::MAX_ITEM_BYTES;
 const FETCH_ROWS: i32 = 256;
 
 /// The tables the import reads (the API's rows are made from these).
-pub const IMPORTED_TABLES: [&str; 5] = [
+pub const IMPORTED_TABLES: [&str; 8] = [
     "neptun_user",
     "chat_conversation",
     "chat_conversation_message",
     "neptun_user_file",
     "chat_conversation_file",
+    "project_chat_conversation",
+    "chat_conversation_share",
+    "chat_conversation_share_whitelist_entry",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,10 @@ pub enum SourceError {
         #[source]
         source: tokio_postgres::Error,
     },
+    #[error(
+        "CRYPTO_SECRET does not decrypt the web app's {what}: it is not the web app's secret (nothing was written)"
+    )]
+    WrongSecret { what: &'static str },
     #[error("unexpected value in {table}.{column} of row {id}")]
     Column {
         table: &'static str,
@@ -59,17 +66,19 @@ pub enum SourceTable {
     Chats,
     Messages,
     Files,
+    Shares,
 }
 
 impl SourceTable {
     /// In the order the import writes them: a row's parent is always written first.
-    pub const ALL: [SourceTable; 3] = [Self::Chats, Self::Messages, Self::Files];
+    pub const ALL: [SourceTable; 4] = [Self::Chats, Self::Messages, Self::Files, Self::Shares];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Chats => "chat_conversation",
             Self::Messages => "chat_conversation_message",
             Self::Files => "chat_conversation_file",
+            Self::Shares => "chat_conversation_share",
         }
     }
 
@@ -136,8 +145,8 @@ pub async fn snapshot(client: &mut Client) -> Result<Transaction<'_>, SourceErro
 /// Which rows of a table to read, in which order.
 #[derive(Debug, Clone)]
 pub struct Selection {
-    /// Only rows with a larger id.
-    pub after_id: u64,
+    /// Only rows with an id in one of these ranges (inclusive, ascending, disjoint).
+    pub ranges: Vec<(u64, u64)>,
     /// Only chats of these users (`None`: everyone).
     pub users: Option<Vec<u64>>,
     /// Never the chats of these users: the API erased them (their account was deleted).
@@ -170,14 +179,48 @@ fn text_if_storable(column: &str) -> String {
     format!("CASE WHEN octet_length({column}) <= {MAX_ITEM_BYTES} THEN {column} END")
 }
 
-fn chats_sql(order: Order) -> String {
+/// How a query picks its ids: within one range (an index range scan, already in id order),
+/// or within many (a join with them, then sorted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdFilter {
+    Range,
+    Ranges,
+}
+
+/// The join and the condition that keep the ids of `column` in `$1` (starts) and `$2` (ends).
+fn id_filter(column: &str, filter: IdFilter) -> (String, String) {
+    match filter {
+        IdFilter::Range => (
+            String::new(),
+            format!("{column} BETWEEN ($1::int8[])[1] AND ($2::int8[])[1]"),
+        ),
+        IdFilter::Ranges => (
+            format!(
+                "JOIN unnest($1::int8[], $2::int8[]) AS r(lo, hi) ON {column} BETWEEN r.lo AND r.hi"
+            ),
+            "TRUE".to_owned(),
+        ),
+    }
+}
+
+/// The users' condition on `owner`: those of `$3` (all when NULL), never those of `$4`.
+fn users_filter(owner: &str) -> String {
+    format!("($3::int8[] IS NULL OR {owner} = ANY($3)) AND NOT ({owner} = ANY($4::int8[]))")
+}
+
+fn chats_sql(order: Order, filter: IdFilter) -> String {
+    let (join, ids) = id_filter("c.id", filter);
     format!(
         "SELECT c.id::int8, c.neptun_user_id::int8, {name}, octet_length(c.name)::int8, \
-         c.model::text, {created}, {updated}, {nearest} \
-         FROM chat_conversation c \
-         WHERE c.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
-           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
+         c.model::text, {created}, {updated}, {nearest}, \
+         (SELECT array_agg(DISTINCT p.project_id::int8 ORDER BY p.project_id::int8) \
+            FROM project_chat_conversation p WHERE p.chat_conversation_id = c.id), \
+         (SELECT s.share_id::text FROM chat_conversation_share s \
+            WHERE s.chat_conversation_id = c.id) \
+         FROM chat_conversation c {join} \
+         WHERE {ids} AND {users} \
          ORDER BY {order}",
+        users = users_filter("c.neptun_user_id"),
         name = text_if_storable("c.name"),
         created = ms("c.created_at"),
         updated = ms("c.updated_at"),
@@ -192,15 +235,16 @@ fn chats_sql(order: Order) -> String {
     )
 }
 
-fn messages_sql(order: Order) -> String {
+fn messages_sql(order: Order, filter: IdFilter) -> String {
+    let (join, ids) = id_filter("m.id", filter);
     format!(
         "SELECT m.id::int8, c.neptun_user_id::int8, m.chat_conversation_id::int8, {text}, \
          octet_length(m.message)::int8, m.actor::text, {created}, {updated}, {nearest} \
          FROM chat_conversation_message m \
-         JOIN chat_conversation c ON c.id = m.chat_conversation_id \
-         WHERE m.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
-           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
+         JOIN chat_conversation c ON c.id = m.chat_conversation_id {join} \
+         WHERE {ids} AND {users} \
          ORDER BY {order}",
+        users = users_filter("c.neptun_user_id"),
         text = text_if_storable("m.message"),
         created = ms("m.created_at"),
         updated = ms("m.updated_at"),
@@ -215,7 +259,8 @@ fn messages_sql(order: Order) -> String {
     )
 }
 
-fn files_sql(order: Order) -> String {
+fn files_sql(order: Order, filter: IdFilter) -> String {
+    let (join, ids) = id_filter("f.id", filter);
     format!(
         "SELECT f.id::int8, c.neptun_user_id::int8, f.chat_conversation_id::int8, \
          f.chat_conversation_message_id::int8, m.chat_conversation_id::int8, \
@@ -224,10 +269,10 @@ fn files_sql(order: Order) -> String {
          FROM chat_conversation_file f \
          JOIN chat_conversation c ON c.id = f.chat_conversation_id \
          JOIN chat_conversation_message m ON m.id = f.chat_conversation_message_id \
-         JOIN neptun_user_file u ON u.id = f.neptun_user_file_id \
-         WHERE f.id > $1::int8 AND ($2::int8[] IS NULL OR c.neptun_user_id = ANY($2)) \
-           AND NOT (c.neptun_user_id = ANY($3::int8[])) \
+         JOIN neptun_user_file u ON u.id = f.neptun_user_file_id {join} \
+         WHERE {ids} AND {users} \
          ORDER BY {order}",
+        users = users_filter("c.neptun_user_id"),
         title = text_if_storable("u.title"),
         text = text_if_storable("u.text"),
         created = ms("f.created_at"),
@@ -262,6 +307,10 @@ pub struct SourceChat {
     pub name_bytes: i64,
     pub model: String,
     pub times: SourceTimes,
+    /// The projects it is linked to, lowest first (`project_chat_conversation`).
+    pub projects: Vec<i64>,
+    /// Its share's uuid (`chat_conversation_share.share_id`), if it has one.
+    pub share_uuid: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -297,7 +346,7 @@ pub struct SourceFile {
 /// A row of one of the three tables.
 pub trait SourceRow: Sized + Send {
     const TABLE: SourceTable;
-    fn sql(order: Order) -> String;
+    fn sql(order: Order, filter: IdFilter) -> String;
     fn from_row(row: &Row) -> Result<Self, SourceError>;
     fn id(&self) -> i64;
     fn user_id(&self) -> i64;
@@ -330,8 +379,8 @@ fn times(row: &Row, table: SourceTable, first: usize) -> Result<SourceTimes, Sou
 impl SourceRow for SourceChat {
     const TABLE: SourceTable = SourceTable::Chats;
 
-    fn sql(order: Order) -> String {
-        chats_sql(order)
+    fn sql(order: Order, filter: IdFilter) -> String {
+        chats_sql(order, filter)
     }
 
     fn from_row(row: &Row) -> Result<Self, SourceError> {
@@ -343,6 +392,8 @@ impl SourceRow for SourceChat {
             name_bytes: column(row, table, 3, "name")?,
             model: column(row, table, 4, "model")?,
             times: times(row, table, 5)?,
+            projects: column::<Option<Vec<i64>>>(row, table, 8, "project_id")?.unwrap_or_default(),
+            share_uuid: column(row, table, 9, "share_id")?,
         })
     }
 
@@ -360,8 +411,8 @@ impl SourceRow for SourceChat {
 impl SourceRow for SourceMessage {
     const TABLE: SourceTable = SourceTable::Messages;
 
-    fn sql(order: Order) -> String {
-        messages_sql(order)
+    fn sql(order: Order, filter: IdFilter) -> String {
+        messages_sql(order, filter)
     }
 
     fn from_row(row: &Row) -> Result<Self, SourceError> {
@@ -391,8 +442,8 @@ impl SourceRow for SourceMessage {
 impl SourceRow for SourceFile {
     const TABLE: SourceTable = SourceTable::Files;
 
-    fn sql(order: Order) -> String {
-        files_sql(order)
+    fn sql(order: Order, filter: IdFilter) -> String {
+        files_sql(order, filter)
     }
 
     fn from_row(row: &Row) -> Result<Self, SourceError> {
@@ -423,7 +474,7 @@ impl SourceRow for SourceFile {
     }
 }
 
-fn ids_param(users: &Option<Vec<u64>>) -> Option<Vec<i64>> {
+pub fn ids_param(users: &Option<Vec<u64>>) -> Option<Vec<i64>> {
     users.as_ref().map(|users| {
         users
             .iter()
@@ -432,16 +483,77 @@ fn ids_param(users: &Option<Vec<u64>>) -> Option<Vec<i64>> {
     })
 }
 
-fn after_param(selection: &Selection) -> i64 {
-    i64::try_from(selection.after_id).unwrap_or(i64::MAX)
+/// Ranges wider than this are read alone, in index order; narrower ones together.
+const WIDE_RANGE: u64 = 1 << 14;
+/// Narrow ranges read by one query: at most this many, spanning at most [`SORTED_IDS`] ids.
+const RANGES_PER_QUERY: usize = 1_000;
+const SORTED_IDS: u64 = 1 << 16;
+
+/// The selection's ranges as queries, in id order: each wide range alone, runs of narrow
+/// ones together (their rows are few, so sorting them costs little).
+fn segments(ranges: &[(u64, u64)]) -> Vec<Vec<(u64, u64)>> {
+    let mut segments: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut narrow: Vec<(u64, u64)> = Vec::new();
+    let mut span = 0;
+    for &(lo, hi) in ranges {
+        let width = hi - lo + 1;
+        if width > WIDE_RANGE {
+            segments.extend((!narrow.is_empty()).then(|| std::mem::take(&mut narrow)));
+            span = 0;
+            segments.push(vec![(lo, hi)]);
+            continue;
+        }
+        if narrow.len() >= RANGES_PER_QUERY || span + width > SORTED_IDS {
+            segments.push(std::mem::take(&mut narrow));
+            span = 0;
+        }
+        narrow.push((lo, hi));
+        span += width;
+    }
+    segments.extend((!narrow.is_empty()).then_some(narrow));
+    segments
 }
 
-/// The rows of one table, fetched through a portal of the snapshot as they are consumed.
+fn filter_of(segment: &[(u64, u64)]) -> IdFilter {
+    if segment.len() == 1 {
+        IdFilter::Range
+    } else {
+        IdFilter::Ranges
+    }
+}
+
+/// The four parameters of a table's query: range starts, range ends, users, erased users.
+struct Params {
+    starts: Vec<i64>,
+    ends: Vec<i64>,
+    users: Option<Vec<i64>>,
+    erased: Option<Vec<i64>>,
+}
+
+impl Params {
+    fn new(selection: &Selection, segment: &[(u64, u64)]) -> Self {
+        let id = |id: u64| i64::try_from(id).unwrap_or(i64::MAX);
+        Self {
+            starts: segment.iter().map(|&(lo, _)| id(lo)).collect(),
+            ends: segment.iter().map(|&(_, hi)| id(hi)).collect(),
+            users: ids_param(&selection.users),
+            erased: ids_param(&Some(selection.erased.clone())),
+        }
+    }
+
+    fn as_slice(&self) -> [&(dyn tokio_postgres::types::ToSql + Sync); 4] {
+        [&self.starts, &self.ends, &self.users, &self.erased]
+    }
+}
+
+/// The rows of one table, fetched through a portal of the snapshot as they are consumed: one
+/// portal per segment of the selection's ranges, in id order.
 pub struct RowStream<'t, R> {
     snapshot: &'t Transaction<'t>,
-    portal: Portal,
+    selection: Selection,
+    segments: VecDeque<Vec<(u64, u64)>>,
+    portal: Option<Portal>,
     buffer: VecDeque<Row>,
-    exhausted: bool,
     _row: std::marker::PhantomData<R>,
 }
 
@@ -450,45 +562,53 @@ impl<'t, R: SourceRow> RowStream<'t, R> {
         snapshot: &'t Transaction<'t>,
         selection: &Selection,
     ) -> Result<Self, SourceError> {
-        let failed = |source| SourceError::Query {
-            what: R::TABLE.name(),
-            source,
-        };
-        let statement = snapshot
-            .prepare(&R::sql(selection.order))
-            .await
-            .map_err(failed)?;
-        let portal = snapshot
-            .bind(
-                &statement,
-                &[
-                    &after_param(selection),
-                    &ids_param(&selection.users),
-                    &ids_param(&Some(selection.erased.clone())),
-                ],
-            )
-            .await
-            .map_err(failed)?;
         Ok(Self {
             snapshot,
-            portal,
+            selection: selection.clone(),
+            segments: segments(&selection.ranges).into(),
+            portal: None,
             buffer: VecDeque::new(),
-            exhausted: false,
             _row: std::marker::PhantomData,
         })
     }
 
+    fn failed(source: tokio_postgres::Error) -> SourceError {
+        SourceError::Query {
+            what: R::TABLE.name(),
+            source,
+        }
+    }
+
     pub async fn next(&mut self) -> Result<Option<R>, SourceError> {
-        if self.buffer.is_empty() && !self.exhausted {
+        while self.buffer.is_empty() {
+            let portal = match &self.portal {
+                Some(portal) => portal,
+                None => {
+                    let Some(segment) = self.segments.pop_front() else {
+                        return Ok(None);
+                    };
+                    let statement = self
+                        .snapshot
+                        .prepare(&R::sql(self.selection.order, filter_of(&segment)))
+                        .await
+                        .map_err(Self::failed)?;
+                    let params = Params::new(&self.selection, &segment);
+                    let portal = self
+                        .snapshot
+                        .bind(&statement, &params.as_slice())
+                        .await
+                        .map_err(Self::failed)?;
+                    self.portal.insert(portal)
+                }
+            };
             let rows = self
                 .snapshot
-                .query_portal(&self.portal, FETCH_ROWS)
+                .query_portal(portal, FETCH_ROWS)
                 .await
-                .map_err(|source| SourceError::Query {
-                    what: R::TABLE.name(),
-                    source,
-                })?;
-            self.exhausted = rows.len() < FETCH_ROWS as usize;
+                .map_err(Self::failed)?;
+            if rows.len() < FETCH_ROWS as usize {
+                self.portal = None;
+            }
             self.buffer.extend(rows);
         }
         self.buffer
@@ -504,26 +624,24 @@ pub async fn count<R: SourceRow>(
     snapshot: &Transaction<'_>,
     selection: &Selection,
 ) -> Result<u64, SourceError> {
-    let sql = format!(
-        "SELECT count(*)::int8 FROM ({}) AS rows",
-        R::sql(Order::ById)
-    );
-    let row = snapshot
-        .query_one(
-            &sql,
-            &[
-                &after_param(selection),
-                &ids_param(&selection.users),
-                &ids_param(&Some(selection.erased.clone())),
-            ],
-        )
-        .await
-        .map_err(|source| SourceError::Query {
-            what: "count rows",
-            source,
-        })?;
-    let count: i64 = column(&row, R::TABLE, 0, "count")?;
-    Ok(u64::try_from(count).unwrap_or(0))
+    let mut total = 0;
+    for segment in segments(&selection.ranges) {
+        let sql = format!(
+            "SELECT count(*)::int8 FROM ({}) AS rows",
+            R::sql(Order::ById, filter_of(&segment))
+        );
+        let params = Params::new(selection, &segment);
+        let row = snapshot
+            .query_one(&sql, &params.as_slice())
+            .await
+            .map_err(|source| SourceError::Query {
+                what: "count rows",
+                source,
+            })?;
+        let count: i64 = column(&row, R::TABLE, 0, "count")?;
+        total += u64::try_from(count).unwrap_or(0);
+    }
+    Ok(total)
 }
 
 /// Row counts of the other tables of schema `public`, which the import leaves alone.
@@ -591,6 +709,30 @@ mod tests {
             .expect_err("a bad port")
             .to_string();
         assert!(!broken.contains("s3cr3t-pw"), "{broken}");
+    }
+
+    #[test]
+    fn wide_ranges_are_read_alone_and_narrow_ones_together_in_id_order() {
+        let ranges = vec![
+            (1, 1),
+            (5, 9),
+            (20, 20 + WIDE_RANGE),
+            (40_000, 40_001),
+            (50_000, 2_147_483_647),
+        ];
+        assert_eq!(
+            segments(&ranges),
+            vec![
+                vec![(1, 1), (5, 9)],
+                vec![(20, 20 + WIDE_RANGE)],
+                vec![(40_000, 40_001)],
+                vec![(50_000, 2_147_483_647)],
+            ]
+        );
+        let many: Vec<(u64, u64)> = (0..2_500).map(|i| (i * 10, i * 10 + 1)).collect();
+        let split = segments(&many);
+        assert_eq!(split.len(), 3);
+        assert_eq!(split.concat(), many);
     }
 
     #[test]

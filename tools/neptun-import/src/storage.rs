@@ -1,7 +1,7 @@
-//! The import's reads and bookkeeping in the table: checkpoints, rejected rows, and whether a
-//! parent (a chat's `META`, a message) is still there.
+//! The import's reads and bookkeeping in the table: the handled ids, project links and shares
+//! it wrote, rejected rows, and whether a parent (a chat's `META`, a message) is still there.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -13,7 +13,8 @@ use neptun_core::store::BoxError;
 use neptun_dynamo::backoff::Backoff;
 use neptun_dynamo::schema;
 
-use crate::rows::{self, ImportCheckpointRow, ImportRejectedRow};
+use crate::ledger::IdSet;
+use crate::rows::{self, ImportIdsRow, ImportLinkRow, ImportRejectedRow, ImportShareRow};
 
 use super::plan::{Item, Rejection};
 use super::source::SourceTable;
@@ -28,6 +29,14 @@ pub enum StorageError {
     },
     #[error("DynamoDB still returned unprocessed items after {rounds} rounds")]
     Unprocessed { rounds: u32 },
+    #[error("the block {block} of imported ids is not what the import writes")]
+    Ledger { block: String },
+    #[error(
+        "another import saved {block} during this run: run one import at a time, then run it again"
+    )]
+    ConcurrentRun { block: String },
+    #[error("{what} kept changing while the import wrote it: run it again")]
+    KeptChanging { what: String },
     #[error("unreadable {what} row in the table")]
     Decode {
         what: &'static str,
@@ -80,103 +89,206 @@ pub fn backoff(attempt: u32) -> Duration {
     BACKOFF.pause_before(attempt)
 }
 
-/// How far earlier runs got, per source table: for everyone, and per `--user` run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Checkpoints {
-    everyone: HashMap<SourceTable, u64>,
-    per_user: HashMap<(SourceTable, u64), u64>,
+/// The handled ids of each source table, and the version of each stored block.
+#[derive(Debug, Clone, Default)]
+pub struct Ledger {
+    sets: HashMap<SourceTable, IdSet>,
+    versions: HashMap<(SourceTable, u64), u64>,
 }
 
-impl Checkpoints {
+impl Ledger {
     pub async fn load(client: &Client, table: &str) -> Result<Self, StorageError> {
-        let mut checkpoints = Self::default();
-        for item in query_prefix(client, table, rows::CHECKPOINT_PREFIX).await? {
-            let row: ImportCheckpointRow =
-                serde_dynamo::from_item(item).map_err(|source| StorageError::Decode {
-                    what: "checkpoint",
-                    source,
-                })?;
+        let mut ledger = Self::default();
+        for item in query_prefix(client, table, rows::IDS_PREFIX).await? {
+            let row: ImportIdsRow = decode(item, "block of imported ids")?;
             let Some(source_table) = SourceTable::from_name(&row.source_table) else {
                 continue;
             };
-            match row.user_id {
-                None => checkpoints.everyone.insert(source_table, row.last_id),
-                Some(user) => checkpoints
-                    .per_user
-                    .insert((source_table, user), row.last_id),
+            ledger
+                .sets
+                .entry(source_table)
+                .or_default()
+                .decode_block(row.block, &row.ranges)
+                .ok_or(StorageError::Ledger {
+                    block: row.sk.clone(),
+                })?;
+            ledger
+                .versions
+                .insert((source_table, row.block), row.version);
+        }
+        Ok(ledger)
+    }
+
+    pub fn ids(&self, source_table: SourceTable) -> &IdSet {
+        static EMPTY: IdSet = IdSet::new();
+        self.sets.get(&source_table).unwrap_or(&EMPTY)
+    }
+
+    pub fn ids_mut(&mut self, source_table: SourceTable) -> &mut IdSet {
+        self.sets.entry(source_table).or_default()
+    }
+
+    /// Stores `blocks` of `source_table` as they are now, each conditioned on the version
+    /// it was read or last saved at.
+    pub async fn save(
+        &mut self,
+        client: &Client,
+        table: &str,
+        source_table: SourceTable,
+        blocks: &BTreeSet<u64>,
+    ) -> Result<(), StorageError> {
+        for &block in blocks {
+            let key = (source_table, block);
+            let read = self.versions.get(&key).copied();
+            let row = ImportIdsRow {
+                pk: rows::import_pk(),
+                sk: rows::ids_sk(source_table.name(), block),
+                source_table: source_table.name().to_owned(),
+                block,
+                ranges: self.ids(source_table).encode_block(block),
+                version: read.map_or(1, |version| version + 1),
             };
+            let item = schema::to_attribute_map(&row).map_err(|source| StorageError::Decode {
+                what: "block of imported ids",
+                source,
+            })?;
+            let condition = match read {
+                None => "attribute_not_exists(#pk)",
+                Some(_) => "#version = :version",
+            };
+            let result = retrying("PutItem (imported ids)", || {
+                let put = client
+                    .put_item()
+                    .table_name(table)
+                    .set_item(Some(item.clone()))
+                    .condition_expression(condition);
+                match read {
+                    None => put.expression_attribute_names("#pk", schema::PK),
+                    Some(version) => put
+                        .expression_attribute_names("#version", "version")
+                        .expression_attribute_values(
+                            ":version",
+                            AttributeValue::N(version.to_string()),
+                        ),
+                }
+                .send()
+            })
+            .await;
+            match result {
+                Ok(_) => {
+                    self.versions.insert(key, row.version);
+                }
+                Err(StorageError::Request { source, .. })
+                    if source
+                        .downcast_ref::<SdkError<PutItemError, HttpResponse>>()
+                        .and_then(|error| error.code())
+                        == Some("ConditionalCheckFailedException") =>
+                {
+                    return Err(StorageError::ConcurrentRun { block: row.sk });
+                }
+                Err(other) => return Err(other),
+            }
         }
-        Ok(checkpoints)
-    }
-
-    /// Rows of `user` in `source_table` up to this id are in the table already.
-    pub fn done_through(&self, source_table: SourceTable, user: u64) -> u64 {
-        let everyone = self.everyone.get(&source_table).copied().unwrap_or(0);
-        let own = self
-            .per_user
-            .get(&(source_table, user))
-            .copied()
-            .unwrap_or(0);
-        everyone.max(own)
-    }
-
-    /// Where a scan of `source_table` for `users` (`None`: everyone) must start.
-    pub fn scan_after(&self, source_table: SourceTable, users: &Option<Vec<u64>>) -> u64 {
-        match users {
-            None => self.everyone.get(&source_table).copied().unwrap_or(0),
-            Some(users) => users
-                .iter()
-                .map(|&user| self.done_through(source_table, user))
-                .min()
-                .unwrap_or(0),
-        }
+        Ok(())
     }
 }
 
-/// Moves a checkpoint forward (never back: a slower run cannot undo a faster one's).
-pub async fn save_checkpoint(
+fn decode<T: serde::de::DeserializeOwned>(
+    item: Item,
+    what: &'static str,
+) -> Result<T, StorageError> {
+    serde_dynamo::from_item(item).map_err(|source| StorageError::Decode { what, source })
+}
+
+/// The project each chat was imported into, by chat id.
+pub async fn links(
     client: &Client,
     table: &str,
-    source_table: SourceTable,
-    user_id: Option<u64>,
-    last_id: u64,
-) -> Result<(), StorageError> {
-    let row = ImportCheckpointRow {
-        pk: rows::import_pk(),
-        sk: rows::checkpoint_sk(source_table.name(), user_id),
-        source_table: source_table.name().to_owned(),
-        user_id,
-        last_id,
-        updated_at: neptun_core::clock::now_ms(),
-    };
-    let item = schema::to_attribute_map(&row).map_err(|source| StorageError::Decode {
-        what: "checkpoint",
-        source,
-    })?;
-    let result = retrying("PutItem (checkpoint)", || {
+) -> Result<HashMap<u64, ImportLinkRow>, StorageError> {
+    let mut links = HashMap::new();
+    for item in query_prefix(client, table, rows::LINK_PREFIX).await? {
+        let row: ImportLinkRow = decode(item, "imported project link")?;
+        links.insert(row.chat_id, row);
+    }
+    Ok(links)
+}
+
+/// Each imported share as the import last wrote it, by the source's share id.
+pub async fn shares(
+    client: &Client,
+    table: &str,
+) -> Result<BTreeMap<u64, ImportShareRow>, StorageError> {
+    let mut shares = BTreeMap::new();
+    for item in query_prefix(client, table, rows::SHARE_PREFIX).await? {
+        let row: ImportShareRow = decode(item, "imported share")?;
+        shares.insert(row.share_id, row);
+    }
+    Ok(shares)
+}
+
+/// The chat's row in its user's list, read consistently.
+pub async fn chat_row(
+    client: &Client,
+    table: &str,
+    user_id: u64,
+    chat_id: u64,
+) -> Result<Option<schema::ChatRow>, StorageError> {
+    get_row(
+        client,
+        table,
+        schema::user_pk(user_id),
+        schema::chat_sk(chat_id),
+        "chat",
+    )
+    .await
+}
+
+/// A row, read consistently.
+pub async fn get_row<T: serde::de::DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    pk: String,
+    sk: String,
+    what: &'static str,
+) -> Result<Option<T>, StorageError> {
+    let output = retrying("GetItem", || {
+        client
+            .get_item()
+            .table_name(table)
+            .key(schema::PK, AttributeValue::S(pk.clone()))
+            .key(schema::SK, AttributeValue::S(sk.clone()))
+            .consistent_read(true)
+            .send()
+    })
+    .await?;
+    output.item.map(|item| decode(item, what)).transpose()
+}
+
+/// One of the import's own records, as it is.
+pub async fn put_record(client: &Client, table: &str, item: Item) -> Result<(), StorageError> {
+    retrying("PutItem (import record)", || {
         client
             .put_item()
             .table_name(table)
             .set_item(Some(item.clone()))
-            .condition_expression("attribute_not_exists(#pk) OR #last < :last")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_names("#last", "last_id")
-            .expression_attribute_values(":last", AttributeValue::N(last_id.to_string()))
             .send()
     })
-    .await;
-    match result {
-        // Already further: another run got there first.
-        Err(StorageError::Request { source, .. })
-            if source
-                .downcast_ref::<SdkError<PutItemError, HttpResponse>>()
-                .and_then(|error| error.code())
-                == Some("ConditionalCheckFailedException") =>
-        {
-            Ok(())
-        }
-        other => other.map(|_| ()),
-    }
+    .await
+    .map(|_| ())
+}
+
+/// One of the import's own records, gone.
+pub async fn delete_record(client: &Client, table: &str, sk: String) -> Result<(), StorageError> {
+    retrying("DeleteItem (import record)", || {
+        client
+            .delete_item()
+            .table_name(table)
+            .key(schema::PK, AttributeValue::S(rows::import_pk()))
+            .key(schema::SK, AttributeValue::S(sk.clone()))
+            .send()
+    })
+    .await
+    .map(|_| ())
 }
 
 /// Every rejection recorded by this and earlier runs.
@@ -199,11 +311,7 @@ pub async fn erased_users(client: &Client, table: &str) -> Result<Vec<u64>, Stor
     let records = query_prefix_of(client, table, &schema::erasures_pk(), "USER#").await?;
     let mut users = Vec::with_capacity(records.len());
     for item in records {
-        let row: schema::ErasureRow =
-            serde_dynamo::from_item(item).map_err(|source| StorageError::Decode {
-                what: "erasure record",
-                source,
-            })?;
+        let row: schema::ErasureRow = decode(item, "erasure record")?;
         users.push(row.user_id);
     }
     Ok(users)
@@ -300,25 +408,6 @@ impl Parents {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_user_run_resumes_from_the_furthest_of_both_checkpoints() {
-        let mut checkpoints = Checkpoints::default();
-        checkpoints.everyone.insert(SourceTable::Messages, 100);
-        checkpoints.per_user.insert((SourceTable::Messages, 7), 250);
-        assert_eq!(checkpoints.done_through(SourceTable::Messages, 7), 250);
-        assert_eq!(checkpoints.done_through(SourceTable::Messages, 8), 100);
-        assert_eq!(checkpoints.done_through(SourceTable::Chats, 7), 0);
-        assert_eq!(checkpoints.scan_after(SourceTable::Messages, &None), 100);
-        assert_eq!(
-            checkpoints.scan_after(SourceTable::Messages, &Some(vec![7])),
-            250
-        );
-        assert_eq!(
-            checkpoints.scan_after(SourceTable::Messages, &Some(vec![7, 8])),
-            100
-        );
-    }
 
     #[test]
     fn backoff_grows_and_stays_bounded() {

@@ -11,8 +11,11 @@ use neptun_dynamo::schema;
 use sha2::{Digest, Sha256};
 use tokio_postgres::Transaction;
 
+use super::ledger::MAX_SOURCE_ID;
 use super::plan::{self, Item, Plan, Rejection};
 use super::progress::Progress;
+use super::share_source::{self, SourceShare};
+use super::shares;
 use super::source::{
     self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
     SourceTable,
@@ -65,6 +68,8 @@ impl std::fmt::Display for RowProblem {
 #[derive(Debug, Default)]
 pub struct VerifyReport {
     pub chats: u64,
+    /// Shares checked (their chats are counted in `chats`).
+    pub shares: u64,
     /// Source rows checked.
     pub rows: u64,
     pub matching: u64,
@@ -90,9 +95,10 @@ impl std::fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "verified {} chats, {} source rows in {:.1} s: {} match, {} missing, {} different \
+            "verified {} chats and {} shares, {} source rows in {:.1} s: {} match, {} missing, {} different \
              ({} chats with a differing checksum); {} added since through the API, {} no longer in the source",
             self.chats,
+            self.shares,
             self.rows,
             self.elapsed.as_secs_f64(),
             self.matching,
@@ -155,7 +161,7 @@ pub async fn verify(
 ) -> Result<VerifyReport, ImportError> {
     let started = Instant::now();
     let selection = Selection {
-        after_id: 0,
+        ranges: vec![(1, MAX_SOURCE_ID)],
         users: options.users.clone(),
         erased: storage::erased_users(&target.client, &target.table).await?,
         order: Order::ByChat,
@@ -210,8 +216,99 @@ pub async fn verify(
         progress.advance(1);
     }
     progress.finish();
+    share_source::check_secret(snapshot, &options.crypto_secret).await?;
+    let sources = share_source::shares(
+        snapshot,
+        &options.crypto_secret,
+        &options.users,
+        &selection.erased,
+    )
+    .await?;
+    let mut progress = Progress::start("verify shares", sources.len() as u64);
+    for share in sources.values() {
+        progress.advance(1);
+        if rejections.contains_key(&(SourceTable::Chats, share.chat_id)) {
+            continue;
+        }
+        report.shares += 1;
+        report.rows += 1;
+        let Some(problem) = check_share(target, share).await? else {
+            report.matching += 1;
+            continue;
+        };
+        match problem {
+            Problem::Missing { .. } => report.missing += 1,
+            Problem::Different => report.different += 1,
+        }
+        if report.problems.len() < KEPT_IN_REPORT {
+            report.problems.push(RowProblem {
+                table: SourceTable::Shares,
+                id: share.id,
+                user_id: share.user_id,
+                chat_id: share.chat_id,
+                problem,
+            });
+        }
+    }
+    progress.finish();
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// The share's row against the source: ids, settings and whitelist emails equal, and the
+/// source's password verifies against the stored hash (never shown).
+async fn check_share(
+    target: &Target,
+    source: &SourceShare,
+) -> Result<Option<Problem>, ImportError> {
+    let expected = shares::stored(source, None);
+    let row: Option<schema::ShareRow> = storage::get_row(
+        &target.client,
+        &target.table,
+        schema::share_pk(&expected.uuid),
+        schema::SHARE_SK.to_owned(),
+        "share",
+    )
+    .await?;
+    let Some(row) = row else {
+        return Ok(Some(Problem::Missing { rejected: None }));
+    };
+    let found = neptun_core::store::StoredShare::from(row);
+    let emails = |share: &neptun_core::store::StoredShare| -> Vec<(u64, String)> {
+        share
+            .whitelist
+            .iter()
+            .map(|listed| (listed.id, listed.email.clone()))
+            .collect()
+    };
+    let same_settings = (
+        found.id,
+        found.user_id,
+        found.chat_id,
+        found.is_shared,
+        found.is_protected,
+    ) == (
+        expected.id,
+        expected.user_id,
+        expected.chat_id,
+        expected.is_shared,
+        expected.is_protected,
+    ) && emails(&found) == emails(&expected);
+    let password = source
+        .password
+        .clone()
+        .filter(|password| !password.is_empty());
+    let password_matches = match (password, found.password_hash) {
+        (None, None) => true,
+        (Some(password), Some(hash)) => tokio::task::spawn_blocking(move || {
+            neptun_core::shares::password::verify(&password, &hash)
+        })
+        .await
+        .map_err(ImportError::Task)?
+        .unwrap_or(false),
+        _ => false,
+    };
+    Ok((!(same_settings && password_matches)).then_some(Problem::Different))
 }
 
 fn positive(id: i64) -> u64 {
@@ -268,19 +365,32 @@ async fn read_chat(
         added_since: 0,
         not_in_source: 0,
     };
-    let listed = retrying("GetItem", || {
-        target
-            .client
-            .get_item()
-            .table_name(&target.table)
-            .key(schema::PK, AttributeValue::S(schema::user_pk(user)))
-            .key(schema::SK, AttributeValue::S(schema::chat_sk(chat)))
-            .consistent_read(true)
-            .send()
-    })
-    .await?;
-    if let Some(item) = listed.item {
-        found.digests.insert(key_of(&item), digest(&item));
+    let listed_key = (schema::user_pk(user), schema::chat_sk(chat));
+    let partition = schema::chat_pk(user, chat);
+    // The chat's rows in its lists: the user's, and its project's.
+    let mut outside: Vec<&Key> = wanted
+        .iter()
+        .copied()
+        .filter(|key| key.0 != partition)
+        .collect();
+    if outside.is_empty() {
+        outside.push(&listed_key);
+    }
+    for key in outside {
+        let listed = retrying("GetItem", || {
+            target
+                .client
+                .get_item()
+                .table_name(&target.table)
+                .key(schema::PK, AttributeValue::S(key.0.clone()))
+                .key(schema::SK, AttributeValue::S(key.1.clone()))
+                .consistent_read(true)
+                .send()
+        })
+        .await?;
+        if let Some(item) = listed.item {
+            found.digests.insert(key_of(&item), digest(&item));
+        }
     }
     let mut start = None;
     loop {
@@ -291,7 +401,7 @@ async fn read_chat(
                 .table_name(&target.table)
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", schema::PK)
-                .expression_attribute_values(":pk", AttributeValue::S(schema::chat_pk(user, chat)))
+                .expression_attribute_values(":pk", AttributeValue::S(partition.clone()))
                 .consistent_read(true)
                 .set_exclusive_start_key(start.clone())
                 .send()
@@ -407,9 +517,13 @@ fn chat_checksum(expected: &[Expected], digest_of: impl Fn(&Key, &Sha) -> Option
 }
 
 /// A canonical SHA-256 of an item: attribute names sorted, every value typed and length-prefixed.
+/// The write id (`w`) is left out: it tells writes apart, it is no content (the import
+/// draws a new one when it links or shares a chat it imported earlier).
 fn digest(item: &Item) -> Sha {
+    let mut content = item.clone();
+    content.remove(schema::WRITE_ID);
     let mut hasher = Sha256::new();
-    hash_map(&mut hasher, item);
+    hash_map(&mut hasher, &content);
     hasher.finalize().into()
 }
 
