@@ -90,17 +90,17 @@ async fn fill(pg: &tokio_postgres::Client, long_chat: u32, oversized: bool) {
     }
 }
 
-fn secret() -> neptun_import::CryptoSecret {
+pub(crate) fn secret() -> neptun_import::CryptoSecret {
     neptun_import::CryptoSecret::new(CRYPTO_SECRET.to_owned()).expect("a secret")
 }
 
-struct Fixture {
-    url: String,
-    pg: tokio_postgres::Client,
-    context: AppContext<DynamoStore>,
+pub(crate) struct Fixture {
+    pub(crate) url: String,
+    pub(crate) pg: tokio_postgres::Client,
+    pub(crate) context: AppContext<DynamoStore>,
 }
 
-async fn fixture(long_chat: u32, oversized: bool) -> Fixture {
+pub(crate) async fn fixture(long_chat: u32, oversized: bool) -> Fixture {
     let url = neptun_tests::postgres::shared()
         .database_with_web_app_schema()
         .await;
@@ -114,14 +114,14 @@ async fn fixture(long_chat: u32, oversized: bool) -> Fixture {
 }
 
 impl Fixture {
-    fn target(&self) -> Target {
+    pub(crate) fn target(&self) -> Target {
         Target {
             client: self.context.store.client().clone(),
             table: self.context.store.table().to_owned(),
         }
     }
 
-    fn options(&self, mode: Mode, users: Option<Vec<u64>>) -> Options {
+    pub(crate) fn options(&self, mode: Mode, users: Option<Vec<u64>>) -> Options {
         Options {
             database_url: self.url.clone(),
             users,
@@ -131,20 +131,20 @@ impl Fixture {
         }
     }
 
-    async fn run(&self, mode: Mode, users: Option<Vec<u64>>) -> Report {
+    pub(crate) async fn run(&self, mode: Mode, users: Option<Vec<u64>>) -> Report {
         neptun_import::run(&self.options(mode, users), &self.target())
             .await
             .expect("the import runs")
     }
 
-    async fn import(&self) -> ImportReport {
+    pub(crate) async fn import(&self) -> ImportReport {
         match self.run(Mode::Import, None).await {
             Report::Import(report) => *report,
             Report::Verify(_) => unreachable!("an import reports an import"),
         }
     }
 
-    async fn verify(&self) -> VerifyReport {
+    pub(crate) async fn verify(&self) -> VerifyReport {
         match self.run(Mode::Verify, None).await {
             Report::Verify(report) => report,
             Report::Import(_) => unreachable!("a verification reports one"),
@@ -152,11 +152,17 @@ impl Fixture {
     }
 
     /// A request to `path` as `user`, from the sample event of `function`.
-    fn request(&self, template: &str, user: u64, path: &str, query: &[(&str, &str)]) -> Request {
+    pub(crate) fn request(
+        &self,
+        template: &str,
+        user: u64,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Request {
         self.request_with(template, user, path, query, None)
     }
 
-    fn request_with(
+    pub(crate) fn request_with(
         &self,
         template: &str,
         user: u64,
@@ -179,7 +185,7 @@ impl Fixture {
     }
 
     /// Every item of a list route, following `nextCursor` with pages of `limit`.
-    async fn list_all(
+    pub(crate) async fn list_all(
         &self,
         function: Function,
         user: u64,
@@ -215,7 +221,7 @@ impl Fixture {
         }
     }
 
-    async fn chats_of(&self, user: u64) -> Vec<Value> {
+    pub(crate) async fn chats_of(&self, user: u64) -> Vec<Value> {
         self.list_all(
             Function::ListChats,
             user,
@@ -226,7 +232,7 @@ impl Fixture {
         .await
     }
 
-    async fn messages_of(&self, user: u64, chat: u64) -> Vec<Value> {
+    pub(crate) async fn messages_of(&self, user: u64, chat: u64) -> Vec<Value> {
         let path = format!("/api/users/{user}/chats/{chat}/messages");
         self.list_all(
             Function::ListChatMessages,
@@ -238,17 +244,17 @@ impl Fixture {
         .await
     }
 
-    async fn files_of(&self, user: u64, chat: u64) -> Vec<Value> {
+    pub(crate) async fn files_of(&self, user: u64, chat: u64) -> Vec<Value> {
         let path = format!("/api/users/{user}/chats/{chat}/files");
         self.list_all(Function::GetChatFiles, user, &path, "chatFiles", "1")
             .await
     }
 
-    async fn rows_in(&self, pk: String) -> usize {
+    pub(crate) async fn rows_in(&self, pk: String) -> usize {
         partition_rows(&self.context.store, pk).await
     }
 
-    async fn table_items(&self) -> i32 {
+    pub(crate) async fn table_items(&self) -> i32 {
         self.context
             .store
             .client()
@@ -269,7 +275,7 @@ fn api_time(column: &str) -> String {
     API_TIME.replace("%s", column)
 }
 
-fn ids_of(items: &[Value]) -> Vec<u64> {
+pub(crate) fn ids_of(items: &[Value]) -> Vec<u64> {
     items
         .iter()
         .filter_map(|item| item["id"].as_u64())

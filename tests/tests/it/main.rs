@@ -10,6 +10,7 @@ mod cookies;
 mod erasure;
 mod files;
 mod import;
+mod import_live;
 mod lifecycle;
 mod local_stack;
 mod openapi;
