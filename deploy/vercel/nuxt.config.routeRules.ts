@@ -16,6 +16,8 @@
 //   NEPTUN_CHAT_API_URL            the stack's ApiUrl (or ApiCustomDomainUrl), no trailing slash
 //   NEPTUN_ORIGIN_VERIFY_SECRET    the stack's OriginVerifySecret, sent as x-origin-verify
 //                                  (the functions' check of it is planned, not yet enforced)
+// Proxy rules stay on the server: the app manifest that Nuxt sends to the browser keeps only
+// the prerender, redirect and appMiddleware rules.
 //
 // One rule per route of openapi.yaml, nothing else (tests/python/test_routing.py checks it):
 // `*` is one path segment. A target ending in `/**` gets the whole request path and query.
