@@ -44,7 +44,8 @@ api-fuzz:
 bench:
 	scripts/bench.sh
 
-## Imports the web app's chats from PostgreSQL: make import DATABASE_URL=postgres://... [IMPORT_ARGS='--verify'].
+## Imports the web app's chats, project links and shares from PostgreSQL:
+## make import DATABASE_URL=postgres://... CRYPTO_SECRET=... [IMPORT_ARGS='--verify'].
 ## Without TABLE_NAME it fills make dev's table (neptun-dev on 127.0.0.1:8000); docs/import.md.
 import:
 	@if [ -z "$$TABLE_NAME" ]; then export TABLE_NAME=neptun-dev AWS_ENDPOINT_URL_DYNAMODB="$${AWS_ENDPOINT_URL_DYNAMODB:-http://127.0.0.1:$${NEPTUN_DYNAMODB_PORT:-8000}}" AWS_REGION="$${AWS_REGION:-us-east-1}" AWS_ACCESS_KEY_ID="$${AWS_ACCESS_KEY_ID:-local}" AWS_SECRET_ACCESS_KEY="$${AWS_SECRET_ACCESS_KEY:-local}"; fi; \

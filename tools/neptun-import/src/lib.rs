@@ -1,48 +1,53 @@
-//! `import`: the web app's chats, messages and chat files, from its PostgreSQL into our table,
-//! ids kept, exactly once.
+//! `import`: the web app's chats, messages, chat files, projects' links and shares, from its
+//! PostgreSQL into our table, ids and share uuids kept, exactly once.
 //!
 //! # Design
 //!
 //! * **Ids kept.** The web app's serial ids are below 2^31 ([`neptun_core::ids::FIRST_API_ID`]);
 //!   the API never draws one, and an imported item is alone in its row (`chunk_of(id) == id`,
 //!   `n = 1`), so every route finds it from its id, new ids never collide with it, and the
-//!   zero-padded sort keys put imported items before the API's (messages appended later come
-//!   after them, the chat list shows new chats first). The rows are exactly the API's
-//!   (`ChatRow` twice, `MessageChunkRow`, `FileChunkRow`), plus the source's `updated_at` on
-//!   message and file rows.
+//!   zero-padded sort keys put imported items before the API's. The rows are exactly the
+//!   API's (`ChatRow`, `MessageChunkRow`, `FileChunkRow`, `ShareRow`), plus the source's
+//!   `updated_at` on message and file rows.
 //! * **One snapshot, streamed.** A run reads one `REPEATABLE READ, READ ONLY` transaction, so
-//!   every foreign key holds within what it reads. The tables are read in parent order
-//!   (chats, then messages, then files), each in id order through a portal, 256 rows per
-//!   fetch: memory is bounded by a fetch, the batches in flight and a cache of parents,
-//!   never by the size of a table. Texts too large to store are not even fetched.
-//! * **Exactly once, resumable, incremental.** Puts of the same row are idempotent, and a
-//!   checkpoint item per source table (`IMPORT` / `CHECKPOINT#<table>`, per user for `--user`
-//!   runs) holds the highest source id below which every row is stored, rejected or skipped
-//!   on purpose. It moves only over batches DynamoDB acknowledged, in order, every couple of
-//!   seconds and at the end of each table. A run skips rows at or below it, so a second run
-//!   writes nothing, a killed run goes on where it was acknowledged, rows added to PostgreSQL
-//!   since are added, and what the API changed since (renames, deletes, regenerations) is
-//!   never reverted. A row whose parent was written by an earlier run and is gone since (a
-//!   chat deleted through the API, a message deleted by a regeneration) is skipped, not
-//!   resurrected. Only rows written after the last acknowledged checkpoint and before a kill
-//!   are written again by the next run.
+//!   every foreign key holds within what it reads. Chats, messages and files are read in
+//!   parent order, each in id order through portals, 256 rows per fetch: memory is bounded
+//!   by a fetch, the batches in flight and a cache of parents, never by a table's size.
+//! * **No row missed** ([`ledger`]). The table keeps the set of source ids each run handled
+//!   (stored, rejected, or skipped on purpose), as ranges in blocks (`IMPORT` /
+//!   `IDS#<table>#<block>`), and every run reads exactly the ids outside it. An id enters
+//!   the set only after DynamoDB acknowledged its row, so a row that commits after a run read
+//!   higher ids, a row inserted with an explicit id, or a killed run's rows are outside the
+//!   set and read by the next run. Nothing is assumed about id or commit order. What the
+//!   API changed since (renames, deletes, regenerations) is never reverted, and a row whose
+//!   parent was imported and is gone since (a chat deleted through the API) is skipped, not
+//!   resurrected.
+//! * **Projects' links** ([`links`]): a chat is in the lowest project it is linked to (the
+//!   others are reported), written with its rows; a link added in the source after its chat
+//!   was imported is applied by the next run, once (`IMPORT` / `LINK#<chat>`).
+//! * **Shares** ([`shares`]): the same uuid, id and settings. Passwords and whitelisted users'
+//!   emails are decrypted by pgcrypto in PostgreSQL under `CRYPTO_SECRET`, every one of them
+//!   before the first write ([`share_source`]), and a password is stored only as the API's
+//!   Argon2id hash. A record per share (`IMPORT` / `SHARE#<id>`: the digest of the source
+//!   row and the write id of the row written) lets a run skip unchanged shares with one
+//!   `Query`, update or delete one changed in the source, and leave one alone that the API
+//!   changed since.
 //! * **Nothing dropped silently.** A text over the API's 256 KiB limit that fits an item is
 //!   stored and listed. A row that cannot fit DynamoDB's 400 KB item (or is otherwise
 //!   unusable) is listed with table, id, size and reason, recorded in the table (`IMPORT` /
 //!   `REJECTED#<table>#<id>`, so every later run and `--verify` report it again), and the run
 //!   exits non-zero. Rows of a rejected chat or message are rejected with it.
-//! * **NULL timestamps** become the nearest known time of their chat (the row's other
-//!   timestamp, else its chat's, else the chat's earliest message), and each is reported.
+//! * **NULL timestamps** become the nearest known time of their chat, and each is reported.
 //! * **Writes** go in `BatchWriteItem`s of 25 with a bounded number in flight, honouring
-//!   `UnprocessedItems` and backing off on throttling ([`writer`]).
-//! * **`--verify`** reads the source chat by chat (ordered by user and chat) and compares
-//!   every row, as the import would write it, with the table's (a SHA-256 per row and one per
-//!   chat). Rows with API ids are "added since"; a missing or different row makes it fail.
+//!   `UnprocessedItems` and backing off on throttling ([`writer`]); links and shares in one
+//!   transaction each with the chat's rows ([`transact`]).
+//! * **`--verify`** reads the source chat by chat and compares every row, as the import would
+//!   write it, with the table's (a SHA-256 per row and one per chat, project rows included),
+//!   then every share: settings, whitelist emails, and the source password against the
+//!   stored hash. Rows with API ids are "added since"; a missing or different row fails it.
 //!
-//! Known limits: a PostgreSQL transaction that commits a row with a *lower* id after a run
-//! read a higher one leaves that row behind (run the last incremental import after the web
-//! app stopped writing, and `--verify`); a chat renamed through the API shows up as
-//! different in `--verify`, a chat deleted through it as missing.
+//! Known limits: a chat renamed or a message deleted in the source after its import is not
+//! changed again (the API may have changed it since); `--verify` reports it as different.
 
 pub mod args;
 mod copy;
@@ -112,6 +117,8 @@ pub enum ImportError {
     Storage(#[from] StorageError),
     #[error("hashing a share password failed")]
     Hash(#[source] neptun_core::shares::password::PasswordError),
+    #[error("a thread hashing share passwords panicked")]
+    HashPanicked,
     #[error("a task of the import failed")]
     Task(#[source] tokio::task::JoinError),
 }

@@ -104,30 +104,22 @@ async fn apply(target: &Target, link: &SourceLink, dry_run: bool) -> Result<Appl
     let client = &target.client;
     let table = &target.table;
     for _ in 0..3 {
-        let Some(chat) = storage::chat_row(client, table, link.user_id, link.chat_id).await? else {
+        // Nothing to link: the record alone, so that later runs do not look again.
+        let settle = |outcome: Applied| async move {
             if !dry_run {
-                storage::put_record(
-                    client,
-                    table,
-                    item_of(&record(link.user_id, link.chat_id, link.project_id))?,
-                )
-                .await?;
+                let done = item_of(&record(link.user_id, link.chat_id, link.project_id))?;
+                storage::put_record(client, table, done).await?;
             }
-            return Ok(Applied::ChatMissing);
+            Ok(outcome)
+        };
+        let Some(chat) = storage::chat_row(client, table, link.user_id, link.chat_id).await? else {
+            return settle(Applied::ChatMissing).await;
         };
         if let Some(project) = chat
             .project_id
             .filter(|&project| project != link.project_id)
         {
-            if !dry_run {
-                storage::put_record(
-                    client,
-                    table,
-                    item_of(&record(link.user_id, link.chat_id, link.project_id))?,
-                )
-                .await?;
-            }
-            return Ok(Applied::Kept(project));
+            return settle(Applied::Kept(project)).await;
         }
         if dry_run {
             return Ok(Applied::Linked);

@@ -14,7 +14,7 @@ use neptun_core::shares::password;
 use neptun_core::store::{ListedEmail, StoredShare};
 use neptun_core::validation::parse_share_uuid;
 use neptun_dynamo::schema::{self, ChatRow, ShareRow};
-use tokio::task::JoinSet;
+use zeroize::Zeroizing;
 
 use super::progress::Progress;
 use super::rows::{self, ImportShareRow};
@@ -129,45 +129,47 @@ fn tally(report: &mut ShareReport, outcome: Outcome, share_id: u64, progress: &P
     }
 }
 
-/// The Argon2id hash of every pending share's password, on every core.
+/// The Argon2id hash of every pending share's password, on one thread per core, each hashing
+/// its share of the passwords one after the other (so at most one Argon2 block per core is
+/// held at a time).
 async fn hash_passwords(
     pending: &[&SourceShare],
 ) -> Result<HashMap<u64, Option<String>>, ImportError> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut hashes = HashMap::with_capacity(pending.len());
-    let mut running = JoinSet::new();
-    for share in pending {
-        if running.len() >= cores {
-            collect(&mut running, &mut hashes).await?;
-        }
-        let (id, secret) = (share.id, share.password.clone());
-        running.spawn_blocking(move || {
-            let hash = match secret.as_deref().filter(|password| !password.is_empty()) {
-                Some(password) => Some(password::hash(password)?),
-                None => None,
-            };
-            Ok::<_, password::PasswordError>((id, hash))
-        });
-    }
-    while !running.is_empty() {
-        collect(&mut running, &mut hashes).await?;
-    }
-    Ok(hashes)
+    let work: Vec<(u64, Option<Zeroizing<String>>)> = pending
+        .iter()
+        .map(|share| (share.id, share.password.clone()))
+        .collect();
+    tokio::task::spawn_blocking(move || {
+        let chunk = work.len().div_ceil(cores).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = work
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(hash_one).collect::<Vec<_>>()))
+                .collect();
+            let mut hashes = HashMap::with_capacity(work.len());
+            for worker in workers {
+                let hashed = worker.join().map_err(|_| ImportError::HashPanicked)?;
+                for result in hashed {
+                    let (id, hash) = result.map_err(ImportError::Hash)?;
+                    hashes.insert(id, hash);
+                }
+            }
+            Ok(hashes)
+        })
+    })
+    .await
+    .map_err(ImportError::Task)?
 }
 
-type Hashed = Result<(u64, Option<String>), password::PasswordError>;
-
-async fn collect(
-    running: &mut JoinSet<Hashed>,
-    hashes: &mut HashMap<u64, Option<String>>,
-) -> Result<(), ImportError> {
-    if let Some(done) = running.join_next().await {
-        let (id, hash) = done
-            .map_err(ImportError::Task)?
-            .map_err(ImportError::Hash)?;
-        hashes.insert(id, hash);
-    }
-    Ok(())
+fn hash_one(
+    (id, secret): &(u64, Option<Zeroizing<String>>),
+) -> Result<(u64, Option<String>), password::PasswordError> {
+    let hash = match secret.as_deref().filter(|password| !password.is_empty()) {
+        Some(password) => Some(password::hash(password)?),
+        None => None,
+    };
+    Ok((*id, hash))
 }
 
 /// The share as the API stores it: settings, hash, and the listed users' emails (each once).
@@ -349,7 +351,6 @@ async fn remove(target: &Target, imported: &ImportShareRow) -> Result<Outcome, S
 mod tests {
     use super::*;
     use crate::share_source::SourceListed;
-    use zeroize::Zeroizing;
 
     #[test]
     fn a_stored_share_keeps_the_ids_lists_each_email_once_and_skips_users_without_one() {
