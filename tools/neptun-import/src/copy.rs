@@ -16,14 +16,14 @@ use super::share_source;
 use super::shares::{self, ShareReport};
 use super::source::{
     self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
-    SourceTable,
+    SourceTable, positive,
 };
 use super::storage::{self, Ledger, Parents};
 use super::writer::{BatchWriter, WriteStats};
 use super::{ImportError, Mode, Options, Target};
 
 /// Handled ids are saved at most this often while a table is imported (and at its end).
-const CHECKPOINT_EVERY: Duration = Duration::from_secs(2);
+const SAVE_EVERY: Duration = Duration::from_secs(2);
 /// Notes of one kind printed per table; the rest are counted.
 const NOTES_PRINTED: usize = 20;
 /// Notes and rejections kept for the report.
@@ -176,10 +176,6 @@ struct Parent {
 trait Imported: SourceRow {
     fn plan(&self) -> Plan;
     fn parents(&self) -> Vec<Parent>;
-}
-
-fn positive(id: i64) -> u64 {
-    u64::try_from(id).unwrap_or(0)
 }
 
 fn chat_marker(row: &impl SourceRow) -> Parent {
@@ -492,7 +488,7 @@ impl Run<'_> {
         at_end: bool,
     ) -> Result<(), ImportError> {
         let through = writer.acknowledged_through();
-        let due = at_end || saved.at.elapsed() >= CHECKPOINT_EVERY;
+        let due = at_end || saved.at.elapsed() >= SAVE_EVERY;
         if !due || through == saved.through {
             return Ok(());
         }

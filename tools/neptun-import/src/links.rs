@@ -11,7 +11,7 @@ use super::ledger::IdSet;
 use super::plan::Item;
 use super::progress::Progress;
 use super::rows::{self, ImportLinkRow};
-use super::source::{self, SourceChat, SourceError};
+use super::source::{self, SourceChat, SourceError, positive};
 use super::storage::{self, StorageError};
 use super::transact::{Expect, Transaction, item_of};
 use super::{ImportError, Target};
@@ -163,7 +163,6 @@ async fn source_links(
         .await
         .map_err(failed)?;
     let mut links = Vec::with_capacity(rows.len());
-    let positive = |value: i64| u64::try_from(value).unwrap_or(0);
     for row in rows {
         let (user, chat, project): (i64, i64, i64) = (
             row.try_get(0).map_err(failed)?,

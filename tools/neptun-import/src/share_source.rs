@@ -14,7 +14,7 @@ use tokio_postgres::Transaction as Snapshot;
 use zeroize::Zeroizing;
 
 use super::secret::CryptoSecret;
-use super::source::{SourceError, ids_param};
+use super::source::{SourceError, ids_param, ms, positive};
 
 /// Users whose emails must decrypt to emails before a run writes anything.
 const SAMPLED_EMAILS: i64 = 100;
@@ -26,10 +26,6 @@ fn decrypted(column: &str, secret: &str) -> String {
         "CASE WHEN {column} IS NULL THEN NULL \
          ELSE convert_from(decrypt(decode({column}, 'hex'), {secret}::bytea, 'aes'), 'UTF8') END"
     )
-}
-
-fn ms(expression: &str) -> String {
-    format!("floor(extract(epoch FROM {expression}) * 1000)::int8")
 }
 
 /// One whitelist entry: the listed user's decrypted email (`None` without a usable one).
@@ -173,7 +169,6 @@ pub async fn shares(
         what: "chat_conversation_share",
         source,
     };
-    let positive = |value: i64| u64::try_from(value).unwrap_or(0);
     let mut shares = BTreeMap::new();
     for row in rows {
         let id: i64 = row.try_get(0).map_err(failed)?;

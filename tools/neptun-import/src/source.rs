@@ -169,8 +169,13 @@ pub enum Order {
     ByChat,
 }
 
+/// A source id or count as ours (`0` for a negative one, which no check lets through).
+pub fn positive(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}
+
 /// `timestamp` as milliseconds since the Unix epoch, read as UTC.
-fn ms(expression: &str) -> String {
+pub fn ms(expression: &str) -> String {
     format!("floor(extract(epoch FROM {expression}) * 1000)::int8")
 }
 

@@ -18,7 +18,7 @@ use super::share_source::{self, SourceShare};
 use super::shares;
 use super::source::{
     self, Order, RowStream, Selection, SourceChat, SourceFile, SourceMessage, SourceRow,
-    SourceTable,
+    SourceTable, positive,
 };
 use super::storage::{self, StorageError, retrying};
 use super::{ImportError, Options, Target};
@@ -309,10 +309,6 @@ async fn check_share(
         _ => false,
     };
     Ok((!(same_settings && password_matches)).then_some(Problem::Different))
-}
-
-fn positive(id: i64) -> u64 {
-    u64::try_from(id).unwrap_or(0)
 }
 
 fn expect(table: SourceTable, id: i64, plan: Plan) -> Expected {
