@@ -25,6 +25,37 @@ install_python() {
   printf '%s' "$pins" >"$stamp"
 }
 
+# A Python >= 3.12 for the Neptun CLI's venv: python3.13 / python3.12 on PATH, else pyenv's
+# (the machine image has pyenv's 3.12 and 3.13 beside its default 3.11).
+python_for_cli() {
+  local candidate
+  for candidate in python3.13 python3.12 \
+    "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.1[2-9]*/bin/python3; do
+    if command -v "$candidate" >/dev/null 2>&1 \
+      && "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      echo "$candidate"
+      return
+    fi
+  done
+  echo "install-tools: the Neptun CLI (scripts/requirements-cli.txt) needs Python >= 3.12, and none was found" >&2
+  return 1
+}
+
+# The published Neptun CLI into .tools/cli-venv, apart from .tools/venv: it needs Python >= 3.12
+# and pytest < 9 (scripts/requirements-cli.txt).
+install_cli() {
+  local stamp="$TOOLS/cli-venv/.installed" pins python
+  pins="$(cat "$ROOT/scripts/requirements-cli.txt")"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
+    return
+  fi
+  python="$(python_for_cli)"
+  echo "installing the Neptun CLI into .tools/cli-venv with $("$python" --version) ..." >&2
+  [[ -x "$TOOLS/cli-venv/bin/pip" ]] || "$python" -m venv "$TOOLS/cli-venv"
+  "$TOOLS/cli-venv/bin/pip" install --quiet --disable-pip-version-check -r "$ROOT/scripts/requirements-cli.txt"
+  printf '%s' "$pins" >"$stamp"
+}
+
 if [[ "$scope" == dev ]]; then
   # The full list (make test's) holds the dev list.
   full="$(cat "$ROOT/scripts/requirements-dev.txt" "$ROOT/scripts/requirements-tools.txt")"
@@ -33,6 +64,8 @@ if [[ "$scope" == dev ]]; then
   fi
 else
   install_python "$ROOT/scripts/requirements-tools.txt" .installed
+
+  install_cli
 
   vectors="$ROOT/tests/vectors"
   node_stamp="$vectors/node_modules/.installed"

@@ -5,23 +5,37 @@
 use neptun_core::model::ChatList;
 use neptun_core::session::{SessionConfig, unseal};
 use neptun_core::validation::{
-    self, BodyError, ChatColumn, ChatOrder, CursorScope, MAX_BATCH, MAX_TEXT_BYTES,
+    self, BodyError, BodyFormat, ChatColumn, ChatOrder, CursorScope, MAX_BATCH, MAX_TEXT_BYTES,
     parse_page_query, parse_path_id,
 };
+use serde_json::Value;
 
 const PASSWORD: &str = "fuzzing-password-that-is-at-least-32-chars";
 const NOW_MS: u64 = 1_795_288_364_006;
 
-/// Request bodies: any bytes give a parsed request within the limits or issues that explain why not.
+/// Request bodies: any bytes, read as JSON and as a form, give a parsed request within the
+/// limits or issues that explain why not.
 pub fn bodies(data: &[u8]) {
-    let check_error = |error: BodyError| match error {
+    for format in [BodyFormat::Json, BodyFormat::Form] {
+        match validation::decode_body(format, data) {
+            Ok(body) => decoded_bodies(&body),
+            Err(error) => check_error(error),
+        }
+    }
+}
+
+fn check_error(error: BodyError) {
+    match error {
         BodyError::Invalid(issues) => {
             assert!(!issues.is_empty(), "a 400 without issues");
             serde_json::to_string(&issues).expect("issues serialize");
         }
         BodyError::TooLarge { limit } => assert!(!limit.is_empty()),
-    };
-    match validation::parse_create_messages(data) {
+    }
+}
+
+fn decoded_bodies(body: &Value) {
+    match validation::parse_create_messages(body.clone()) {
         Ok(batch) => {
             assert!((1..=MAX_BATCH).contains(&batch.len()));
             for message in batch.items() {
@@ -31,7 +45,7 @@ pub fn bodies(data: &[u8]) {
         }
         Err(error) => check_error(error),
     }
-    match validation::parse_create_files(data) {
+    match validation::parse_create_files(body.clone()) {
         Ok(batch) => {
             assert!((1..=MAX_BATCH).contains(&batch.len()));
             for file in batch.items() {
@@ -42,11 +56,11 @@ pub fn bodies(data: &[u8]) {
         }
         Err(error) => check_error(error),
     }
-    match validation::parse_create_chat(data) {
+    match validation::parse_create_chat(body.clone()) {
         Ok(chat) => assert!(!chat.name.trim().is_empty()),
         Err(error) => check_error(error),
     }
-    match validation::parse_update_chat(data) {
+    match validation::parse_update_chat(body.clone()) {
         Ok(update) => {
             assert!(
                 update.name.is_some() || update.project.is_some(),
@@ -62,12 +76,12 @@ pub fn bodies(data: &[u8]) {
         }
         Err(error) => check_error(error),
     }
-    match validation::parse_delete_chats(data) {
+    match validation::parse_delete_chats(body.clone()) {
         Ok(validation::ChatsToDelete::Listed(ids)) => check_chat_ids(&ids),
         Ok(validation::ChatsToDelete::All) => {}
         Err(error) => check_error(error),
     }
-    match validation::parse_project_chat_ids(data) {
+    match validation::parse_project_chat_ids(body.clone()) {
         Ok(ids) => check_chat_ids(&ids),
         Err(error) => check_error(error),
     }

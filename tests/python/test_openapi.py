@@ -15,6 +15,7 @@ import re
 import tomllib
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 import yaml
@@ -268,13 +269,26 @@ def request_problems(spec, registry, template, operation, at, raw_params, exchan
             problems.append(f"path parameter {name} is not documented")
     request_body = operation.get("requestBody")
     if request_body is not None:
-        body = exchange.get("request", {}).get("body")
-        try:
-            body = json.loads(body) if body is not None else None
-        except ValueError:
-            problems.append("a successful request with a body that is not JSON")
-            return problems
-        schema_at = f"{at}/requestBody/content/application~1json/schema"
+        request = exchange.get("request", {})
+        body = request.get("body")
+        media_type = (request.get("content_type") or "application/json").split(";")[0].strip().lower()
+        if media_type == "application/x-www-form-urlencoded":
+            if media_type not in request_body["content"]:
+                problems.append("a successful form request on a route that documents no form")
+                return problems
+            # As the API (and h3) read a form: strings, a repeated key the list of its values.
+            fields = defaultdict(list)
+            for key, value in parse_qsl(body or "", keep_blank_values=True):
+                fields[key].append(value)
+            body = {key: values[0] if len(values) == 1 else values for key, values in fields.items()}
+            schema_at = f"{at}/requestBody/content/application~1x-www-form-urlencoded/schema"
+        else:
+            try:
+                body = json.loads(body) if body is not None else None
+            except ValueError:
+                problems.append("a successful request with a body that is not JSON")
+                return problems
+            schema_at = f"{at}/requestBody/content/application~1json/schema"
         problems += [f"request body {e}" for e in schema_errors(registry, schema_at, body)]
     return problems
 

@@ -56,6 +56,9 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// `ORIGIN_VERIFY_SECRET` is set and the request lacks its `x-origin-verify` header.
+    #[error("the request did not come through the web app's origin")]
+    OriginNotVerified,
     #[error("{0:?} not found")]
     NotFound(Missing),
     /// The public read of a share that is not there: unknown uuid, not shared, chat deleted.
@@ -144,7 +147,7 @@ impl ApiError {
             | Self::NotOwner
             | Self::ShareCredentials(_)
             | Self::ShareNeedsSession(_) => StatusCode::UNAUTHORIZED,
-            Self::NotOnWhitelist(_) => StatusCode::FORBIDDEN,
+            Self::NotOnWhitelist(_) | Self::OriginNotVerified => StatusCode::FORBIDDEN,
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidPath(_)
             | Self::InvalidQuery(_)
@@ -213,6 +216,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "Payload Too Large",
             Self::UnsupportedMediaType(_) => "Unsupported Media Type",
             Self::MethodNotAllowed => "Method Not Allowed",
+            Self::OriginNotVerified => "Forbidden",
             Self::NotFound(_) => "Not Found",
             Self::Unavailable(_) => "Service Unavailable",
             Self::StorageFailed(_)
@@ -231,13 +235,15 @@ impl ApiError {
             | Self::InvalidQuery(issues)
             | Self::InvalidHeader(issues)
             | Self::InvalidBody { issues, .. } => {
-                json!({ "issues": issues })
+                // How the web app's zod errors serialize; the Neptun CLI requires the name.
+                json!({ "issues": issues, "name": "ZodError" })
             }
             Self::Unauthenticated(_) => message("A valid neptun-session cookie is required."),
             Self::NotOwner => message("You do not have access to this resource."),
             Self::PayloadTooLarge(limit) => message(limit),
             Self::UnsupportedMediaType(detail) => message(detail),
             Self::MethodNotAllowed => message("This route does not accept that method."),
+            Self::OriginNotVerified => message("This API answers through the web app's origin."),
             Self::NotFound(Missing::Chat) => message("Chat not found"),
             Self::NotFound(Missing::Message) => message("Message not found"),
             Self::NotFound(Missing::File) => message("File not found"),

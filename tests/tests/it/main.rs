@@ -4,6 +4,7 @@
 
 mod chat_order;
 mod chats_and_messages;
+mod cli;
 mod concurrency;
 mod contract;
 mod cookies;

@@ -29,7 +29,8 @@ use crate::response::json_bytes;
 use crate::routes::Route;
 use crate::session::SessionUser;
 use crate::store::{Idempotency, Page, PageRequest, Replayable};
-use crate::validation::{self, BodyError, Cursor, CursorScope};
+use crate::validation::{self, BodyError, BodyFormat, Cursor, CursorScope};
+use serde_json::Value;
 
 /// Largest list response: Lambda answers at most 6 MB synchronously.
 pub const RESPONSE_BUDGET_BYTES: usize = 5 * 1024 * 1024;
@@ -99,7 +100,8 @@ pub(crate) struct BodySpec<B> {
     /// Names the route in the idempotency fingerprint (the function's name).
     pub idempotency_scope: &'static str,
     pub kind: BodyKind,
-    pub parse: fn(&[u8]) -> Result<B, BodyError>,
+    /// Validates the decoded body (JSON or a form: the same rules for both).
+    pub parse: fn(Value) -> Result<B, BodyError>,
 }
 
 /// Every create route: [`write_route`] with `POST`.
@@ -150,9 +152,11 @@ where
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let (ids, user) = authorize_user(context, request, method, route)?;
-    let bytes = json_body(request, body.kind)?;
+    let (format, bytes) = raw_body(request, body.kind)?;
     let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
-    let parsed = (body.parse)(bytes).map_err(|error| body_error(error, body.kind))?;
+    let parsed = validation::decode_body(format, bytes)
+        .and_then(body.parse)
+        .map_err(|error| body_error(error, body.kind))?;
     write(ids, user, parsed, idempotency).await
 }
 
@@ -175,13 +179,13 @@ where
     write(ids, idempotency).await
 }
 
-/// The body of a JSON create request, after the content-type (415) and size (413) checks.
-fn json_body(request: &Request, kind: BodyKind) -> Result<&[u8], ApiError> {
-    validation::check_content_type(request.headers().get(http::header::CONTENT_TYPE))
+/// The body's format and bytes, after the content-type (415) and size (413) checks.
+fn raw_body(request: &Request, kind: BodyKind) -> Result<(BodyFormat, &[u8]), ApiError> {
+    let format = validation::body_format(request.headers().get(http::header::CONTENT_TYPE))
         .map_err(ApiError::UnsupportedMediaType)?;
     let body = request::body_bytes(request);
     validation::check_body_size(body.len()).map_err(|error| body_error(error, kind))?;
-    Ok(body)
+    Ok((format, body))
 }
 
 fn body_error(error: BodyError, kind: BodyKind) -> ApiError {

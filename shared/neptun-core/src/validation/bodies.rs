@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::envelope::{BodyError, MAX_ECHO_CHARS, parse_object, text_too_large, truncate_chars};
+use super::envelope::{BodyError, MAX_ECHO_CHARS, into_object, text_too_large, truncate_chars};
 use super::fields::{check_max_chars, check_not_blank, is_blank, optional_string, required_string};
 use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
 use super::{MAX_BATCH, MAX_TEXT_BYTES};
@@ -90,8 +90,8 @@ impl<T> Batch<T> {
 }
 
 /// `POST /api/users/{user_id}/chats`: `{"name": string, "model"?: string}`.
-pub fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
-    let mut obj = parse_object(body)?;
+pub fn parse_create_chat(body: Value) -> Result<NewChat, BodyError> {
+    let mut obj = into_object(body)?;
     let mut issues = Vec::new();
     let name = required_string(&mut obj, "name", &[], &mut issues);
     if let Some(name) = &name {
@@ -129,8 +129,8 @@ pub(super) fn check_model(model: &str, issues: &mut Vec<Issue>) {
 
 /// `POST .../chats/{chat_id}/messages`: `{"messages": [{content, role}, ...]}` (a body with a
 /// `messages` key) or `{"message": string, "actor": Role}` (any other body).
-pub fn parse_create_messages(body: &[u8]) -> Result<Batch<NewMessage>, BodyError> {
-    let obj = parse_object(body)?;
+pub fn parse_create_messages(body: Value) -> Result<Batch<NewMessage>, BodyError> {
+    let obj = into_object(body)?;
     check_text_sizes(&obj, TextFields::MESSAGES)?;
     parse_batch(obj, "messages", |item, path, issues| {
         let (text_key, role_key) = if path.is_empty() {
@@ -157,8 +157,8 @@ pub fn parse_create_messages(body: &[u8]) -> Result<Batch<NewMessage>, BodyError
 
 /// `POST .../chats/{chat_id}/files/{message_id}`: `{"files": [FileInput, ...]}` (a body with a
 /// `files` key) or one `FileInput` = `{text, title?, language?, extension?}`.
-pub fn parse_create_files(body: &[u8]) -> Result<Batch<NewFile>, BodyError> {
-    let obj = parse_object(body)?;
+pub fn parse_create_files(body: Value) -> Result<Batch<NewFile>, BodyError> {
+    let obj = into_object(body)?;
     check_text_sizes(&obj, TextFields::FILES)?;
     parse_batch(obj, "files", |item, path, issues| {
         let text = required_string(item, "text", path, issues);
@@ -362,6 +362,21 @@ fn parse_batch<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::envelope::from_json;
+
+    // The tests give JSON bytes, as a route with a JSON body reads them.
+    fn parse_create_chat(body: &[u8]) -> Result<NewChat, BodyError> {
+        from_json(body, super::parse_create_chat)
+    }
+
+    fn parse_create_messages(body: &[u8]) -> Result<Batch<NewMessage>, BodyError> {
+        from_json(body, super::parse_create_messages)
+    }
+
+    fn parse_create_files(body: &[u8]) -> Result<Batch<NewFile>, BodyError> {
+        from_json(body, super::parse_create_files)
+    }
+
     use serde_json::json;
 
     fn issues(result: Result<impl std::fmt::Debug, BodyError>) -> Value {

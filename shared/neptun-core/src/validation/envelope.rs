@@ -42,31 +42,45 @@ pub(crate) fn text_too_large(what: &str, location: &str, len: usize) -> BodyErro
 /// Longest rejected value echoed back in a message (a `Content-Type`, an enum value).
 pub(crate) const MAX_ECHO_CHARS: usize = 64;
 
-/// A present `Content-Type` must be JSON: `application/json` or any `type/subtype+json`,
-/// case-insensitive, parameters (`; charset=utf-8`) allowed. Absent is fine (h3 does not
-/// insist). `Err` carries the message for a 415.
-pub fn check_content_type(value: Option<&http::HeaderValue>) -> Result<(), String> {
+/// How a body is encoded, as its `Content-Type` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFormat {
+    Json,
+    /// `application/x-www-form-urlencoded`: what the Neptun CLI posts (httpx `data=`), and
+    /// what h3's `readBody` turns into an object of strings.
+    Form,
+}
+
+/// The body's format from its `Content-Type`: JSON (`application/json` or any
+/// `type/subtype+json`) or a form, case-insensitive, parameters (`; charset=utf-8`) allowed.
+/// Absent is JSON (h3 does not insist). `Err` carries the message for a 415.
+pub fn body_format(value: Option<&http::HeaderValue>) -> Result<BodyFormat, String> {
     let Some(value) = value else {
-        return Ok(());
+        return Ok(BodyFormat::Json);
     };
     let Ok(text) = value.to_str() else {
-        return Err(
-            "Content-Type must be application/json, got a value that is not plain ASCII".to_owned(),
-        );
+        return Err(format!(
+            "{ACCEPTED_TYPES}, got a value that is not plain ASCII"
+        ));
     };
     let essence = text.split(';').next().unwrap_or_default().trim();
     if is_json_media_type(essence) {
-        return Ok(());
+        return Ok(BodyFormat::Json);
+    }
+    if essence.eq_ignore_ascii_case(FORM_MEDIA_TYPE) {
+        return Ok(BodyFormat::Form);
     }
     let shown = if text.trim().is_empty() {
         "an empty value".to_owned()
     } else {
         truncate_chars(text.trim(), MAX_ECHO_CHARS)
     };
-    Err(format!(
-        "Content-Type must be application/json, got {shown}"
-    ))
+    Err(format!("{ACCEPTED_TYPES}, got {shown}"))
 }
+
+const FORM_MEDIA_TYPE: &str = "application/x-www-form-urlencoded";
+const ACCEPTED_TYPES: &str =
+    "Content-Type must be application/json or application/x-www-form-urlencoded";
 
 fn is_json_media_type(essence: &str) -> bool {
     if essence.eq_ignore_ascii_case("application/json") {
@@ -98,22 +112,13 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
     }
 }
 
-/// Parses a body that must be one JSON object.
+/// Parses a JSON body into one value.
 ///
 /// - over [`MAX_BODY_BYTES`] -> 413;
 /// - empty (or only JSON white space) -> `invalid_type` / `Required` at `[]`;
-/// - not UTF-8 or not JSON -> one `invalid_json` issue at `[]` naming the position;
-/// - JSON but not an object -> `invalid_type` / `Expected object, received array`.
+/// - not UTF-8 or not JSON -> one `invalid_json` issue at `[]` naming the position.
 ///
 /// A leading UTF-8 byte order mark is ignored (RFC 8259 allows that).
-pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
-    match parse_json(body)? {
-        Value::Object(map) => Ok(map),
-        other => Err(invalid(Issue::wrong_type("object", &other, Vec::new()))),
-    }
-}
-
-/// Parses a body that must be one JSON value, with the rules of [`parse_object`].
 pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
     check_body_size(body.len())?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
@@ -141,6 +146,53 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
     })
 }
 
+/// The body as one value: JSON as [`parse_json`] reads it, a form as h3's `readBody` does
+/// (`URLSearchParams`: `+` is a space, percent escapes are UTF-8 with invalid sequences
+/// replaced, one leading `?` dropped): an object of strings, where a repeated key becomes the
+/// array of its values in order.
+pub fn decode_body(format: BodyFormat, body: &[u8]) -> Result<Value, BodyError> {
+    match format {
+        BodyFormat::Json => parse_json(body),
+        BodyFormat::Form => {
+            check_body_size(body.len())?;
+            Ok(Value::Object(parse_form(body)))
+        }
+    }
+}
+
+fn parse_form(body: &[u8]) -> Map<String, Value> {
+    let body = body.strip_prefix(b"?").unwrap_or(body);
+    let mut form = Map::new();
+    for (key, value) in form_urlencoded::parse(body) {
+        let value = Value::String(value.into_owned());
+        match form.get_mut(key.as_ref()) {
+            None => {
+                form.insert(key.into_owned(), value);
+            }
+            Some(Value::Array(values)) => values.push(value),
+            Some(first) => *first = Value::Array(vec![first.take(), value]),
+        }
+    }
+    form
+}
+
+/// A decoded body that must be one object (`invalid_type` / `Expected object, received ...`).
+pub(crate) fn into_object(body: Value) -> Result<Map<String, Value>, BodyError> {
+    match body {
+        Value::Object(map) => Ok(map),
+        other => Err(invalid(Issue::wrong_type("object", &other, Vec::new()))),
+    }
+}
+
+/// A JSON body through a parser, as a route with a JSON body reads it (for the parsers' tests).
+#[cfg(test)]
+pub(crate) fn from_json<T>(
+    body: &[u8],
+    parse: fn(Value) -> Result<T, BodyError>,
+) -> Result<T, BodyError> {
+    parse(parse_json(body)?)
+}
+
 fn invalid(issue: Issue) -> BodyError {
     BodyError::Invalid(vec![issue])
 }
@@ -150,6 +202,10 @@ mod tests {
     use super::*;
     use http::HeaderValue;
     use serde_json::json;
+
+    fn parse_object(body: &[u8]) -> Result<Map<String, Value>, BodyError> {
+        into_object(parse_json(body)?)
+    }
 
     fn issues_of(result: Result<Map<String, Value>, BodyError>) -> Value {
         match result {
@@ -278,9 +334,9 @@ mod tests {
     }
 
     #[test]
-    fn content_type_accepts_json() {
-        assert_eq!(check_content_type(None), Ok(()));
-        for ok in [
+    fn content_type_names_the_format() {
+        assert_eq!(body_format(None), Ok(BodyFormat::Json));
+        for json in [
             "application/json",
             "Application/JSON",
             "application/json; charset=utf-8",
@@ -290,8 +346,17 @@ mod tests {
             "application/merge-patch+JSON; charset=utf-8",
             "text/x.custom+json",
         ] {
-            let value = HeaderValue::from_static(ok);
-            assert_eq!(check_content_type(Some(&value)), Ok(()), "{ok}");
+            let value = HeaderValue::from_static(json);
+            assert_eq!(body_format(Some(&value)), Ok(BodyFormat::Json), "{json}");
+        }
+        for form in [
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-URLEncoded",
+            "application/x-www-form-urlencoded; charset=utf-8",
+            "application/x-www-form-urlencoded;charset=ISO-8859-1",
+        ] {
+            let value = HeaderValue::from_static(form);
+            assert_eq!(body_format(Some(&value)), Ok(BodyFormat::Form), "{form}");
         }
     }
 
@@ -299,13 +364,13 @@ mod tests {
     fn content_type_rejects_others() {
         let value = HeaderValue::from_static("text/plain");
         assert_eq!(
-            check_content_type(Some(&value)),
-            Err("Content-Type must be application/json, got text/plain".to_owned())
+            body_format(Some(&value)),
+            Err(format!("{ACCEPTED_TYPES}, got text/plain"))
         );
         for bad in [
             "",
             "application/jsonx",
-            "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencodedx",
             "multipart/form-data; boundary=x",
             "+json",
             "/+json",
@@ -314,23 +379,62 @@ mod tests {
             "application",
         ] {
             let value = HeaderValue::from_static(bad);
-            assert!(check_content_type(Some(&value)).is_err(), "{bad:?}");
+            assert!(body_format(Some(&value)).is_err(), "{bad:?}");
         }
         let value = HeaderValue::from_static("");
         assert_eq!(
-            check_content_type(Some(&value)),
-            Err("Content-Type must be application/json, got an empty value".to_owned())
+            body_format(Some(&value)),
+            Err(format!("{ACCEPTED_TYPES}, got an empty value"))
         );
         let opaque = HeaderValue::from_bytes(b"application/\xffjson");
         if let Ok(opaque) = opaque {
-            assert!(check_content_type(Some(&opaque)).is_err());
+            assert!(body_format(Some(&opaque)).is_err());
         }
         let long = format!("text/{}", "a".repeat(500));
         if let Ok(long) = HeaderValue::from_str(&long) {
-            let message = check_content_type(Some(&long)).err().unwrap_or_default();
+            let message = body_format(Some(&long)).err().unwrap_or_default();
             assert!(message.chars().count() < 200, "{message}");
             assert!(message.ends_with('…'));
         }
+    }
+
+    fn form(body: &str) -> Value {
+        decode_body(BodyFormat::Form, body.as_bytes()).unwrap_or_default()
+    }
+
+    #[test]
+    fn form_decodes_as_url_search_params() {
+        assert_eq!(
+            form("model=gpt-4o&name=My+chat%21"),
+            json!({"model": "gpt-4o", "name": "My chat!"})
+        );
+        // A leading `?` is dropped, empty pairs are skipped, a key without `=` is "".
+        assert_eq!(form("?a=1&&b"), json!({"a": "1", "b": ""}));
+        assert_eq!(form(""), json!({}));
+        // Escapes are UTF-8; a broken sequence becomes U+FFFD, as in the web app.
+        assert_eq!(form("t=%C3%A9%FF"), json!({"t": "é\u{FFFD}"}));
+        // Everything is a string: numbers and booleans stay text for the validation to judge.
+        assert_eq!(
+            form("chat_ids=1&is_shared=true"),
+            json!({"chat_ids": "1", "is_shared": "true"})
+        );
+    }
+
+    #[test]
+    fn repeated_form_keys_become_arrays_as_in_h3() {
+        assert_eq!(
+            form("chat_ids=1&x=y&chat_ids=2&chat_ids=3"),
+            json!({"chat_ids": ["1", "2", "3"], "x": "y"})
+        );
+    }
+
+    #[test]
+    fn form_body_size_limit() {
+        let big = vec![b'a'; MAX_BODY_BYTES + 1];
+        assert!(matches!(
+            decode_body(BodyFormat::Form, &big),
+            Err(BodyError::TooLarge { .. })
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::MAX_BATCH;
 use super::bodies::{check_model, check_name};
-use super::envelope::{BodyError, parse_object};
+use super::envelope::{BodyError, into_object};
 use super::fields::{optional_string, required_string};
 use super::issues::{Issue, IssueCode, PathSegment, child};
 use crate::ids::MAX_ID;
@@ -45,8 +45,8 @@ impl ChatUpdate {
 /// `PATCH .../chats/{chat_id}`: `{"name"?: string, "model"?: string, "project_id"?: id | null}`,
 /// `name` and `model` with the rules of a create. `name` is required unless the body moves the
 /// chat (`project_id`), so every valid body changes something.
-pub fn parse_update_chat(body: &[u8]) -> Result<ChatUpdate, BodyError> {
-    let mut obj = parse_object(body)?;
+pub fn parse_update_chat(body: Value) -> Result<ChatUpdate, BodyError> {
+    let mut obj = into_object(body)?;
     let mut issues = Vec::new();
     let project = project_field(&obj, &mut issues);
     let name = if obj.contains_key("project_id") {
@@ -111,8 +111,8 @@ pub enum ChatsToDelete {
 /// `DELETE .../chats`: `{"chat_ids": [id, ...]}`, 1 to [`MAX_BATCH`] ids, each a positive
 /// integer below 2^53 (repeated ids count once; the order is kept), or `{"all": true}` (the
 /// user's chats are erased). Not both.
-pub fn parse_delete_chats(body: &[u8]) -> Result<ChatsToDelete, BodyError> {
-    let obj = parse_object(body)?;
+pub fn parse_delete_chats(body: Value) -> Result<ChatsToDelete, BodyError> {
+    let obj = into_object(body)?;
     match (obj.get("all"), obj.contains_key("chat_ids")) {
         (Some(Value::Bool(true)), false) => Ok(ChatsToDelete::All),
         (Some(all), listed) => {
@@ -138,8 +138,8 @@ pub fn parse_delete_chats(body: &[u8]) -> Result<ChatsToDelete, BodyError> {
 }
 
 /// `chat_ids`: 1 to [`MAX_BATCH`] ids (the body of `DELETE .../projects/{project_id}/chats`).
-pub fn parse_project_chat_ids(body: &[u8]) -> Result<Vec<u64>, BodyError> {
-    parse_chat_ids(&parse_object(body)?)
+pub fn parse_project_chat_ids(body: Value) -> Result<Vec<u64>, BodyError> {
+    parse_chat_ids(&into_object(body)?)
 }
 
 fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<u64>, BodyError> {
@@ -185,6 +185,20 @@ fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<u64>, BodyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::envelope::from_json;
+
+    // The tests give JSON bytes, as a route with a JSON body reads them.
+    fn parse_update_chat(body: &[u8]) -> Result<ChatUpdate, BodyError> {
+        from_json(body, super::parse_update_chat)
+    }
+
+    fn parse_delete_chats(body: &[u8]) -> Result<ChatsToDelete, BodyError> {
+        from_json(body, super::parse_delete_chats)
+    }
+
+    fn parse_project_chat_ids(body: &[u8]) -> Result<Vec<u64>, BodyError> {
+        from_json(body, super::parse_project_chat_ids)
+    }
 
     fn issues(result: Result<impl std::fmt::Debug, BodyError>) -> Vec<Issue> {
         match result {

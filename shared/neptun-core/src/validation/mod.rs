@@ -1,8 +1,9 @@
 //! Request validation with zod-style issues. Pure logic: no I/O, no AWS or Lambda types.
 //!
-//! - [`check_body_size`], [`check_content_type`]: request-level checks (413, 415).
+//! - [`check_body_size`], [`body_format`]: request-level checks (413, 415); [`decode_body`]
+//!   turns a JSON or form body into one `serde_json::Value` for the body parsers.
 //! - [`parse_create_chat`], [`parse_create_messages`], [`parse_create_files`]: create bodies,
-//!   parsed once into `serde_json::Value`; every problem is reported as an [`Issue`] (400), a
+//!   validated from that value, whichever the format; every problem is reported as an [`Issue`] (400), a
 //!   text over [`MAX_TEXT_BYTES`] is a [`BodyError::TooLarge`] (413, takes precedence).
 //! - [`parse_path_id`], [`parse_page_query`], [`encode_cursor`]: path and query parameters;
 //!   [`parse_chat_list_query`] adds the chat list's `order_by` and its keyset cursors.
@@ -38,7 +39,7 @@ pub use bodies::{
     parse_create_files, parse_create_messages,
 };
 pub(crate) use envelope::is_token;
-pub use envelope::{BodyError, check_body_size, check_content_type};
+pub use envelope::{BodyError, BodyFormat, body_format, check_body_size, decode_body};
 pub(crate) use fields::is_blank;
 pub use issues::{Issue, IssueCode, PathSegment, display_path, received_name};
 pub use lifecycle::{

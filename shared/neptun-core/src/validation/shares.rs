@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::envelope::{BodyError, parse_json, parse_object};
+use super::envelope::{BodyError, into_object};
 use super::fields::{check_max_chars, is_blank};
 use super::issues::{Issue, IssueCode, PathSegment};
 use crate::shares::password::MAX_PASSWORD_CHARS;
@@ -36,8 +36,8 @@ impl std::fmt::Debug for ShareSettings {
 /// `{"is_shared"?: bool (true), "is_protected"?: bool (false), "hashed_password"?: string |
 /// null}`; a blank or `null` password is none, a longer one than [`MAX_PASSWORD_CHARS`] an
 /// issue.
-pub fn parse_share_settings(body: &[u8]) -> Result<ShareSettings, BodyError> {
-    let mut obj = parse_object(body)?;
+pub fn parse_share_settings(body: Value) -> Result<ShareSettings, BodyError> {
+    let mut obj = into_object(body)?;
     let mut issues = Vec::new();
     let is_shared = optional_bool(&obj, "is_shared", true, &mut issues);
     let is_protected = optional_bool(&obj, "is_protected", false, &mut issues);
@@ -90,14 +90,16 @@ fn optional_bool(
 
 /// `[email, ...]`: 1 to [`MAX_WHITELIST`] emails, each trimmed and lowercased, repeats (after
 /// that) listed once, in the order first given.
-pub fn parse_whitelist(body: &[u8]) -> Result<Vec<String>, BodyError> {
-    let value = parse_json(body)?;
-    let Value::Array(items) = value else {
-        return Err(BodyError::Invalid(vec![Issue::wrong_type(
-            "array",
-            &value,
-            Vec::new(),
-        )]));
+pub fn parse_whitelist(body: Value) -> Result<Vec<String>, BodyError> {
+    let items = match body {
+        Value::Array(items) => items,
+        other => {
+            return Err(BodyError::Invalid(vec![Issue::wrong_type(
+                "array",
+                &other,
+                Vec::new(),
+            )]));
+        }
     };
     let mut issues = Vec::new();
     if items.is_empty() {
@@ -164,6 +166,16 @@ pub fn parse_share_uuid(raw: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validation::envelope::from_json;
+
+    // The tests give JSON bytes, as a route with a JSON body reads them.
+    fn parse_share_settings(body: &[u8]) -> Result<ShareSettings, BodyError> {
+        from_json(body, super::parse_share_settings)
+    }
+
+    fn parse_whitelist(body: &[u8]) -> Result<Vec<String>, BodyError> {
+        from_json(body, super::parse_whitelist)
+    }
 
     fn issues(result: Result<impl std::fmt::Debug, BodyError>) -> Vec<(String, String)> {
         match result {

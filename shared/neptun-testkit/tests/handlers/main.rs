@@ -6,6 +6,7 @@ mod checks;
 mod code_blocks;
 mod contract;
 mod events;
+mod forms;
 mod lifecycle;
 mod order;
 mod pages;
