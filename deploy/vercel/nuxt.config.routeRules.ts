@@ -15,7 +15,7 @@
 // Read when the web app builds (Vercel project environment variables):
 //   NEPTUN_CHAT_API_URL            the stack's ApiUrl (or ApiCustomDomainUrl), no trailing slash
 //   NEPTUN_ORIGIN_VERIFY_SECRET    the stack's OriginVerifySecret, sent as x-origin-verify
-//                                  (the functions' check of it is planned, not yet enforced)
+//                                  (with it set, the functions refuse requests without it: 403)
 // Proxy rules stay on the server: the app manifest that Nuxt sends to the browser keeps only
 // the prerender, redirect and appMiddleware rules.
 //

@@ -1,6 +1,7 @@
 //! DELETE /api/users/{user_id}/chats
 
 use neptun_core::context::serve;
+use neptun_core::functions::Function;
 use neptun_core::handlers::lifecycle::delete_chats;
 use neptun_dynamo::context::app_context;
 
@@ -8,5 +9,8 @@ use neptun_dynamo::context::app_context;
 async fn main() -> Result<(), lambda_http::Error> {
     neptun_core::telemetry::init();
     let context = app_context().await?;
-    serve(|request| delete_chats(context, request)).await
+    serve(context, Function::DeleteChats, |request| {
+        delete_chats(context, request)
+    })
+    .await
 }

@@ -1,7 +1,17 @@
 //! What every handler needs, built once per process in `main` (during Lambda Init), and the
 //! loop that serves one handler.
 
+use std::future::Future;
+use std::time::Instant;
+
+use lambda_http::{Body, Request, Response};
+
+use crate::clock;
+use crate::error::ApiError;
+use crate::functions::Function;
 use crate::links::{FileLinks, LinkConfigError};
+use crate::metrics::{self, RequestMetrics};
+use crate::origin::{OriginCheck, OriginConfigError};
 use crate::session::{SessionConfig, SessionConfigError};
 
 /// The context of every handler. `S` is the store (DynamoDB in production, the in-memory
@@ -11,6 +21,8 @@ pub struct AppContext<S> {
     pub session: SessionConfig,
     /// File URL settings (TTL, public base URL).
     pub links: FileLinks,
+    /// Which requests are answered at all (the secret origin header).
+    pub origin: OriginCheck,
 }
 
 /// Why the request settings of the environment are unusable: a function without its secret
@@ -21,21 +33,26 @@ pub enum SettingsError {
     Session(#[from] SessionConfigError),
     #[error("invalid file URL configuration")]
     FileLinks(#[from] LinkConfigError),
+    #[error("invalid origin check")]
+    Origin(#[from] OriginConfigError),
 }
 
-/// The request settings of a context: the session secret and cookie, and the file URLs.
+/// The request settings of a context: the session secret and cookie, the file URLs and the
+/// origin check.
 pub struct Settings {
     pub session: SessionConfig,
     pub links: FileLinks,
+    pub origin: OriginCheck,
 }
 
 impl Settings {
-    /// Reads `NUXT_SESSION_PASSWORD`, `NEPTUN_SESSION_COOKIE`, `FILE_URL_TTL_SECONDS` and
-    /// `PUBLIC_BASE_URL`.
+    /// Reads `NUXT_SESSION_PASSWORD`, `NEPTUN_SESSION_COOKIE`, `FILE_URL_TTL_SECONDS`,
+    /// `PUBLIC_BASE_URL` and `ORIGIN_VERIFY_SECRET`.
     pub fn from_env() -> Result<Self, SettingsError> {
         Ok(Self {
             session: SessionConfig::from_env()?,
             links: FileLinks::from_env()?,
+            origin: OriginCheck::from_env()?,
         })
     }
 
@@ -45,6 +62,7 @@ impl Settings {
             store,
             session: self.session,
             links: self.links,
+            origin: self.origin,
         }
     }
 }
@@ -54,17 +72,48 @@ impl<S> AppContext<S> {
     pub fn leak(self) -> &'static Self {
         Box::leak(Box::new(self))
     }
+
+    /// The answer to a request that did not come through the web app's origin (`None`: the
+    /// request may be handled). The first check of every function, in Lambda ([`serve`]) and
+    /// in the handler tests alike.
+    pub fn refusal(&self, request: &Request) -> Option<Response<Body>> {
+        (!self.origin.admits(request.headers()))
+            .then(|| ApiError::OriginNotVerified.into_response())
+    }
 }
 
-/// Serves one handler on the Lambda runtime until the process ends.
-pub async fn serve<F, Fut>(handler: F) -> Result<(), lambda_http::Error>
+/// Serves `function`'s handler on the Lambda runtime until the process ends: every request
+/// through [`AppContext::refusal`], then its metrics line.
+pub async fn serve<S, F, Fut>(
+    context: &'static AppContext<S>,
+    function: Function,
+    handler: F,
+) -> Result<(), lambda_http::Error>
 where
-    F: Fn(lambda_http::Request) -> Fut,
-    Fut: std::future::Future<Output = lambda_http::Response<lambda_http::Body>> + Send,
+    F: Fn(Request) -> Fut,
+    Fut: Future<Output = Response<Body>> + Send,
 {
     lambda_http::run(lambda_http::service_fn(move |request| {
-        let response = handler(request);
-        async move { Ok::<_, lambda_http::Error>(response.await) }
+        let started = Instant::now();
+        let storage_before = metrics::storage_requests();
+        let pending = match context.refusal(&request) {
+            Some(refusal) => Err(refusal),
+            None => Ok(handler(request)),
+        };
+        async move {
+            let response = match pending {
+                Ok(handled) => handled.await,
+                Err(refusal) => refusal,
+            };
+            RequestMetrics {
+                function,
+                status: response.status().as_u16(),
+                storage_requests: metrics::storage_requests().saturating_sub(storage_before),
+                duration: started.elapsed(),
+            }
+            .emit(clock::now_ms());
+            Ok::<_, lambda_http::Error>(response)
+        }
     }))
     .await
 }

@@ -8,6 +8,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 
+use crate::counting::CountRequests;
 use crate::env::{self, EnvError};
 use crate::tls::TrustRoots;
 
@@ -80,7 +81,10 @@ pub async fn dynamodb_client_trusting(
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
         .await;
-    aws_sdk_dynamodb::Client::new(&config)
+    let config = aws_sdk_dynamodb::config::Builder::from(&config)
+        .interceptor(CountRequests)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
 }
 
 /// The HTTPS client of every SDK client here (the SDK's hyper 1 client with rustls on ring and

@@ -11,6 +11,7 @@
 pub mod backoff;
 pub mod client;
 pub mod context;
+mod counting;
 pub mod env;
 pub mod purge;
 pub mod schema;

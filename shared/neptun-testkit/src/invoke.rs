@@ -39,12 +39,16 @@ impl<S> ApiStore for S where
 {
 }
 
-/// The response of `function`'s handler to `request`.
+/// The response of `function`'s handler to `request`, after the origin check every function
+/// makes first.
 pub async fn invoke<S: ApiStore>(
     context: &AppContext<S>,
     function: Function,
     request: Request,
 ) -> Response<Body> {
+    if let Some(refusal) = context.refusal(&request) {
+        return refusal;
+    }
     match function {
         Function::CreateChat => chats::create_chat(context, request).await,
         Function::ListChats => chats::list_chats(context, request).await,

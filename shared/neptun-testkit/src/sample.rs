@@ -6,6 +6,7 @@ use neptun_core::clock::rfc3339_ms;
 use neptun_core::context::AppContext;
 use neptun_core::links::FileLinks;
 use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
+use neptun_core::origin::OriginCheck;
 use neptun_core::session::SessionConfig;
 use neptun_core::store::{ListedEmail, StoredShare};
 
@@ -314,6 +315,7 @@ pub fn dev_context<S>(store: S) -> AppContext<S> {
         store,
         session: dev_session(),
         links: FileLinks::default(),
+        origin: OriginCheck::default(),
     }
 }
 

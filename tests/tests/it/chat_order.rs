@@ -264,6 +264,7 @@ async fn counted(context: &AppContext<DynamoStore>) -> (AppContext<DynamoStore>,
             store,
             session,
             links,
+            origin: context.origin.clone(),
         },
         proxy,
     )

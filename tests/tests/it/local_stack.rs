@@ -88,6 +88,58 @@ async fn cargo_lambda_watch_serves_the_routes_at_their_real_paths() {
             "no request id: {line}"
         );
     }
+    // One metrics line (CloudWatch EMF) per request: function, status class, DynamoDB
+    // requests and duration, and nothing of the request.
+    let metrics: Vec<Value> = log
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|line| line.get("_aws").is_some())
+        .collect();
+    let by_function = |function: &str, class: &str| {
+        metrics
+            .iter()
+            .filter(|line| line["Function"] == function && line["StatusClass"] == class)
+            .count()
+    };
+    assert_eq!(by_function("create-chat", "2xx"), 1, "{metrics:?}");
+    assert_eq!(by_function("create-chat-messages", "2xx"), 1, "{metrics:?}");
+    assert_eq!(by_function("list-chat-messages", "2xx"), 1, "{metrics:?}");
+    assert_eq!(by_function("list-chat-messages", "4xx"), 1, "{metrics:?}");
+    for line in &metrics {
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], "Neptun", "{line}");
+        assert!(line["_aws"]["Timestamp"].is_u64(), "{line}");
+        assert!(
+            line["Duration"].as_f64().is_some_and(|ms| ms >= 0.0),
+            "{line}"
+        );
+        let mut members: Vec<&str> = line
+            .as_object()
+            .map(|members| members.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        members.sort_unstable();
+        assert_eq!(
+            members,
+            [
+                "Duration",
+                "DynamoDBRequests",
+                "Function",
+                "Status",
+                "StatusClass",
+                "_aws"
+            ],
+            "{line}"
+        );
+    }
+    // A create is one transaction; a refused read sends nothing to DynamoDB.
+    let requests = |function: &str, class: &str| {
+        metrics
+            .iter()
+            .find(|line| line["Function"] == function && line["StatusClass"] == class)
+            .and_then(|line| line["DynamoDBRequests"].as_u64())
+    };
+    assert_eq!(requests("list-chat-messages", "4xx"), Some(0));
+    assert!(requests("create-chat", "2xx").is_some_and(|n| n >= 1));
     let token = cookie.trim_start_matches("neptun-session=");
     assert!(
         !log.contains(token) && !log.contains(DEV_PASSWORD),

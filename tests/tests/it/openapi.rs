@@ -541,6 +541,7 @@ async fn collect_store_failures(out: &mut Exchanges) {
             store,
             session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
             links: FileLinks::default(),
+            origin: Default::default(),
         }
     };
     let in_flight = context(Fault::IdempotencyInFlight);

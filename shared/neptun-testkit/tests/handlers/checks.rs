@@ -1,6 +1,34 @@
-//! The check order: 401 -> 400 path -> 401 owner -> 415/413/400 body -> 404 -> 503.
+//! The check order: 403 origin -> 401 -> 400 path -> 401 owner -> 415/413/400 body -> 404 ->
+//! 503.
 
 use super::*;
+use neptun_core::origin::{ORIGIN_HEADER, OriginCheck};
+
+const ORIGIN_SECRET: &str = "origin-secret-of-the-handler-tests-0123456789";
+
+#[tokio::test]
+async fn with_an_origin_secret_only_requests_through_the_origin_are_answered() {
+    let mut context = context();
+    context.origin = OriginCheck::requiring(ORIGIN_SECRET).unwrap_or_default();
+    for sample in sample_events() {
+        let direct = sample.request();
+        let (status, body) = call(&context, sample.function, direct).await;
+        assert_eq!(status, 403, "events/{}: {body}", sample.path());
+        assert_eq!(
+            body["data"]["message"],
+            "This API answers through the web app's origin."
+        );
+    }
+    let through_the_origin = event_with("create-chat/200-create.json", |e| {
+        e["headers"][ORIGIN_HEADER] = json!(ORIGIN_SECRET);
+    });
+    let (status, body) = call(&context, Function::CreateChat, through_the_origin).await;
+    assert_eq!(status, 200, "{body}");
+    let wrong = event_with("create-chat/200-create.json", |e| {
+        e["headers"][ORIGIN_HEADER] = json!("origin-secret-of-the-handler-tests-012345678X");
+    });
+    assert_eq!(call(&context, Function::CreateChat, wrong).await.0, 403);
+}
 
 #[tokio::test]
 async fn no_session_is_401_before_anything_else() {

@@ -1,0 +1,126 @@
+//! Request metrics as CloudWatch Embedded Metric Format: one JSON line per request on stdout,
+//! which CloudWatch Logs turns into metrics without an API call or a permission. The line
+//! names the function and the status class, and counts the DynamoDB requests and the time;
+//! nothing of the request (no path, id, cookie or body).
+
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::functions::Function;
+
+/// The CloudWatch namespace of every metric here.
+pub const NAMESPACE: &str = "Neptun";
+
+/// DynamoDB requests sent by this process (every attempt, retries included). A Lambda process
+/// serves one request at a time, so the difference across a request is that request's.
+static STORAGE_REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one DynamoDB request (the store's client calls it for every attempt it sends).
+pub fn count_storage_request() {
+    STORAGE_REQUESTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// DynamoDB requests sent so far by this process.
+pub fn storage_requests() -> u64 {
+    STORAGE_REQUESTS.load(Ordering::Relaxed)
+}
+
+/// What one request cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RequestMetrics {
+    pub function: Function,
+    pub status: u16,
+    pub storage_requests: u64,
+    pub duration: Duration,
+}
+
+impl RequestMetrics {
+    /// `2xx`, `4xx`, `5xx`: few series, and still what an alarm or a dashboard splits on.
+    pub fn status_class(&self) -> String {
+        format!("{}xx", self.status / 100)
+    }
+
+    /// The EMF line, timestamped `timestamp_ms` (milliseconds since the Unix epoch).
+    pub fn line(&self, timestamp_ms: u64) -> String {
+        json!({
+            "_aws": {
+                "Timestamp": timestamp_ms,
+                "CloudWatchMetrics": [{
+                    "Namespace": NAMESPACE,
+                    "Dimensions": [["Function", "StatusClass"]],
+                    "Metrics": [
+                        {"Name": "DynamoDBRequests", "Unit": "Count"},
+                        {"Name": "Duration", "Unit": "Milliseconds"},
+                    ],
+                }],
+            },
+            "Function": self.function.name(),
+            "StatusClass": self.status_class(),
+            "Status": self.status,
+            "DynamoDBRequests": self.storage_requests,
+            "Duration": (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+        })
+        .to_string()
+    }
+
+    /// Writes the line to stdout in one write, so it never interleaves with a log line.
+    pub fn emit(&self, timestamp_ms: u64) {
+        let mut line = self.line(timestamp_ms);
+        line.push('\n');
+        // A metric lost to a closed stdout must not fail the request.
+        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn metrics(status: u16) -> RequestMetrics {
+        RequestMetrics {
+            function: Function::CreateChat,
+            status,
+            storage_requests: 2,
+            duration: Duration::from_micros(3_456),
+        }
+    }
+
+    #[test]
+    fn the_line_is_embedded_metric_format() {
+        let line: Value =
+            serde_json::from_str(&metrics(201).line(1_795_288_364_006)).unwrap_or_default();
+        assert_eq!(line["_aws"]["Timestamp"], 1_795_288_364_006_u64);
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], NAMESPACE);
+        // Every dimension and metric the directive names is a member of the line.
+        for dimension in directive["Dimensions"][0].as_array().into_iter().flatten() {
+            let name = dimension.as_str().unwrap_or_default();
+            assert!(line[name].is_string(), "dimension {name}");
+        }
+        for metric in directive["Metrics"].as_array().into_iter().flatten() {
+            let name = metric["Name"].as_str().unwrap_or_default();
+            assert!(line[name].is_number(), "metric {name}");
+        }
+        assert_eq!(line["Function"], "create-chat");
+        assert_eq!(line["StatusClass"], "2xx");
+        assert_eq!(line["DynamoDBRequests"], 2);
+        assert_eq!(line["Duration"], 3.456);
+    }
+
+    #[test]
+    fn status_classes() {
+        assert_eq!(metrics(404).status_class(), "4xx");
+        assert_eq!(metrics(503).status_class(), "5xx");
+    }
+
+    #[test]
+    fn requests_are_counted() {
+        let before = storage_requests();
+        count_storage_request();
+        assert!(storage_requests() > before);
+    }
+}
