@@ -94,7 +94,7 @@ EXPECTED_ACTIONS = {
     # write: the failed-password counter (UpdateItem, scoped: see PUBLIC_READ_COUNTER).
     "get-shared-chat": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"},
     # Query: the partition's keys and the META check; BatchWriteItem: the deletes.
-    "purge-chat": {"dynamodb:Query", "dynamodb:BatchWriteItem"},
+    "purge-chat": {"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"},
 }
 
 # The functions that write a share (or a chat's rows for it): only inside TransactWriteItems.
@@ -134,6 +134,7 @@ WRITE_ACTIONS = {
 # Everything the purge function's role allows, as (action, resource) pairs.
 PURGE_ROLE_GRANTS = {
     ("dynamodb:BatchWriteItem", json.dumps(TABLE_ARN)),
+    ("dynamodb:DeleteItem", json.dumps(TABLE_ARN)),
     ("dynamodb:Query", json.dumps(TABLE_ARN)),
     ("dynamodb:DescribeStream", json.dumps(STREAM_ARN)),
     ("dynamodb:GetRecords", json.dumps(STREAM_ARN)),
@@ -325,10 +326,12 @@ def role_grants(template, function):
             assert "NotAction" not in statement and "NotResource" not in statement
             on_table = statement["Resource"] == TABLE_ARN
             if on_table:
-                # The purge deletes chat partitions only.
-                assert statement["Condition"] == {
-                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*#CHAT#*"]}
-                }, statement
+                # The purge deletes in chat partitions, and its sweep reads and deletes the
+                # pending purge records; nowhere else.
+                assert statement["Condition"] in [
+                    {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*#CHAT#*"]}},
+                    {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PURGES#*"]}},
+                ], statement
             else:
                 assert "Condition" not in statement
             for action in as_list(statement["Action"]):
@@ -348,7 +351,7 @@ def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template
     }
     function = functions["purge-chat"]["Properties"]
     events = function["Events"]
-    assert list(events) == ["ChatDeleted"]
+    assert list(events) == ["ChatDeleted", "Sweep"]
     event = events["ChatDeleted"]
     assert event["Type"] == "DynamoDB"
     properties = event["Properties"]
@@ -371,6 +374,9 @@ def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template
     assert function["Timeout"] > 30
     # It serves no request: no session secret.
     assert function["Environment"]["Variables"]["NUXT_SESSION_PASSWORD"] == {"Ref": "AWS::NoValue"}
+    assert function["Environment"]["Variables"]["NEPTUN_SESSION_PREVIOUS_PASSWORD"] == {
+        "Ref": "AWS::NoValue"
+    }
     assert function["LoggingConfig"]["LogGroup"] == {"Ref": "PurgeChatLogGroup"}
 
 
@@ -382,14 +388,71 @@ def test_globals_runtime_logging_and_environment(template):
     assert function["LoggingConfig"]["LogFormat"] == "JSON"
     variables = function["Environment"]["Variables"]
     assert variables["TABLE_NAME"] == {"Ref": "Table"}
-    assert variables["NUXT_SESSION_PASSWORD"] == {"Ref": "SessionPassword"}
+    assert variables["NUXT_SESSION_PASSWORD"] == {
+        "Fn::If": ["HasSessionPassword", {"Ref": "SessionPassword"}, {"Ref": "AWS::NoValue"}]
+    }
+    assert variables["NEPTUN_SESSION_SECRET_ARN"] == {
+        "Fn::If": ["HasSessionSecretArn", {"Ref": "SessionSecretArn"}, {"Ref": "AWS::NoValue"}]
+    }
 
 
-def test_the_session_secret_is_a_no_echo_parameter_without_default(template):
+def test_the_session_secret_is_a_no_echo_parameter_or_a_secrets_manager_arn(template):
     parameter = template["Parameters"]["SessionPassword"]
     assert parameter["NoEcho"] is True
-    assert parameter["MinLength"] >= 32
-    assert "Default" not in parameter
+    assert parameter["AllowedPattern"] == "^(.{32,})?$"
+    # One of the two, enforced before anything is created.
+    [assertion] = template["Rules"]["SessionSecretGiven"]["Assertions"]
+    assert assertion["Assert"] == {
+        "Fn::Or": [
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "SessionPassword"}, ""]}]},
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "SessionSecretArn"}, ""]}]},
+        ]
+    }
+
+
+def test_every_http_function_may_read_the_session_secret_and_nothing_else_may(template):
+    policy = template["Resources"]["SessionSecretReadPolicy"]
+    assert policy["Condition"] == "HasSessionSecretArn"
+    http_functions = {
+        name
+        for name, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::Serverless::Function" and name != "PurgeChatFunction"
+    }
+    assert len(http_functions) == 20
+    roles = {role["Ref"] for role in policy["Properties"]["Roles"]}
+    assert roles == {f"{name}Role" for name in http_functions}
+    read, decrypt = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert read["Action"] == "secretsmanager:GetSecretValue"
+    assert read["Resource"] == {"Ref": "SessionSecretArn"}
+    condition, statement, otherwise = decrypt["Fn::If"]
+    assert condition == "HasSessionSecretKmsKey"
+    assert statement["Action"] == "kms:Decrypt"
+    assert statement["Resource"] == {"Ref": "SessionSecretKmsKeyArn"}
+    assert statement["Condition"]["StringEquals"]["kms:ViaService"] == {
+        "Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com"
+    }
+    assert otherwise == {"Ref": "AWS::NoValue"}
+    purge = template["Resources"]["PurgeChatFunction"]["Properties"]["Environment"]["Variables"]
+    assert purge["NEPTUN_SESSION_SECRET_ARN"] == {"Ref": "AWS::NoValue"}
+
+
+def test_a_rotation_keeps_the_previous_session_secret_until_it_is_emptied(template):
+    parameter = template["Parameters"]["PreviousSessionPassword"]
+    assert parameter["NoEcho"] is True
+    assert parameter["Default"] == ""
+    assert parameter["AllowedPattern"] == "^(.{32,})?$"
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["NEPTUN_SESSION_PREVIOUS_PASSWORD"] == {
+        "Fn::If": [
+            "HasPreviousSessionPassword",
+            {"Ref": "PreviousSessionPassword"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+
+
+def test_signed_file_urls_live_15_minutes_by_default(template):
+    assert template["Parameters"]["FileUrlTtlSeconds"]["Default"] == 900
 
 
 def test_cors_is_on_only_with_an_origin(template):
@@ -666,7 +729,9 @@ def alarm_actions_are_the_topic(alarm):
         alarm.get("Condition") == "HasAlarms"
         and properties["AlarmActions"] == [{"Ref": "AlarmTopicArn"}]
         and properties["OKActions"] == [{"Ref": "AlarmTopicArn"}]
-        and properties["TreatMissingData"] == "notBreaching"
+        # No data is no traffic, except for the sweep's report: no data there is no sweep.
+        and properties["TreatMissingData"]
+        == ("breaching" if properties["MetricName"] == "OldestPendingPurgeAge" else "notBreaching")
     )
 
 
@@ -774,6 +839,31 @@ def test_the_purge_deletes_only_in_chat_partitions(template, functions):
         assert allows(granted, action, "USER#42#CHAT#7"), action
         for other in ["USER#42", "USER#42#PROJECT#3", "ERASURES", "SHARE#5f0c2a9e", "#warm-up"]:
             assert not allows(granted, action, other), (action, other)
+    # The sweep: the pending purge records only, read and deleted one by one.
+    for action in ["dynamodb:Query", "dynamodb:DeleteItem"]:
+        assert allows(granted, action, "PURGES#07"), action
+    assert not allows(granted, "dynamodb:DeleteItem", "USER#42#CHAT#7")
+    assert not allows(granted, "dynamodb:BatchWriteItem", "PURGES#07")
+
+
+def test_the_sweep_runs_hourly_and_an_alarm_watches_what_it_leaves(template, functions):
+    events = functions["purge-chat"]["Properties"]["Events"]
+    assert events["Sweep"] == {
+        "Type": "Schedule",
+        "Properties": {
+            "Schedule": "rate(1 hour)",
+            "Description": "Purges the deleted chats whose purge the table's stream did not finish.",
+        },
+    }
+    alarm = template["Resources"]["PendingPurgeAgeAlarm"]
+    assert alarm["Condition"] == "HasAlarms"
+    properties = alarm["Properties"]
+    assert (properties["Namespace"], properties["MetricName"]) == ("Neptun", "OldestPendingPurgeAge")
+    assert properties["Dimensions"] == [{"Name": "Function", "Value": "purge-chat"}]
+    # More than a day old, or no sweep for three hours.
+    assert (properties["Threshold"], properties["ComparisonOperator"]) == (86400, "GreaterThanThreshold")
+    assert properties["TreatMissingData"] == "breaching"
+    assert properties["Period"] * properties["EvaluationPeriods"] == 3 * 3600
 
 
 def test_a_custom_domain_switches_the_execute_api_endpoint_off(template):
@@ -794,7 +884,7 @@ def test_a_custom_domain_switches_the_execute_api_endpoint_off(template):
     assert mapping["Properties"]["ApiId"] == {"Ref": "Api"}
     assert mapping["Properties"]["DomainName"] == {"Ref": "ApiDomain"}
     # A name without a certificate is refused, not ignored.
-    [rule] = template["Rules"].values()
+    rule = template["Rules"]["CustomDomainNeedsACertificate"]
     assert rule["RuleCondition"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "CustomDomainName"}, ""]}]
     }

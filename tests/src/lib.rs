@@ -212,6 +212,7 @@ pub async fn context() -> AppContext<DynamoStore> {
 pub mod origin;
 pub mod postgres;
 pub mod proxy;
+pub mod secrets_manager;
 
 /// A client of `endpoint` with the production storage limits (for fault tests).
 pub fn client_with_limits(endpoint: &str, limits: StorageTimeouts) -> Client {

@@ -116,9 +116,9 @@ async function sealAt(object, password, nowMs, ttl) {
   throw new Error('could not seal with an exact expiration');
 }
 
-async function ironUnsealAt(token, nowMs) {
+async function ironUnsealAt(token, nowMs, password = PASSWORD) {
   try {
-    return { ok: true, value: await Iron.unseal(crypto, token, PASSWORD, { ...Iron.defaults, localtimeOffsetMsec: nowMs - Date.now() }) };
+    return { ok: true, value: await Iron.unseal(crypto, token, password, { ...Iron.defaults, localtimeOffsetMsec: nowMs - Date.now() }) };
   } catch (error) {
     return { ok: false, error: String(error.message ?? error) };
   }
@@ -224,6 +224,87 @@ for (const c of cases) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Password rotation: tokens carrying an Iron password id (field 1), unsealed with a map of ids
+// to secrets (iron-webcrypto 1.2.1 `unseal`): an empty id looks up `default`; an id the map does
+// not have throws `Cannot find password: <id>`; a plain string password ignores the id. The id
+// is not checked against ^\w+$ on unseal (only `seal` checks it), and the lookup is the JS `in`
+// operator, so an inherited name such as `constructor` is "found" and then fails as an empty
+// password. Prefix and expiration are checked before the lookup, the MAC after it.
+const CURRENT_PASSWORD = 'neptun-rotation-test-only-current-password-2222';
+const PREVIOUS_PASSWORD = 'neptun-rotation-test-only-previous-password-1111';
+const keyrings = {
+  'current-and-previous': { 2: CURRENT_PASSWORD, 1: PREVIOUS_PASSWORD, default: CURRENT_PASSWORD },
+  'current-only': { 2: CURRENT_PASSWORD },
+  'current-string': CURRENT_PASSWORD, // a plain string, as the existing cases use
+};
+const secretName = { [CURRENT_PASSWORD]: 'current_password', [PREVIOUS_PASSWORD]: 'previous_password' };
+const sealedWith = (password) => (typeof password === 'string'
+  ? { id: '', password: secretName[password] }
+  : { id: password.id, password: secretName[password.secret] });
+
+const OK = { user: 42 };
+const BAD_HMAC = { error: 'Bad hmac value' };
+const notFound = (id) => ({ error: `Cannot find password: ${id}` });
+const rotation = [];
+// expect: [current-and-previous, current-only, current-string]
+const addRotation = (name, token, password, [both, currentOnly, currentString], note, extra = {}) => rotation.push({
+  name,
+  token,
+  sealed_with: sealedWith(password),
+  ...extra,
+  expect: { 'current-and-previous': both, 'current-only': currentOnly, 'current-string': currentString },
+  note,
+});
+
+const idCurrent = { id: '2', secret: CURRENT_PASSWORD };
+const idPrevious = { id: '1', secret: PREVIOUS_PASSWORD };
+const id2 = await sealAt(user42(), idCurrent, NOW, 0);
+const id1 = await sealAt(user42(), idPrevious, NOW, 0);
+const noIdCurrent = await sealAt(user42(), CURRENT_PASSWORD, NOW, 0);
+addRotation('id-2-current', id2, idCurrent, [OK, OK, OK], 'id "2", current secret');
+addRotation('id-1-previous', id1, idPrevious, [OK, notFound('1'), BAD_HMAC], 'id "1", previous secret');
+addRotation('no-id-current', noIdCurrent, CURRENT_PASSWORD, [OK, notFound('default'), OK],
+  'empty id, current secret: a map is looked up at "default"');
+addRotation('no-id-previous', await sealAt(user42(), PREVIOUS_PASSWORD, NOW, 0), PREVIOUS_PASSWORD,
+  [BAD_HMAC, notFound('default'), BAD_HMAC], 'empty id, previous secret: "default" is the current secret');
+addRotation('id-default-explicit', await sealAt(user42(), { id: 'default', secret: CURRENT_PASSWORD }, NOW, 0),
+  { id: 'default', secret: CURRENT_PASSWORD }, [OK, notFound('default'), OK], 'id "default" looks up the same key as an empty id');
+addRotation('id-3-unknown', await sealAt(user42(), { id: '3', secret: CURRENT_PASSWORD }, NOW, 0),
+  { id: '3', secret: CURRENT_PASSWORD }, [notFound('3'), notFound('3'), OK],
+  'id "3" that no map has, current secret: a plain string ignores the id');
+addRotation('id-edited-1-to-2', setPart(id1, 1, '2'), idPrevious, [BAD_HMAC, BAD_HMAC, BAD_HMAC],
+  'sealed as id-1-previous, then field 1 changed from "1" to "2"');
+addRotation('id-removed', setPart(id2, 1, ''), idCurrent, [BAD_HMAC, notFound('default'), BAD_HMAC],
+  'sealed as id-2-current, then field 1 emptied: same secret, but the MAC covers the id');
+addRotation('id-added', setPart(noIdCurrent, 1, '2'), CURRENT_PASSWORD, [BAD_HMAC, BAD_HMAC, BAD_HMAC],
+  'sealed as no-id-current, then field 1 set to "2": same secret, but the MAC covers the id');
+addRotation('id-not-word', setPart(id2, 1, 'a-b'), idCurrent, [notFound('a-b'), notFound('a-b'), BAD_HMAC],
+  'sealed as id-2-current, then field 1 set to "a-b" (not ^\\w+$, which seal refuses; unseal just looks it up)');
+addRotation('id-inherited-name', setPart(id2, 1, 'constructor'), idCurrent,
+  [{ error: 'Empty password' }, { error: 'Empty password' }, BAD_HMAC],
+  'field 1 set to "constructor": the JS `in` lookup finds Object.prototype.constructor, not a secret');
+addRotation('expired-unknown-id', await sealAt(user42(), { id: '3', secret: CURRENT_PASSWORD }, NOW, -120_000),
+  { id: '3', secret: CURRENT_PASSWORD }, [{ error: 'Expired seal' }, { error: 'Expired seal' }, { error: 'Expired seal' }],
+  'id "3", expired 120 s before now_ms: expiration is checked before the password lookup', { ttl_ms: -120_000 });
+
+// Check every rotation expectation against iron-webcrypto itself at now_ms, for every keyring.
+for (const c of rotation) {
+  for (const [keyring, password] of Object.entries(keyrings)) {
+    const result = await ironUnsealAt(c.token, NOW, password);
+    const userId = result.ok ? result.value?.data?.user?.id : undefined;
+    const actual = result.ok ? { user: userId } : { error: result.error };
+    if (result.ok && !(Number.isSafeInteger(userId) && userId > 0)) throw new Error(`${c.name}: no user`);
+    if (JSON.stringify(actual) !== JSON.stringify(c.expect[keyring])) {
+      throw new Error(`rotation ${c.name} / ${keyring}: iron-webcrypto says ${JSON.stringify(actual)}, expected ${JSON.stringify(c.expect[keyring])}`);
+    }
+  }
+}
+// seal itself refuses an id that is not ^\w+$.
+const sealIdError = await Iron.seal(crypto, user42(), { id: 'a-b', secret: CURRENT_PASSWORD }, Iron.defaults)
+  .then(() => null, (error) => String(error.message ?? error));
+if (sealIdError !== 'Invalid password id') throw new Error(`seal with id "a-b": ${sealIdError}`);
+
+// ---------------------------------------------------------------------------------------------
 // Request cases: whole request headers, checked against what h3 reads (GET /me).
 const T = login.token;
 const requests = [];
@@ -268,6 +349,16 @@ const fixture = {
   now_ms: NOW,
   cases,
   requests,
+  rotation: {
+    description: 'password rotation: tokens with an Iron password id (field 1), sealed with iron-webcrypto seal and checked with iron-webcrypto unseal at now_ms against each keyring (a map of id to secret, or a plain string); expect is { user } or { error: the message iron-webcrypto throws }',
+    current_password: CURRENT_PASSWORD,
+    previous_password: PREVIOUS_PASSWORD,
+    iterations: Iron.defaults.encryption.iterations,
+    options: Iron.defaults,
+    keyrings,
+    seal_rejects_id: { id: 'a-b', error: sealIdError },
+    cases: rotation,
+  },
 };
 writeFileSync(new URL('fixtures.json', here), `${JSON.stringify(fixture, null, 2)}\n`);
-console.error(`wrote fixtures.json: ${cases.length} token cases, ${requests.length} request cases, now_ms=${NOW}`);
+console.error(`wrote fixtures.json: ${cases.length} token cases, ${requests.length} request cases, ${rotation.length} rotation cases, now_ms=${NOW}`);

@@ -260,6 +260,7 @@ async fn main() {
         if binary.level == main_level && is_function {
             configurations.push((binary, Setup::PlainHttpNoWarmUp));
             configurations.push((binary, Setup::SystemRoots));
+            configurations.push((binary, Setup::SecretsManager));
         }
     }
     let mut cold: BTreeMap<(String, String, Setup), Vec<ColdSample>> = BTreeMap::new();

@@ -33,6 +33,10 @@ pub const RESET_EVERY: usize = 100;
 pub const COUNT_REQUESTS: usize = 5;
 /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` of the function processes, as template.yaml deploys them.
 pub const FUNCTION_MEMORY_MB: u32 = 128;
+/// The session secret of [`Setup::SecretsManager`]: any name does, the counting proxy answers
+/// every `GetSecretValue` itself ([`crate::storage_proxy`]).
+const SESSION_SECRET_ARN: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:neptun/bench-AbCdEf";
 
 /// How a function process is started. All but the plain-HTTP ones reach the storage over
 /// HTTPS, through the run's TLS 1.3 terminator ([`crate::tls_terminator`]), trusting the run's
@@ -50,6 +54,10 @@ pub enum Setup {
     /// As deployed, with the system store opt-in (`NEPTUN_TRUST_SYSTEM_ROOTS=true`): what the
     /// compiled-in roots save.
     SystemRoots,
+    /// As deployed, with the session secret read from Secrets Manager at Init
+    /// (`NEPTUN_SESSION_SECRET_ARN`): one more HTTPS request, on a connection of its own,
+    /// answered by the counting proxy.
+    SecretsManager,
     /// As deployed, in the CPU quota group of this memory size (see [`crate::cpu_slice`]).
     Throttled(u32),
     /// The trust check: the compiled-in roots only (no extra CA file), so the run's CA, a root
@@ -84,6 +92,21 @@ impl Setup {
                 (neptun_dynamo::tls::EXTRA_CA_FILE_ENV, ca()),
             ],
             _ => vec![(neptun_dynamo::tls::EXTRA_CA_FILE_ENV, ca())],
+        }
+    }
+
+    /// Where the session secret comes from in this setup: Secrets Manager at `endpoint` (then
+    /// `NUXT_SESSION_PASSWORD` is not used), or nothing to add to the environment.
+    fn secret_env(self, endpoint: String) -> Vec<(&'static str, String)> {
+        match self {
+            Self::SecretsManager => vec![
+                (
+                    neptun_dynamo::secrets::SESSION_SECRET_ARN_ENV,
+                    SESSION_SECRET_ARN.to_owned(),
+                ),
+                ("AWS_ENDPOINT_URL_SECRETS_MANAGER", endpoint),
+            ],
+            _ => Vec::new(),
         }
     }
 }
@@ -437,6 +460,11 @@ impl Bench {
             )
             .env("RUST_LOG", "warn")
             .envs(setup.trust_env(self.tls.ca_file()))
+            // The terminator under its other name: the SDK's clients share one connection pool,
+            // keyed by host, so at 127.0.0.1 the warm-up would reuse the secret's connection.
+            // Under a name of its own the secret takes a connection and handshake of its own, as
+            // at the real endpoint, another host than DynamoDB's.
+            .envs(setup.secret_env(self.tls.endpoint().replacen("127.0.0.1", "localhost", 1)))
             .envs(extra_env())
             .stdin(Stdio::null())
             .stdout(log)

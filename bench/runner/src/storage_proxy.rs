@@ -6,6 +6,10 @@
 //! this proxy keeps the function's connection open (it drops the engine's `Connection: close`)
 //! and opens a fresh one to the engine per request, on its own side. It counts requests per DynamoDB
 //! operation (`X-Amz-Target`) where they arrive, as the tests' proxy does.
+//!
+//! It also stands in for Secrets Manager: a request whose target is `secretsmanager.*` (the
+//! functions send only `GetSecretValue`, at Init, in [`crate::measure::Setup::SecretsManager`])
+//! is counted like the others and answered here with the dev password, never sent to the engine.
 
 use neptun_tests::proxy::{find, header, read_message};
 use std::collections::HashMap;
@@ -57,14 +61,19 @@ async fn serve(
         let Some(request) = read_message(&mut client, &mut buffer).await else {
             return;
         };
-        if let Some(operation) =
-            header(&request, "x-amz-target").and_then(|t| t.split('.').nth(1).map(str::to_owned))
-        {
+        let target = header(&request, "x-amz-target").unwrap_or_default();
+        if let Some(operation) = target.split('.').nth(1) {
             *counts
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry(operation)
+                .entry(operation.to_owned())
                 .or_default() += 1;
+        }
+        if target.starts_with("secretsmanager.") {
+            if client.write_all(&secret_value(&request)).await.is_err() {
+                return;
+            }
+            continue;
         }
         let Ok(mut server) = TcpStream::connect(&upstream).await else {
             return;
@@ -81,6 +90,30 @@ async fn serve(
             return;
         }
     }
+}
+
+/// Secrets Manager's `GetSecretValue` answer (JSON 1.1) for the secret the request names, as
+/// `neptun_tests::secrets_manager` gives it: its text is the dev password the sample cookies
+/// are sealed with, so the requests after Init succeed as in the other setups.
+fn secret_value(request: &[u8]) -> Vec<u8> {
+    let body_start = find(request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+    let body: serde_json::Value =
+        serde_json::from_slice(&request[body_start..]).unwrap_or_default();
+    let id = body["SecretId"].as_str().unwrap_or_default();
+    let text = serde_json::json!({
+        "ARN": id,
+        "Name": id.rsplit(':').next().unwrap_or(id),
+        "SecretString": neptun_tests::DEV_PASSWORD,
+        "VersionId": "00000000-0000-0000-0000-000000000001",
+        "VersionStages": ["AWSCURRENT"],
+        "CreatedDate": 1_795_288_364.0,
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.1\r\ncontent-length: {}\r\n\r\n{text}",
+        text.len()
+    )
+    .into_bytes()
 }
 
 /// The message without its `Connection` header (HTTP/1.1 then means keep-alive).

@@ -12,7 +12,7 @@ use crate::functions::Function;
 use crate::links::{FileLinks, LinkConfigError};
 use crate::metrics::{self, RequestMetrics};
 use crate::origin::{OriginCheck, OriginConfigError};
-use crate::session::{SessionConfig, SessionConfigError};
+use crate::session::{SessionConfig, SessionConfigError, SessionSecrets};
 
 /// The context of every handler. `S` is the store (DynamoDB in production, the in-memory
 /// store of `neptun-testkit` in handler tests).
@@ -49,8 +49,13 @@ impl Settings {
     /// Reads `NUXT_SESSION_PASSWORD`, `NEPTUN_SESSION_COOKIE`, `FILE_URL_TTL_SECONDS`,
     /// `PUBLIC_BASE_URL` and `ORIGIN_VERIFY_SECRET`.
     pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_env_with(None)
+    }
+
+    /// [`Settings::from_env`], with the session secrets from a secret store when given.
+    pub fn from_env_with(secrets: Option<SessionSecrets>) -> Result<Self, SettingsError> {
         Ok(Self {
-            session: SessionConfig::from_env()?,
+            session: SessionConfig::from_env_with(secrets)?,
             links: FileLinks::from_env()?,
             origin: OriginCheck::from_env()?,
         })

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::functions::Function;
 
@@ -45,40 +45,77 @@ impl RequestMetrics {
 
     /// The EMF line, timestamped `timestamp_ms` (milliseconds since the Unix epoch).
     pub fn line(&self, timestamp_ms: u64) -> String {
-        json!({
-            "_aws": {
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [["Function", "StatusClass"]],
-                    "Metrics": [
-                        {"Name": "DynamoDBRequests", "Unit": "Count"},
-                        {"Name": "Duration", "Unit": "Milliseconds"},
-                    ],
-                }],
-            },
-            "Function": self.function.name(),
-            "StatusClass": self.status_class(),
-            "Status": self.status,
-            "DynamoDBRequests": self.storage_requests,
-            "Duration": (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-        })
-        .to_string()
+        let mut line = emf_line(
+            &[
+                ("Function", self.function.name()),
+                ("StatusClass", &self.status_class()),
+            ],
+            &[
+                ("DynamoDBRequests", "Count", self.storage_requests as f64),
+                (
+                    "Duration",
+                    "Milliseconds",
+                    (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
+                ),
+            ],
+            timestamp_ms,
+        );
+        line["Status"] = json!(self.status);
+        line.to_string()
     }
 
-    /// Writes the line to stdout in one write, so it never interleaves with a log line.
+    /// Writes the line to stdout.
     pub fn emit(&self, timestamp_ms: u64) {
-        let mut line = self.line(timestamp_ms);
-        line.push('\n');
-        // A metric lost to a closed stdout must not fail the request.
-        let _ = std::io::stdout().lock().write_all(line.as_bytes());
+        emit_line(self.line(timestamp_ms));
     }
+}
+
+/// One EMF object: these dimensions (one set) and metrics (name, unit, value) in
+/// [`NAMESPACE`].
+pub fn emf_line(
+    dimensions: &[(&str, &str)],
+    metrics: &[(&str, &str, f64)],
+    timestamp_ms: u64,
+) -> Value {
+    let names: Vec<&str> = dimensions.iter().map(|(name, _)| *name).collect();
+    let definitions: Vec<Value> = metrics
+        .iter()
+        .map(|(name, unit, _)| json!({"Name": name, "Unit": unit}))
+        .collect();
+    let mut line = json!({
+        "_aws": {
+            "Timestamp": timestamp_ms,
+            "CloudWatchMetrics": [{
+                "Namespace": NAMESPACE,
+                "Dimensions": [names],
+                "Metrics": definitions,
+            }],
+        },
+    });
+    for (name, value) in dimensions {
+        line[*name] = json!(value);
+    }
+    for (name, _, value) in metrics {
+        // Whole numbers as integers: counts read as counts.
+        line[*name] = if value.fract() == 0.0 && value.abs() < 9e15 {
+            json!(*value as i64)
+        } else {
+            json!(value)
+        };
+    }
+    line
+}
+
+/// Writes one line to stdout in one write, so it never interleaves with a log line.
+pub fn emit_line(mut line: String) {
+    line.push('\n');
+    // A metric lost to a closed stdout must not fail the request.
+    let _ = std::io::stdout().lock().write_all(line.as_bytes());
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
 
     fn metrics(status: u16) -> RequestMetrics {
         RequestMetrics {

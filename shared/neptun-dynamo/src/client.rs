@@ -65,7 +65,13 @@ pub async fn dynamodb_client_trusting(
     timeouts: StorageTimeouts,
     trust: &TrustRoots,
 ) -> aws_sdk_dynamodb::Client {
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    dynamodb_client_from(&sdk_config(timeouts, trust).await)
+}
+
+/// The SDK configuration of every client here: the environment's region, endpoints and
+/// credentials, our HTTPS client and trust store, and the storage call limits.
+pub async fn sdk_config(timeouts: StorageTimeouts, trust: &TrustRoots) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client(trust))
         .timeout_config(
             TimeoutConfig::builder()
@@ -80,8 +86,12 @@ pub async fn dynamodb_client_trusting(
         // every request.
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
-        .await;
-    let config = aws_sdk_dynamodb::config::Builder::from(&config)
+        .await
+}
+
+/// The DynamoDB client of `config`, counting its requests for the request metrics.
+pub fn dynamodb_client_from(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(config)
         .interceptor(CountRequests)
         .build();
     aws_sdk_dynamodb::Client::from_conf(config)

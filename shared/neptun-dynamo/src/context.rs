@@ -5,8 +5,9 @@
 use neptun_core::context::{AppContext, Settings, SettingsError};
 use neptun_core::error::ErrorChain;
 
-use crate::client::{StorageTimeouts, dynamodb_client_trusting};
+use crate::client::{StorageTimeouts, dynamodb_client_from, sdk_config};
 use crate::env::{self, EnvError};
+use crate::secrets::{SecretError, secret_id_from_env, session_secrets};
 use crate::store::DynamoStore;
 use crate::tls::{TrustConfigError, TrustRoots};
 use crate::warm_up::{WARM_UP_ENV, warm_up};
@@ -23,6 +24,8 @@ pub enum ConfigError {
     Storage(#[from] EnvError),
     #[error("invalid trust store configuration")]
     Trust(#[from] TrustConfigError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
 }
 
 /// The store of the environment: `TABLE_NAME`, the storage limits and the trust store opt-ins.
@@ -45,23 +48,34 @@ impl StorageConfig {
         })
     }
 
-    async fn store(self) -> (DynamoStore, StorageTimeouts) {
-        let client = dynamodb_client_trusting(self.timeouts, &self.trust).await;
+    /// The SDK configuration of every client of the function.
+    async fn sdk_config(&self) -> aws_config::SdkConfig {
+        sdk_config(self.timeouts, &self.trust).await
+    }
+
+    fn store(self, config: &aws_config::SdkConfig) -> (DynamoStore, StorageTimeouts) {
+        let client = dynamodb_client_from(config);
         let store = DynamoStore::new(client, self.table).with_retry_budget(self.timeouts.operation);
         (store, self.timeouts)
     }
 }
 
 /// Reads the environment once at start-up and keeps the context for the life of the process:
-/// the session and file URL settings, the table, the storage limits, the trust store opt-ins
+/// the session secrets (from Secrets Manager when `NEPTUN_SESSION_SECRET_ARN` is set), the
+/// session and file URL settings, the table, the storage limits, the trust store opt-ins
 /// and `DYNAMODB_WARM_UP`. An unusable configuration is logged (the function's JSON log, so
 /// CloudWatch has the reason) and returned: `main` then exits with it instead of serving.
 pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigError> {
     reported(async {
-        let settings = Settings::from_env()?;
         let storage = StorageConfig::from_env()?;
         let warm = env::flag(WARM_UP_ENV, true)?;
-        let (store, timeouts) = storage.store().await;
+        let config = storage.sdk_config().await;
+        let secrets = match secret_id_from_env() {
+            Some(secret_id) => Some(session_secrets(&config, &secret_id).await?),
+            None => None,
+        };
+        let settings = Settings::from_env_with(secrets)?;
+        let (store, timeouts) = storage.store(&config);
         if warm {
             warm_up(store.client(), store.table(), timeouts).await;
         }
@@ -80,7 +94,9 @@ impl StreamContext {
     /// Reads `TABLE_NAME` and the storage limits once at start-up, like [`app_context`].
     pub async fn init() -> Result<&'static Self, ConfigError> {
         reported(async {
-            let (store, _) = StorageConfig::from_env()?.store().await;
+            let storage = StorageConfig::from_env()?;
+            let config = storage.sdk_config().await;
+            let (store, _) = storage.store(&config);
             Ok(&*Box::leak(Box::new(Self { store })))
         })
         .await

@@ -5,8 +5,11 @@
 //!   error classification, the purge);
 //! - [`client`], [`tls`], [`warm_up`]: the SDK client with its trust store, limits and Init
 //!   warm-up;
-//! - [`context`]: the functions' contexts, read from the environment at Init;
-//! - [`purge`], [`stream`]: the purge of deleted chats that follows the table's stream.
+//! - [`context`]: the functions' contexts, read from the environment at Init, with
+//!   [`secrets`], the session secrets from Secrets Manager;
+//! - [`purge`], [`stream`]: the purge of deleted chats that follows the table's stream, and
+//!   [`purge_function`], which also sweeps what the stream left (the store's
+//!   `sweep_pending_purges`).
 
 pub mod backoff;
 pub mod client;
@@ -14,7 +17,9 @@ pub mod context;
 mod counting;
 pub mod env;
 pub mod purge;
+pub mod purge_function;
 pub mod schema;
+pub mod secrets;
 pub mod store;
 pub mod stream;
 pub mod tls;

@@ -696,3 +696,54 @@ async fn the_list_validates_against_both_python_models() {
         "pydantic, pytest",
     );
 }
+
+#[tokio::test]
+async fn a_signed_url_made_before_a_rotation_opens_until_the_previous_secret_is_dropped() {
+    let before = context().await;
+    seed_sample_data(&before.store).await;
+    let (status, body) = list(&before, |_| {}).await;
+    assert_eq!(status, 200, "{body}");
+    let url = body["chatFiles"][0]["url"]
+        .as_str()
+        .expect("a url")
+        .to_owned();
+
+    const NEW_SECRET: &str = "the-secret-after-the-rotation-0123456789";
+    let rotated = |previous: Option<&str>| {
+        let session = neptun_core::session::SessionConfig::new(NEW_SECRET).expect("a secret");
+        let session = match previous {
+            Some(previous) => session.with_previous(previous, "").expect("a secret"),
+            None => session,
+        };
+        let store = DynamoStore::new(before.store.client().clone(), before.store.table());
+        AppContext {
+            store,
+            session,
+            links: before.links.clone(),
+            origin: before.origin.clone(),
+        }
+    };
+    let during = rotated(Some(DEV_PASSWORD));
+    let (status, _, text) = open(&during, &url).await;
+    assert_eq!((status, text.as_str()), (200, SAMPLE_FILE_TEXT));
+    // New links are signed with the new secret, and open while the old one is still accepted.
+    let (_, body) = list(&during, |e| {
+        let cookie = during.session.seal_user(1, None, clock::now_ms());
+        e["cookies"] = json!([format!("neptun-session={cookie}")]);
+    })
+    .await;
+    let new_url = body["chatFiles"][0]["url"]
+        .as_str()
+        .expect("a url")
+        .to_owned();
+    assert_ne!(signature_of(&new_url), signature_of(&url));
+
+    let after = rotated(None);
+    assert_eq!(
+        open(&after, &url).await.0,
+        401,
+        "the old link after the rotation"
+    );
+    let (status, _, text) = open(&after, &new_url).await;
+    assert_eq!((status, text.as_str()), (200, SAMPLE_FILE_TEXT));
+}

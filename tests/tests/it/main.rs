@@ -19,6 +19,7 @@ mod projects;
 mod purge;
 mod reliability;
 mod replay;
+mod secrets;
 mod security;
 mod shares;
 mod stages;

@@ -512,3 +512,116 @@ async fn a_purge_failing_in_the_handler_is_reported_as_its_records_failure() {
         0
     );
 }
+
+/// The pending purge records of a chat's shard.
+async fn pending_of(store: &DynamoStore, chat_id: u64) -> usize {
+    let shard = chat_id % schema::PENDING_PURGE_SHARDS;
+    rows_of(store, &schema::pending_purge_shard_pk(shard)).await
+}
+
+#[tokio::test]
+async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_left_to_the_stream() {
+    use neptun_core::model::ChatList;
+    use neptun_core::store::ChatDeleteStore;
+    use neptun_dynamo::store::SWEEP_GRACE;
+
+    let store = store().await;
+    let (failed, recent) = (2_001, 2_018);
+    seed_chat(&store, USER, failed, 120).await;
+    seed_chat(&store, USER, recent, 10).await;
+    // Deleted through the store, as the routes delete: no stream consumer runs, as when every
+    // purge of the stream's records failed.
+    for chat in [failed, recent] {
+        store
+            .delete_chat(USER, chat, ChatList::All, None)
+            .await
+            .expect("delete the chat");
+    }
+    assert_eq!(
+        pending_of(&store, failed).await,
+        1,
+        "its delete records its purge"
+    );
+    let deleted_at = neptun_core::clock::now_ms();
+
+    // An hour later, only the failed one is swept (the recent one is made to look young).
+    let later = deleted_at + 60 * 60 * 1000;
+    let young = schema::PendingPurgeRow::new(
+        schema::ChatScope {
+            user_id: USER,
+            chat_id: recent,
+        },
+        later,
+    );
+    put_all(&store, vec![item(&young)]).await;
+    let report = store
+        .sweep_pending_purges(later, SWEEP_GRACE, None)
+        .await
+        .expect("a sweep");
+    assert_eq!(
+        (report.found, report.purged, report.failed),
+        (2, 1, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.oldest_pending_ms, 0);
+    assert_eq!(rows_of(&store, &schema::chat_pk(USER, failed)).await, 0);
+    assert_eq!(
+        pending_of(&store, failed).await,
+        0,
+        "purged, its record gone"
+    );
+    assert_eq!(rows_of(&store, &schema::chat_pk(USER, recent)).await, 10);
+
+    // The stream's purge forgets the record when it empties the partition.
+    purge_chat_partition(
+        store.client(),
+        store.table(),
+        &schema::chat_pk(USER, recent),
+        PurgeOptions::default(),
+    )
+    .await
+    .expect("a purge");
+    assert_eq!(pending_of(&store, recent).await, 0);
+
+    // The schedule's event reaches the sweep through the purge function's entry point.
+    let scheduled = serde_json::json!({
+        "version": "0",
+        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "time": "2026-12-03T19:00:00Z",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/neptun-sweep"],
+        "detail": {},
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let answer = neptun_dynamo::purge_function::purge_or_sweep(&store, scheduled, deadline)
+        .await
+        .expect("a sweep");
+    assert_eq!(answer, serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
+    use neptun_core::store::ChatEraseStore;
+    use neptun_dynamo::store::SWEEP_GRACE;
+
+    let store = store().await;
+    let chats = [3_001, 3_002, 3_003];
+    for chat in chats {
+        seed_chat(&store, USER, chat, 30).await;
+    }
+    let now = neptun_core::clock::now_ms();
+    store.erase_chats(USER, now).await.expect("an erasure");
+    for chat in chats {
+        assert_eq!(pending_of(&store, chat).await, 1, "chat {chat}");
+    }
+    let report = store
+        .sweep_pending_purges(now + SWEEP_GRACE.as_millis() as u64, SWEEP_GRACE, None)
+        .await
+        .expect("a sweep");
+    assert_eq!(report.purged, 3, "{report:?}");
+    for chat in chats {
+        assert_eq!(rows_of(&store, &schema::chat_pk(USER, chat)).await, 0);
+        assert_eq!(pending_of(&store, chat).await, 0);
+    }
+}

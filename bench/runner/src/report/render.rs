@@ -185,16 +185,20 @@ fn cold_section(w: &mut String, r: &Results) {
          `DYNAMODB_WARM_UP=false`, no storage request during Init. \"Plain HTTP\": the storage \
          without the TLS hop (the figures before it). \"System store\": as deployed, with the \
          opt-in `NEPTUN_TRUST_SYSTEM_ROOTS=true` (the machine's whole trust store, the SDK's \
-         default, parsed at Init).\n",
+         default, parsed at Init). \"Secrets Manager at Init\": as deployed, plus the \
+         `GetSecretValue` call of Init for the session secret (`NEPTUN_SESSION_SECRET_ARN`) to \
+         a local stand-in behind the same TLS terminator, under another host name so that it \
+         takes a connection and handshake of its own, as the real endpoint does; a real \
+         endpoint adds its network round trips.\n",
         r.spawns, r.machine.amazon_roots
     );
     let _ = writeln!(
         w,
         "| function | zip ({arch}) | zip (x86_64) | cold start, ms | × hello | Init CPU, ms | \
          without warm-up, ms | × hello | plain HTTP, ms | plain HTTP without warm-up, ms | \
-         system store, ms |"
+         system store, ms | Secrets Manager at Init, ms |"
     );
-    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
     for name in std::iter::once(HELLO).chain(FUNCTIONS) {
         let (arm, x86) = r
             .sizes
@@ -209,7 +213,7 @@ fn cold_section(w: &mut String, r: &Results) {
         };
         let _ = writeln!(
             w,
-            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             arm.map_or_else(|| "–".to_owned(), mb),
             x86.map_or_else(|| "–".to_owned(), mb),
             cold(on),
@@ -220,6 +224,7 @@ fn cold_section(w: &mut String, r: &Results) {
             cold(other(Setup::PlainHttp)),
             cold(other(Setup::PlainHttpNoWarmUp)),
             cold(other(Setup::SystemRoots)),
+            cold(other(Setup::SecretsManager)),
         );
     }
     let _ = writeln!(w);

@@ -111,7 +111,7 @@ fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<[u
     let expires = request::query_param(request, links::EXPIRES_PARAM);
     if signature.is_some() || expires.is_some() {
         let verified = links::verify(
-            &context.session.derive_key(links::KEY_PURPOSE),
+            &context.session.verification_keys(links::KEY_PURPOSE),
             params.each_ref().map(|(_, raw)| raw.as_str()),
             expires.as_deref(),
             signature.as_deref(),

@@ -124,10 +124,10 @@ async fn admit<S: SharedChatStore>(
         share_uuid: &share.uuid,
         password_hash: hash,
     };
-    let key = context.session.derive_key(access::KEY_PURPOSE);
+    let keys = context.session.verification_keys(access::KEY_PURPOSE);
     let now_s = now_ms / 1000;
     let cookie = find_token(request.headers(), access::COOKIE_NAME, None);
-    if cookie.is_some_and(|(value, _)| access::admits(&key, grant, &value, now_s)) {
+    if cookie.is_some_and(|(value, _)| access::admits(&keys, grant, &value, now_s)) {
         return Ok(None);
     }
     let offered = match offered_password(request.headers()) {
@@ -148,6 +148,7 @@ async fn admit<S: SharedChatStore>(
     };
     if right {
         let base = request::base_path(request);
+        let key = context.session.derive_key(access::KEY_PURPOSE);
         return Ok(Some(access::set_cookie(&key, grant, now_s, &base)));
     }
     let failed = context

@@ -26,7 +26,7 @@ pub use sign::{EXPIRES_PARAM, FileRef, LinkError, LinkSigner, SIGNATURE_PARAM, s
 pub const KEY_PURPOSE: &str = "file-url";
 pub const TTL_ENV: &str = "FILE_URL_TTL_SECONDS";
 pub const PUBLIC_BASE_URL_ENV: &str = "PUBLIC_BASE_URL";
-pub const DEFAULT_TTL_SECONDS: u64 = 60 * 60;
+pub const DEFAULT_TTL_SECONDS: u64 = 15 * 60;
 /// Longest accepted TTL: a signed URL is a bearer token, it must not live for long.
 pub const MAX_TTL_SECONDS: u64 = 7 * 24 * 60 * 60;
 
@@ -143,7 +143,7 @@ mod tests {
     #[test]
     fn settings() {
         let links = FileLinks::default();
-        assert_eq!(links.ttl_seconds(), 3600);
+        assert_eq!(links.ttl_seconds(), 900);
         assert_eq!(links.public_base_url(), None);
         let links = FileLinks::new(60, Some(" https://neptun.example.com/base/ "));
         assert_eq!(

@@ -98,11 +98,12 @@ pub enum LinkError {
     BadSignature,
 }
 
-/// Checks a URL's query against the path's raw ids (`[user, chat, file]`, as in the path).
+/// Checks a URL's query against the path's raw ids (`[user, chat, file]`, as in the path),
+/// with any of `keys` (the current secret's and the previous one's, during a rotation).
 /// Signatures are made over canonical decimal ids only, so a valid one also proves the ids
 /// parse. The MAC is compared in constant time.
 pub fn verify(
-    key: &[u8; 32],
+    keys: &[[u8; 32]],
     ids: [&str; 3],
     expires: Option<&str>,
     signature: Option<&str>,
@@ -117,9 +118,12 @@ pub fn verify(
         .ok()
         .filter(|bytes| bytes.len() == 32)
         .ok_or(LinkError::Malformed)?;
-    mac(key, ids, expires)
-        .verify_slice(&signature)
-        .map_err(|_| LinkError::BadSignature)?;
+    let genuine = keys
+        .iter()
+        .any(|key| mac(key, ids, expires).verify_slice(&signature).is_ok());
+    if !genuine {
+        return Err(LinkError::BadSignature);
+    }
     // Checked after the MAC, so an expiry is only reported for a genuine URL.
     if now_s >= expires_at {
         return Err(LinkError::Expired);
@@ -155,7 +159,7 @@ mod tests {
     }
 
     fn check(ids: [&str; 3], expires: &str, signature: &str, now: u64) -> Result<(), LinkError> {
-        verify(&KEY, ids, Some(expires), Some(signature), now)
+        verify(&[KEY], ids, Some(expires), Some(signature), now)
     }
 
     #[test]
@@ -236,11 +240,11 @@ mod tests {
         let signature = sign(&KEY, FILE, NOW + 60);
         let expires = (NOW + 60).to_string();
         assert_eq!(
-            verify(&KEY, IDS, None, Some(&signature), NOW),
+            verify(&[KEY], IDS, None, Some(&signature), NOW),
             Err(LinkError::Missing)
         );
         assert_eq!(
-            verify(&KEY, IDS, Some(&expires), None, NOW),
+            verify(&[KEY], IDS, Some(&expires), None, NOW),
             Err(LinkError::Missing)
         );
         for bad_expiry in ["", "-1", "+1795288424", "01795288424", "1e9", "x", " 1"] {

@@ -4,6 +4,26 @@
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderName};
 
+/// The longest token read: what a browser keeps of one cookie (4096 bytes, name included),
+/// and 10 times the web app's sessions (about 400 bytes).
+pub const MAX_TOKEN_BYTES: usize = 4096;
+/// The most bytes of `Cookie` (and session) headers a request may carry to be read at all.
+pub const MAX_COOKIE_HEADERS_BYTES: usize = 16 * 1024;
+
+/// Whether the request's `Cookie` headers and session header together are longer than
+/// [`MAX_COOKIE_HEADERS_BYTES`]: then they are not parsed.
+pub fn too_large(headers: &HeaderMap, session_header: Option<&HeaderName>) -> bool {
+    let cookies = headers.get_all(COOKIE).iter();
+    let session = session_header
+        .into_iter()
+        .flat_map(|name| headers.get_all(name).iter());
+    cookies
+        .chain(session)
+        .map(|value| value.len())
+        .sum::<usize>()
+        > MAX_COOKIE_HEADERS_BYTES
+}
+
 /// Where the token came from (logged; never the token itself).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenSource {

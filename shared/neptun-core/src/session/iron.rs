@@ -101,17 +101,19 @@ pub fn unseal(
     }
 
     // Steps 4-5: MAC over fields 0..=5, checked before decoding or decrypting anything.
-    let integrity_key = derive(password, mac_salt, iterations);
-    let mac_base = [
-        prefix,
-        password_id,
-        enc_salt,
-        iv_b64,
-        cipher_b64,
-        expiration,
-    ]
-    .join("*");
-    let expected = URL_SAFE_NO_PAD.encode(hmac_sha256_tag(&integrity_key, mac_base.as_bytes()));
+    let (_, expected) = mac_over(
+        [
+            prefix,
+            password_id,
+            enc_salt,
+            iv_b64,
+            cipher_b64,
+            expiration,
+        ],
+        password,
+        mac_salt,
+        iterations,
+    );
     // Compared as text: a different spelling of the same bytes is rejected.
     if !ct_str_eq(&expected, mac_b64) {
         return Err(SessionError::BadMac);
@@ -133,6 +135,20 @@ pub fn unseal(
     serde_json::from_str(text).map_err(|_| SessionError::NotJson)
 }
 
+/// Fields 0..=5 joined with `*`, and their MAC: HMAC-SHA-256 under the integrity key of
+/// `password` and `mac_salt`, base64url without padding.
+fn mac_over(
+    fields: [&str; 6],
+    password: &str,
+    mac_salt: &str,
+    iterations: u32,
+) -> (String, String) {
+    let base = fields.join("*");
+    let integrity_key = derive(password, mac_salt, iterations);
+    let mac = URL_SAFE_NO_PAD.encode(hmac_sha256_tag(&integrity_key, base.as_bytes()));
+    (base, mac)
+}
+
 /// Seals `value` the way iron-webcrypto does: random 32-byte salts as 64 lowercase hex chars,
 /// random 16-byte IV, empty password id, expiration empty or `now_ms + ttl_ms`.
 ///
@@ -141,6 +157,19 @@ pub fn unseal(
 #[cfg(feature = "dev")]
 pub fn seal(
     value: &serde_json::Value,
+    password: &str,
+    iterations: u32,
+    ttl_ms: Option<u64>,
+    now_ms: u64,
+) -> String {
+    seal_with_id(value, "", password, iterations, ttl_ms, now_ms)
+}
+
+/// [`seal`] with an Iron password id in field 1 (iron-webcrypto's `{id, secret}` password).
+#[cfg(feature = "dev")]
+pub fn seal_with_id(
+    value: &serde_json::Value,
+    password_id: &str,
     password: &str,
     iterations: u32,
     ttl_ms: Option<u64>,
@@ -160,7 +189,7 @@ pub fn seal(
         _ => String::new(),
     };
     seal_parts(
-        password,
+        (password_id, password),
         iterations,
         &enc_salt,
         &URL_SAFE_NO_PAD.encode(iv),
@@ -170,10 +199,10 @@ pub fn seal(
     )
 }
 
-/// Joins fields 0..=6 (empty password id) and appends their MAC.
+/// Joins fields 0..=6 and appends their MAC.
 #[cfg(feature = "dev")]
 fn seal_parts(
-    password: &str,
+    (password_id, password): (&str, &str),
     iterations: u32,
     enc_salt: &str,
     iv_b64: &str,
@@ -181,9 +210,19 @@ fn seal_parts(
     expiration: &str,
     mac_salt: &str,
 ) -> String {
-    let mac_base = [PREFIX, "", enc_salt, iv_b64, cipher_b64, expiration].join("*");
-    let integrity_key = derive(password, mac_salt, iterations);
-    let mac = URL_SAFE_NO_PAD.encode(hmac_sha256_tag(&integrity_key, mac_base.as_bytes()));
+    let (mac_base, mac) = mac_over(
+        [
+            PREFIX,
+            password_id,
+            enc_salt,
+            iv_b64,
+            cipher_b64,
+            expiration,
+        ],
+        password,
+        mac_salt,
+        iterations,
+    );
     format!("{mac_base}*{mac_salt}*{mac}")
 }
 
@@ -218,7 +257,7 @@ mod tests {
     /// A validly MACed token around arbitrary IV/ciphertext text, to reach the post-MAC checks.
     fn with_valid_mac(iv_b64: &str, cipher_b64: &str) -> String {
         seal_parts(
-            PW,
+            ("", PW),
             1,
             &random_hex_salt(),
             iv_b64,
@@ -244,7 +283,7 @@ mod tests {
         let iv = [7u8; 16];
         let ct = encrypt_raw(plaintext, &enc_salt, iv, pad);
         seal_parts(
-            PW,
+            ("", PW),
             1,
             &enc_salt,
             &URL_SAFE_NO_PAD.encode(iv),
@@ -322,7 +361,7 @@ mod tests {
     #[test]
     fn expiration_overflow_is_far_future() {
         // A digit string beyond u64 is MACed by the sealer, so it is a far-future date.
-        let token = seal_parts(PW, 1, "s", "iv", "ct", "99999999999999999999999", "t");
+        let token = seal_parts(("", PW), 1, "s", "iv", "ct", "99999999999999999999999", "t");
         assert!(matches!(
             unseal(&token, PW, 1, NOW),
             Err(SessionError::BadBase64)

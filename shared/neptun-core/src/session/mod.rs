@@ -8,6 +8,7 @@
 
 pub mod cookie;
 pub mod iron;
+pub mod secrets;
 
 use std::fmt;
 
@@ -17,15 +18,22 @@ use crate::mac::hmac_sha256_tag;
 use crate::validation::{is_token, normalize_email};
 
 pub use cookie::TokenSource;
-#[cfg(feature = "dev")]
-pub use iron::seal;
 pub use iron::{MIN_PASSWORD_LEN, SKEW_MS, unseal};
+#[cfg(feature = "dev")]
+pub use iron::{seal, seal_with_id};
+pub use secrets::{SecretFormatError, SessionSecrets};
 
 /// The web app's user id (`data.user.id`, a Postgres serial).
 pub type UserId = u64;
 
 /// Environment variable holding the session secret (shared with the Nuxt web app).
 pub const PASSWORD_ENV: &str = "NUXT_SESSION_PASSWORD";
+/// The Iron password id of [`PASSWORD_ENV`] (optional; the web app's tokens carry none).
+pub const PASSWORD_ID_ENV: &str = "NEPTUN_SESSION_PASSWORD_ID";
+/// The secret before the last rotation, still accepted (optional).
+pub const PREVIOUS_PASSWORD_ENV: &str = "NEPTUN_SESSION_PREVIOUS_PASSWORD";
+/// The Iron password id of [`PREVIOUS_PASSWORD_ENV`] (optional).
+pub const PREVIOUS_PASSWORD_ID_ENV: &str = "NEPTUN_SESSION_PREVIOUS_PASSWORD_ID";
 /// Environment variable overriding the cookie name.
 pub const COOKIE_NAME_ENV: &str = "NEPTUN_SESSION_COOKIE";
 /// Cookie name the web app uses.
@@ -61,6 +69,10 @@ pub enum SessionError {
     NotJson,
     #[error("session has no integer data.user.id")]
     NoUser,
+    #[error("session token names a password id that no configured secret has")]
+    UnknownPasswordId,
+    #[error("session cookie too large")]
+    TooLarge,
     #[error("session secret is shorter than 32 characters")]
     WeakSecret,
 }
@@ -70,22 +82,46 @@ pub enum SessionError {
 pub enum SessionConfigError {
     #[error("NUXT_SESSION_PASSWORD is not set (the session secret shared with the web app)")]
     MissingPassword,
-    #[error("NUXT_SESSION_PASSWORD is not valid Unicode")]
-    PasswordNotUnicode,
+    #[error("{0} is not valid Unicode")]
+    NotUnicode(&'static str),
     #[error(
         "the session secret (NUXT_SESSION_PASSWORD) must be at least {MIN_PASSWORD_LEN} characters long"
     )]
     PasswordTooShort,
+    #[error(
+        "the previous session secret (NEPTUN_SESSION_PREVIOUS_PASSWORD) must be at least {MIN_PASSWORD_LEN} characters long"
+    )]
+    PreviousPasswordTooShort,
+    #[error("{0} must be an Iron password id: letters, digits and _ only")]
+    InvalidPasswordId(&'static str),
     #[error(
         "NEPTUN_SESSION_COOKIE must be a cookie name (visible ASCII, no separators), got {0:?}"
     )]
     InvalidCookieName(String),
 }
 
+/// One secret of the keyring, with the Iron password id that tokens sealed with it carry
+/// (`""` for none, as the web app's tokens; iron-webcrypto calls it `default`).
+#[derive(Clone)]
+struct SessionKey {
+    id: String,
+    password: String,
+}
+
+impl SessionKey {
+    /// Whether a token with this password id is checked against this key, as iron-webcrypto
+    /// looks a password up: an empty id is `default`.
+    fn answers(&self, token_id: &str) -> bool {
+        let normalize = |id: &str| if id.is_empty() { "default" } else { id }.to_owned();
+        normalize(&self.id) == normalize(token_id)
+    }
+}
+
 /// Configuration read once at start-up.
 #[derive(Clone)]
 pub struct SessionConfig {
-    password: String,
+    /// The current secret first, then the previous one (a rotation in progress).
+    keys: Vec<SessionKey>,
     cookie_name: String,
     /// `x-<cookie-name>-session`, `None` if the name cannot form a header name.
     session_header: Option<HeaderName>,
@@ -95,7 +131,11 @@ pub struct SessionConfig {
 impl fmt::Debug for SessionConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionConfig")
-            .field("password", &"<redacted>")
+            .field(
+                "password_ids",
+                &self.keys.iter().map(|key| &key.id).collect::<Vec<_>>(),
+            )
+            .field("passwords", &"<redacted>")
             .field("cookie_name", &self.cookie_name)
             .field("session_header", &self.session_header)
             .field("iterations", &self.iterations)
@@ -104,19 +144,30 @@ impl fmt::Debug for SessionConfig {
 }
 
 impl SessionConfig {
-    /// Reads `NUXT_SESSION_PASSWORD` (required, >= 32 characters) and `NEPTUN_SESSION_COOKIE`
-    /// (optional cookie name, default `neptun-session`).
+    /// Reads `NUXT_SESSION_PASSWORD` (required, >= 32 characters), its optional Iron password
+    /// id `NEPTUN_SESSION_PASSWORD_ID`, the previous secret still accepted during a rotation
+    /// (`NEPTUN_SESSION_PREVIOUS_PASSWORD`, optional, with `..._ID`), and
+    /// `NEPTUN_SESSION_COOKIE` (optional cookie name, default `neptun-session`).
     pub fn from_env() -> Result<Self, SessionConfigError> {
-        let password = match std::env::var(PASSWORD_ENV) {
-            Ok(password) => password,
-            Err(std::env::VarError::NotPresent) => {
-                return Err(SessionConfigError::MissingPassword);
-            }
-            Err(std::env::VarError::NotUnicode(_)) => {
-                return Err(SessionConfigError::PasswordNotUnicode);
-            }
+        Self::from_env_with(None)
+    }
+
+    /// [`SessionConfig::from_env`], with the secrets read from a secret store instead of
+    /// `NUXT_SESSION_PASSWORD` and `NEPTUN_SESSION_PREVIOUS_PASSWORD` when given.
+    pub fn from_env_with(secrets: Option<SessionSecrets>) -> Result<Self, SessionConfigError> {
+        let secrets = match secrets {
+            Some(secrets) => secrets,
+            None => SessionSecrets {
+                password: env_text(PASSWORD_ENV)?.ok_or(SessionConfigError::MissingPassword)?,
+                previous_password: env_text(PREVIOUS_PASSWORD_ENV)?.filter(|p| !p.is_empty()),
+            },
         };
-        let config = Self::new(password)?;
+        let id = env_text(PASSWORD_ID_ENV)?.unwrap_or_default();
+        let mut config = Self::new(secrets.password)?.with_password_id(id, PASSWORD_ID_ENV)?;
+        if let Some(previous) = secrets.previous_password {
+            let id = env_text(PREVIOUS_PASSWORD_ID_ENV)?.unwrap_or_default();
+            config = config.with_previous(previous, id)?;
+        }
         match std::env::var(COOKIE_NAME_ENV) {
             Ok(name) if is_token(&name) => Ok(config.with_cookie_name(name)),
             Ok(name) => Err(SessionConfigError::InvalidCookieName(name)),
@@ -136,11 +187,49 @@ impl SessionConfig {
             return Err(SessionConfigError::PasswordTooShort);
         }
         Ok(Self {
-            password,
+            keys: vec![SessionKey {
+                id: String::new(),
+                password,
+            }],
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
             session_header: cookie::session_header_name(DEFAULT_COOKIE_NAME),
             iterations: DEFAULT_ITERATIONS,
         })
+    }
+
+    /// Gives the current secret an Iron password id (`""`: none). `source` names the setting
+    /// in the error.
+    pub fn with_password_id(
+        mut self,
+        id: impl Into<String>,
+        source: &'static str,
+    ) -> Result<Self, SessionConfigError> {
+        let id = id.into();
+        check_password_id(&id, source)?;
+        if let Some(current) = self.keys.first_mut() {
+            current.id = id;
+        }
+        Ok(self)
+    }
+
+    /// Also accepts tokens sealed with `password` (the secret before a rotation), under the
+    /// Iron password id `id` (`""`: none), tried after the secrets before it. When any secret
+    /// has an id, a token's id picks its secret (iron-webcrypto's map of ids, an empty id
+    /// being `default`); else every secret is tried, as iron-webcrypto ignores the id of a
+    /// token it unseals with a plain password.
+    pub fn with_previous(
+        mut self,
+        password: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Result<Self, SessionConfigError> {
+        let password = password.into();
+        if iron::js_length(&password) < MIN_PASSWORD_LEN {
+            return Err(SessionConfigError::PreviousPasswordTooShort);
+        }
+        let id = id.into();
+        check_password_id(&id, PREVIOUS_PASSWORD_ID_ENV)?;
+        self.keys.push(SessionKey { id, password });
+        Ok(self)
     }
 
     /// Uses another cookie name; the session header becomes `x-<name>-session`.
@@ -188,13 +277,18 @@ impl SessionConfig {
         headers: &http::HeaderMap,
         now_ms: u64,
     ) -> Result<SessionUser, SessionError> {
+        if cookie::too_large(headers, self.session_header.as_ref()) {
+            tracing::info!(reason = %SessionError::TooLarge, "session rejected");
+            return Err(SessionError::TooLarge);
+        }
         let Some((token, source)) =
             cookie::find_token(headers, &self.cookie_name, self.session_header.as_ref())
         else {
             tracing::debug!(reason = %SessionError::Missing, "session rejected");
             return Err(SessionError::Missing);
         };
-        let result = unseal(&token, &self.password, self.iterations, now_ms)
+        let result = self
+            .unseal(&token, now_ms)
             .and_then(|value| session_user(&value));
         match &result {
             Ok(user) => {
@@ -211,14 +305,62 @@ impl SessionConfig {
         result
     }
 
-    /// A 32-byte key derived from the secret for one purpose (e.g. signing file URLs):
+    /// Unseals a token with the current secret, else the previous one, among those its
+    /// password id allows ([`SessionConfig::with_previous`]). A token longer than a browser
+    /// keeps a cookie is refused before any parsing.
+    pub fn unseal(&self, token: &str, now_ms: u64) -> Result<serde_json::Value, SessionError> {
+        if token.len() > cookie::MAX_TOKEN_BYTES {
+            return Err(SessionError::TooLarge);
+        }
+        let token_id = token.split('*').nth(1).unwrap_or_default();
+        // Secrets without ids are iron-webcrypto's plain string passwords, which ignore the
+        // token's id (the web app's case); with ids, the id picks the secret, as in a map.
+        let by_id = self.keys.iter().any(|key| !key.id.is_empty());
+        let mut keys = self
+            .keys
+            .iter()
+            .filter(|key| !by_id || key.answers(token_id))
+            .peekable();
+        if keys.peek().is_none() {
+            // Iron checks a token's form and expiry before it looks its password up.
+            let current = self.keys.first().map_or("", |key| key.password.as_str());
+            return match unseal(token, current, self.iterations, now_ms) {
+                Err(
+                    error @ (SessionError::WeakSecret
+                    | SessionError::PartCount
+                    | SessionError::BadPrefix
+                    | SessionError::BadExpiration
+                    | SessionError::Expired),
+                ) => Err(error),
+                _ => Err(SessionError::UnknownPasswordId),
+            };
+        }
+        let mut result = Err(SessionError::UnknownPasswordId);
+        for key in keys {
+            result = unseal(token, &key.password, self.iterations, now_ms);
+            if result.is_ok() {
+                break;
+            }
+        }
+        result
+    }
+
+    /// A 32-byte key derived from the current secret for one purpose (e.g. signing file URLs):
     /// HMAC-SHA-256(secret, "neptun/" + purpose). Distinct purposes give independent keys, and
     /// none of them is an Iron key (those are PBKDF2-HMAC-SHA1 with hex salts).
     pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
-        hmac_sha256_tag(
-            self.password.as_bytes(),
-            format!("neptun/{purpose}").as_bytes(),
-        )
+        let current = self.keys.first().map_or("", |key| key.password.as_str());
+        derive_purpose_key(current, purpose)
+    }
+
+    /// The keys a signature for `purpose` is checked against: the current secret's, then the
+    /// previous one's, so that links and grants made before a rotation stay valid until they
+    /// expire.
+    pub fn verification_keys(&self, purpose: &str) -> Vec<[u8; 32]> {
+        self.keys
+            .iter()
+            .map(|key| derive_purpose_key(&key.password, purpose))
+            .collect()
     }
 
     /// Seals a logged-in session for `user_id` like the web app does (h3 session shape).
@@ -252,7 +394,33 @@ impl SessionConfig {
                 "loggedInAt": crate::clock::rfc3339_ms(now_ms),
             },
         });
-        seal(&session, &self.password, self.iterations, ttl_ms, now_ms)
+        let (id, password) = self
+            .keys
+            .first()
+            .map_or(("", ""), |key| (key.id.as_str(), key.password.as_str()));
+        iron::seal_with_id(&session, id, password, self.iterations, ttl_ms, now_ms)
+    }
+}
+
+fn derive_purpose_key(password: &str, purpose: &str) -> [u8; 32] {
+    hmac_sha256_tag(password.as_bytes(), format!("neptun/{purpose}").as_bytes())
+}
+
+/// An environment variable's text; `None` when unset.
+fn env_text(name: &'static str) -> Result<Option<String>, SessionConfigError> {
+    match std::env::var(name) {
+        Ok(value) => Ok(Some(value)),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(SessionConfigError::NotUnicode(name)),
+    }
+}
+
+/// An Iron password id is empty or `^\w+$` in ASCII, as iron-webcrypto's `seal` requires.
+fn check_password_id(id: &str, source: &'static str) -> Result<(), SessionConfigError> {
+    if id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        Ok(())
+    } else {
+        Err(SessionConfigError::InvalidPasswordId(source))
     }
 }
 
@@ -351,6 +519,72 @@ mod tests {
     }
 
     #[test]
+    fn oversized_cookies_are_refused_before_parsing() {
+        let config = config();
+        let token = config.seal_user(42, None, NOW);
+        let padding = "x".repeat(cookie::MAX_COOKIE_HEADERS_BYTES);
+        let crowded = cookie_headers(&format!("neptun-session={token}; big={padding}"));
+        assert_eq!(
+            config.authenticate(&crowded, NOW),
+            Err(SessionError::TooLarge)
+        );
+        let long_token = format!("{token}{}", "A".repeat(cookie::MAX_TOKEN_BYTES));
+        let long = cookie_headers(&format!("neptun-session={long_token}"));
+        assert_eq!(config.authenticate(&long, NOW), Err(SessionError::TooLarge));
+        assert_eq!(
+            config.authenticate(&cookie_headers(&format!("neptun-session={token}")), NOW),
+            Ok(42)
+        );
+    }
+
+    #[test]
+    fn a_previous_secret_is_accepted_after_the_current_one() {
+        let old = config();
+        let old_token = old.seal_user(7, None, NOW);
+        let rotated = SessionConfig::new("the-next-unit-test-only-password-0123456789")
+            .and_then(|config| config.with_previous(PW, ""))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let new_token = rotated.seal_user(8, None, NOW);
+        let headers = |token: &str| cookie_headers(&format!("neptun-session={token}"));
+        assert_eq!(rotated.authenticate(&headers(&old_token), NOW), Ok(7));
+        assert_eq!(rotated.authenticate(&headers(&new_token), NOW), Ok(8));
+        assert_eq!(
+            old.authenticate(&headers(&new_token), NOW),
+            Err(SessionError::BadMac)
+        );
+        // With ids, a token's id picks its secret; our own seals carry the current id.
+        let by_id = SessionConfig::new("the-next-unit-test-only-password-0123456789")
+            .and_then(|config| config.with_password_id("v2", PASSWORD_ID_ENV))
+            .and_then(|config| config.with_previous(PW, "v1"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let token = by_id.seal_user(9, None, NOW);
+        assert_eq!(token.split('*').nth(1), Some("v2"));
+        assert_eq!(by_id.authenticate(&headers(&token), NOW), Ok(9));
+        assert_eq!(
+            by_id.authenticate(&headers(&old_token), NOW),
+            Err(SessionError::UnknownPasswordId)
+        );
+    }
+
+    #[test]
+    fn rotation_settings_are_checked() {
+        assert_eq!(
+            config().with_previous("short", "").err(),
+            Some(SessionConfigError::PreviousPasswordTooShort)
+        );
+        assert_eq!(
+            config().with_previous(PW, "a-b").err(),
+            Some(SessionConfigError::InvalidPasswordId(
+                PREVIOUS_PASSWORD_ID_ENV
+            ))
+        );
+        assert_eq!(
+            config().with_password_id("é", PASSWORD_ID_ENV).err(),
+            Some(SessionConfigError::InvalidPasswordId(PASSWORD_ID_ENV))
+        );
+    }
+
+    #[test]
     fn debug_redacts_password() {
         let text = format!("{:?}", config());
         assert!(!text.contains(PW));
@@ -361,7 +595,7 @@ mod tests {
     fn config_errors_name_the_variable() {
         for error in [
             SessionConfigError::MissingPassword,
-            SessionConfigError::PasswordNotUnicode,
+            SessionConfigError::NotUnicode(PASSWORD_ENV),
             SessionConfigError::PasswordTooShort,
         ] {
             assert!(error.to_string().contains("NUXT_SESSION_PASSWORD"));

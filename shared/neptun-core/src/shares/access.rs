@@ -54,8 +54,9 @@ pub fn set_cookie(key: &[u8; 32], grant: ShareGrant<'_>, now_s: u64, base_path: 
     )
 }
 
-/// Whether `value` is a cookie for `grant` that has not expired (checked in constant time).
-pub fn admits(key: &[u8; 32], grant: ShareGrant<'_>, value: &str, now_s: u64) -> bool {
+/// Whether `value` is a cookie for `grant` that has not expired, made with any of `keys` (the
+/// current secret's and the previous one's; checked in constant time).
+pub fn admits(keys: &[[u8; 32]], grant: ShareGrant<'_>, value: &str, now_s: u64) -> bool {
     let mut parts = value.split('.');
     let (Some(VERSION), Some(expires), Some(encoded), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -71,7 +72,8 @@ pub fn admits(key: &[u8; 32], grant: ShareGrant<'_>, value: &str, now_s: u64) ->
     let Ok(given) = URL_SAFE_NO_PAD.decode(encoded) else {
         return false;
     };
-    tag(key, grant, expires).verify_slice(&given).is_ok()
+    keys.iter()
+        .any(|key| tag(key, grant, expires).verify_slice(&given).is_ok())
 }
 
 #[cfg(test)]
@@ -91,15 +93,15 @@ mod tests {
     #[test]
     fn a_fresh_cookie_admits_its_share_until_it_expires() {
         let value = cookie_value(&KEY, grant("$argon2id$one"), NOW);
-        assert!(admits(&KEY, grant("$argon2id$one"), &value, NOW));
+        assert!(admits(&[KEY], grant("$argon2id$one"), &value, NOW));
         assert!(admits(
-            &KEY,
+            &[KEY],
             grant("$argon2id$one"),
             &value,
             NOW + TTL_SECONDS - 1
         ));
         assert!(!admits(
-            &KEY,
+            &[KEY],
             grant("$argon2id$one"),
             &value,
             NOW + TTL_SECONDS
@@ -109,13 +111,13 @@ mod tests {
     #[test]
     fn a_new_password_another_share_or_another_key_refuses_it() {
         let value = cookie_value(&KEY, grant("$argon2id$one"), NOW);
-        assert!(!admits(&KEY, grant("$argon2id$two"), &value, NOW));
+        assert!(!admits(&[KEY], grant("$argon2id$two"), &value, NOW));
         let other = ShareGrant {
             share_uuid: "1b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f",
             password_hash: "$argon2id$one",
         };
-        assert!(!admits(&KEY, other, &value, NOW));
-        assert!(!admits(&[8; 32], grant("$argon2id$one"), &value, NOW));
+        assert!(!admits(&[KEY], other, &value, NOW));
+        assert!(!admits(&[[8; 32]], grant("$argon2id$one"), &value, NOW));
     }
 
     #[test]
@@ -124,11 +126,11 @@ mod tests {
         let (_, rest) = value.split_once('.').expect("v1.");
         let (_, tag) = rest.split_once('.').expect("expires.");
         let later = format!("v1.{}.{tag}", NOW + TTL_SECONDS + 60);
-        assert!(!admits(&KEY, grant("h"), &later, NOW + TTL_SECONDS));
+        assert!(!admits(&[KEY], grant("h"), &later, NOW + TTL_SECONDS));
         for bad in [
             "", "v1", "v1..", "v2.1.AA", "v1.01.AA", "v1.x.AA", "v1.1.A.A",
         ] {
-            assert!(!admits(&KEY, grant("h"), bad, NOW), "{bad:?}");
+            assert!(!admits(&[KEY], grant("h"), bad, NOW), "{bad:?}");
         }
     }
 

@@ -42,7 +42,7 @@ mod shares;
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
     ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
-    MessageChunkRow, StoredFile, StoredMessage,
+    MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
 
@@ -79,6 +79,10 @@ const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
 const ERASURES_PK: &str = "ERASURES";
+const PENDING_PURGES_PREFIX: &str = "PURGES#";
+/// Partitions the pending purges are spread over, so that an erasure's thousands of records
+/// never crowd one partition.
+pub const PENDING_PURGE_SHARDS: u64 = 16;
 /// The share's row in its partition.
 pub const SHARE_SK: &str = "SHARE";
 const SHARE_PREFIX: &str = "SHARE#";
@@ -102,6 +106,17 @@ pub fn erasures_pk() -> String {
 
 pub fn erasure_sk(user_id: u64) -> String {
     format!("USER#{user_id}")
+}
+
+/// The partition of the pending purge of the chat whose partition is `chat_pk`: one of
+/// [`PENDING_PURGE_SHARDS`], by the chat id.
+pub fn pending_purge_pk(scope: ChatScope) -> String {
+    pending_purge_shard_pk(scope.chat_id % PENDING_PURGE_SHARDS)
+}
+
+/// The partition of pending purge shard `shard`.
+pub fn pending_purge_shard_pk(shard: u64) -> String {
+    format!("{PENDING_PURGES_PREFIX}{shard:02}")
 }
 
 /// The partition of a list of the user's chats.

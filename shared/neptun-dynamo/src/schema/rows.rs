@@ -67,6 +67,14 @@ pub struct FileChunkRow {
 }
 
 impl ChatRow {
+    /// The chat's user and id.
+    pub fn scope(&self) -> ChatScope {
+        ChatScope {
+            user_id: self.user_id,
+            chat_id: self.id,
+        }
+    }
+
     /// Its partition's `META` marker: a copy of the chat.
     pub fn marker(&self) -> Self {
         Self {
@@ -114,6 +122,29 @@ pub struct ErasureRow {
     pub sk: String,
     pub user_id: u64,
     pub erased_at: u64,
+}
+
+/// A deleted chat whose partition may still hold rows: written with the delete, removed by
+/// the purge that empties the partition. The sweep purges what the stream left.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingPurgeRow {
+    /// `PURGES#<shard>`.
+    #[serde(rename = "PK")]
+    pub pk: String,
+    /// The chat's partition, `USER#<user>#CHAT#<chat>`.
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub deleted_at: u64,
+}
+
+impl PendingPurgeRow {
+    pub fn new(scope: ChatScope, deleted_at: u64) -> Self {
+        Self {
+            pk: super::pending_purge_pk(scope),
+            sk: super::chat_pk(scope.user_id, scope.chat_id),
+            deleted_at,
+        }
+    }
 }
 
 impl From<ChatRow> for Chat {

@@ -1,12 +1,12 @@
-//! Batches of deletes (`BatchWriteItem`, 25 at a time) for the purge of a deleted chat and the
-//! erasure of a user's chats: unprocessed items and throttled calls retried with exponential
+//! Batches of writes (`BatchWriteItem`, 25 at a time) for the purge of a deleted chat and the
+//! erasure of a user's chats (deletes, and the erased chats' pending purges): unprocessed items and throttled calls retried with exponential
 //! backoff and full jitter, a bounded number of batches in flight.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{AttributeValue, DeleteRequest, PutRequest, WriteRequest};
 use neptun_core::store::StoreError;
 use tokio::task::JoinSet;
 
@@ -46,8 +46,8 @@ pub(super) struct BatchOutcome {
 #[error("{0} deletes still unprocessed after {MAX_RETRIES} retries")]
 struct StillUnprocessed(usize);
 
-/// Sends one `BatchWriteItem` of up to 25 deletes, then its unprocessed items again, pausing
-/// before each retry, until none is left.
+/// Sends one `BatchWriteItem` of up to 25 writes (deletes, or puts), then its unprocessed
+/// items again, pausing before each retry, until none is left.
 pub(super) async fn delete_batch(
     client: Client,
     table: String,
@@ -122,21 +122,50 @@ pub(super) async fn delete_all(
     keys: Vec<Key>,
     in_flight: usize,
 ) -> Result<usize, StoreError> {
+    let requests = keys
+        .into_iter()
+        .map(delete_request)
+        .collect::<Result<Vec<_>, _>>()?;
+    write_all(client, table, requests, in_flight).await
+}
+
+/// Puts every item as [`delete_all`] deletes keys.
+pub(super) async fn put_all(
+    client: &Client,
+    table: &str,
+    items: Vec<Key>,
+    in_flight: usize,
+) -> Result<usize, StoreError> {
+    let requests = items
+        .into_iter()
+        .map(|item| {
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(build_error)?;
+            Ok(WriteRequest::builder().put_request(put).build())
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    write_all(client, table, requests, in_flight).await
+}
+
+async fn write_all(
+    client: &Client,
+    table: &str,
+    requests: Vec<WriteRequest>,
+    in_flight: usize,
+) -> Result<usize, StoreError> {
     let mut running: JoinSet<Result<BatchOutcome, StoreError>> = JoinSet::new();
     let mut calls = 0;
-    let mut keys = keys.into_iter().peekable();
-    while keys.peek().is_some() {
+    let mut requests = requests.into_iter().peekable();
+    while requests.peek().is_some() {
         while running.len() >= in_flight.max(1) {
             if let Some(done) = running.join_next().await {
                 calls += joined(done)?.calls;
             }
         }
-        let requests = keys
-            .by_ref()
-            .take(BATCH_SIZE)
-            .map(delete_request)
-            .collect::<Result<Vec<_>, _>>()?;
-        running.spawn(delete_batch(client.clone(), table.to_owned(), requests));
+        let batch: Vec<WriteRequest> = requests.by_ref().take(BATCH_SIZE).collect();
+        running.spawn(delete_batch(client.clone(), table.to_owned(), batch));
     }
     while let Some(done) = running.join_next().await {
         calls += joined(done)?.calls;

@@ -3,7 +3,9 @@
 //! own transaction and every read checks it too. The partition's messages and files are
 //! purged afterwards, by the purge that follows the table's stream (`META` removed).
 //!
-//! Its share goes in the same transaction: its link stops working with the chat.
+//! Its share goes in the same transaction: its link stops working with the chat. So does the
+//! chat's pending purge record (`PURGES#<shard>`), which the purge removes once the partition
+//! is empty: a purge that fails for good is finished by the sweep.
 //!
 //! A delete reads the chat's row in the user's list first (which project's list holds it) and
 //! deletes on the condition that nobody wrote the chat since, so a move that races it cannot
@@ -20,18 +22,20 @@ use super::guarded::{MAX_ACTIONS, RowCondition};
 use super::idempotency::Recorded;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, build_error, decode};
-use crate::schema::{self, ChatRow};
+use crate::schema::{self, ChatRow, PendingPurgeRow};
 
-/// Most actions of one chat's delete: its `META`, its list rows, its share.
-const ACTIONS_PER_CHAT: usize = 4;
+/// Most actions of one chat's delete: its `META`, its list rows, its share, its pending purge.
+const ACTIONS_PER_CHAT: usize = 5;
 
 impl DynamoStore {
     /// The deletes of every row of `chat`, the user's row conditioned on the write that was
-    /// read, `META` on existing when `exists` (a single delete's 404).
+    /// read, `META` on existing when `exists` (a single delete's 404), and the put of its
+    /// pending purge, last.
     fn chat_deletes(
         &self,
         chat: &ChatRow,
         exists: bool,
+        now_ms: u64,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
         let marker = chat.marker();
         let mut actions = vec![
@@ -54,6 +58,8 @@ impl DynamoStore {
                 None,
             )?);
         }
+        let pending = PendingPurgeRow::new(chat.scope(), now_ms);
+        actions.push(self.put_row(&pending, None)?);
         Ok(actions)
     }
 
@@ -126,7 +132,7 @@ impl ChatDeleteStore for DynamoStore {
             else {
                 return Err(StoreError::ChatNotFound);
             };
-            let mut actions = self.chat_deletes(&chat, true)?;
+            let mut actions = self.chat_deletes(&chat, true, now_ms)?;
             let record = actions.len();
             if let Some(key) = idempotency {
                 actions.push(self.put_idempotency_record(
@@ -189,7 +195,7 @@ impl ChatDeleteStore for DynamoStore {
             for group in chats.chunks(per_transaction) {
                 let mut actions = Vec::with_capacity(group.len() * ACTIONS_PER_CHAT);
                 for chat in group {
-                    actions.extend(self.chat_deletes(chat, false)?);
+                    actions.extend(self.chat_deletes(chat, false, now_ms)?);
                 }
                 if self.write_guarded(actions).await?.is_some() {
                     // One of them was written since it was read: all of them again.

@@ -3,8 +3,9 @@
 //! 1. `ERASING` is put in the user's partition: from then on no new chat, move or share of the
 //!    user can commit (each checks it in its transaction), and what committed before it is
 //!    seen by the reads below (strongly consistent).
-//! 2. Every chat row of the user's list is read, and every row of each chat that makes it
-//!    visible is deleted: its `META` (so no route finds it, and no write to it commits), its
+//! 2. Every chat row of the user's list is read, each chat's pending purge is recorded
+//!    (`PURGES#<shard>`, what the sweep finishes if the stream's purge does not), and every row
+//!    of each chat that makes it visible is deleted: its `META` (so no route finds it, and no write to it commits), its
 //!    list rows, after the chats' shares. The purge that follows the table's stream then deletes the rest of each
 //!    chat's partition (messages, files), as for any deleted chat.
 //! 3. Whatever else the user's partition holds (`Idempotency-Key` records) is deleted.
@@ -18,10 +19,10 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
-use super::batch::{Key, delete_all};
+use super::batch::{Key, delete_all, put_all};
 use super::retry::ConflictRetry;
 use super::{DynamoStore, decode, to_item};
-use crate::schema::{self, ChatRow, ErasingRow, ErasureRow};
+use crate::schema::{self, ChatRow, ErasingRow, ErasureRow, PendingPurgeRow};
 
 /// `BatchWriteItem` calls in flight at once.
 const BATCHES_IN_FLIGHT: usize = 8;
@@ -91,6 +92,12 @@ impl ChatEraseStore for DynamoStore {
         })
         .await?;
         let (user_rows, chats) = self.user_partition(user_id).await?;
+        // Every chat's pending purge before its META goes: a deleted chat always has one.
+        let pending = chats
+            .iter()
+            .map(|chat| to_item(&PendingPurgeRow::new(chat.scope(), now_ms)))
+            .collect::<Result<Vec<_>, _>>()?;
+        put_all(&self.client, &self.table, pending, BATCHES_IN_FLIGHT).await?;
         let shares: Vec<Key> = chats.iter().filter_map(share_row).collect();
         let outside: Vec<Key> = chats.iter().flat_map(outside_rows).collect();
         // The shares first, so that a share exists only while its chat does (the public read

@@ -21,6 +21,7 @@ mod regenerate;
 mod retry;
 mod shared;
 mod shares;
+mod sweep;
 mod transact;
 mod update;
 
@@ -50,6 +51,7 @@ use crate::schema::{
 pub use self::batch::BATCH_SIZE;
 pub use self::classify::is_retryable;
 pub use self::purge::purge_chat_partition;
+pub use self::sweep::{SWEEP_GRACE, SweepReport};
 
 type Item = HashMap<String, AttributeValue>;
 

@@ -3,7 +3,9 @@
 //! and throttled calls retried with exponential backoff and full jitter.
 //!
 //! Nothing is remembered between runs: a run reads what is left, so an interrupted purge
-//! finishes when run again, and purging twice reads one empty page. Reads are strongly
+//! finishes when run again, and purging twice reads one empty page. Once the partition is
+//! empty the chat's pending purge record goes (written by the delete; the sweep finishes what
+//! the stream's purge did not). Reads are strongly
 //! consistent: a row written just before the chat was deleted is not missed, and `META`,
 //! deleted just before, is not seen again.
 
@@ -39,9 +41,9 @@ pub async fn purge_chat_partition(
     pk: &str,
     options: PurgeOptions,
 ) -> Result<PurgeReport, PurgeError> {
-    if schema::parse_chat_pk(pk).is_none() {
+    let Some(scope) = schema::parse_chat_pk(pk) else {
         return Err(PurgeError::NotAChatPartition(pk.to_owned()));
-    }
+    };
     let purge = Purge {
         client,
         table,
@@ -51,7 +53,33 @@ pub async fn purge_chat_partition(
     if purge.marker_exists().await.map_err(PurgeError::Store)? {
         return Err(PurgeError::ChatExists(pk.to_owned()));
     }
-    purge.run().await
+    let report = purge.run().await?;
+    forget_pending_purge(client, table, scope)
+        .await
+        .map_err(PurgeError::Store)?;
+    Ok(report)
+}
+
+/// Deletes a chat's pending purge record: its partition is empty (or its chat exists after
+/// all, when the sweep finds it).
+pub async fn forget_pending_purge(
+    client: &Client,
+    table: &str,
+    scope: schema::ChatScope,
+) -> Result<(), StoreError> {
+    let delete = client
+        .delete_item()
+        .table_name(table)
+        .key(
+            schema::PK,
+            AttributeValue::S(schema::pending_purge_pk(scope)),
+        )
+        .key(
+            schema::SK,
+            AttributeValue::S(schema::chat_pk(scope.user_id, scope.chat_id)),
+        );
+    with_backoff(|| delete.clone().send()).await?;
+    Ok(())
 }
 
 struct Purge<'a> {
