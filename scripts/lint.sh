@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# make lint (and the first step of make test): rustfmt, clippy with -D warnings, and the
-# dependency checks (one TLS stack).
+# make lint: rustfmt, clippy with -D warnings, and the dependency checks (one TLS stack).
+# make test runs the same lints, with clippy inside its build (scripts/test.sh).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
