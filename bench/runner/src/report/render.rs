@@ -168,7 +168,8 @@ fn targets_section(w: &mut String, r: &Results) {
 }
 
 fn cold_section(w: &mut String, r: &Results) {
-    let arch = r.package_arch();
+    // The first zip column is the deployed architecture's, empty when it was not built.
+    let arch = r.zip_arch.as_deref().unwrap_or("arm64");
     let hello = r.hello_cold(&r.main_level);
     let times_hello = |median: f64| fixed(hello.and_then(|h| ratio(median, h)), 2);
     let _ = writeln!(w, "## Package size and cold start\n");

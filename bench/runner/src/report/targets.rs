@@ -315,8 +315,8 @@ fn package_size(r: &Results) -> Target {
         met,
         obstacle: format!(
             "hello alone zips to {}: lambda_http, hyper, tokio and serde are the floor. Ours \
-             adds the AWS SDK (DynamoDB client, SigV4, the smithy runtime), rustls with its \
-             ring provider and the system root certificates code, \
+             adds the AWS SDK (DynamoDB and Secrets Manager clients, SigV4, the smithy runtime), \
+             rustls with its ring provider and the system root certificates code, \
              tracing-subscriber with its regex-based env filter, and our own code",
             r.package_bytes(HELLO).map_or_else(|| "–".to_owned(), mb)
         ),
