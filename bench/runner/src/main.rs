@@ -55,6 +55,8 @@ pub const ONE_REQUEST_FUNCTIONS: [&str; 7] = [
 ];
 /// The function that erases a user's chats (`{"all": true}`), measured on a large user.
 pub const ERASING_FUNCTION: &str = "delete-chats";
+/// The architecture template.yaml deploys, whose packages `BENCH_ZIP_DIR` holds by default.
+pub const DEPLOYED_ARCH: &str = "arm64";
 pub const HELLO: &str = "hello-baseline";
 pub const NODE_PEER: &str = "node-peer";
 pub const SDK_FLOOR: &str = "sdk-floor";
@@ -140,7 +142,9 @@ async fn main() {
     let zip_dir = std::env::var("BENCH_ZIP_DIR")
         .ok()
         .filter(|d| !d.is_empty());
-    let zip_arch = zip_dir.as_ref().map(|_| env_or("BENCH_ZIP_ARCH", "arm64"));
+    let zip_arch = zip_dir
+        .as_ref()
+        .map(|_| env_or("BENCH_ZIP_ARCH", DEPLOYED_ARCH));
     let variants: Vec<(String, PathBuf)> = env_or("BENCH_VARIANTS", "")
         .split_whitespace()
         .map(|pair| {
@@ -212,7 +216,7 @@ async fn main() {
                 &zips.join(format!(
                     "{}-{}.zip",
                     binary.name,
-                    zip_arch.as_deref().unwrap_or("arm64")
+                    zip_arch.as_deref().unwrap_or(DEPLOYED_ARCH)
                 )),
             )
         });

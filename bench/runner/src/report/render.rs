@@ -7,8 +7,8 @@ use super::stats::{self, Spread, ms, ratio};
 use super::targets::{self, CPU_TARGET_FUNCTION, ZIP_TARGET_BYTES};
 use crate::measure::{self, Counts, STEADY_WARM_UP, Setup};
 use crate::{
-    FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results, SDK_FLOOR,
-    VARIANT_BINARIES,
+    DEPLOYED_ARCH, FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results,
+    SDK_FLOOR, VARIANT_BINARIES,
 };
 
 use crate::cpu_slice::FULL_VCPU_MB;
@@ -169,7 +169,7 @@ fn targets_section(w: &mut String, r: &Results) {
 
 fn cold_section(w: &mut String, r: &Results) {
     // The first zip column is the deployed architecture's, empty when it was not built.
-    let arch = r.zip_arch.as_deref().unwrap_or("arm64");
+    let arch = r.zip_arch.as_deref().unwrap_or(DEPLOYED_ARCH);
     let hello = r.hello_cold(&r.main_level);
     let times_hello = |median: f64| fixed(hello.and_then(|h| ratio(median, h)), 2);
     let _ = writeln!(w, "## Package size and cold start\n");
