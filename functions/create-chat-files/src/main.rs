@@ -1,16 +1,3 @@
 //! POST /api/users/{user_id}/chats/{chat_id}/files/{message_id}
 
-use neptun_core::context::serve;
-use neptun_core::functions::Function;
-use neptun_core::handlers::files::create_files;
-use neptun_dynamo::context::app_context;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    neptun_core::telemetry::init();
-    let context = app_context().await?;
-    serve(context, Function::CreateChatFiles, |request| {
-        create_files(context, request)
-    })
-    .await
-}
+neptun_dynamo::lambda_main!(CreateChatFiles);

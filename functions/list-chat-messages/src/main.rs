@@ -1,16 +1,3 @@
 //! GET /api/users/{user_id}/chats/{chat_id}/messages
 
-use neptun_core::context::serve;
-use neptun_core::functions::Function;
-use neptun_core::handlers::messages::list_messages;
-use neptun_dynamo::context::app_context;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    neptun_core::telemetry::init();
-    let context = app_context().await?;
-    serve(context, Function::ListChatMessages, |request| {
-        list_messages(context, request)
-    })
-    .await
-}
+neptun_dynamo::lambda_main!(ListChatMessages);

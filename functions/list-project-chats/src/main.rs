@@ -1,16 +1,3 @@
 //! GET /api/users/{user_id}/projects/{project_id}/chats
 
-use neptun_core::context::serve;
-use neptun_core::functions::Function;
-use neptun_core::handlers::projects::list_project_chats;
-use neptun_dynamo::context::app_context;
-
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), lambda_http::Error> {
-    neptun_core::telemetry::init();
-    let context = app_context().await?;
-    serve(context, Function::ListProjectChats, |request| {
-        list_project_chats(context, request)
-    })
-    .await
-}
+neptun_dynamo::lambda_main!(ListProjectChats);

@@ -1,18 +1,18 @@
 //! What every handler needs, built once per process in `main` (during Lambda Init), and the
 //! loop that serves one handler.
 
-use std::future::Future;
 use std::time::Instant;
 
 use lambda_http::{Body, Request, Response};
 
 use crate::clock;
 use crate::error::ApiError;
-use crate::functions::Function;
+use crate::functions::Endpoint;
 use crate::links::{FileLinks, LinkConfigError};
 use crate::metrics::{self, RequestMetrics};
 use crate::origin::{OriginCheck, OriginConfigError};
 use crate::session::{SessionConfig, SessionConfigError, SessionSecrets};
+use crate::store::ApiStore;
 
 /// The context of every handler. `S` is the store (DynamoDB in production, the in-memory
 /// store of `neptun-testkit` in handler tests).
@@ -87,23 +87,17 @@ impl<S> AppContext<S> {
     }
 }
 
-/// Serves `function`'s handler on the Lambda runtime until the process ends: every request
+/// Serves the endpoint `E` on the Lambda runtime until the process ends: every request
 /// through [`AppContext::refusal`], then its metrics line.
-pub async fn serve<S, F, Fut>(
+pub async fn serve<E: Endpoint, S: ApiStore>(
     context: &'static AppContext<S>,
-    function: Function,
-    handler: F,
-) -> Result<(), lambda_http::Error>
-where
-    F: Fn(Request) -> Fut,
-    Fut: Future<Output = Response<Body>> + Send,
-{
+) -> Result<(), lambda_http::Error> {
     lambda_http::run(lambda_http::service_fn(move |request| {
         let started = Instant::now();
         let storage_before = metrics::storage_requests();
         let pending = match context.refusal(&request) {
             Some(refusal) => Err(refusal),
-            None => Ok(handler(request)),
+            None => Ok(E::handle(context, request)),
         };
         async move {
             let response = match pending {
@@ -111,7 +105,7 @@ where
                 Err(refusal) => refusal,
             };
             RequestMetrics {
-                function,
+                function: E::FUNCTION,
                 status: response.status().as_u16(),
                 storage_requests: metrics::storage_requests().saturating_sub(storage_before),
                 duration: started.elapsed(),

@@ -1,89 +1,144 @@
-//! The deployed functions, one per route: the one list that `functions/*`, the sample events
-//! under `events/`, the router of `cargo lambda watch` (Cargo.toml) and `template.yaml` are
-//! checked against (`neptun-testkit`'s catalog test and `tests/python/test_template.py`).
+//! The route table: every deployed HTTP function, declared once with its method, path and
+//! handler. Everything else derives from it: [`Function`] and its names, the dispatch of the
+//! tests ([`Function::handle`]), each binary's handler ([`Endpoint`], one line in
+//! `functions/<name>/src/main.rs`), the idempotency scopes ([`Function::name`]), and, through
+//! `neptun-devtools`, the per-function blocks of `template.yaml`. A test of
+//! `neptun-devtools` fails when a declared route lacks its function folder, sample events,
+//! template blocks or OpenAPI path (`docs/adding-a-route.md`).
+
+use std::future::Future;
 
 use http::Method;
+use lambda_http::{Body, Request, Response};
 
+use crate::context::AppContext;
+use crate::handlers::{
+    chats, files, lifecycle, messages, projects, public_read, regenerate, shares,
+};
 use crate::routes;
+use crate::store::ApiStore;
 
-/// A function that answers HTTP requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Function {
-    CreateChat,
-    ListChats,
-    CreateChatMessages,
-    ListChatMessages,
-    CreateChatFiles,
-    GetChatFiles,
-    GetChatFileContent,
-    UpdateChat,
-    DeleteChat,
-    DeleteChats,
-    DeleteLastChatMessage,
-    CreateProjectChat,
-    ListProjectChats,
-    DeleteProjectChat,
-    DeleteProjectChats,
-    CreateChatShare,
-    GetChatShare,
-    DeleteChatShare,
-    CreateShareWhitelistEntries,
-    GetSharedChat,
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The owner of `{user_id}`, by session cookie.
+    Owner,
+    /// Anybody: the route checks what it needs itself (the public read of a share).
+    Public,
+}
+
+/// One route's function, as a type: what a binary serves ([`Endpoint::handle`]).
+pub trait Endpoint {
+    const FUNCTION: Function;
+
+    /// The route's handler.
+    fn handle<S: ApiStore>(
+        context: &AppContext<S>,
+        request: Request,
+    ) -> impl Future<Output = Response<Body>> + Send;
+}
+
+macro_rules! route_table {
+    ($( $function:ident = $name:literal, $method:ident $route:expr => $($handler:ident)::+, $access:ident; )+) => {
+        /// A function that answers HTTP requests: one per route.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Function {
+            $( $function, )+
+        }
+
+        /// Each [`Function`] as a type, for its binary: `neptun_dynamo::lambda_main!(CreateChat)`.
+        pub mod endpoints {
+            $(
+                #[doc = concat!("The endpoint of `", $name, "`.")]
+                #[derive(Debug, Clone, Copy)]
+                pub struct $function;
+
+                impl super::Endpoint for $function {
+                    const FUNCTION: super::Function = super::Function::$function;
+
+                    fn handle<S: super::ApiStore>(
+                        context: &super::AppContext<S>,
+                        request: super::Request,
+                    ) -> impl std::future::Future<Output = super::Response<super::Body>> + Send {
+                        super::$($handler)::+(context, request)
+                    }
+                }
+            )+
+        }
+
+        impl Function {
+            /// Every HTTP function, in the table's order.
+            pub const ALL: [Function; [$( Function::$function ),+].len()] = [$( Function::$function ),+];
+
+            /// The binary's (and the folder's) name: `functions/<name>`, `events/<name>`; also
+            /// the scope of an `Idempotency-Key`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $( Self::$function => $name, )+
+                }
+            }
+
+            pub fn method(self) -> Method {
+                match self {
+                    $( Self::$function => Method::$method, )+
+                }
+            }
+
+            /// The route's path with its parameters named: `/api/users/{user_id}/chats`.
+            pub fn path_template(self) -> String {
+                match self {
+                    $( Self::$function => $route.template(), )+
+                }
+            }
+
+            pub const fn access(self) -> Access {
+                match self {
+                    $( Self::$function => Access::$access, )+
+                }
+            }
+
+            /// The response of this function's handler to `request` (the dispatch of the tests;
+            /// a binary calls its own handler through [`Endpoint`]).
+            pub async fn handle<S: ApiStore>(
+                self,
+                context: &AppContext<S>,
+                request: Request,
+            ) -> Response<Body> {
+                match self {
+                    $( Self::$function => <endpoints::$function as Endpoint>::handle(context, request).await, )+
+                }
+            }
+        }
+    };
+}
+
+route_table! {
+    CreateChat                  = "create-chat",                    POST   routes::CHATS              => chats::create_chat, Owner;
+    ListChats                   = "list-chats",                     GET    routes::CHATS              => chats::list_chats, Owner;
+    CreateChatMessages          = "create-chat-messages",           POST   routes::MESSAGES           => messages::create_messages, Owner;
+    ListChatMessages            = "list-chat-messages",             GET    routes::MESSAGES           => messages::list_messages, Owner;
+    CreateChatFiles             = "create-chat-files",              POST   routes::MESSAGE_FILES      => files::create_files, Owner;
+    GetChatFiles                = "get-chat-files",                 GET    routes::FILES              => files::list_files, Owner;
+    GetChatFileContent          = "get-chat-file-content",          GET    routes::CONTENT_ROUTE      => files::get_file_content, Owner;
+    UpdateChat                  = "update-chat",                    PATCH  routes::CHAT               => lifecycle::update_chat, Owner;
+    DeleteChat                  = "delete-chat",                    DELETE routes::CHAT               => lifecycle::delete_chat, Owner;
+    DeleteChats                 = "delete-chats",                   DELETE routes::CHATS              => lifecycle::delete_chats, Owner;
+    DeleteLastChatMessage       = "delete-last-chat-message",       DELETE routes::LAST_MESSAGE       => regenerate::delete_last_exchange, Owner;
+    CreateProjectChat           = "create-project-chat",            POST   routes::PROJECT_CHATS      => projects::create_project_chat, Owner;
+    ListProjectChats            = "list-project-chats",             GET    routes::PROJECT_CHATS      => projects::list_project_chats, Owner;
+    DeleteProjectChat           = "delete-project-chat",            DELETE routes::PROJECT_CHAT       => projects::delete_project_chat, Owner;
+    DeleteProjectChats          = "delete-project-chats",           DELETE routes::PROJECT_CHATS      => projects::delete_project_chats, Owner;
+    CreateChatShare             = "create-chat-share",              POST   routes::SHARES             => shares::create_chat_share, Owner;
+    GetChatShare                = "get-chat-share",                 GET    routes::SHARES             => shares::get_chat_share, Owner;
+    DeleteChatShare             = "delete-chat-share",              DELETE routes::SHARES             => shares::delete_chat_share, Owner;
+    CreateShareWhitelistEntries = "create-share-whitelist-entries", POST   routes::WHITELIST_ENTRIES  => shares::create_share_whitelist_entries, Owner;
+    GetSharedChat               = "get-shared-chat",                GET    routes::SHARED_CHAT        => public_read::get_shared_chat, Public;
 }
 
 /// The functions fed by the table's stream rather than by HTTP requests.
 pub const STREAM_FUNCTIONS: &[&str] = &["purge-chat"];
 
 impl Function {
-    pub const ALL: [Function; 20] = [
-        Function::CreateChat,
-        Function::ListChats,
-        Function::CreateChatMessages,
-        Function::ListChatMessages,
-        Function::CreateChatFiles,
-        Function::GetChatFiles,
-        Function::GetChatFileContent,
-        Function::UpdateChat,
-        Function::DeleteChat,
-        Function::DeleteChats,
-        Function::DeleteLastChatMessage,
-        Function::CreateProjectChat,
-        Function::ListProjectChats,
-        Function::DeleteProjectChat,
-        Function::DeleteProjectChats,
-        Function::CreateChatShare,
-        Function::GetChatShare,
-        Function::DeleteChatShare,
-        Function::CreateShareWhitelistEntries,
-        Function::GetSharedChat,
-    ];
-
-    /// The binary's (and the folder's) name: `functions/<name>`, `events/<name>`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::CreateChat => "create-chat",
-            Self::ListChats => "list-chats",
-            Self::CreateChatMessages => "create-chat-messages",
-            Self::ListChatMessages => "list-chat-messages",
-            Self::CreateChatFiles => "create-chat-files",
-            Self::GetChatFiles => "get-chat-files",
-            Self::GetChatFileContent => "get-chat-file-content",
-            Self::UpdateChat => "update-chat",
-            Self::DeleteChat => "delete-chat",
-            Self::DeleteChats => "delete-chats",
-            Self::DeleteLastChatMessage => "delete-last-chat-message",
-            Self::CreateProjectChat => "create-project-chat",
-            Self::ListProjectChats => "list-project-chats",
-            Self::DeleteProjectChat => "delete-project-chat",
-            Self::DeleteProjectChats => "delete-project-chats",
-            Self::CreateChatShare => "create-chat-share",
-            Self::GetChatShare => "get-chat-share",
-            Self::DeleteChatShare => "delete-chat-share",
-            Self::CreateShareWhitelistEntries => "create-share-whitelist-entries",
-            Self::GetSharedChat => "get-shared-chat",
-        }
-    }
-
     /// Every function's name, in the order of [`Function::ALL`].
     pub const NAMES: [&'static str; Self::ALL.len()] = {
         let mut names = [""; Self::ALL.len()];
@@ -101,58 +156,26 @@ impl Function {
             .find(|function| function.name() == name)
     }
 
-    pub fn method(self) -> Method {
-        match self {
-            Self::CreateChat
-            | Self::CreateChatMessages
-            | Self::CreateChatFiles
-            | Self::CreateProjectChat
-            | Self::CreateChatShare
-            | Self::CreateShareWhitelistEntries => Method::POST,
-            Self::ListChats
-            | Self::ListChatMessages
-            | Self::GetChatFiles
-            | Self::GetChatFileContent
-            | Self::ListProjectChats
-            | Self::GetChatShare
-            | Self::GetSharedChat => Method::GET,
-            Self::UpdateChat => Method::PATCH,
-            Self::DeleteChat
-            | Self::DeleteChats
-            | Self::DeleteLastChatMessage
-            | Self::DeleteProjectChat
-            | Self::DeleteProjectChats
-            | Self::DeleteChatShare => Method::DELETE,
-        }
-    }
-
-    /// The route's path with its parameters named: `/api/users/{user_id}/chats`.
-    pub fn path_template(self) -> String {
-        match self {
-            Self::CreateChat | Self::ListChats | Self::DeleteChats => routes::CHATS.template(),
-            Self::UpdateChat | Self::DeleteChat => routes::CHAT.template(),
-            Self::CreateChatMessages | Self::ListChatMessages => routes::MESSAGES.template(),
-            Self::DeleteLastChatMessage => routes::LAST_MESSAGE.template(),
-            Self::GetChatFiles => routes::FILES.template(),
-            Self::CreateChatFiles => routes::MESSAGE_FILES.template(),
-            Self::GetChatFileContent => routes::CONTENT_ROUTE.template(),
-            Self::CreateProjectChat | Self::ListProjectChats | Self::DeleteProjectChats => {
-                routes::PROJECT_CHATS.template()
-            }
-            Self::DeleteProjectChat => routes::PROJECT_CHAT.template(),
-            Self::CreateChatShare | Self::GetChatShare | Self::DeleteChatShare => {
-                routes::SHARES.template()
-            }
-            Self::CreateShareWhitelistEntries => routes::WHITELIST_ENTRIES.template(),
-            Self::GetSharedChat => routes::shared_chat_template(),
-        }
-    }
-}
-
-impl Function {
     /// Whether the route answers without a session (the public read of a share).
-    pub fn is_public(self) -> bool {
-        self == Self::GetSharedChat
+    pub const fn is_public(self) -> bool {
+        matches!(self.access(), Access::Public)
+    }
+
+    /// Whether `name` is this function's name, at compile time: a binary's
+    /// `lambda_main!` checks that it serves the function of its own package.
+    pub const fn is_named(self, name: &str) -> bool {
+        let (ours, theirs) = (self.name().as_bytes(), name.as_bytes());
+        if ours.len() != theirs.len() {
+            return false;
+        }
+        let mut at = 0;
+        while at < ours.len() {
+            if ours[at] != theirs[at] {
+                return false;
+            }
+            at += 1;
+        }
+        true
     }
 }
 
@@ -171,10 +194,23 @@ mod tests {
         let mut names: Vec<&str> = Function::ALL.iter().map(|f| f.name()).collect();
         for function in Function::ALL {
             assert_eq!(Function::from_name(function.name()), Some(function));
+            assert!(function.is_named(function.name()));
         }
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Function::ALL.len());
         assert!(!names.iter().any(|name| STREAM_FUNCTIONS.contains(name)));
+        assert!(!Function::CreateChat.is_named("create-chats"));
+    }
+
+    #[test]
+    fn each_method_and_path_is_one_function() {
+        let mut routes: Vec<(String, String)> = Function::ALL
+            .iter()
+            .map(|f| (f.method().to_string(), f.path_template()))
+            .collect();
+        routes.sort_unstable();
+        routes.dedup();
+        assert_eq!(routes.len(), Function::ALL.len());
     }
 }

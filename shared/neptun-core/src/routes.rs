@@ -149,9 +149,17 @@ pub fn shared_chat_path(share_uuid: &str) -> String {
     format!("{SHARED_CHATS_ROOT}{share_uuid}")
 }
 
-/// The public read's path with its parameter named, as in `template.yaml`.
-pub fn shared_chat_template() -> String {
-    shared_chat_path("{share_uuid}")
+/// The public read's route, in the route table beside the owners' [`Route`]s.
+#[derive(Debug, Clone, Copy)]
+pub struct SharedChatRoute;
+
+pub const SHARED_CHAT: SharedChatRoute = SharedChatRoute;
+
+impl SharedChatRoute {
+    /// The path with its parameter named, as in `template.yaml`.
+    pub fn template(&self) -> String {
+        shared_chat_path("{share_uuid}")
+    }
 }
 
 #[cfg(test)]

@@ -84,6 +84,29 @@ pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigErr
     .await
 }
 
+/// The `main` of an HTTP function's binary: `neptun_dynamo::lambda_main!(CreateChat);` serves
+/// the route table's endpoint of that name (`neptun_core::functions::endpoints`) with the
+/// context of [`app_context`]. It fails to compile unless the endpoint is the function of the
+/// binary's own package (`functions/<name>`).
+#[macro_export]
+macro_rules! lambda_main {
+    ($endpoint:ident) => {
+        const _: () = assert!(
+            <::neptun_core::functions::endpoints::$endpoint as ::neptun_core::functions::Endpoint>::FUNCTION
+                .is_named(env!("CARGO_PKG_NAME")),
+            "lambda_main! names another function than its package's"
+        );
+
+        #[tokio::main(flavor = "current_thread")]
+        async fn main() -> Result<(), ::lambda_http::Error> {
+            ::neptun_core::telemetry::init();
+            let context = $crate::context::app_context().await?;
+            ::neptun_core::context::serve::<::neptun_core::functions::endpoints::$endpoint, _>(context)
+                .await
+        }
+    };
+}
+
 /// The context of the stream functions (the purge of deleted chats): the store only. They
 /// serve no request, so they need no session secret and no warm-up.
 pub struct StreamContext {

@@ -11,6 +11,7 @@ use super::{
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::model::{Chat, ChatList};
 use crate::request;
 use crate::routes::{CHATS, Route};
@@ -18,7 +19,7 @@ use crate::store::{ChatPageRequest, ChatStore, Idempotency};
 use crate::validation::{self, ChatOrder, Cursor, NewChat};
 
 const CREATE: BodySpec<NewChat> = BodySpec {
-    idempotency_scope: "create-chat",
+    function: Function::CreateChat,
     kind: BodyKind::Chat,
     parse: validation::parse_create_chat,
 };

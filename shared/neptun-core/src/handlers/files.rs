@@ -14,6 +14,7 @@ use super::{
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::links::{self, FileRef, LinkSigner};
 use crate::model::{ChatFile, FileRecord, file_type};
 use crate::request;
@@ -23,7 +24,7 @@ use crate::store::{FileStore, Idempotency, Page, Replayable};
 use crate::validation::{self, Batch, NewFile};
 
 const CREATE: BodySpec<Batch<NewFile>> = BodySpec {
-    idempotency_scope: "create-chat-files",
+    function: Function::CreateChatFiles,
     kind: BodyKind::Files,
     parse: validation::parse_create_files,
 };

@@ -9,19 +9,20 @@ use super::{BodySpec, bodiless_write_route, done_response, finish, object_respon
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::model::ChatList;
 use crate::routes::{CHAT, CHATS, Route};
 use crate::store::{ChatDeleteStore, ChatEraseStore, ChatUpdateStore, Idempotency};
 use crate::validation::{self, ChatUpdate, ChatsToDelete};
 
 const UPDATE: BodySpec<ChatUpdate> = BodySpec {
-    idempotency_scope: "update-chat",
+    function: Function::UpdateChat,
     kind: BodyKind::ChatName,
     parse: validation::parse_update_chat,
 };
 
 const DELETE_SEVERAL: BodySpec<ChatsToDelete> = BodySpec {
-    idempotency_scope: "delete-chats",
+    function: Function::DeleteChats,
     kind: BodyKind::ChatIds,
     parse: validation::parse_delete_chats,
 };
@@ -54,7 +55,7 @@ pub async fn delete_chat<S: ChatDeleteStore>(
         context,
         &request,
         &CHAT,
-        "delete-chat",
+        Function::DeleteChat,
         |[user_id, chat_id]| (user_id, chat_id, ChatList::All),
     );
     finish(route.await)
@@ -101,7 +102,7 @@ pub(super) async fn delete_one<const N: usize, S: ChatDeleteStore>(
     context: &AppContext<S>,
     request: &Request,
     route: &Route<N>,
-    idempotency_scope: &'static str,
+    function: Function,
     chat_of: fn([u64; N]) -> (u64, u64, ChatList),
 ) -> Result<Response<Body>, ApiError> {
     let write = move |ids: [u64; N], idempotency: Option<Idempotency>| async move {
@@ -112,13 +113,5 @@ pub(super) async fn delete_one<const N: usize, S: ChatDeleteStore>(
             .await?;
         Ok(done_response(deleted.replayed))
     };
-    bodiless_write_route(
-        context,
-        request,
-        Method::DELETE,
-        route,
-        idempotency_scope,
-        write,
-    )
-    .await
+    bodiless_write_route(context, request, Method::DELETE, route, function, write).await
 }

@@ -8,13 +8,14 @@ use super::{
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::model::ChatMessage;
 use crate::routes::MESSAGES as ROUTE;
 use crate::store::{Idempotency, MessageStore};
 use crate::validation::{self, Batch, NewMessage};
 
 const CREATE: BodySpec<Batch<NewMessage>> = BodySpec {
-    idempotency_scope: "create-chat-messages",
+    function: Function::CreateChatMessages,
     kind: BodyKind::Messages,
     parse: validation::parse_create_messages,
 };

@@ -9,8 +9,8 @@ pub mod files;
 pub mod lifecycle;
 pub mod messages;
 pub mod projects;
+pub mod public_read;
 pub mod regenerate;
-pub mod shared;
 pub mod shares;
 
 use std::collections::BTreeMap;
@@ -23,6 +23,7 @@ use serde::Serialize;
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::idempotency;
 use crate::request::{self, PathParams};
 use crate::response::json_bytes;
@@ -97,8 +98,8 @@ fn session_owner<const N: usize, S>(
 
 /// A create route's body: what its `Idempotency-Key` is scoped to, and how the body parses.
 pub(crate) struct BodySpec<B> {
-    /// Names the route in the idempotency fingerprint (the function's name).
-    pub idempotency_scope: &'static str,
+    /// The route's function: its name scopes the idempotency fingerprint.
+    pub function: Function,
     pub kind: BodyKind,
     /// Validates the decoded body (JSON or a form: the same rules for both).
     pub parse: fn(Value) -> Result<B, BodyError>,
@@ -153,7 +154,7 @@ where
 {
     let (ids, user) = authorize_user(context, request, method, route)?;
     let (format, bytes) = raw_body(request, body.kind)?;
-    let idempotency = idempotency::from_request(request, body.idempotency_scope, &ids, bytes)?;
+    let idempotency = idempotency::from_request(request, body.function.name(), &ids, bytes)?;
     let parsed = validation::decode_body(format, bytes)
         .and_then(body.parse)
         .map_err(|error| body_error(error, body.kind))?;
@@ -167,7 +168,7 @@ pub(crate) async fn bodiless_write_route<const N: usize, S, F, Fut>(
     request: &Request,
     method: Method,
     route: &Route<N>,
-    idempotency_scope: &'static str,
+    function: Function,
     write: F,
 ) -> Result<Response<Body>, ApiError>
 where
@@ -175,7 +176,7 @@ where
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let ids = authorize(context, request, method, route)?;
-    let idempotency = idempotency::from_request(request, idempotency_scope, &ids, &[])?;
+    let idempotency = idempotency::from_request(request, function.name(), &ids, &[])?;
     write(ids, idempotency).await
 }
 

@@ -10,19 +10,20 @@ use super::lifecycle::delete_one;
 use super::{BodySpec, done_response, finish, write_route};
 use crate::context::AppContext;
 use crate::error::BodyKind;
+use crate::functions::Function;
 use crate::model::ChatList;
 use crate::routes::{PROJECT_CHAT, PROJECT_CHATS};
 use crate::store::{ChatDeleteStore, ChatStore, Idempotency};
 use crate::validation::{self, NewChat};
 
 const CREATE: BodySpec<NewChat> = BodySpec {
-    idempotency_scope: "create-project-chat",
+    function: Function::CreateProjectChat,
     kind: BodyKind::Chat,
     parse: validation::parse_create_chat,
 };
 
 const DELETE_SEVERAL: BodySpec<Vec<u64>> = BodySpec {
-    idempotency_scope: "delete-project-chats",
+    function: Function::DeleteProjectChats,
     kind: BodyKind::ChatIds,
     parse: validation::parse_project_chat_ids,
 };
@@ -62,7 +63,7 @@ pub async fn delete_project_chat<S: ChatDeleteStore>(
         context,
         &request,
         &PROJECT_CHAT,
-        "delete-project-chat",
+        Function::DeleteProjectChat,
         |[user, project, chat]| (user, chat, ChatList::Project(project)),
     );
     finish(route.await)

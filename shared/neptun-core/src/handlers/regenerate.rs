@@ -7,6 +7,7 @@ use lambda_http::{Body, Request, Response};
 use super::{bodiless_write_route, finish, ok_response};
 use crate::context::AppContext;
 use crate::error::ApiError;
+use crate::functions::Function;
 use crate::routes::LAST_MESSAGE as ROUTE;
 use crate::store::{Idempotency, RegenerateStore};
 
@@ -28,7 +29,7 @@ pub async fn delete_last_exchange<S: RegenerateStore>(
         &request,
         Method::DELETE,
         &ROUTE,
-        "delete-last-chat-message",
+        Function::DeleteLastChatMessage,
         write,
     );
     finish(route.await)

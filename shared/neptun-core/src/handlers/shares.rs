@@ -16,6 +16,7 @@ use super::{
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
+use crate::functions::Function;
 use crate::routes::{SHARES, WHITELIST_ENTRIES};
 use crate::session::SessionUser;
 use crate::shares::password;
@@ -23,13 +24,13 @@ use crate::store::{ShareStore, ShareWrite};
 use crate::validation::{self, ShareSettings};
 
 const SETTINGS: BodySpec<ShareSettings> = BodySpec {
-    idempotency_scope: "create-chat-share",
+    function: Function::CreateChatShare,
     kind: BodyKind::ShareSettings,
     parse: validation::parse_share_settings,
 };
 
 const WHITELIST: BodySpec<Vec<String>> = BodySpec {
-    idempotency_scope: "create-share-whitelist-entries",
+    function: Function::CreateShareWhitelistEntries,
     kind: BodyKind::Whitelist,
     parse: validation::parse_whitelist,
 };
@@ -89,7 +90,7 @@ pub async fn delete_chat_share<S: ShareStore>(
         &request,
         Method::DELETE,
         &SHARES,
-        "delete-chat-share",
+        Function::DeleteChatShare,
         write,
     );
     finish(route.await)

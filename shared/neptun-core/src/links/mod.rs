@@ -14,12 +14,12 @@
 //! The signed message binds all three ids and the expiry, so a signature opens exactly one
 //! file until it expires; `v1` lets the format change later without accepting old forms.
 
-mod origin;
+mod base_url;
 mod sign;
 
 use lambda_http::Request;
 
-pub use origin::{origin, request_base};
+pub use base_url::{origin, request_base};
 pub use sign::{EXPIRES_PARAM, FileRef, LinkError, LinkSigner, SIGNATURE_PARAM, sign, verify};
 
 /// Purpose label of the signing key: a key of its own, never the session's.

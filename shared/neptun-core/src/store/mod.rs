@@ -160,6 +160,34 @@ pub struct Page<T> {
     pub has_more: bool,
 }
 
+/// A store with every trait a route needs: what [`crate::functions::Function::handle`] can send
+/// any request to.
+pub trait ApiStore:
+    ChatStore
+    + MessageStore
+    + FileStore
+    + ChatUpdateStore
+    + ChatDeleteStore
+    + ChatEraseStore
+    + RegenerateStore
+    + ShareStore
+    + SharedChatStore
+{
+}
+
+impl<S> ApiStore for S where
+    S: ChatStore
+        + MessageStore
+        + FileStore
+        + ChatUpdateStore
+        + ChatDeleteStore
+        + ChatEraseStore
+        + RegenerateStore
+        + ShareStore
+        + SharedChatStore
+{
+}
+
 pub trait ChatStore: Send + Sync {
     /// Creates a chat with a fresh id (in `chat.project_id`, if set). Fails with
     /// [`StoreError::Erasing`] while the user's chats are being erased.

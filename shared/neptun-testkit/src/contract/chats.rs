@@ -6,7 +6,7 @@ use neptun_core::store::{ChatPageRequest, PageRequest};
 use neptun_core::validation::{ChatOrder, ChatUpdate, parse_order_by};
 
 use super::{appended, created_chat, everything, fresh_user, new_file, new_message, outcome};
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 fn page(order: ChatOrder, after: Option<Chat>, limit: Option<usize>) -> ChatPageRequest {
     ChatPageRequest {

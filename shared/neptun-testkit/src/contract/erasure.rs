@@ -7,7 +7,7 @@ use neptun_core::store::ChatPageRequest;
 use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat};
 
 use super::{appended, created_chat, everything, fresh_user, key, new_chat, new_file, outcome};
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 async fn chat_ids<S: ApiStore>(store: &S, user: u64, list: ChatList) -> Vec<u64> {
     let page = ChatPageRequest {

@@ -5,7 +5,7 @@ use neptun_core::clock::now_ms;
 use neptun_core::model::{ChatList, LastExchange, Role};
 
 use super::{all_pages, appended, created_chat, everything, fresh_user, new_file, outcome};
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 pub async fn messages_in_order_and_pages<S: ApiStore>(store: &S) {
     let user = fresh_user();

@@ -25,7 +25,7 @@ use neptun_core::model::{Chat, ChatMessage, Role};
 use neptun_core::store::{Idempotency, Page, PageRequest, StoreError};
 use neptun_core::validation::{NewChat, NewFile, NewMessage};
 
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 /// A user id no other scenario uses.
 pub fn fresh_user() -> u64 {

@@ -7,7 +7,7 @@ use neptun_core::store::ChatPageRequest;
 use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat, parse_order_by};
 
 use super::{fresh_user, outcome};
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 async fn created_in<S: ApiStore>(store: &S, user: u64, project: Option<u64>, name: &str) -> Chat {
     let chat = NewChat {

@@ -8,7 +8,7 @@ use neptun_core::validation::ChatUpdate;
 use super::{
     appended, created_chat, everything, fresh_user, key, new_chat, new_file, new_message, outcome,
 };
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 pub async fn creates_replay_and_refuse_another_request<S: ApiStore>(store: &S) {
     let user = fresh_user();

@@ -8,7 +8,7 @@ use neptun_core::store::{ChatPageRequest, FoundShare, ShareWrite, StoredShare};
 use neptun_core::validation::{ChatOrder, MAX_WHITELIST};
 
 use super::{all_pages, appended, created_chat, everything, fresh_user, outcome};
-use crate::invoke::ApiStore;
+use neptun_core::store::ApiStore;
 
 fn public() -> ShareWrite {
     ShareWrite {

@@ -25,7 +25,7 @@ use crate::request;
 use crate::session::cookie::find_token;
 use crate::shares::access::{self, ShareGrant};
 use crate::shares::attempts;
-use crate::shares::basic::{Offered, offered_password};
+use crate::shares::basic_auth::{Offered, offered_password};
 use crate::shares::password;
 use crate::store::{FoundShare, SharedChatStore, StoreError};
 use crate::validation::{self, CursorScope};
