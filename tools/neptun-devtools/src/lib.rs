@@ -5,3 +5,4 @@
 pub mod seed;
 pub mod stream_purge;
 pub mod table;
+pub mod template;
