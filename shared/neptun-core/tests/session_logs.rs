@@ -3,6 +3,9 @@
 //! register a log call site while no subscriber listens, and tracing caches that interest
 //! process-wide, hiding the events these tests capture.
 
+// A test binary: its helpers may unwrap what a test set up (workspace.lints, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 

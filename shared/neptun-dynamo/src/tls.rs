@@ -88,6 +88,10 @@ impl TrustRoots {
     }
 
     /// The SDK's TLS context for these roots.
+    #[expect(
+        clippy::expect_used,
+        reason = "building fails only for invalid extra server names, which we set none of"
+    )]
     pub fn tls_context(&self) -> TlsContext {
         let mut store = TrustStore::empty().with_native_roots(self.system);
         for (_, pem) in AMAZON_ROOTS {
@@ -99,7 +103,6 @@ impl TrustRoots {
         TlsContext::builder()
             .with_trust_store(store)
             .build()
-            // Building fails only for invalid extra server names, which we set none of.
             .expect("a TLS context without extra server names")
     }
 

@@ -1,5 +1,6 @@
 //! The store contract: scenarios that every implementation of the store traits must answer
-//! alike. [`contract_tests!`](crate::contract_tests) turns each into a test for a store: this
+//! alike. [`contract_tests!`](crate::contract_tests) turns each (every
+//! `pub async fn NAME<S: ApiStore>(store: &S)` of these modules) into a test for a store: this
 //! crate runs them on [`crate::memory::MemoryStore`] (no server), `tests/` on `DynamoStore`
 //! over DynamoDB Local, so the in-memory fake cannot drift from the real store.
 //!
@@ -136,45 +137,5 @@ pub fn outcome<T>(result: &Result<T, StoreError>) -> &'static str {
     }
 }
 
-/// One test per scenario of the contract, for the store that `$store` (an expression, awaited
-/// inside each test if it is a future: write `make_store().await`) builds afresh per test.
-#[macro_export]
-macro_rules! contract_tests {
-    ($store:expr) => {
-        $crate::contract_tests!(@tests $store;
-            chats::create_and_list_newest_first,
-            chats::list_in_every_order_and_page,
-            chats::rename_changes_name_model_and_updated_at,
-            chats::delete_one_makes_it_gone_everywhere,
-            chats::delete_several_ignores_what_is_not_the_users,
-            items::messages_in_order_and_pages,
-            items::files_need_their_message,
-            items::file_content_by_id,
-            items::unknown_chats_are_not_found,
-            items::regenerate_deletes_the_last_exchange_and_its_files,
-            items::regenerate_deletes_trailing_questions,
-            replays::creates_replay_and_refuse_another_request,
-            replays::changes_replay_and_refuse_another_request,
-            projects::a_projects_list_holds_its_chats_only,
-            projects::a_moved_chat_is_in_exactly_one_list,
-            projects::deletes_through_a_project_touch_its_chats_only,
-            erasure::erasing_leaves_nothing_of_the_user,
-            shares::a_share_is_replaced_keeping_its_uuid,
-            shares::whitelists_list_each_email_once_up_to_the_limit,
-            shares::a_deleted_share_or_chat_is_gone_for_the_public_read,
-            shares::shared_messages_come_in_order_and_pages,
-            shares::failed_attempts_count_per_share_and_minute,
-            shares::another_users_chat_has_no_share_of_theirs,
-            shares::erasing_a_user_removes_their_shares,
-        );
-    };
-    (@tests $store:expr; $($module:ident :: $scenario:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread")]
-            async fn $scenario() {
-                let store = $store;
-                $crate::contract::$module::$scenario(&store).await;
-            }
-        )+
-    };
-}
+// `contract_tests!`, with every scenario of the modules above (build.rs lists them).
+include!(concat!(env!("OUT_DIR"), "/contract_scenarios.rs"));
