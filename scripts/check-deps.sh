@@ -4,7 +4,7 @@
 #   - one version of rustls (the AWS SDK's default features would add the legacy rustls 0.21,
 #     aws-sdk-rust#1339);
 #   - one rustls crypto provider, ring, in one version: not aws-lc-rs, whose CPU jitter entropy
-#     costs every process about 40 ms of CPU at its first handshake (README);
+#     costs every process about 40 ms of CPU at its first handshake (docs/design/binary.md);
 #   - no OpenSSL or native-tls (openssl-probe, which only locates the system's certificate
 #     files for rustls-native-certs, is not a TLS stack);
 #   - no hyper 0.14 (nor its h2 0.3 / hyper-rustls 0.24): hyper 1 only.

@@ -6,7 +6,10 @@
 #   pytest                   tests/python/test_template.py: the table equals table.rs, every
 #                            function and router route is in the template, least privilege,
 #                            limits, logs, alarms; tests/python/test_routing.py: the recipes of
-#                            deploy/ route exactly openapi.yaml's paths to the API
+#                            deploy/ route exactly openapi.yaml's paths to the API;
+#                            tests/python/test_references.py: no document, comment or template
+#                            names a repository path, Markdown anchor or Rust item of the
+#                            workspace that does not exist
 # and cfn-lint on the CloudFront recipe, deploy/cloudfront/template.yaml.
 # Each must report nothing: a warning fails the check.
 set -euo pipefail
@@ -44,6 +47,6 @@ echo "== template.yaml: cfn-lint"
 cfn-lint --include-checks I -- template.yaml
 echo "== deploy/cloudfront/template.yaml: cfn-lint"
 cfn-lint --include-checks I -- deploy/cloudfront/template.yaml
-echo "== template.yaml and deploy/: pytest tests/python/test_template.py tests/python/test_routing.py"
+echo "== template.yaml, deploy/ and references: pytest tests/python/test_template.py tests/python/test_routing.py tests/python/test_references.py"
 PYTHONDONTWRITEBYTECODE=1 python -m pytest -q -p no:cacheprovider tests/python/test_template.py \
-  tests/python/test_routing.py
+  tests/python/test_routing.py tests/python/test_references.py

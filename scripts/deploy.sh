@@ -4,7 +4,7 @@
 #   parameters (SessionPassword without echo, never saved) and saves the answers to the
 #   git-ignored samconfig.toml;
 #   later: `sam deploy` with those answers (SessionPassword keeps its previous value).
-# Extra arguments go to `sam deploy`. See the README's Deployment section.
+# Extra arguments go to `sam deploy`. See docs/deploy.md.
 #
 # Deliberately not sourcing lib.sh: its dummy local credentials and default region would
 # hide your real AWS profile.

@@ -55,7 +55,8 @@ start_dynamodb "$DB_PORT" .dev/dynamodb-local.log "${NEPTUN_DEV_DATA:-}"
 cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
 
 # The purge of deleted chats, as the purge-chat function on the table's stream in AWS: the same
-# handler, fed by DynamoDB Local's stream (README "Deleting chats"). Stopped in cleanup.
+# handler, fed by DynamoDB Local's stream (docs/design/lifecycle.md, "Deleting chats: the purge").
+# Stopped in cleanup.
 echo "purging deleted chats from the table's stream in the background (log: .dev/stream-purge.log)"
 cargo run -q -p neptun-devtools --bin stream-purge -- "$TABLE_NAME" >.dev/stream-purge.log 2>&1 &
 STREAM_PURGE_PID=$!

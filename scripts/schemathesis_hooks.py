@@ -3,7 +3,7 @@
 cargo lambda watch, the local stand-in for API Gateway, cannot turn a header value with
 non-ASCII bytes, or a body that is not UTF-8, into a Lambda event: it answers 500 itself before
 any function runs. Such cases test the emulator, not the API (our handlers answer them with 400:
-see tests/tests/reliability.rs and the validation unit tests), so they are skipped here.
+see tests/tests/it/reliability.rs and the validation unit tests), so they are skipped here.
 
 Generated Idempotency-Keys repeat ("0", "a", ...), and a repeated key with another body is a
 422 by design; a per-request suffix keeps them apart so that the bodies reach validation and

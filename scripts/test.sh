@@ -5,7 +5,7 @@
 #
 # The pinned tools and PostgreSQL install in the background while cargo builds: they wait on
 # the network and the disk, cargo on the CPU. Each step prints its start time, so a slow step
-# shows (README, "Build times").
+# shows (docs/testing.md, "Build times").
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"

@@ -1,6 +1,6 @@
 // POST /api/users/{user_id}/chats/{chat_id}/messages on the web app's own libraries: the
 // session unsealed by iron-webcrypto as h3 does, the body validated by zod, the rows written by
-// the AWS SDK v3 in one TransactWriteItems. The rows are ours (shared/src/store/schema.rs): a
+// the AWS SDK v3 in one TransactWriteItems. The rows are ours (shared/neptun-dynamo/src/schema/rows.rs): a
 // chunk row per 16 messages, behind a condition check on the chat's META row.
 
 import { defaults as ironDefaults, unseal } from 'iron-webcrypto';
@@ -14,14 +14,14 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 
 const SESSION_COOKIE = 'neptun-session';
-// shared/src/ids.rs: ms since 2025-01-01 above 12 bits of random, chunk and slot.
+// shared/neptun-core/src/ids.rs: ms since 2025-01-01 above 12 bits of random, chunk and slot.
 const ID_EPOCH_MS = 1_735_689_600_000;
 const LOW_BITS = 2 ** 12;
 const CHUNK_BITS = 2 ** 9;
 const RANDOM_CHOICES = 8;
 const SLOTS_PER_CHUNK = 16;
 const ID_ATTEMPTS = 8;
-// shared/src/validation: at most this many messages in one batch.
+// shared/neptun-core/src/validation: at most this many messages in one batch.
 const MAX_BATCH = 100;
 
 const password = process.env.NUXT_SESSION_PASSWORD ?? '';
@@ -90,7 +90,7 @@ function pathId(event, name) {
   return /^[0-9]+$/.test(raw) ? Number(raw) : null;
 }
 
-/** A fresh batch base for `nowMs` (shared/src/ids.rs batch_base). */
+/** A fresh batch base for `nowMs` (shared/neptun-core/src/ids.rs batch_base). */
 function batchBase(nowMs) {
   const sinceEpoch = Math.max(nowMs - ID_EPOCH_MS, 1);
   return sinceEpoch * LOW_BITS + Math.floor(Math.random() * RANDOM_CHOICES) * CHUNK_BITS;

@@ -1,6 +1,6 @@
 """A `GET .../files` response against the Python models of both endpoint documents.
 
-`NEPTUN_FILES_RESPONSE` names a file holding the response JSON; `tests/tests/files.rs` writes
+`NEPTUN_FILES_RESPONSE` names a file holding the response JSON; `tests/tests/it/files.rs` writes
 one and runs this module. Without it the tests are skipped.
 """
 

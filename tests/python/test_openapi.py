@@ -1,7 +1,7 @@
 """`openapi.yaml` against itself, the cargo-lambda router, and real responses of every route.
 
 `NEPTUN_OPENAPI_RESPONSES` names a JSON file of exchanges (request and response) collected from
-the handlers by `tests/tests/openapi.rs`, which runs this module. Without it the response tests
+the handlers by `tests/tests/it/openapi.rs`, which runs this module. Without it the response tests
 are skipped; the document and router checks always run.
 
 An exchange is `{"function", "method", "path", "query", "request": {"content_type", "body"},

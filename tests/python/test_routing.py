@@ -1,5 +1,5 @@
 """The routing recipes of deploy/ against openapi.yaml and the web app's own routes (run by
-scripts/check-template.sh; README, "Routing from the web app's origin").
+scripts/check-template.sh; docs/deploy.md, "Routing from the web app's origin").
 
 Each recipe sends a path to the chat API when one of its patterns matches it:
 

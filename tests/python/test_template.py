@@ -11,7 +11,7 @@
   of a chat may delete its share's row.
 - The purge function runs on the table's stream, filtered to chat deletions, with its own
   least-privilege role (exact actions per resource), in chat partitions only.
-- Operations (README, "Limits" and "Alarms and logs"): throttling, reserved concurrency, CORS,
+- Operations (docs/deploy.md, "Limits" and "Alarms and logs"): throttling, reserved concurrency, CORS,
   a log group with the retention parameter for every function and the access log (JSON, no
   path, header or cookie), the alarms of every function, the API, the purge and its failure
   queue, the tracing option, the custom domain, the origin secret, the customer managed keys.
@@ -364,7 +364,7 @@ def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template
         "OnFailure": {"Destination": {"Fn::GetAtt": ["PurgeChatFailures", "Arn"]}}
     }
     assert template["Resources"]["PurgeChatFailures"]["Type"] == "AWS::SQS::Queue"
-    # The removal of a META row only (shared/src/handlers/purge.rs is_chat_deletion).
+    # The removal of a META row only (shared/neptun-dynamo/src/stream.rs is_chat_deletion).
     [only] = properties["FilterCriteria"]["Filters"]
     assert json.loads(only["Pattern"]) == {
         "eventName": ["REMOVE"],
@@ -593,7 +593,7 @@ def test_the_public_read_is_public_and_writes_only_its_password_counters(templat
 
 def test_the_public_read_has_the_cpu_of_1024_mb_the_others_the_globals_128(template, functions):
     # Its password check is CPU-bound Argon2id: the size is chosen from make bench's figures
-    # (README, "Shares"); every other function keeps the smallest size.
+    # (docs/design/shares.md, "The public read"); every other function keeps the smallest size.
     assert template["Globals"]["Function"]["MemorySize"] == 128
     for name, resource in functions.items():
         size = resource["Properties"].get("MemorySize")

@@ -42,7 +42,7 @@ pub use neptun_testkit::invoke::invoke;
 
 /// Sends the sample event `event` to `function`'s handler, edited first (another path, body or
 /// key); the status and the JSON body.
-pub async fn send<S: neptun_testkit::invoke::ApiStore>(
+pub async fn send<S: neptun_core::store::ApiStore>(
     context: &AppContext<S>,
     function: neptun_core::functions::Function,
     event: &str,

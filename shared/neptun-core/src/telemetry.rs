@@ -1,6 +1,6 @@
 //! Logging: JSON lines (CloudWatch, `LogFormat: JSON`), level from `RUST_LOG` (default
 //! `info`). Each line carries the Lambda request id through the runtime's span. Handlers never
-//! log cookies, tokens, signatures, secrets or bodies; `tests/tests/security.rs` checks a full
+//! log cookies, tokens, signatures, secrets or bodies; `tests/tests/it/security.rs` checks a full
 //! scenario's log for them.
 
 use tracing_subscriber::EnvFilter;

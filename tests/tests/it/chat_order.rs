@@ -1,6 +1,6 @@
 //! `order_by` on the chat list against DynamoDB Local: every order, pagination under each,
 //! cursors bound to their order, the round trips per page, and (ignored, run by hand) the
-//! measurement behind the design (README, "Ordering the chat list").
+//! measurement behind the design (docs/design/ordering.md).
 
 use neptun_core::functions::Function;
 use neptun_core::model::ChatList;

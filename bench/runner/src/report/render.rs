@@ -786,7 +786,7 @@ fn method_section(w: &mut String) {
 }
 
 const WARM_UP_NOTE: &str = "\
-**The Init warm-up** (`AppContext::from_env`, shared/src/context.rs) makes one `GetItem` of a \
+**The Init warm-up** (`neptun_dynamo::context::app_context`, shared/neptun-dynamo/src/warm_up.rs) makes one `GetItem` of a \
 key that never exists (`PK` = `SK` = `#warm-up`; one attempt with a short timeout; errors \
 logged at debug and ignored; IAM action `dynamodb:GetItem` on the table), so that the first \
 invocation finds an open connection and an initialized client: TCP connect, the TLS 1.3 \

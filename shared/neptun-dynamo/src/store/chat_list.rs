@@ -5,8 +5,8 @@
 //! `Query` per 1 MB of rows; about 150 bytes a row with short names, so one `Query` up to some
 //! 6,000 chats), keeps those after the cursor and sorts them in memory. An index per order
 //! would save the reads but cannot break ties by arbitrary further columns, would lag behind a
-//! rename (index reads are eventually consistent) and would multiply every chat write (README,
-//! "Ordering the chat list").
+//! rename (index reads are eventually consistent) and would multiply every chat write
+//! (docs/design/ordering.md).
 
 use super::query::PageCollector;
 use super::{DynamoStore, decode};
