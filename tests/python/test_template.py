@@ -364,7 +364,7 @@ def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template
         "OnFailure": {"Destination": {"Fn::GetAtt": ["PurgeChatFailures", "Arn"]}}
     }
     assert template["Resources"]["PurgeChatFailures"]["Type"] == "AWS::SQS::Queue"
-    # The removal of a META row only (shared/neptun-dynamo/src/stream.rs is_chat_deletion).
+    # The removal of a META row only (shared/neptun-dynamo/src/purge/stream.rs is_chat_deletion).
     [only] = properties["FilterCriteria"]["Filters"]
     assert json.loads(only["Pattern"]) == {
         "eventName": ["REMOVE"],

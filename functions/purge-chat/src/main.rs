@@ -4,8 +4,8 @@
 use lambda_runtime::{LambdaEvent, service_fn};
 use neptun_core::clock;
 use neptun_dynamo::context::StreamContext;
-use neptun_dynamo::purge_function::purge_or_sweep;
-use neptun_dynamo::stream::purge_deadline;
+use neptun_dynamo::purge::function::purge_or_sweep;
+use neptun_dynamo::purge::stream::purge_deadline;
 use serde_json::Value;
 
 #[tokio::main(flavor = "current_thread")]

@@ -17,11 +17,9 @@ pub mod context;
 mod counting;
 pub mod env;
 pub mod purge;
-pub mod purge_function;
 pub mod schema;
 pub mod secrets;
 pub mod store;
-pub mod stream;
 pub mod tls;
 pub mod warm_up;
 

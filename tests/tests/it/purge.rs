@@ -15,14 +15,15 @@ use aws_sdk_dynamodb::types::{
 };
 use neptun_core::model::Role;
 use neptun_dynamo::client::StorageTimeouts;
-use neptun_dynamo::stream::purge_deleted_chats;
+use neptun_dynamo::purge::stream::purge_deleted_chats;
 
 use neptun_dynamo::DynamoStore;
+use neptun_dynamo::purge::purge_chat_partition;
 use neptun_dynamo::purge::{ChatPurge, PurgeError, PurgeOptions};
 use neptun_dynamo::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
-use neptun_dynamo::store::{BATCH_SIZE, purge_chat_partition};
+use neptun_dynamo::store::BATCH_SIZE;
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
 use tokio::task::JoinSet;
@@ -523,7 +524,7 @@ async fn pending_of(store: &DynamoStore, chat_id: u64) -> usize {
 async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_left_to_the_stream() {
     use neptun_core::model::ChatList;
     use neptun_core::store::ChatDeleteStore;
-    use neptun_dynamo::store::SWEEP_GRACE;
+    use neptun_dynamo::purge::SWEEP_GRACE;
 
     let store = store().await;
     let (failed, recent) = (2_001, 2_018);
@@ -594,7 +595,7 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
         "detail": {},
     });
     let deadline = Instant::now() + Duration::from_secs(60);
-    let answer = neptun_dynamo::purge_function::purge_or_sweep(&store, scheduled, deadline)
+    let answer = neptun_dynamo::purge::function::purge_or_sweep(&store, scheduled, deadline)
         .await
         .expect("a sweep");
     assert_eq!(answer, serde_json::Value::Null);
@@ -603,7 +604,7 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
 #[tokio::test]
 async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
     use neptun_core::store::ChatEraseStore;
-    use neptun_dynamo::store::SWEEP_GRACE;
+    use neptun_dynamo::purge::SWEEP_GRACE;
 
     let store = store().await;
     let chats = [3_001, 3_002, 3_003];

@@ -41,7 +41,7 @@ pub struct TableDefinition {
 
 /// The Neptun table: string `PK` (hash) and string `SK` (range), on-demand billing, TTL on
 /// [`schema::EXPIRES_AT`], and a stream of the changed keys (the purge of deleted chats
-/// follows it: `neptun_dynamo::stream`).
+/// follows it: `neptun_dynamo::purge::stream`).
 pub static TABLE: TableDefinition = TableDefinition {
     keys: [
         KeyAttribute {

@@ -24,7 +24,7 @@ pub fn erasure_section(figures: &Result<ErasureFigures, String>, date: &str) -> 
         erasure::PROJECTS,
         erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT,
         erasure::MESSAGES_PER_CHAT,
-        neptun_dynamo::stream::PARTITIONS_IN_FLIGHT,
+        neptun_dynamo::purge::stream::PARTITIONS_IN_FLIGHT,
         erasure::POLL.as_millis(),
     );
     match figures {

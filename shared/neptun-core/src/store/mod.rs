@@ -1,15 +1,30 @@
 //! Storage: narrow traits per aggregate, implemented on DynamoDB by `neptun-dynamo` and in
 //! memory by `neptun-testkit`. Handlers depend on the traits only, so their logic can be unit
 //! tested on the in-memory store, and one contract suite holds both stores to the same answers.
+//! One file per trait, as `neptun-dynamo`'s and the memory store's implementations of them.
 
+mod chats;
+mod delete;
+mod erase;
+mod files;
+mod messages;
+mod public_read;
+mod regenerate;
 mod shares;
+mod update;
 
-pub use shares::{FoundShare, ListedEmail, ShareStore, ShareWrite, SharedChatStore, StoredShare};
+pub use chats::ChatStore;
+pub use delete::ChatDeleteStore;
+pub use erase::ChatEraseStore;
+pub use files::FileStore;
+pub use messages::MessageStore;
+pub use public_read::SharedChatStore;
+pub use regenerate::RegenerateStore;
+pub use shares::{FoundShare, ListedEmail, ShareStore, ShareWrite, StoredShare};
+pub use update::ChatUpdateStore;
 
-use std::future::Future;
-
-use crate::model::{Chat, ChatList, ChatMessage, FileRecord, LastExchange};
-use crate::validation::{ChatOrder, ChatUpdate, NewChat, NewFile, NewMessage};
+use crate::model::Chat;
+use crate::validation::ChatOrder;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -186,136 +201,4 @@ impl<S> ApiStore for S where
         + ShareStore
         + SharedChatStore
 {
-}
-
-pub trait ChatStore: Send + Sync {
-    /// Creates a chat with a fresh id (in `chat.project_id`, if set). Fails with
-    /// [`StoreError::Erasing`] while the user's chats are being erased.
-    fn create_chat(
-        &self,
-        user_id: u64,
-        chat: NewChat,
-        now_ms: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<Chat>, StoreError>> + Send;
-
-    /// A page of one of a user's chat lists in `page.order`.
-    fn list_chats(
-        &self,
-        user_id: u64,
-        list: ChatList,
-        page: ChatPageRequest,
-    ) -> impl Future<Output = Result<Page<Chat>, StoreError>> + Send;
-}
-
-pub trait MessageStore: Send + Sync {
-    /// Appends messages atomically, numbering them in input order.
-    /// Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
-    fn append_messages(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        messages: Vec<NewMessage>,
-        now_ms: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<Vec<ChatMessage>>, StoreError>> + Send;
-
-    /// A chat's messages in ascending id order.
-    fn list_messages(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
-}
-
-pub trait FileStore: Send + Sync {
-    /// Attaches files to a message atomically, numbering them in input order.
-    fn attach_files(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        message_id: u64,
-        files: Vec<NewFile>,
-        now_ms: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<Vec<FileRecord>>, StoreError>> + Send;
-
-    /// A chat's files in ascending id order.
-    fn list_files(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<FileRecord>, StoreError>> + Send;
-
-    /// One file, for its content route.
-    fn get_file(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        file_id: u64,
-    ) -> impl Future<Output = Result<FileRecord, StoreError>> + Send;
-}
-
-pub trait ChatUpdateStore: Send + Sync {
-    /// Renames a chat, changes its model or moves it into a project or out of one, in all of
-    /// its rows at once, moving its `updated_at`; a chat is never in two lists of projects, nor
-    /// out of the user's. Fails with [`StoreError::ChatNotFound`] when the chat does not exist,
-    /// [`StoreError::Erasing`] while the user's chats are being erased.
-    fn update_chat(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        update: ChatUpdate,
-        now_ms: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<Chat>, StoreError>> + Send;
-}
-
-pub trait ChatDeleteStore: Send + Sync {
-    /// Deletes a chat of the list `from` for every reader and writer at once; its items are
-    /// purged after. Fails with [`StoreError::ChatNotFound`] when the list holds no such chat.
-    fn delete_chat(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        from: ChatList,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;
-
-    /// Deletes those of the chats that are in the user's list `from`, each at once; other ids
-    /// are ignored.
-    fn delete_chats(
-        &self,
-        user_id: u64,
-        chat_ids: Vec<u64>,
-        from: ChatList,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;
-}
-
-pub trait ChatEraseStore: Send + Sync {
-    /// Deletes every chat of the user (the account is being deleted): when it returns, no
-    /// route shows any of them, their messages, files or shares, and no write to them can
-    /// succeed; what is left of them is purged after, and nothing of the user stays. Safe to
-    /// run again (a run that stopped midway is finished by the next). Chats created after it
-    /// returned are the user's new chats, untouched by it.
-    fn erase_chats(
-        &self,
-        user_id: u64,
-        now_ms: u64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-pub trait RegenerateStore: Send + Sync {
-    /// Deletes the chat's last exchange (see [`LastExchange`]) and the files of its messages,
-    /// atomically; never a message that arrived after the ones it read.
-    /// [`StoreError::NoMessages`] when the chat has none.
-    fn delete_last_exchange(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> impl Future<Output = Result<Replayable<LastExchange>, StoreError>> + Send;
 }

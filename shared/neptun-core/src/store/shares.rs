@@ -1,12 +1,12 @@
-//! The store side of shares: a share as stored, and the two narrow traits over it: its
-//! owner's routes ([`ShareStore`]) and the public read ([`SharedChatStore`]).
+//! The store side of shares: a share as stored, and its owner's routes ([`ShareStore`]); the
+//! public read is [`super::SharedChatStore`].
 
 use std::fmt;
 use std::future::Future;
 
-use super::{Page, PageRequest, StoreError};
+use super::StoreError;
 use crate::clock::rfc3339_ms;
-use crate::model::{ChatMessage, Share, ShareInfo, WhitelistEntry};
+use crate::model::{Share, ShareInfo, WhitelistEntry};
 
 /// One email of a share's whitelist, as stored (trimmed and lowercased).
 #[derive(Clone, PartialEq, Eq)]
@@ -183,34 +183,6 @@ pub trait ShareStore: Send + Sync {
         user_id: u64,
         chat_id: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-/// The public read: a share by its uuid, its chat's messages, and the count of failed
-/// password attempts.
-pub trait SharedChatStore: Send + Sync {
-    /// The share with this uuid (read strongly consistent: a deleted share is gone at once),
-    /// with its failed password attempts in `minute` (Unix seconds / 60).
-    fn find_share(
-        &self,
-        uuid: &str,
-        minute: u64,
-    ) -> impl Future<Output = Result<Option<FoundShare>, StoreError>> + Send;
-
-    /// A page of the shared chat's messages, [`StoreError::ChatNotFound`] once the chat is
-    /// gone. `share` was just found, and a share exists only while its chat does, so the
-    /// store need not check the chat beside the page.
-    fn shared_messages(
-        &self,
-        share: &StoredShare,
-        page: PageRequest,
-    ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
-
-    /// Counts one more failed password attempt in `minute`; returns the minute's count.
-    fn record_failed_attempt(
-        &self,
-        uuid: &str,
-        minute: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 #[cfg(test)]

@@ -23,9 +23,9 @@ const FIRST_PAUSE: Duration = Duration::from_millis(50);
 const MAX_PAUSE: Duration = Duration::from_secs(2);
 const MAX_RETRIES: u32 = 8;
 
-pub(super) type Key = HashMap<String, AttributeValue>;
+pub(crate) type Key = HashMap<String, AttributeValue>;
 
-pub(super) fn delete_request(key: Key) -> Result<WriteRequest, StoreError> {
+pub(crate) fn delete_request(key: Key) -> Result<WriteRequest, StoreError> {
     let delete = DeleteRequest::builder()
         .set_key(Some(key))
         .build()
@@ -35,7 +35,7 @@ pub(super) fn delete_request(key: Key) -> Result<WriteRequest, StoreError> {
 
 /// What one batch did, its retries included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct BatchOutcome {
+pub(crate) struct BatchOutcome {
     pub deleted: usize,
     pub calls: usize,
     pub retried: usize,
@@ -48,7 +48,7 @@ struct StillUnprocessed(usize);
 
 /// Sends one `BatchWriteItem` of up to 25 writes (deletes, or puts), then its unprocessed
 /// items again, pausing before each retry, until none is left.
-pub(super) async fn delete_batch(
+pub(crate) async fn delete_batch(
     client: Client,
     table: String,
     mut requests: Vec<WriteRequest>,
@@ -87,7 +87,7 @@ pub(super) async fn delete_batch(
 
 /// Sends a call until it succeeds or fails for good: a throttled or unavailable storage
 /// (after the SDK's own retries) is tried again after a pause, [`MAX_RETRIES`] times.
-pub(super) async fn with_backoff<T, E, F>(mut call: impl FnMut() -> F) -> Result<T, StoreError>
+pub(crate) async fn with_backoff<T, E, F>(mut call: impl FnMut() -> F) -> Result<T, StoreError>
 where
     F: std::future::Future<
             Output = Result<
@@ -116,7 +116,7 @@ fn backoff() -> Backoff {
 
 /// Deletes every key, [`BATCH_SIZE`] a call, `in_flight` calls at once. Returns how many calls
 /// it took, retries included.
-pub(super) async fn delete_all(
+pub(crate) async fn delete_all(
     client: &Client,
     table: &str,
     keys: Vec<Key>,
@@ -130,7 +130,7 @@ pub(super) async fn delete_all(
 }
 
 /// Puts every item as [`delete_all`] deletes keys.
-pub(super) async fn put_all(
+pub(crate) async fn put_all(
     client: &Client,
     table: &str,
     items: Vec<Key>,
@@ -174,7 +174,7 @@ async fn write_all(
 }
 
 /// What a batch task did; a task that did not finish (it panicked) is a failed batch.
-pub(super) fn joined(
+pub(crate) fn joined(
     done: Result<Result<BatchOutcome, StoreError>, tokio::task::JoinError>,
 ) -> Result<BatchOutcome, StoreError> {
     done.map_err(|error| StoreError::Batch(Box::new(error)))?

@@ -19,7 +19,7 @@ use neptun_core::model::ChatList;
 use neptun_core::store::{ChatDeleteStore, Idempotency, Replayable, StoreError};
 
 use super::guarded::{MAX_ACTIONS, RowCondition};
-use super::idempotency::Recorded;
+use super::idempotency::Committed;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, build_error, decode};
 use crate::schema::{self, ChatRow, PendingPurgeRow};
@@ -132,27 +132,14 @@ impl ChatDeleteStore for DynamoStore {
             else {
                 return Err(StoreError::ChatNotFound);
             };
-            let mut actions = self.chat_deletes(&chat, true, now_ms)?;
-            let record = actions.len();
-            if let Some(key) = idempotency {
-                actions.push(self.put_idempotency_record(
-                    user_id,
-                    key,
-                    Recorded::response(&())?,
-                    now_ms,
-                )?);
-            }
-            let Some(failed) = self.write_guarded(actions).await? else {
-                return Ok(Replayable {
-                    value: (),
-                    replayed: false,
-                });
-            };
-            if let Some(key) = idempotency
-                && failed.at(record)
+            let actions = self.chat_deletes(&chat, true, now_ms)?;
+            let failed = match self
+                .commit_recorded(user_id, idempotency, actions, (), now_ms)
+                .await?
             {
-                return self.replay_of(user_id, key, now_ms).await;
-            }
+                Committed::Answered(answer) => return Ok(answer),
+                Committed::Refused(failed) => failed,
+            };
             if failed.at(1) {
                 return Err(StoreError::ChatNotFound);
             }
@@ -223,17 +210,19 @@ impl DynamoStore {
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Replayable<()>, StoreError> {
-        let done = Replayable {
-            value: (),
-            replayed: false,
-        };
         let Some(key) = idempotency else {
-            return Ok(done);
+            return Ok(Replayable {
+                value: (),
+                replayed: false,
+            });
         };
-        let record = self.put_idempotency_record(user_id, key, Recorded::response(&())?, now_ms)?;
-        match self.write_guarded(vec![record]).await? {
-            None => Ok(done),
-            Some(_) => self.replay_of(user_id, key, now_ms).await,
+        match self
+            .commit_recorded(user_id, Some(key), Vec::new(), (), now_ms)
+            .await?
+        {
+            Committed::Answered(answer) => Ok(answer),
+            // The record was the transaction's one action.
+            Committed::Refused(_) => self.replay_of(user_id, key, now_ms).await,
         }
     }
 }

@@ -11,6 +11,7 @@ use neptun_core::store::{IDEMPOTENCY_TTL_SECONDS, Idempotency, Replayable, Store
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::guarded::FailedConditions;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, build_error, decode, to_item};
 use crate::schema::{self, IdempotencyRecordRow};
@@ -30,7 +31,45 @@ impl Recorded {
     }
 }
 
+/// How a [`DynamoStore::commit_recorded`] ended.
+pub(super) enum Committed<T> {
+    /// Committed now, or an earlier request with the same key had: its answer.
+    Answered(Replayable<T>),
+    /// Cancelled by a condition of the write's own actions.
+    Refused(FailedConditions),
+}
+
 impl DynamoStore {
+    /// A write that answers `value`: `actions` and, with an `Idempotency-Key`, its record, in
+    /// one guarded transaction. If the record's condition failed, another request with the key
+    /// committed first and its answer is replayed; any other failed condition is the caller's
+    /// to read.
+    pub(super) async fn commit_recorded<T: Serialize + DeserializeOwned>(
+        &self,
+        user_id: u64,
+        idempotency: Option<&Idempotency>,
+        mut actions: Vec<TransactWriteItem>,
+        value: T,
+        now_ms: u64,
+    ) -> Result<Committed<T>, StoreError> {
+        let record = actions.len();
+        if let Some(key) = idempotency {
+            let recorded = Recorded::response(&value)?;
+            actions.push(self.put_idempotency_record(user_id, key, recorded, now_ms)?);
+        }
+        match (self.write_guarded(actions).await?, idempotency) {
+            (None, _) => Ok(Committed::Answered(Replayable {
+                value,
+                replayed: false,
+            })),
+            (Some(failed), Some(key)) if failed.at(record) => self
+                .replay_of(user_id, key, now_ms)
+                .await
+                .map(Committed::Answered),
+            (Some(failed), _) => Ok(Committed::Refused(failed)),
+        }
+    }
+
     /// The record's put: new, or replacing one whose 24 hours are over (TTL deletes lazily).
     /// If a live one is there, the failed condition returns it (a create reads it from the
     /// cancellation).

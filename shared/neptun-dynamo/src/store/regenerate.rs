@@ -13,7 +13,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::build_error;
 use super::guarded::RowCondition;
-use super::idempotency::Recorded;
+use super::idempotency::Committed;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, decode};
 use crate::schema::{self, ChatScope, MessageChunkRow, SortRange};
@@ -212,26 +212,13 @@ impl RegenerateStore for DynamoStore {
             for (pk, sk) in self.file_rows_of(scope, &deleted).await? {
                 actions.push(self.delete_row(pk, sk, None)?);
             }
-            let record_index = actions.len();
-            if let Some(key) = idempotency {
-                actions.push(self.put_idempotency_record(
-                    user_id,
-                    key,
-                    Recorded::response(&exchange)?,
-                    now_ms,
-                )?);
-            }
-            let Some(failed) = self.write_guarded(actions).await? else {
-                return Ok(Replayable {
-                    value: exchange,
-                    replayed: false,
-                });
-            };
-            if let Some(key) = idempotency
-                && failed.at(record_index)
+            let failed = match self
+                .commit_recorded(user_id, idempotency, actions, exchange, now_ms)
+                .await?
             {
-                return self.replay_of(user_id, key, now_ms).await;
-            }
+                Committed::Answered(answer) => return Ok(answer),
+                Committed::Refused(failed) => failed,
+            };
             if failed.at(0) {
                 return Err(StoreError::ChatNotFound);
             }

@@ -13,7 +13,7 @@ use neptun_core::store::{ChatUpdateStore, Idempotency, Replayable, StoreError};
 use neptun_core::validation::ChatUpdate;
 
 use super::guarded::RowCondition;
-use super::idempotency::Recorded;
+use super::idempotency::Committed;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, decode};
 use crate::schema::{self, ChatRow};
@@ -95,26 +95,13 @@ impl ChatUpdateStore for DynamoStore {
             if let Some(joined) = next.in_project() {
                 actions.push(self.put_row(&joined, None)?);
             }
-            let record = actions.len();
-            if let Some(key) = idempotency {
-                actions.push(self.put_idempotency_record(
-                    user_id,
-                    key,
-                    Recorded::response(&chat)?,
-                    now_ms,
-                )?);
-            }
-            let Some(failed) = self.write_guarded(actions).await? else {
-                return Ok(Replayable {
-                    value: chat,
-                    replayed: false,
-                });
-            };
-            if let Some(key) = idempotency
-                && failed.at(record)
+            let failed = match self
+                .commit_recorded(user_id, idempotency, actions, chat, now_ms)
+                .await?
             {
-                return self.replay_of(user_id, key, now_ms).await;
-            }
+                Committed::Answered(answer) => return Ok(answer),
+                Committed::Refused(failed) => failed,
+            };
             if failed.at(1) {
                 return Err(StoreError::Erasing);
             }

@@ -7,17 +7,18 @@
 //! Every scenario works on users of its own ([`fresh_user`]), so scenarios can share one table
 //! and run at the same time.
 //!
-//! - `chats`: create, list in every order and page, rename, delete one and several;
-//! - `items`: messages and files, their pages, the file content, regenerate;
+//! One module per store trait, named as in `neptun_core::store` (`chats`, `messages`,
+//! `files`, `regenerate`, `erase`, `shares`, `public_read`), and two that cross them:
 //! - `replays`: `Idempotency-Key` replays and mismatches on every write;
-//! - `projects`: projects' chats, moves between projects, deletes through a project;
-//! - `erasure`: erasing every chat of a user;
-//! - `shares`: shares, their whitelists, the public read, and what deletes them.
+//! - `projects`: projects' chats, moves between projects, deletes through a project.
 
 pub mod chats;
-pub mod erasure;
-pub mod items;
+pub mod erase;
+pub mod files;
+pub mod messages;
 pub mod projects;
+pub mod public_read;
+pub mod regenerate;
 pub mod replays;
 pub mod shares;
 

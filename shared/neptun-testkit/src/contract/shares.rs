@@ -3,14 +3,14 @@
 //! kept apart.
 
 use neptun_core::clock::now_ms;
-use neptun_core::model::{ChatList, Role};
+use neptun_core::model::ChatList;
 use neptun_core::store::{ChatPageRequest, FoundShare, ShareWrite, StoredShare};
 use neptun_core::validation::{ChatOrder, MAX_WHITELIST};
 
-use super::{all_pages, appended, created_chat, everything, fresh_user, outcome};
+use super::{created_chat, fresh_user, outcome};
 use neptun_core::store::ApiStore;
 
-fn public() -> ShareWrite {
+pub(super) fn public() -> ShareWrite {
     ShareWrite {
         is_shared: true,
         is_protected: false,
@@ -18,21 +18,26 @@ fn public() -> ShareWrite {
     }
 }
 
-async fn shared<S: ApiStore>(store: &S, user: u64, chat: u64, settings: ShareWrite) -> StoredShare {
+pub(super) async fn shared<S: ApiStore>(
+    store: &S,
+    user: u64,
+    chat: u64,
+    settings: ShareWrite,
+) -> StoredShare {
     store
         .put_share(user, chat, settings, now_ms())
         .await
         .unwrap_or_else(|error| panic!("share: {error}"))
 }
 
-async fn found<S: ApiStore>(store: &S, uuid: &str) -> Option<FoundShare> {
+pub(super) async fn found<S: ApiStore>(store: &S, uuid: &str) -> Option<FoundShare> {
     store
         .find_share(uuid, 0)
         .await
         .unwrap_or_else(|error| panic!("find: {error}"))
 }
 
-async fn listed<S: ApiStore>(
+pub(super) async fn listed<S: ApiStore>(
     store: &S,
     share: &StoredShare,
     emails: &[&str],
@@ -156,95 +161,6 @@ pub async fn whitelists_list_each_email_once_up_to_the_limit<S: ApiStore>(store:
         .await
         .map(|found| found.share.whitelist.len());
     assert_eq!(read, Some(MAX_WHITELIST));
-}
-
-pub async fn a_deleted_share_or_chat_is_gone_for_the_public_read<S: ApiStore>(store: &S) {
-    let user = fresh_user();
-    let chat = created_chat(store, user, "unshared").await;
-    assert_eq!(outcome(&store.delete_share(user, chat.id).await), "Ok");
-    let first = shared(store, user, chat.id, public()).await;
-    assert_eq!(outcome(&store.delete_share(user, chat.id).await), "Ok");
-    assert_eq!(found(store, &first.uuid).await, None);
-    assert_eq!(store.share_uuid(user, chat.id).await.ok(), Some(None));
-    assert_eq!(
-        listed(store, &first, &["a@x.io"]).await,
-        Err("ShareNotFound")
-    );
-
-    let second = shared(store, user, chat.id, public()).await;
-    assert_ne!(second.uuid, first.uuid, "a new share has a new link");
-    store
-        .delete_chat(user, chat.id, ChatList::All, None)
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(found(store, &second.uuid).await, None);
-    assert_eq!(
-        outcome(&store.shared_messages(&second, everything()).await),
-        "ChatNotFound"
-    );
-    assert_eq!(
-        outcome(&store.delete_share(user, chat.id).await),
-        "ChatNotFound"
-    );
-
-    let several = created_chat(store, user, "deleted with others").await;
-    let third = shared(store, user, several.id, public()).await;
-    store
-        .delete_chats(user, vec![several.id], ChatList::All, None)
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(found(store, &third.uuid).await, None);
-}
-
-pub async fn shared_messages_come_in_order_and_pages<S: ApiStore>(store: &S) {
-    let user = fresh_user();
-    let chat = created_chat(store, user, "paged").await;
-    let share = shared(store, user, chat.id, public()).await;
-    let empty = store
-        .shared_messages(&share, everything())
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-    assert!(empty.items.is_empty() && !empty.has_more);
-    let texts = ["q1", "a1", "q2", "a2", "q3"];
-    let roles = [
-        Role::User,
-        Role::Assistant,
-        Role::User,
-        Role::Assistant,
-        Role::User,
-    ];
-    let messages: Vec<(Role, &str)> = roles.into_iter().zip(texts).collect();
-    let written = appended(store, user, chat.id, &messages).await;
-    let read = all_pages(
-        2,
-        |page| store.shared_messages(&share, page),
-        |message| message.id,
-    )
-    .await;
-    assert_eq!(read, written);
-}
-
-pub async fn failed_attempts_count_per_share_and_minute<S: ApiStore>(store: &S) {
-    let user = fresh_user();
-    let chat = created_chat(store, user, "guarded").await;
-    let share = shared(store, user, chat.id, public()).await;
-    let other = created_chat(store, user, "other").await;
-    let other = shared(store, user, other.id, public()).await;
-    let minute = now_ms() / 60_000;
-    for expected in 1..=3 {
-        let counted = store.record_failed_attempt(&share.uuid, minute).await;
-        assert_eq!(counted.ok(), Some(expected));
-    }
-    let attempts = |uuid: String, minute| async move {
-        store
-            .find_share(&uuid, minute)
-            .await
-            .unwrap_or_else(|error| panic!("{error}"))
-            .map(|found| found.failed_attempts)
-    };
-    assert_eq!(attempts(share.uuid.clone(), minute).await, Some(3));
-    assert_eq!(attempts(share.uuid.clone(), minute + 1).await, Some(0));
-    assert_eq!(attempts(other.uuid.clone(), minute).await, Some(0));
 }
 
 pub async fn another_users_chat_has_no_share_of_theirs<S: ApiStore>(store: &S) {

@@ -1,14 +1,12 @@
-//! Chats in memory: create, list, update (rename, move), delete, erase.
+//! The memory store's [`ChatStore`].
 
+use super::{MemoryStore, Replay, StoredChat, page_of};
 use neptun_core::clock::rfc3339_ms;
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{
-    ChatDeleteStore, ChatEraseStore, ChatPageRequest, ChatStore, ChatUpdateStore, Idempotency,
-    Page, PageRequest, Replayable, StoreError,
+    ChatPageRequest, ChatStore, Idempotency, Page, PageRequest, Replayable, StoreError,
 };
-use neptun_core::validation::{ChatUpdate, NewChat};
-
-use super::{MemoryStore, Replay, StoredChat, page_of};
+use neptun_core::validation::NewChat;
 
 impl ChatStore for MemoryStore {
     async fn create_chat(
@@ -72,101 +70,5 @@ impl ChatStore for MemoryStore {
             byte_budget: page.byte_budget,
         };
         Ok(page_of(sized, request))
-    }
-}
-
-impl ChatUpdateStore for MemoryStore {
-    async fn update_chat(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        update: ChatUpdate,
-        now_ms: u64,
-        idempotency: Option<&Idempotency>,
-    ) -> Result<Replayable<Chat>, StoreError> {
-        let mut state = self.state();
-        state.check_fault()?;
-        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
-            Replay::Chat(value) => Some(value),
-            _ => None,
-        })? {
-            return Ok(earlier);
-        }
-        let stored = state.chat_mut(user_id, chat_id)?;
-        if let Some(name) = update.name {
-            stored.chat.name = name;
-        }
-        if let Some(model) = update.model {
-            stored.chat.model = model;
-        }
-        if let Some(project) = update.project {
-            stored.chat.project_id = project;
-        }
-        stored.chat.updated_at = rfc3339_ms(now_ms);
-        let chat = stored.chat.clone();
-        Ok(state.created(user_id, idempotency, chat, Replay::Chat))
-    }
-}
-
-impl ChatDeleteStore for MemoryStore {
-    async fn delete_chat(
-        &self,
-        user_id: u64,
-        chat_id: u64,
-        from: ChatList,
-        idempotency: Option<&Idempotency>,
-    ) -> Result<Replayable<()>, StoreError> {
-        let mut state = self.state();
-        state.check_fault()?;
-        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
-            matches!(replay, Replay::Deleted).then_some(())
-        })? {
-            return Ok(earlier);
-        }
-        let listed = state
-            .chats
-            .get(&(user_id, chat_id))
-            .is_some_and(|stored| from.holds(stored.chat.project_id));
-        if !listed {
-            return Err(StoreError::ChatNotFound);
-        }
-        state.chats.remove(&(user_id, chat_id));
-        Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
-    }
-
-    async fn delete_chats(
-        &self,
-        user_id: u64,
-        chat_ids: Vec<u64>,
-        from: ChatList,
-        idempotency: Option<&Idempotency>,
-    ) -> Result<Replayable<()>, StoreError> {
-        let mut state = self.state();
-        state.check_fault()?;
-        if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
-            matches!(replay, Replay::Deleted).then_some(())
-        })? {
-            return Ok(earlier);
-        }
-        for chat_id in chat_ids {
-            let listed = state
-                .chats
-                .get(&(user_id, chat_id))
-                .is_some_and(|stored| from.holds(stored.chat.project_id));
-            if listed {
-                state.chats.remove(&(user_id, chat_id));
-            }
-        }
-        Ok(state.created(user_id, idempotency, (), |()| Replay::Deleted))
-    }
-}
-
-impl ChatEraseStore for MemoryStore {
-    async fn erase_chats(&self, user_id: u64, _now_ms: u64) -> Result<(), StoreError> {
-        let mut state = self.state();
-        state.check_fault()?;
-        state.chats.retain(|(user, _), _| *user != user_id);
-        state.keys.retain(|(user, _), _| *user != user_id);
-        Ok(())
     }
 }

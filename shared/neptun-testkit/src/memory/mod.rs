@@ -4,9 +4,8 @@
 //! alike, so it cannot drift from the real store.
 //!
 //! - this file: the state, injected faults, replays and paging;
-//! - `chats`: chats (create, list, rename, delete);
-//! - `items`: messages and files (append, list, regenerate);
-//! - `shares`: shares (the owner's routes and the public read).
+//! - one file per store trait, named as in `neptun_core::store`: `chats`, `messages`, `files`,
+//!   `update`, `delete`, `erase`, `regenerate`, `shares`, `public_read`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -15,8 +14,14 @@ use neptun_core::model::{Chat, ChatMessage, FileRecord, LastExchange};
 use neptun_core::store::{Idempotency, Page, PageRequest, Replayable, StoreError, StoredShare};
 
 mod chats;
-mod items;
+mod delete;
+mod erase;
+mod files;
+mod messages;
+mod public_read;
+mod regenerate;
 mod shares;
+mod update;
 
 /// What the next store calls answer instead of their result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,14 +1,10 @@
-//! Shares in memory: a chat holds its share, so a deleted or erased chat takes it along.
-
-use neptun_core::ids;
-use neptun_core::model::{ChatMessage, WhitelistEntry};
-use neptun_core::store::{
-    FoundShare, MessageStore, Page, PageRequest, ShareStore, ShareWrite, SharedChatStore,
-    StoreError, StoredShare,
-};
-use neptun_core::validation::MAX_WHITELIST;
+//! The memory store's [`ShareStore`].
 
 use super::MemoryStore;
+use neptun_core::ids;
+use neptun_core::model::WhitelistEntry;
+use neptun_core::store::{ShareStore, ShareWrite, StoreError, StoredShare};
+use neptun_core::validation::MAX_WHITELIST;
 
 impl ShareStore for MemoryStore {
     async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
@@ -87,41 +83,5 @@ impl ShareStore for MemoryStore {
         state.check_fault()?;
         state.chat_mut(user_id, chat_id)?.share = None;
         Ok(())
-    }
-}
-
-impl SharedChatStore for MemoryStore {
-    async fn find_share(&self, uuid: &str, minute: u64) -> Result<Option<FoundShare>, StoreError> {
-        let state = self.state();
-        state.check_fault()?;
-        let share = state
-            .chats
-            .values()
-            .filter_map(|stored| stored.share.as_ref())
-            .find(|share| share.uuid == uuid);
-        Ok(share.map(|share| FoundShare {
-            share: share.clone(),
-            failed_attempts: state
-                .attempts
-                .get(&(uuid.to_owned(), minute))
-                .copied()
-                .unwrap_or(0),
-        }))
-    }
-
-    async fn shared_messages(
-        &self,
-        share: &StoredShare,
-        page: PageRequest,
-    ) -> Result<Page<ChatMessage>, StoreError> {
-        self.list_messages(share.user_id, share.chat_id, page).await
-    }
-
-    async fn record_failed_attempt(&self, uuid: &str, minute: u64) -> Result<u64, StoreError> {
-        let mut state = self.state();
-        state.check_fault()?;
-        let count = state.attempts.entry((uuid.to_owned(), minute)).or_default();
-        *count += 1;
-        Ok(*count)
     }
 }

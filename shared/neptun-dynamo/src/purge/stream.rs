@@ -16,7 +16,7 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesOrdered;
 use serde_dynamo::AttributeValue;
 
-use crate::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
+use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
 use crate::schema;
 use neptun_core::error::ErrorChain;
 

@@ -15,12 +15,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use tokio::task::JoinSet;
 
-use super::DynamoStore;
-use super::batch::{
+use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
+use crate::schema;
+use crate::store::DynamoStore;
+use crate::store::batch::{
     BATCH_SIZE, BatchOutcome, Key, delete_batch, delete_request, joined, with_backoff,
 };
-use crate::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
-use crate::schema;
 use neptun_core::store::StoreError;
 
 impl ChatPurge for DynamoStore {
@@ -29,7 +29,7 @@ impl ChatPurge for DynamoStore {
         pk: &str,
         options: PurgeOptions,
     ) -> Result<PurgeReport, PurgeError> {
-        purge_chat_partition(&self.client, &self.table, pk, options).await
+        purge_chat_partition(self.client(), self.table(), pk, options).await
     }
 }
 

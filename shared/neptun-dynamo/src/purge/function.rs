@@ -1,6 +1,6 @@
 //! What the purge function (functions/purge-chat) is invoked with: the table's stream, batches
 //! of chat deletions to purge, and the sweep's schedule (an EventBridge `Scheduled Event`),
-//! which purges what the stream left ([`crate::store::SweepReport`]).
+//! which purges what the stream left ([`super::SweepReport`]).
 
 use std::time::Instant;
 
@@ -8,9 +8,9 @@ use aws_lambda_events::dynamodb::Event;
 use neptun_core::clock;
 use serde_json::Value;
 
+use super::SWEEP_GRACE;
+use super::stream::{StreamError, purge_deleted_chats};
 use crate::DynamoStore;
-use crate::store::SWEEP_GRACE;
-use crate::stream::{StreamError, purge_deleted_chats};
 
 #[derive(Debug, thiserror::Error)]
 pub enum InvocationError {

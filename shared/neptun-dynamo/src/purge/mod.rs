@@ -1,6 +1,15 @@
 //! Purging a deleted chat's partition: what remains after the delete removed its `META` marker
-//! and its list row (messages, files). The narrow trait the stream handler ([`crate::stream`])
-//! depends on; [`crate::store::DynamoStore`] implements it.
+//! and its list row (messages, files). The narrow trait the stream handler ([`stream`])
+//! depends on, which [`crate::store::DynamoStore`] implements (`partition`); the hourly sweep
+//! of what the stream left (`sweep`); and the purge function's handler of both ([`function`]).
+
+pub mod function;
+mod partition;
+pub mod stream;
+mod sweep;
+
+pub use partition::purge_chat_partition;
+pub use sweep::{SWEEP_GRACE, SweepReport};
 
 use std::future::Future;
 use std::time::Instant;

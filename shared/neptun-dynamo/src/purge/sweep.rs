@@ -12,11 +12,11 @@ use neptun_core::error::ErrorChain;
 use neptun_core::metrics::{emf_line, emit_line};
 use neptun_core::store::StoreError;
 
-use super::batch::with_backoff;
-use super::purge::{forget_pending_purge, purge_chat_partition};
-use super::{DynamoStore, decode};
-use crate::purge::{PurgeError, PurgeOptions};
+use super::partition::{forget_pending_purge, purge_chat_partition};
+use super::{PurgeError, PurgeOptions};
 use crate::schema::{self, PendingPurgeRow};
+use crate::store::batch::with_backoff;
+use crate::store::{DynamoStore, decode};
 
 /// A pending purge younger than this is the stream's to finish (or an erasure's, which records
 /// its chats' purges before it deletes them).
@@ -61,11 +61,11 @@ impl DynamoStore {
                     report.oldest_pending_ms = report.oldest_pending_ms.max(age);
                     continue;
                 }
-                match purge_chat_partition(&self.client, &self.table, &row.sk, options).await {
+                match purge_chat_partition(self.client(), self.table(), &row.sk, options).await {
                     Ok(_) => report.purged += 1,
                     Err(PurgeError::ChatExists(_) | PurgeError::NotAChatPartition(_)) => {
                         if let Some(scope) = schema::parse_chat_pk(&row.sk) {
-                            forget_pending_purge(&self.client, &self.table, scope).await?;
+                            forget_pending_purge(self.client(), self.table(), scope).await?;
                         }
                         report.forgotten += 1;
                     }
@@ -86,9 +86,9 @@ impl DynamoStore {
         let mut start = None;
         loop {
             let query = self
-                .client
+                .client()
                 .query()
-                .table_name(&self.table)
+                .table_name(self.table())
                 .key_condition_expression("#pk = :pk")
                 .expression_attribute_names("#pk", schema::PK)
                 .expression_attribute_values(

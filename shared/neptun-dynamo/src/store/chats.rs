@@ -1,0 +1,60 @@
+//! [`ChatStore`] on DynamoDB: a create (`create`) and the chat lists (`chat_list`).
+
+use neptun_core::ids;
+use neptun_core::model::{Chat, ChatList};
+use neptun_core::store::{ChatPageRequest, ChatStore, Idempotency, Page, Replayable, StoreError};
+use neptun_core::validation::NewChat;
+
+use super::{DynamoStore, transact};
+use crate::schema::{self, ChatRow};
+
+impl ChatStore for DynamoStore {
+    async fn create_chat(
+        &self,
+        user_id: u64,
+        chat: NewChat,
+        now_ms: u64,
+        idempotency: Option<&Idempotency>,
+    ) -> Result<Replayable<Chat>, StoreError> {
+        let row = |id: u64, created_at: u64, write_id: u64| ChatRow {
+            pk: schema::user_pk(user_id),
+            sk: schema::chat_sk(id),
+            id,
+            user_id,
+            name: chat.name.clone(),
+            model: chat.model.clone(),
+            project_id: chat.project_id,
+            share_uuid: None,
+            created_at,
+            updated_at: created_at,
+            write_id,
+        };
+        let build = |id: u64, write_id: u64| {
+            let (puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
+            Ok(transact::Plan {
+                checks: vec![self.not_erasing(user_id)?],
+                puts,
+                first_row,
+            })
+        };
+        let created = self
+            .create(user_id, ids::single_id, build, idempotency, now_ms)
+            .await?;
+        Ok(created.map(|(id, created_at)| row(id, created_at, 0).into()))
+    }
+
+    async fn list_chats(
+        &self,
+        user_id: u64,
+        list: ChatList,
+        page: ChatPageRequest,
+    ) -> Result<Page<Chat>, StoreError> {
+        match page.order.by_id() {
+            Some(direction) => {
+                self.list_chats_by_id(user_id, list, direction, page.by_id())
+                    .await
+            }
+            None => self.list_chats_sorted(user_id, list, &page).await,
+        }
+    }
+}
