@@ -1,15 +1,15 @@
 //! The Neptun chat API's storage: the store traits of `neptun-core` on one DynamoDB table.
 //!
 //! - [`schema`]: the single-table layout (key prefixes, attribute names, rows);
-//! - [`store`]: [`DynamoStore`], split by job (transactions, queries, idempotency records,
-//!   error classification, the purge);
+//! - [`store`]: [`DynamoStore`], one file per store trait, and the helpers they share
+//!   (transactions, queries, idempotency records, error classification);
 //! - [`client`], [`tls`], [`warm_up`]: the SDK client with its trust store, limits and Init
 //!   warm-up;
 //! - [`context`]: the functions' contexts, read from the environment at Init, with
 //!   [`secrets`], the session secrets from Secrets Manager;
-//! - [`purge`], [`stream`]: the purge of deleted chats that follows the table's stream, and
-//!   [`purge_function`], which also sweeps what the stream left (the store's
-//!   `sweep_pending_purges`).
+//! - [`purge`]: the purge of deleted chats that follows the table's stream
+//!   ([`purge::stream`]), the sweep of what the stream left, and the purge function's handler
+//!   of both ([`purge::function`]).
 
 pub mod backoff;
 pub mod client;

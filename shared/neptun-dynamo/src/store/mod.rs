@@ -7,7 +7,8 @@
 //! the same attempt again after a conflict, see `retry`), `outcome` reads a cancellation,
 //! `idempotency` writes and reads an `Idempotency-Key`'s record, `guarded` sends the writes
 //! that change or remove rows, `query` reads pages, `chat_list` the chat list in any order,
-//! `classify` sorts SDK errors, `purge` deletes a deleted chat's partition.
+//! `classify` sorts SDK errors, `batch` deletes in batches (the erasure, and
+//! [`crate::purge`]).
 
 pub(crate) mod batch;
 mod chat_list;
