@@ -2,6 +2,7 @@
 //! invariants. Shared by the fuzz targets and by the regression test that replays findings
 //! (`shared/neptun-core/tests/core/fuzz_regressions.rs`), so a finding stays fixed.
 
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use neptun_core::model::ChatList;
 use neptun_core::session::{SessionConfig, unseal};
 use neptun_core::validation::{
@@ -71,7 +72,7 @@ fn decoded_bodies(body: &Value) {
                 assert!(name.chars().count() <= validation::MAX_CHAT_NAME_CHARS);
             }
             if let Some(Some(project)) = update.project {
-                assert!((1..=neptun_core::ids::MAX_ID).contains(&project));
+                assert!((1..=neptun_core::ids::MAX_ID).contains(&project.get()));
             }
         }
         Err(error) => check_error(error),
@@ -88,11 +89,11 @@ fn decoded_bodies(body: &Value) {
 }
 
 /// 1 to 100 ids, each a positive safe integer, none twice.
-fn check_chat_ids(ids: &[u64]) {
+fn check_chat_ids(ids: &[ChatId]) {
     assert!((1..=MAX_BATCH).contains(&ids.len()));
     assert!(
         ids.iter()
-            .all(|id| (1..=neptun_core::ids::MAX_ID).contains(id))
+            .all(|id| (1..=neptun_core::ids::MAX_ID).contains(&id.get()))
     );
     let unique: std::collections::HashSet<_> = ids.iter().collect();
     assert_eq!(unique.len(), ids.len(), "an id twice");
@@ -117,7 +118,7 @@ pub fn session(data: &[u8]) {
     );
 
     // A genuine token with one byte changed is refused too.
-    let genuine = config.seal_user(42, None, NOW_MS);
+    let genuine = config.seal_user(UserId(42), None, NOW_MS);
     if let Some((&position, &byte)) = data.first().zip(data.get(1)) {
         let mut forged = genuine.clone().into_bytes();
         let at = usize::from(position) * forged.len() / 256;
@@ -151,8 +152,9 @@ pub fn path(data: &[u8]) {
             "domainName": "fuzz.example", "domainPrefix": "fuzz", "time": "x", "timeEpoch": 0},
     });
     if let Ok(request) = lambda_http::request::from_str(&event.to_string()) {
-        use neptun_core::routes::{Route, Segment};
-        const CHATS: Route<1> = Route::new(&[Segment::Param("user_id"), Segment::Lit("chats")]);
+        use neptun_core::routes::{Route, Segment, UserPath};
+        const CHATS: Route<1, UserPath> =
+            Route::new(&[Segment::Param("user_id"), Segment::Lit("chats")]);
         if let Ok(params) = neptun_core::request::match_route(&request, &CHATS) {
             let _ = neptun_core::request::parse_ids(&params);
         }
@@ -216,7 +218,7 @@ fn order_by(order_by: &str, cursor: &str) {
     let all = ChatList::All;
     if let Some(last) = validation::decode_chat_cursor(1, all, &order, cursor) {
         assert_eq!(
-            validation::encode_chat_cursor(1, all, &order, &last),
+            validation::encode_chat_cursor(UserId(1), all, &order, &last),
             cursor,
             "a cursor with two spellings"
         );
@@ -225,11 +227,13 @@ fn order_by(order_by: &str, cursor: &str) {
             "a cursor crossed users"
         );
         assert!(
-            validation::decode_chat_cursor(1, ChatList::Project(1), &order, cursor).is_none(),
+            validation::decode_chat_cursor(1, ChatList::Project(ProjectId(1)), &order, cursor)
+                .is_none(),
             "a cursor crossed lists"
         );
     }
-    if let Ok(query) = validation::parse_chat_list_query(1, all, None, Some(cursor), Some(order_by))
+    if let Ok(query) =
+        validation::parse_chat_list_query(UserId(1), all, None, Some(cursor), Some(order_by))
     {
         assert_eq!(query.after.is_some(), !cursor.is_empty());
     }

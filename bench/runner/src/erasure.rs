@@ -4,6 +4,7 @@
 //! does in production. Measured: the time to the answer, its DynamoDB requests, and the time
 //! from the request until none of the user's rows is left.
 
+use neptun_core::ids::{ProjectId, UserId};
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
@@ -19,7 +20,7 @@ pub const CHATS: u64 = 5_000;
 pub const PROJECTS: u64 = 50;
 pub const MESSAGES_PER_CHAT: usize = 20;
 /// The user of the erase event's path and cookie.
-const USER: u64 = 2;
+const USER: UserId = UserId(2);
 const ERASE_EVENT: &str = "delete-chats/200-erase-all.json";
 /// Seeding requests in flight at once.
 const SEED_IN_FLIGHT: usize = 16;
@@ -113,7 +114,7 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
             let chat = NewChat {
                 name: format!("chat {n}"),
                 model: "gpt-4o".to_owned(),
-                project_id: Some(1 + n % PROJECTS),
+                project_id: Some(ProjectId(1 + n % PROJECTS)),
             };
             let created = store
                 .create_chat(USER, chat, now_ms(), None)

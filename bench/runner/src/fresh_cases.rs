@@ -2,6 +2,7 @@
 //! changes what the next one finds: the first share of a chat, the delete of a share, a
 //! whitelist that grows, a wrong password (the table reset before each, outside the count).
 
+use neptun_core::ids::ChatId;
 use std::sync::Arc;
 
 use neptun_testkit::sample::{SAMPLE_CHAT, SAMPLE_CHAT_TO_SHARE};
@@ -32,7 +33,7 @@ fn case(label: &str, sample: &str, path: Option<String>, status: u64) -> CountCa
 
 /// `function`'s cases on fresh sample data (none for most functions).
 pub fn fresh_cases(function: &str) -> Vec<CountCase> {
-    let shares = |chat: u64| Some(format!("/api/users/1/chats/{chat}/shares"));
+    let shares = |chat: ChatId| Some(format!("/api/users/1/chats/{chat}/shares"));
     match function {
         "create-chat-share" => vec![
             case(

@@ -305,7 +305,7 @@ impl Bench {
 
     /// The message chunk rows of the sample chat, but the seeded one.
     pub async fn message_rows(&self, table: &str) -> Vec<Item> {
-        let seeded = schema::message_chunk_sk(neptun_tests::SAMPLE_MESSAGE);
+        let seeded = schema::message_chunk_sk((neptun_tests::SAMPLE_MESSAGE).get());
         let pk = schema::chat_pk(neptun_tests::SAMPLE_USER, neptun_tests::SAMPLE_CHAT);
         let range = schema::message_range(None);
         let answer = self

@@ -8,6 +8,7 @@
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::model::Role;
 use neptun_dynamo::client::{StorageTimeouts, dynamodb_client_trusting};
 use neptun_dynamo::schema::{self, MessageChunkRow, StoredMessage};
@@ -63,7 +64,7 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
         return status(400);
     };
     let now_ms = neptun_core::clock::now_ms();
-    let chat_pk = schema::chat_pk(user_id, chat_id);
+    let chat_pk = schema::chat_pk(UserId(user_id), ChatId(chat_id));
     let check = ConditionCheck::builder()
         .table_name(&floor.table)
         .key(schema::PK, AttributeValue::S(chat_pk.clone()))
@@ -95,7 +96,7 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
                 items: chunk
                     .into_iter()
                     .map(|(id, m)| StoredMessage {
-                        id,
+                        id: MessageId(id),
                         actor: m.role,
                         message: m.content.clone(),
                     })

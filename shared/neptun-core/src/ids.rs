@@ -20,6 +20,47 @@
 //! bits 12 and up), and each imported item has a row of its own (`chunk_of(id) == id`), so
 //! every route finds it from its id alone.
 
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_types {
+    ($($(#[$doc:meta])* $name:ident;)+) => {$(
+        $(#[$doc])*
+        /// Serialized as the bare number it wraps.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub u64);
+
+        impl $name {
+            pub const fn get(self) -> u64 {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+id_types! {
+    /// A user of the web app (`neptun_user.id`).
+    UserId;
+    /// A chat (`chat_conversation.id`).
+    ChatId;
+    /// A message of a chat.
+    MessageId;
+    /// A file of a message.
+    FileId;
+    /// A chat's share (`chat_conversation_share.id`).
+    ShareId;
+    /// One entry of a share's whitelist.
+    WhitelistEntryId;
+    /// A project of the web app (`neptun_user_project.id`), never checked here.
+    ProjectId;
+}
+
 /// 2025-01-01T00:00:00Z in milliseconds since the Unix epoch.
 pub const EPOCH_MS: u64 = 1_735_689_600_000;
 pub const MAX_ID: u64 = (1 << 53) - 1;

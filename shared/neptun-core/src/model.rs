@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{ChatId, FileId, MessageId, ProjectId, ShareId, UserId, WhitelistEntryId};
+
 use crate::validation::is_blank;
 
 /// Who wrote a message.
@@ -39,12 +41,12 @@ impl std::fmt::Display for Role {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Chat {
-    pub id: u64,
+    pub id: ChatId,
     pub name: String,
     pub model: String,
-    pub neptun_user_id: u64,
+    pub neptun_user_id: UserId,
     /// The project the chat belongs to (the web app's `neptun_user_project.id`), if any.
-    pub project_id: Option<u64>,
+    pub project_id: Option<ProjectId>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -53,12 +55,12 @@ pub struct Chat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ChatList {
     All,
-    Project(u64),
+    Project(ProjectId),
 }
 
 impl ChatList {
     /// Whether a chat of the project `project_id` (if any) is in this list.
-    pub fn holds(self, project_id: Option<u64>) -> bool {
+    pub fn holds(self, project_id: Option<ProjectId>) -> bool {
         match self {
             Self::All => true,
             Self::Project(project) => project_id == Some(project),
@@ -68,9 +70,9 @@ impl ChatList {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatMessage {
-    pub id: u64,
-    pub chat_conversation_id: u64,
-    pub neptun_user_id: u64,
+    pub id: MessageId,
+    pub chat_conversation_id: ChatId,
+    pub neptun_user_id: UserId,
     pub message: String,
     pub actor: Role,
     pub created_at: String,
@@ -80,9 +82,9 @@ pub struct ChatMessage {
 /// A chat's share, as its owner sees it: never its password or the password's hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Share {
-    pub id: u64,
+    pub id: ShareId,
     pub share_uuid: String,
-    pub chat_conversation_id: u64,
+    pub chat_conversation_id: ChatId,
     pub is_shared: bool,
     pub is_protected: bool,
     pub has_password: bool,
@@ -116,9 +118,9 @@ impl ShareInfo {
 /// One email of a share's whitelist.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WhitelistEntry {
-    pub id: u64,
+    pub id: WhitelistEntryId,
     pub email: String,
-    pub chat_conversation_share_id: u64,
+    pub chat_conversation_share_id: ShareId,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -137,10 +139,10 @@ pub enum LastExchange {
     /// The chat ended with questions whose answer failed: all of them.
     Unanswered {
         #[serde(rename = "deletedSuccessfully")]
-        deleted: Vec<u64>,
+        deleted: Vec<MessageId>,
         /// Always empty: the deletion is atomic.
         #[serde(rename = "failedToDelete")]
-        failed: Vec<u64>,
+        failed: Vec<MessageId>,
     },
 }
 
@@ -156,7 +158,7 @@ impl LastExchange {
                 question: earlier.first().filter(|m| m.actor == Role::User).cloned(),
             });
         }
-        let mut deleted: Vec<u64> = newest_first
+        let mut deleted: Vec<MessageId> = newest_first
             .iter()
             .take_while(|m| m.actor == Role::User)
             .map(|m| m.id)
@@ -170,7 +172,7 @@ impl LastExchange {
     }
 
     /// The ids of the deleted messages.
-    pub fn message_ids(&self) -> Vec<u64> {
+    pub fn message_ids(&self) -> Vec<MessageId> {
         match self {
             Self::Answer { answer, question } => std::iter::once(answer.id)
                 .chain(question.as_ref().map(|q| q.id))
@@ -194,10 +196,10 @@ impl LastExchange {
 /// signed `url`) is built per request, because the URL depends on the request's origin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord {
-    pub id: u64,
-    pub chat_id: u64,
-    pub message_id: u64,
-    pub user_id: u64,
+    pub id: FileId,
+    pub chat_id: ChatId,
+    pub message_id: MessageId,
+    pub user_id: UserId,
     pub title: String,
     pub text: String,
     pub language: String,
@@ -208,10 +210,10 @@ pub struct FileRecord {
 /// A file as the API returns it: the union of both endpoint documents' shapes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChatFile {
-    pub id: u64,
-    pub chat_conversation_id: u64,
-    pub chat_conversation_message_id: u64,
-    pub neptun_user_id: u64,
+    pub id: FileId,
+    pub chat_conversation_id: ChatId,
+    pub chat_conversation_message_id: MessageId,
+    pub neptun_user_id: UserId,
     pub title: String,
     pub text: String,
     pub language: String,
@@ -297,6 +299,7 @@ pub fn file_type(extension: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids;
 
     #[test]
     fn share_info_has_the_names_the_share_page_reads() {
@@ -332,10 +335,10 @@ mod tests {
     #[test]
     fn chat_file_from_record() {
         let record = FileRecord {
-            id: 8192,
-            chat_id: 1000,
-            message_id: 4096,
-            user_id: 1,
+            id: ids::FileId(8192),
+            chat_id: ids::ChatId(1000),
+            message_id: ids::MessageId(4096),
+            user_id: ids::UserId(1),
             title: "grüße.py".into(),
             text: "print('grüße')".into(),
             language: "python".into(),
@@ -356,10 +359,10 @@ mod tests {
     #[test]
     fn untitled_files_get_a_generated_name() {
         let record = |title: &str, extension: &str| FileRecord {
-            id: 8193,
-            chat_id: 1000,
-            message_id: 4096,
-            user_id: 1,
+            id: ids::FileId(8193),
+            chat_id: ids::ChatId(1000),
+            message_id: ids::MessageId(4096),
+            user_id: ids::UserId(1),
             title: title.into(),
             text: "x".into(),
             language: "text".into(),

@@ -5,7 +5,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt};
 
 use crate::error::{ApiError, Missing};
-use crate::routes::{Route, SHARED_CHATS_ROOT, Segment, USERS_ROOT as API_ROOT};
+use crate::routes::{PathIds, Route, SHARED_CHATS_ROOT, Segment, USERS_ROOT as API_ROOT};
 use crate::validation::{self, Issue};
 
 /// A matched route's raw path parameters in route order: name and text as in the path.
@@ -78,9 +78,9 @@ pub fn match_shared_chat(request: &Request) -> Result<String, ApiError> {
 /// Matches the request path against a route and returns its raw parameters in order.
 /// Path parameters are read from the path itself, not from the event's `pathParameters`,
 /// because function URLs carry none.
-pub fn match_route<const N: usize>(
+pub fn match_route<const N: usize, P: PathIds<N>>(
     request: &Request,
-    route: &Route<N>,
+    route: &Route<N, P>,
 ) -> Result<PathParams<N>, ApiError> {
     let path = request_path(request);
     let Some(at) = path.find(API_ROOT) else {
@@ -145,7 +145,7 @@ mod tests {
     use super::*;
     use serde_json::{Value, json};
 
-    const ROUTE: Route<2> = crate::routes::FILES;
+    const ROUTE: Route<2, crate::routes::ChatPath> = crate::routes::FILES;
 
     fn request(event: Value) -> Request {
         lambda_http::request::from_str(&event.to_string()).unwrap_or_else(|e| panic!("{e}"))

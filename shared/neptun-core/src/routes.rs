@@ -14,16 +14,72 @@ pub enum Segment {
 
 use Segment::{Lit, Param};
 
-/// A route's path below `/api/users/` with its `N` id parameters, e.g.
-/// `const CHATS: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);`.
+use std::marker::PhantomData;
+
+use crate::ids::{ChatId, FileId, MessageId, ProjectId, ShareId, UserId};
+
+/// The ids a route's path names, typed: built from the `N` ids of its parameters, in order
+/// ([`PathIds::from_ids`]), which only `routes` and the request matching see.
+pub trait PathIds<const N: usize>: Copy {
+    fn from_ids(ids: [u64; N]) -> Self;
+    fn ids(self) -> [u64; N];
+    /// The user whose routes these are (every owner's route starts with `{user_id}`).
+    fn user(self) -> UserId;
+}
+
+macro_rules! path_ids {
+    ($($(#[$doc:meta])* $name:ident { $($field:ident: $id:ident),+ } = $n:literal;)+) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct $name {
+            $(pub $field: $id,)+
+        }
+
+        impl PathIds<$n> for $name {
+            fn from_ids(ids: [u64; $n]) -> Self {
+                let [$($field),+] = ids;
+                Self { $($field: $id($field)),+ }
+            }
+
+            fn ids(self) -> [u64; $n] {
+                [$(self.$field.get()),+]
+            }
+
+            fn user(self) -> UserId {
+                self.user
+            }
+        }
+    )+};
+}
+
+path_ids! {
+    /// `/api/users/{user_id}/...`
+    UserPath { user: UserId } = 1;
+    /// `.../chats/{chat_id}...`
+    ChatPath { user: UserId, chat: ChatId } = 2;
+    /// `.../chats/{chat_id}/files/{message_id}`
+    MessagePath { user: UserId, chat: ChatId, message: MessageId } = 3;
+    /// `.../chats/{chat_id}/files/{file_id}/content`
+    FilePath { user: UserId, chat: ChatId, file: FileId } = 3;
+    /// `.../projects/{project_id}/chats`
+    ProjectPath { user: UserId, project: ProjectId } = 2;
+    /// `.../projects/{project_id}/chats/{chat_id}`
+    ProjectChatPath { user: UserId, project: ProjectId, chat: ChatId } = 3;
+    /// `.../chats/{chat_id}/shares/{share_id}/...`
+    SharePath { user: UserId, chat: ChatId, share: ShareId } = 3;
+}
+
+/// A route's path below `/api/users/` with its `N` id parameters, which make a `P`, e.g.
+/// `const CHATS: Route<1, UserPath> = Route::new(&[Param("user_id"), Lit("chats")]);`.
 /// [`Route::new`] refuses any other number of parameters than `N` (in a `const`, at compile
 /// time), so a route always yields exactly the ids its handler takes.
 #[derive(Debug, Clone, Copy)]
-pub struct Route<const N: usize> {
+pub struct Route<const N: usize, P> {
     segments: &'static [Segment],
+    ids: PhantomData<fn() -> P>,
 }
 
-impl<const N: usize> Route<N> {
+impl<const N: usize, P: PathIds<N>> Route<N, P> {
     pub const fn new(segments: &'static [Segment]) -> Self {
         let mut params = 0;
         let mut at = 0;
@@ -33,8 +89,11 @@ impl<const N: usize> Route<N> {
             }
             at += 1;
         }
-        assert!(params == N, "a Route<N> has exactly N Param segments");
-        Self { segments }
+        assert!(params == N, "a Route<N, _> has exactly N Param segments");
+        Self {
+            segments,
+            ids: PhantomData,
+        }
     }
 
     pub fn segments(&self) -> &'static [Segment] {
@@ -42,8 +101,8 @@ impl<const N: usize> Route<N> {
     }
 
     /// The path of this route for these ids, e.g. `/api/users/1/chats/1000/messages`.
-    pub fn path(&self, ids: [u64; N]) -> String {
-        let mut ids = ids.into_iter();
+    pub fn path(&self, ids: P) -> String {
+        let mut ids = ids.ids().into_iter();
         let mut path = USERS_ROOT.trim_end_matches('/').to_owned();
         for segment in self.segments {
             path.push('/');
@@ -74,35 +133,36 @@ impl<const N: usize> Route<N> {
     }
 }
 
-pub const CHATS: Route<1> = Route::new(&[Param("user_id"), Lit("chats")]);
-pub const CHAT: Route<2> = Route::new(&[Param("user_id"), Lit("chats"), Param("chat_id")]);
-pub const MESSAGES: Route<2> = Route::new(&[
+pub const CHATS: Route<1, UserPath> = Route::new(&[Param("user_id"), Lit("chats")]);
+pub const CHAT: Route<2, ChatPath> =
+    Route::new(&[Param("user_id"), Lit("chats"), Param("chat_id")]);
+pub const MESSAGES: Route<2, ChatPath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("messages"),
 ]);
-pub const LAST_MESSAGE: Route<2> = Route::new(&[
+pub const LAST_MESSAGE: Route<2, ChatPath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("messages"),
     Lit("last"),
 ]);
-pub const FILES: Route<2> = Route::new(&[
+pub const FILES: Route<2, ChatPath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("files"),
 ]);
-pub const MESSAGE_FILES: Route<3> = Route::new(&[
+pub const MESSAGE_FILES: Route<3, MessagePath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("files"),
     Param("message_id"),
 ]);
-pub const CONTENT_ROUTE: Route<3> = Route::new(&[
+pub const CONTENT_ROUTE: Route<3, FilePath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
@@ -111,13 +171,13 @@ pub const CONTENT_ROUTE: Route<3> = Route::new(&[
     Lit("content"),
 ]);
 
-pub const PROJECT_CHATS: Route<2> = Route::new(&[
+pub const PROJECT_CHATS: Route<2, ProjectPath> = Route::new(&[
     Param("user_id"),
     Lit("projects"),
     Param("project_id"),
     Lit("chats"),
 ]);
-pub const PROJECT_CHAT: Route<3> = Route::new(&[
+pub const PROJECT_CHAT: Route<3, ProjectChatPath> = Route::new(&[
     Param("user_id"),
     Lit("projects"),
     Param("project_id"),
@@ -125,13 +185,13 @@ pub const PROJECT_CHAT: Route<3> = Route::new(&[
     Param("chat_id"),
 ]);
 
-pub const SHARES: Route<2> = Route::new(&[
+pub const SHARES: Route<2, ChatPath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
     Lit("shares"),
 ]);
-pub const WHITELIST_ENTRIES: Route<3> = Route::new(&[
+pub const WHITELIST_ENTRIES: Route<3, SharePath> = Route::new(&[
     Param("user_id"),
     Lit("chats"),
     Param("chat_id"),
@@ -169,10 +229,17 @@ mod tests {
     #[test]
     fn paths_and_templates() {
         assert_eq!(
-            CONTENT_ROUTE.path([1, 1000, 8192]),
+            CONTENT_ROUTE.path(FilePath {
+                user: UserId(1),
+                chat: ChatId(1000),
+                file: FileId(8192)
+            }),
             "/api/users/1/chats/1000/files/8192/content"
         );
-        assert_eq!(CHATS.path([7]), "/api/users/7/chats");
+        assert_eq!(
+            CHATS.path(UserPath { user: UserId(7) }),
+            "/api/users/7/chats"
+        );
         assert_eq!(
             MESSAGE_FILES.template(),
             "/api/users/{user_id}/chats/{chat_id}/files/{message_id}"

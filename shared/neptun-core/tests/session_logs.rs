@@ -6,6 +6,7 @@
 // A test binary: its helpers may unwrap what a test set up (workspace.lints, Cargo.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use neptun_core::ids::UserId;
 use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -86,10 +87,10 @@ fn assert_clean(logs: &str, token: &str) {
 #[test]
 fn accepted_and_rejected_sessions_log_no_secrets() {
     let config = SessionConfig::new(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
-    let token = config.seal_user(42, Some(3_600_000), NOW);
+    let token = config.seal_user(UserId(42), Some(3_600_000), NOW);
 
     let logs = capture_logs(|| {
-        assert_eq!(config.authenticate(&cookie(&token), NOW), Ok(42));
+        assert_eq!(config.authenticate(&cookie(&token), NOW), Ok(UserId(42)));
     });
     assert_clean(&logs, &token);
 

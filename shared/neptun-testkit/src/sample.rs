@@ -4,6 +4,7 @@
 
 use neptun_core::clock::rfc3339_ms;
 use neptun_core::context::AppContext;
+use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, ShareId, UserId, WhitelistEntryId};
 use neptun_core::links::FileLinks;
 use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
 use neptun_core::origin::OriginCheck;
@@ -17,36 +18,36 @@ use crate::memory::MemoryStore;
 pub const DEV_PASSWORD: &str = "neptun-local-development-password-not-secret";
 
 /// The user, chat, message and file the sample events use.
-pub const SAMPLE_USER: u64 = 1;
-pub const SAMPLE_CHAT: u64 = 1000;
-pub const SAMPLE_MESSAGE: u64 = 4096;
-pub const SAMPLE_FILE: u64 = 8192;
+pub const SAMPLE_USER: UserId = UserId(1);
+pub const SAMPLE_CHAT: ChatId = ChatId(1000);
+pub const SAMPLE_MESSAGE: MessageId = MessageId(4096);
+pub const SAMPLE_FILE: FileId = FileId(8192);
 pub const SAMPLE_FILE_TEXT: &str = "print('Hello, World!')";
 /// The chats the delete events remove (`delete-chat`, `delete-chats`), so that every other
 /// event still finds the sample chat.
-pub const SAMPLE_CHAT_TO_DELETE: u64 = 1001;
-pub const SAMPLE_CHATS_TO_DELETE: u64 = 1002;
+pub const SAMPLE_CHAT_TO_DELETE: ChatId = ChatId(1001);
+pub const SAMPLE_CHATS_TO_DELETE: ChatId = ChatId(1002);
 /// The chat the regenerate event shortens: a question, its answer, and a file of the answer.
-pub const SAMPLE_CHAT_TO_REGENERATE: u64 = 1003;
-pub const SAMPLE_QUESTION: u64 = 4112;
-pub const SAMPLE_ANSWER: u64 = 4113;
-pub const SAMPLE_ANSWER_FILE: u64 = 8208;
+pub const SAMPLE_CHAT_TO_REGENERATE: ChatId = ChatId(1003);
+pub const SAMPLE_QUESTION: MessageId = MessageId(4112);
+pub const SAMPLE_ANSWER: MessageId = MessageId(4113);
+pub const SAMPLE_ANSWER_FILE: FileId = FileId(8208);
 /// The project whose chats the project events use, and its chats.
-pub const SAMPLE_PROJECT: u64 = 7;
-pub const SAMPLE_PROJECT_CHAT: u64 = 1004;
+pub const SAMPLE_PROJECT: ProjectId = ProjectId(7);
+pub const SAMPLE_PROJECT_CHAT: ChatId = ChatId(1004);
 /// The project chats the project delete events remove (`delete-project-chat`,
 /// `delete-project-chats`).
-pub const SAMPLE_PROJECT_CHAT_TO_DELETE: u64 = 1005;
-pub const SAMPLE_PROJECT_CHATS_TO_DELETE: u64 = 1006;
+pub const SAMPLE_PROJECT_CHAT_TO_DELETE: ChatId = ChatId(1005);
+pub const SAMPLE_PROJECT_CHATS_TO_DELETE: ChatId = ChatId(1006);
 /// The user whose chats the erase event (`delete-chats/200-erase-all.json`) erases, so that
 /// every other event still finds user 1's chats; and their chat.
-pub const SAMPLE_USER_TO_ERASE: u64 = 2;
-pub const SAMPLE_CHAT_TO_ERASE: u64 = 2000;
+pub const SAMPLE_USER_TO_ERASE: UserId = UserId(2);
+pub const SAMPLE_CHAT_TO_ERASE: ChatId = ChatId(2000);
 /// When the sample data was written.
 /// The chat that the share routes' sample events share, replace and unshare.
-pub const SAMPLE_CHAT_TO_SHARE: u64 = 1007;
+pub const SAMPLE_CHAT_TO_SHARE: ChatId = ChatId(1007);
 /// The chat of the share that is not shared any more (no event deletes it).
-pub const SAMPLE_CHAT_SHARED_NO_MORE: u64 = 1008;
+pub const SAMPLE_CHAT_SHARED_NO_MORE: ChatId = ChatId(1008);
 
 /// The sample shares' links: public, with a password, with a whitelist, not shared.
 pub const SAMPLE_PUBLIC_SHARE: &str = "5f0c2a9e-8d1b-4e7a-9c3f-1a2b3c4d5e6f";
@@ -54,7 +55,7 @@ pub const SAMPLE_PASSWORD_SHARE: &str = "6a1d3b0f-9e2c-4f8b-8d4a-2b3c4d5e6f70";
 pub const SAMPLE_WHITELIST_SHARE: &str = "7b2e4c1a-0f3d-4a9c-9e5b-3c4d5e6f7081";
 pub const SAMPLE_INACTIVE_SHARE: &str = "8c3f5d2b-1a4e-4b0d-8f6c-4d5e6f708192";
 /// The whitelisted share's id (its `{share_id}`).
-pub const SAMPLE_WHITELIST_SHARE_ID: u64 = 3;
+pub const SAMPLE_WHITELIST_SHARE_ID: ShareId = ShareId(3);
 /// The password of [`SAMPLE_PASSWORD_SHARE`], and its Argon2id hash as stored.
 pub const SAMPLE_SHARE_PASSWORD: &str = "sample-share-password";
 pub const SAMPLE_SHARE_PASSWORD_HASH: &str = "$argon2id$v=19$m=12288,t=3,p=1$S9Ml2Pqn4B+DMjU/5iNkMA$EA/Q1BLUq0BR5HWInUkJelglJXXiWnPfDIE8hV+JS1Q";
@@ -67,14 +68,14 @@ pub const SAMPLE_MODEL: &str = "gpt-4o";
 /// One sample chat with its messages and files.
 #[derive(Debug, Clone, Copy)]
 pub struct SampleChat {
-    pub user: u64,
-    pub id: u64,
-    pub project: Option<u64>,
+    pub user: UserId,
+    pub id: ChatId,
+    pub project: Option<ProjectId>,
     pub name: &'static str,
     /// Id, author and text, in id order.
-    pub messages: &'static [(u64, Role, &'static str)],
+    pub messages: &'static [(MessageId, Role, &'static str)],
     /// Id, message, title and text (Python), in id order.
-    pub files: &'static [(u64, u64, &'static str, &'static str)],
+    pub files: &'static [(FileId, MessageId, &'static str, &'static str)],
 }
 
 /// Every sample chat.
@@ -123,7 +124,7 @@ pub const SAMPLE_CHATS: [SampleChat; 10] = [
         id: SAMPLE_PROJECT_CHAT,
         project: Some(SAMPLE_PROJECT),
         name: "Project chat",
-        messages: &[(4128, Role::User, "What does this project build?")],
+        messages: &[(MessageId(4128), Role::User, "What does this project build?")],
         files: &[],
     },
     SampleChat {
@@ -147,7 +148,7 @@ pub const SAMPLE_CHATS: [SampleChat; 10] = [
         id: SAMPLE_CHAT_TO_ERASE,
         project: None,
         name: "A chat of the user to erase",
-        messages: &[(5000, Role::User, "Delete my account")],
+        messages: &[(MessageId(5000), Role::User, "Delete my account")],
         files: &[],
     },
     SampleChat {
@@ -155,7 +156,7 @@ pub const SAMPLE_CHATS: [SampleChat; 10] = [
         id: SAMPLE_CHAT_TO_SHARE,
         project: None,
         name: "Chat to share",
-        messages: &[(4144, Role::User, "Share this with the team")],
+        messages: &[(MessageId(4144), Role::User, "Share this with the team")],
         files: &[],
     },
     SampleChat {
@@ -163,7 +164,7 @@ pub const SAMPLE_CHATS: [SampleChat; 10] = [
         id: SAMPLE_CHAT_SHARED_NO_MORE,
         project: None,
         name: "Chat shared no more",
-        messages: &[(4160, Role::User, "Not for everyone any more")],
+        messages: &[(MessageId(4160), Role::User, "Not for everyone any more")],
         files: &[],
     },
 ];
@@ -171,8 +172,8 @@ pub const SAMPLE_CHATS: [SampleChat; 10] = [
 /// One sample share of a sample chat of [`SAMPLE_USER`].
 #[derive(Debug, Clone, Copy)]
 pub struct SampleShare {
-    pub chat: u64,
-    pub id: u64,
+    pub chat: ChatId,
+    pub id: ShareId,
     pub uuid: &'static str,
     pub is_shared: bool,
     pub is_protected: bool,
@@ -184,7 +185,7 @@ pub struct SampleShare {
 pub const SAMPLE_SHARES: [SampleShare; 4] = [
     SampleShare {
         chat: SAMPLE_CHAT,
-        id: 1,
+        id: ShareId(1),
         uuid: SAMPLE_PUBLIC_SHARE,
         is_shared: true,
         is_protected: false,
@@ -193,7 +194,7 @@ pub const SAMPLE_SHARES: [SampleShare; 4] = [
     },
     SampleShare {
         chat: SAMPLE_PROJECT_CHAT,
-        id: 2,
+        id: ShareId(2),
         uuid: SAMPLE_PASSWORD_SHARE,
         is_shared: true,
         is_protected: true,
@@ -211,7 +212,7 @@ pub const SAMPLE_SHARES: [SampleShare; 4] = [
     },
     SampleShare {
         chat: SAMPLE_CHAT_SHARED_NO_MORE,
-        id: 4,
+        id: ShareId(4),
         uuid: SAMPLE_INACTIVE_SHARE,
         is_shared: false,
         is_protected: false,
@@ -222,7 +223,7 @@ pub const SAMPLE_SHARES: [SampleShare; 4] = [
 
 impl SampleShare {
     /// The share of the sample chat `chat`, if it has one.
-    pub fn of_chat(chat: u64) -> Option<Self> {
+    pub fn of_chat(chat: ChatId) -> Option<Self> {
         SAMPLE_SHARES.into_iter().find(|share| share.chat == chat)
     }
 
@@ -235,10 +236,10 @@ impl SampleShare {
             is_shared: self.is_shared,
             is_protected: self.is_protected,
             password_hash: self.password_hash.map(str::to_owned),
-            whitelist: (self.id * 100..)
+            whitelist: (self.id.get() * 100..)
                 .zip(self.whitelist)
                 .map(|(id, email)| ListedEmail {
-                    id,
+                    id: WhitelistEntryId(id),
                     email: (*email).to_owned(),
                     created_at: SAMPLE_TIME_MS,
                 })
@@ -254,7 +255,7 @@ pub const SEEDED_CHATS: usize = {
     let mut count = 0;
     let mut at = 0;
     while at < SAMPLE_CHATS.len() {
-        if SAMPLE_CHATS[at].user == SAMPLE_USER {
+        if SAMPLE_CHATS[at].user.0 == SAMPLE_USER.0 {
             count += 1;
         }
         at += 1;

@@ -3,6 +3,7 @@
 //! measurement behind the design (docs/design/ordering.md).
 
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::ChatList;
 use std::time::{Duration, Instant};
 
@@ -20,14 +21,14 @@ use neptun_tests::proxy::StorageProxy;
 use neptun_tests::*;
 use serde_json::{Value, json};
 
-const USER: u64 = 1;
+const USER: UserId = UserId(1);
 const BASE_MS: u64 = 1_795_288_364_006;
 
 fn chat_row(id: u64, name: &str, model: &str, created_ms: u64, updated_ms: u64) -> ChatRow {
     ChatRow {
         pk: schema::user_pk(USER),
-        sk: schema::chat_sk(id),
-        id,
+        sk: schema::chat_sk(ChatId(id)),
+        id: ChatId(id),
         user_id: USER,
         name: name.into(),
         model: model.into(),
@@ -458,7 +459,7 @@ async fn measure_order_costs() {
             validation::encode_chat_cursor(USER, ChatList::All, &dashboard, middle);
         let id_cursor = validation::encode_cursor(
             &CursorScope {
-                user_id: USER,
+                user_id: USER.get(),
                 chat_id: 0,
                 list: "chats",
             },

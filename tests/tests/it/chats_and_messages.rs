@@ -2,19 +2,24 @@
 
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
+use neptun_core::ids::ChatId;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
 use neptun_tests::*;
 use serde_json::{Value, json};
 
-fn set_chat(event: &mut Value, chat_id: u64) {
+fn set_chat(event: &mut Value, chat_id: ChatId) {
     set_path(event, &format!("/api/users/1/chats/{chat_id}/messages"));
     event["pathParameters"]["chat_id"] = json!(chat_id.to_string());
 }
 
 /// Rows stored in a chat's partition, the marker included.
-async fn stored_rows(context: &AppContext<DynamoStore>, chat_id: u64) -> usize {
-    partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, chat_id)).await
+async fn stored_rows(context: &AppContext<DynamoStore>, chat_id: ChatId) -> usize {
+    partition_rows(
+        &context.store,
+        schema::chat_pk(SAMPLE_USER, ChatId(chat_id.get())),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -95,7 +100,7 @@ async fn a_user_creates_a_chat_posts_one_and_three_messages_and_reads_all_four_b
     assert!(listed.get("nextCursor").is_none());
 
     let single = event_with("create-chat-messages/200-single.json", |e| {
-        set_chat(e, chat_id)
+        set_chat(e, ChatId(chat_id))
     });
     let (status, one) = json_of(invoke(&context, Function::CreateChatMessages, single).await);
     assert_eq!(status, 200, "{one}");
@@ -114,7 +119,7 @@ async fn a_user_creates_a_chat_posts_one_and_three_messages_and_reads_all_four_b
     assert_eq!(message["updated_at"], message["created_at"]);
 
     let batch = event_with("create-chat-messages/200-batch.json", |e| {
-        set_chat(e, chat_id)
+        set_chat(e, ChatId(chat_id))
     });
     let (status, three) = json_of(invoke(&context, Function::CreateChatMessages, batch).await);
     assert_eq!(status, 200, "{three}");
@@ -126,7 +131,9 @@ async fn a_user_creates_a_chat_posts_one_and_three_messages_and_reads_all_four_b
         .collect();
     assert_eq!(actors, ["user", "assistant", "system"]);
 
-    let list = event_with("list-chat-messages/200-list.json", |e| set_chat(e, chat_id));
+    let list = event_with("list-chat-messages/200-list.json", |e| {
+        set_chat(e, ChatId(chat_id))
+    });
     let (status, all) = json_of(invoke(&context, Function::ListChatMessages, list).await);
     assert_eq!(status, 200);
     let all = all["chatMessages"].as_array().expect("a list").clone();
@@ -212,7 +219,7 @@ async fn a_failed_request_stores_nothing() {
         "the marker, the seeded message and the seeded file"
     );
     assert_eq!(
-        stored_rows(&context, 999_999).await,
+        stored_rows(&context, ChatId(999_999)).await,
         0,
         "nothing under an unknown chat"
     );
@@ -332,7 +339,7 @@ async fn pages_follow_their_cursors_to_the_end_and_stay_in_their_chat() {
     let (_, body) = json_of(invoke(&context, Function::ListChatMessages, first).await);
     let cursor = body["nextCursor"].as_str().expect("a cursor").to_owned();
     let elsewhere = event_with("list-chat-messages/200-list.json", |e| {
-        set_chat(e, 2000);
+        set_chat(e, ChatId(2000));
         set_query(e, &[("cursor", &cursor)]);
     });
     let (status, body) = json_of(invoke(&context, Function::ListChatMessages, elsewhere).await);

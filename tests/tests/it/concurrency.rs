@@ -7,6 +7,7 @@
 //! The store logs each retry; a layer counts those logs, and each test prints its counts.
 
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +32,7 @@ use tracing_subscriber::{EnvFilter, Layer};
 
 const ROUNDS: usize = 50;
 const MESSAGES_PER_WRITER: usize = 5;
-const USER: u64 = SAMPLE_USER;
+const USER: UserId = SAMPLE_USER;
 
 /// The store's log lines of a conflict retry and of a spent budget.
 const RETRYING: &str = "transaction conflict, retrying";
@@ -88,12 +89,13 @@ async fn new_chat(store: &DynamoStore) -> u64 {
         model: "gpt-4o".into(),
         project_id: None,
     };
-    store
+    (store
         .create_chat(USER, chat, now_ms(), None)
         .await
         .expect("a chat")
         .value
-        .id
+        .id)
+        .get()
 }
 
 fn now_ms() -> u64 {
@@ -120,7 +122,7 @@ fn key(name: &str, body: &str) -> Idempotency {
 /// Two appends to `chat_id`, released at once; their results in writer order.
 async fn race(
     store: &Arc<DynamoStore>,
-    chat_id: u64,
+    chat_id: ChatId,
     writers: [(Vec<String>, Option<Idempotency>); 2],
 ) -> Vec<Result<Replayable<Vec<ChatMessage>>, StoreError>> {
     let barrier = Arc::new(Barrier::new(2));
@@ -149,7 +151,7 @@ async fn race(
     results
 }
 
-async fn stored(store: &DynamoStore, chat_id: u64) -> Vec<ChatMessage> {
+async fn stored(store: &DynamoStore, chat_id: ChatId) -> Vec<ChatMessage> {
     let all = PageRequest {
         limit: None,
         after: None,
@@ -163,7 +165,7 @@ async fn stored(store: &DynamoStore, chat_id: u64) -> Vec<ChatMessage> {
     page.items
 }
 
-fn ids(messages: &[ChatMessage]) -> Vec<u64> {
+fn ids(messages: &[ChatMessage]) -> Vec<MessageId> {
     messages.iter().map(|m| m.id).collect()
 }
 
@@ -182,7 +184,7 @@ async fn behind_proxy(retry_budget: Duration) -> (AppContext<DynamoStore>, Stora
 /// returns all answered messages.
 async fn run_rounds(
     store: &Arc<DynamoStore>,
-    chat_id: u64,
+    chat_id: ChatId,
     before: impl Fn(usize),
 ) -> Vec<ChatMessage> {
     let mut answered = Vec::new();
@@ -231,13 +233,13 @@ async fn run_rounds(
 /// Every answered message is stored once, and nothing else but `others` is.
 async fn assert_stored_exactly_once(
     store: &DynamoStore,
-    chat_id: u64,
+    chat_id: ChatId,
     answered: &[ChatMessage],
     others: usize,
 ) {
     let expected = 2 * ROUNDS * MESSAGES_PER_WRITER;
     assert_eq!(answered.len(), expected);
-    let answered_ids: HashSet<u64> = ids(answered).into_iter().collect();
+    let answered_ids: HashSet<MessageId> = ids(answered).into_iter().collect();
     assert_eq!(answered_ids.len(), expected, "ids are unique");
     let stored = stored(store, chat_id).await;
     assert_eq!(
@@ -245,7 +247,7 @@ async fn assert_stored_exactly_once(
         expected + others,
         "nothing lost, nothing twice"
     );
-    let stored_ids: HashSet<u64> = ids(&stored).into_iter().collect();
+    let stored_ids: HashSet<MessageId> = ids(&stored).into_iter().collect();
     assert!(
         answered_ids.is_subset(&stored_ids),
         "the answers name the stored messages"
@@ -260,8 +262,8 @@ async fn two_writers_of_one_chat_both_commit_exactly_once() {
     count_conflicts();
     let store = Arc::new(context().await.store);
     let chat_id = new_chat(&store).await;
-    let answered = run_rounds(&store, chat_id, |_| {}).await;
-    assert_stored_exactly_once(&store, chat_id, &answered, 0).await;
+    let answered = run_rounds(&store, ChatId(chat_id), |_| {}).await;
+    assert_stored_exactly_once(&store, ChatId(chat_id), &answered, 0).await;
 }
 
 /// As real DynamoDB answers racing writers: the first two transactions of every round are
@@ -430,7 +432,7 @@ async fn one_key_raced_twice_stores_once_and_answers_the_same_ids() {
             .map(|i| format!("k{round}-m{i}"))
             .collect();
         let same = || (texts.clone(), Some(key(&round.to_string(), "same")));
-        let results = race(&store, chat_id, [same(), same()]).await;
+        let results = race(&store, ChatId(chat_id), [same(), same()]).await;
         let mut answers = Vec::new();
         for result in results {
             match result {
@@ -461,7 +463,7 @@ async fn one_key_raced_twice_stores_once_and_answers_the_same_ids() {
     assert_eq!(in_flight, 0);
     assert_eq!(retries, KEYED_ROUNDS as u64 / 2);
     assert_eq!(
-        stored(&store, chat_id).await.len(),
+        stored(&store, ChatId(chat_id)).await.len(),
         KEYED_ROUNDS * MESSAGES_PER_WRITER,
         "each keyed batch once"
     );

@@ -2,6 +2,7 @@
 //! app runs, pinned in `tests/vectors`): what `make dev` and the tests seal is what the web app
 //! would accept.
 
+use neptun_core::ids::UserId;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -62,9 +63,9 @@ fn our_seal_unseals_in_iron_webcrypto() {
 
     // verify.mjs runs iron's unseal at the real clock, so seal at the real clock.
     for (token, ttl) in [
-        (config.seal_user(42, None, now), None),
+        (config.seal_user(UserId(42), None, now), None),
         (
-            config.seal_user(42, Some(3_600_000), now),
+            config.seal_user(UserId(42), Some(3_600_000), now),
             Some(3_600_000u64),
         ),
     ] {
@@ -90,6 +91,6 @@ fn our_seal_unseals_in_iron_webcrypto() {
     // And iron-webcrypto rejects our seal under another password (the check is not vacuous).
     let other = SessionConfig::new(fixture["other_password"].as_str().expect("another"))
         .unwrap_or_else(|e| panic!("{e}"))
-        .seal_user(42, None, now);
+        .seal_user(UserId(42), None, now);
     assert!(iron_verify(&other, password).is_err());
 }

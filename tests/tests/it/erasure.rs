@@ -3,6 +3,7 @@
 //! message that arrives after the answer is refused, and once the stream's purge has run, no
 //! row of the user is left; the user's new chats afterwards are untouched.
 
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +16,7 @@ use neptun_dynamo::{DynamoStore, schema};
 use neptun_tests::*;
 use serde_json::{Value, json};
 
-const USER: u64 = 9;
+const USER: UserId = UserId(9);
 const CHATS: u64 = 100;
 const MESSAGES_PER_CHAT: usize = 10;
 const PROJECTS: u64 = 5;
@@ -29,13 +30,13 @@ fn message(text: String) -> NewMessage {
 
 /// The user's chats: every other one in one of the projects, each with its messages, and a
 /// keyed create (its record in the user's partition).
-async fn seed(store: &DynamoStore) -> Vec<u64> {
+async fn seed(store: &DynamoStore) -> Vec<ChatId> {
     let mut chats = Vec::new();
     for n in 0..CHATS {
         let chat = NewChat {
             name: format!("chat {n}"),
             model: String::new(),
-            project_id: (n % 2 == 0).then_some(1 + n % PROJECTS),
+            project_id: (n % 2 == 0).then_some(ProjectId(1 + n % PROJECTS)),
         };
         let key = Idempotency {
             key_hash: format!("key-{n}"),
@@ -58,10 +59,10 @@ async fn seed(store: &DynamoStore) -> Vec<u64> {
 }
 
 /// Rows of every partition the user had.
-async fn rows_left(store: &DynamoStore, chats: &[u64]) -> usize {
+async fn rows_left(store: &DynamoStore, chats: &[ChatId]) -> usize {
     let mut rows = partition_rows(store, schema::user_pk(USER)).await;
     for project in 1..=PROJECTS {
-        rows += partition_rows(store, schema::project_pk(USER, project)).await;
+        rows += partition_rows(store, schema::project_pk(USER, ProjectId(project))).await;
     }
     for &chat in chats {
         rows += partition_rows(store, schema::chat_pk(USER, chat)).await;

@@ -4,6 +4,7 @@ use lambda_http::Body;
 use neptun_core::clock;
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::links::{self, FileLinks, FileRef, LinkSigner};
 use neptun_core::model::Role;
 use neptun_core::store::{ChatStore, MessageStore};
@@ -31,15 +32,15 @@ const FIELDS: [&str; 14] = [
     "url",
 ];
 
-fn create_path(chat_id: u64, message_id: u64) -> String {
+fn create_path(chat_id: ChatId, message_id: MessageId) -> String {
     format!("/api/users/1/chats/{chat_id}/files/{message_id}")
 }
 
 /// `POST` of `body` to a chat's message.
 async fn post_files(
     context: &AppContext<DynamoStore>,
-    chat_id: u64,
-    message_id: u64,
+    chat_id: ChatId,
+    message_id: MessageId,
     body: Value,
 ) -> (u16, Value) {
     let request = event_with("create-chat-files/200-batch.json", |e| {
@@ -60,17 +61,21 @@ async fn open(context: &AppContext<DynamoStore>, url: &str) -> (u16, http::Heade
 }
 
 /// Rows stored in a chat's partition (marker, messages and files).
-async fn stored_rows(context: &AppContext<DynamoStore>, user_id: u64, chat_id: u64) -> usize {
-    partition_rows(&context.store, schema::chat_pk(user_id, chat_id)).await
+async fn stored_rows(context: &AppContext<DynamoStore>, user_id: UserId, chat_id: ChatId) -> usize {
+    partition_rows(
+        &context.store,
+        schema::chat_pk(UserId(user_id.get()), ChatId(chat_id.get())),
+    )
+    .await
 }
 
 /// A chat with one message, created through the stores.
-async fn chat_with_message(context: &AppContext<DynamoStore>, user_id: u64) -> (u64, u64) {
+async fn chat_with_message(context: &AppContext<DynamoStore>, user_id: UserId) -> (u64, u64) {
     let now = clock::now_ms();
     let chat = context
         .store
         .create_chat(
-            user_id,
+            UserId(user_id.get()),
             NewChat {
                 name: "Other chat".into(),
                 model: String::new(),
@@ -85,7 +90,7 @@ async fn chat_with_message(context: &AppContext<DynamoStore>, user_id: u64) -> (
     let messages = context
         .store
         .append_messages(
-            user_id,
+            UserId(user_id.get()),
             chat.id,
             vec![NewMessage {
                 content: "hello".into(),
@@ -97,7 +102,7 @@ async fn chat_with_message(context: &AppContext<DynamoStore>, user_id: u64) -> (
         .await
         .expect("add a message")
         .value;
-    (chat.id, messages[0].id)
+    (chat.id.get(), messages[0].id.get())
 }
 
 fn signature_of(url: &str) -> &str {
@@ -272,7 +277,7 @@ async fn files_are_attached_listed_and_opened_through_signed_urls() {
         "py",
         "text/x-python",
     );
-    assert_eq!(id_of(&all[0]), SAMPLE_FILE);
+    assert_eq!(id_of(&all[0]), SAMPLE_FILE.get());
     assert_eq!(all[0]["created_at"], "2026-11-21T19:12:44.006Z");
     let mut created = vec![single.clone()];
     created.extend(three.iter().cloned());
@@ -382,33 +387,40 @@ async fn files_need_their_chat_and_a_message_of_that_chat() {
     seed_sample_data(&context.store).await;
     let file = json!({"text": "x", "title": "x.txt"});
 
-    let (status, body) = post_files(&context, SAMPLE_CHAT, 999_999, file.clone()).await;
+    let (status, body) = post_files(&context, SAMPLE_CHAT, MessageId(999_999), file.clone()).await;
     assert_eq!(status, 404);
     assert_eq!(
         body,
         json!({"statusCode": 404, "statusMessage": "Not Found", "data": {"message": "Message not found"}})
     );
 
-    let (status, body) = post_files(&context, 999_999, SAMPLE_MESSAGE, file.clone()).await;
+    let (status, body) = post_files(&context, ChatId(999_999), SAMPLE_MESSAGE, file.clone()).await;
     assert_eq!(status, 404);
     assert_eq!(body["data"]["message"], "Chat not found");
 
     // A message of another chat of the same user, and of another user's chat.
     let (other_chat, other_message) = chat_with_message(&context, SAMPLE_USER).await;
-    let (_, foreign_message) = chat_with_message(&context, 2).await;
+    let (_, foreign_message) = chat_with_message(&context, UserId(2)).await;
     for message_id in [other_message, foreign_message] {
-        let (status, body) = post_files(&context, SAMPLE_CHAT, message_id, file.clone()).await;
+        let (status, body) =
+            post_files(&context, SAMPLE_CHAT, MessageId(message_id), file.clone()).await;
         assert_eq!(status, 404, "{body}");
         assert_eq!(body["data"]["message"], "Message not found");
     }
     // ... which does take files in its own chat, and that chat lists only those.
-    let (status, body) = post_files(&context, other_chat, other_message, file.clone()).await;
+    let (status, body) = post_files(
+        &context,
+        ChatId(other_chat),
+        MessageId(other_message),
+        file.clone(),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["chatFile"]["chat_conversation_id"], json!(other_chat));
 
     // Nothing was stored by the refused requests: marker, message, seeded file.
     assert_eq!(stored_rows(&context, SAMPLE_USER, SAMPLE_CHAT).await, 3);
-    assert_eq!(stored_rows(&context, SAMPLE_USER, 999_999).await, 0);
+    assert_eq!(stored_rows(&context, SAMPLE_USER, ChatId(999_999)).await, 0);
 
     // A chat without files lists an empty array; an unknown chat is a 404.
     let (empty_chat, _) = chat_with_message(&context, SAMPLE_USER).await;
@@ -728,7 +740,7 @@ async fn a_signed_url_made_before_a_rotation_opens_until_the_previous_secret_is_
     assert_eq!((status, text.as_str()), (200, SAMPLE_FILE_TEXT));
     // New links are signed with the new secret, and open while the old one is still accepted.
     let (_, body) = list(&during, |e| {
-        let cookie = during.session.seal_user(1, None, clock::now_ms());
+        let cookie = during.session.seal_user(UserId(1), None, clock::now_ms());
         e["cookies"] = json!([format!("neptun-session={cookie}")]);
     })
     .await;

@@ -3,6 +3,7 @@
 //! and the API's own handlers reading the imported chats back.
 
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -155,7 +156,7 @@ impl Fixture {
     pub(crate) fn request(
         &self,
         template: &str,
-        user: u64,
+        user: UserId,
         path: &str,
         query: &[(&str, &str)],
     ) -> Request {
@@ -165,15 +166,15 @@ impl Fixture {
     pub(crate) fn request_with(
         &self,
         template: &str,
-        user: u64,
+        user: UserId,
         path: &str,
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Request {
-        let cookie = self
-            .context
-            .session
-            .seal_user(user, None, neptun_core::clock::now_ms());
+        let cookie =
+            self.context
+                .session
+                .seal_user(UserId(user.get()), None, neptun_core::clock::now_ms());
         event_with(template, |event| {
             set_path(event, path);
             set_query(event, query);
@@ -188,7 +189,7 @@ impl Fixture {
     pub(crate) async fn list_all(
         &self,
         function: Function,
-        user: u64,
+        user: UserId,
         path: &str,
         key: &str,
         limit: &str,
@@ -221,7 +222,7 @@ impl Fixture {
         }
     }
 
-    pub(crate) async fn chats_of(&self, user: u64) -> Vec<Value> {
+    pub(crate) async fn chats_of(&self, user: UserId) -> Vec<Value> {
         self.list_all(
             Function::ListChats,
             user,
@@ -232,7 +233,7 @@ impl Fixture {
         .await
     }
 
-    pub(crate) async fn messages_of(&self, user: u64, chat: u64) -> Vec<Value> {
+    pub(crate) async fn messages_of(&self, user: UserId, chat: ChatId) -> Vec<Value> {
         let path = format!("/api/users/{user}/chats/{chat}/messages");
         self.list_all(
             Function::ListChatMessages,
@@ -244,7 +245,7 @@ impl Fixture {
         .await
     }
 
-    pub(crate) async fn files_of(&self, user: u64, chat: u64) -> Vec<Value> {
+    pub(crate) async fn files_of(&self, user: UserId, chat: ChatId) -> Vec<Value> {
         let path = format!("/api/users/{user}/chats/{chat}/files");
         self.list_all(Function::GetChatFiles, user, &path, "chatFiles", "1")
             .await
@@ -303,7 +304,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             )
             .await
             .expect("source chats");
-        let chats = fixture.chats_of(user).await;
+        let chats = fixture.chats_of(UserId(user)).await;
         assert_eq!(chats.len(), rows.len(), "user {user}");
         for (chat, row) in chats.iter().zip(&rows) {
             assert_eq!(chat["id"], json!(row.get::<_, i64>(0)));
@@ -316,7 +317,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             }
         }
     }
-    let chats = fixture.chats_of(1).await;
+    let chats = fixture.chats_of(UserId(1)).await;
     assert_eq!(
         chats[2]["created_at"], "2024-03-20T10:00:00.123Z",
         "ms kept, micros cut"
@@ -345,7 +346,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             )
             .await
             .expect("source messages");
-        let messages = fixture.messages_of(user, chat).await;
+        let messages = fixture.messages_of(UserId(user), ChatId(chat)).await;
         assert_eq!(messages.len(), rows.len(), "chat {chat}");
         for (message, row) in messages.iter().zip(&rows) {
             assert_eq!(message["id"], json!(row.get::<_, i64>(0)));
@@ -362,7 +363,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             }
         }
     }
-    let long = fixture.messages_of(2, 4).await;
+    let long = fixture.messages_of(UserId(2), ChatId(4)).await;
     assert_eq!(long.len(), 5_000 + 2);
     assert_eq!(long[0]["created_at"], "2024-01-01T00:00:01.012Z");
     assert_eq!(long[5_000]["message"].as_str().map(str::len), Some(200_000));
@@ -371,16 +372,16 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
         Some(300 * 1024)
     );
     // A NULL time: the nearest known time of its chat (its own updated_at, else the chat's).
-    let first = fixture.messages_of(1, 1).await;
+    let first = fixture.messages_of(UserId(1), ChatId(1)).await;
     assert_eq!(first[1]["created_at"], "2024-03-20T10:00:02.250Z");
     assert_eq!(first[2]["created_at"], "2024-03-20T10:00:00.123Z");
     assert_eq!(
-        fixture.messages_of(1, 3).await[1]["created_at"],
+        fixture.messages_of(UserId(1), ChatId(3)).await[1]["created_at"],
         "2023-05-05T05:05:06.000Z"
     );
 
     // Files, with their signed URLs serving the content.
-    let files = fixture.files_of(1, 1).await;
+    let files = fixture.files_of(UserId(1), ChatId(1)).await;
     assert_eq!(ids_of(&files), vec![10, 11]);
     assert_eq!(files[0]["title"], "hello.py");
     assert_eq!(files[0]["chat_conversation_message_id"], 2);
@@ -405,7 +406,10 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
         );
         assert_eq!((status, body.as_str()), (200, text));
     }
-    assert_eq!(ids_of(&fixture.files_of(3, 5).await), vec![13]);
+    assert_eq!(
+        ids_of(&fixture.files_of(UserId(3), ChatId(5)).await),
+        vec![13]
+    );
 
     // Too large for an item: listed, recorded, not stored; its file goes with it.
     assert!(!report.is_complete());
@@ -424,7 +428,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             .to_string()
             .contains("chat_conversation_message 100002 (user 2, chat 4): 600000 bytes")
     );
-    assert!(fixture.files_of(2, 4).await.is_empty());
+    assert!(fixture.files_of(UserId(2), ChatId(4)).await.is_empty());
     // Over the API's limit but storable: stored and listed.
     assert!(
         report
@@ -452,7 +456,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
             Function::CreateChatMessages,
             fixture.request_with(
                 "create-chat-messages/200-batch.json",
-                1,
+                UserId(1),
                 path,
                 &[],
                 Some(body),
@@ -464,33 +468,46 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
     let new_id = created["chatMessages"][0]["id"].as_u64().expect("an id");
     assert!(new_id >= ids::FIRST_API_ID);
     assert_eq!(
-        ids_of(&fixture.messages_of(1, 1).await),
+        ids_of(&fixture.messages_of(UserId(1), ChatId(1)).await),
         vec![1, 2, 3, new_id]
     );
     let file =
         json!({"title": "again.py", "text": "print(2)", "language": "python", "extension": "py"});
-    let attach = |message: u64| {
+    let attach = |message: MessageId| {
         fixture.request_with(
             "create-chat-files/200-single.json",
-            1,
+            UserId(1),
             &format!("/api/users/1/chats/1/files/{message}"),
             &[],
             Some(file.clone()),
         )
     };
-    let (status, body) =
-        json_of(invoke(&fixture.context, Function::CreateChatFiles, attach(2)).await);
+    let (status, body) = json_of(
+        invoke(
+            &fixture.context,
+            Function::CreateChatFiles,
+            attach(MessageId(2)),
+        )
+        .await,
+    );
     assert_eq!(status, 200, "{body}");
-    let (status, _) = json_of(invoke(&fixture.context, Function::CreateChatFiles, attach(4)).await);
+    let (status, _) = json_of(
+        invoke(
+            &fixture.context,
+            Function::CreateChatFiles,
+            attach(MessageId(4)),
+        )
+        .await,
+    );
     assert_eq!(status, 404, "message 4 is in another chat");
-    assert_eq!(fixture.files_of(1, 1).await.len(), 3);
+    assert_eq!(fixture.files_of(UserId(1), ChatId(1)).await.len(), 3);
     let (status, body) = json_of(
         invoke(
             &fixture.context,
             Function::CreateChat,
             fixture.request_with(
                 "create-chat/200-create.json",
-                1,
+                UserId(1),
                 "/api/users/1/chats",
                 &[],
                 Some(json!({"name": "new"})),
@@ -500,7 +517,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
     );
     assert_eq!(status, 200, "{body}");
     assert_eq!(
-        fixture.chats_of(1).await[0]["name"],
+        fixture.chats_of(UserId(1)).await[0]["name"],
         "new",
         "new chats list first"
     );
@@ -511,7 +528,7 @@ async fn imported_chats_read_back_through_the_api_as_the_source_holds_them() {
     assert_eq!(again.writes.items, 0, "{again}");
     assert_eq!(fixture.table_items().await, items);
     assert_eq!(
-        ids_of(&fixture.messages_of(1, 1).await),
+        ids_of(&fixture.messages_of(UserId(1), ChatId(1)).await),
         vec![1, 2, 3, new_id]
     );
     assert_eq!(
@@ -530,8 +547,11 @@ async fn new_source_rows_are_added_and_deleted_chats_stay_deleted() {
     // What the API's chat delete does: the chat's rows are gone.
     let store = &fixture.context.store;
     for (pk, sk) in [
-        (schema::user_pk(1), schema::chat_sk(2)),
-        (schema::chat_pk(1, 2), schema::CHAT_META_SK.to_owned()),
+        (schema::user_pk(UserId(1)), schema::chat_sk(ChatId(2))),
+        (
+            schema::chat_pk(UserId(1), ChatId(2)),
+            schema::CHAT_META_SK.to_owned(),
+        ),
     ] {
         store
             .client()
@@ -564,15 +584,15 @@ async fn new_source_rows_are_added_and_deleted_chats_stay_deleted() {
     assert_eq!(count(SourceTable::Messages), Some((2, 1)), "{next}");
     assert_eq!(count(SourceTable::Files), Some((1, 0)));
     assert_eq!(next.writes.items, 2 + 2 + 1);
-    assert_eq!(ids_of(&fixture.chats_of(1).await), vec![7, 3, 1]);
+    assert_eq!(ids_of(&fixture.chats_of(UserId(1)).await), vec![7, 3, 1]);
     assert_eq!(
-        fixture.messages_of(1, 7).await[0]["message"],
+        fixture.messages_of(UserId(1), ChatId(7)).await[0]["message"],
         "to the new chat"
     );
-    assert_eq!(fixture.messages_of(1, 1).await.len(), 4);
-    assert_eq!(fixture.files_of(1, 1).await.len(), 3);
+    assert_eq!(fixture.messages_of(UserId(1), ChatId(1)).await.len(), 4);
+    assert_eq!(fixture.files_of(UserId(1), ChatId(1)).await.len(), 3);
     assert_eq!(
-        fixture.rows_in(schema::chat_pk(1, 2)).await,
+        fixture.rows_in(schema::chat_pk(UserId(1), ChatId(2))).await,
         2,
         "not resurrected"
     );
@@ -585,9 +605,9 @@ async fn user_runs_import_only_those_users_and_full_runs_complete_them() {
         panic!("an import report")
     };
     assert_eq!(only.users, 1);
-    assert_eq!(ids_of(&fixture.chats_of(3).await), vec![6, 5]);
-    assert!(fixture.chats_of(1).await.is_empty());
-    assert!(fixture.chats_of(2).await.is_empty());
+    assert_eq!(ids_of(&fixture.chats_of(UserId(3)).await), vec![6, 5]);
+    assert!(fixture.chats_of(UserId(1)).await.is_empty());
+    assert!(fixture.chats_of(UserId(2)).await.is_empty());
     assert_eq!(
         only.table(SourceTable::Messages).map(|t| t.written),
         Some(3)
@@ -600,7 +620,7 @@ async fn user_runs_import_only_those_users_and_full_runs_complete_them() {
         "user 3's rows are not read again"
     );
     assert_eq!(messages.written, 7 + 50 + 2);
-    assert_eq!(ids_of(&fixture.chats_of(1).await), vec![3, 2, 1]);
+    assert_eq!(ids_of(&fixture.chats_of(UserId(1)).await), vec![3, 2, 1]);
     assert!(fixture.verify().await.is_complete());
 }
 
@@ -640,7 +660,7 @@ async fn verify_checks_every_row_and_catches_differences() {
     let body = json!({"message": "new", "actor": "user"});
     let request = fixture.request_with(
         "create-chat-messages/200-single.json",
-        2,
+        UserId(2),
         "/api/users/2/chats/4/messages",
         &[],
         Some(body),
@@ -659,7 +679,7 @@ async fn verify_checks_every_row_and_catches_differences() {
         HashMap::from([
             (
                 schema::PK.to_owned(),
-                AttributeValue::S(schema::chat_pk(2, 4)),
+                AttributeValue::S(schema::chat_pk(UserId(2), ChatId(4))),
             ),
             (
                 schema::SK.to_owned(),
@@ -790,7 +810,10 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
     let verified = fixture.verify().await;
     assert!(verified.is_complete(), "{verified}");
     assert_eq!(verified.matching, 6 + total_messages as u64 + 3);
-    assert_eq!(fixture.messages_of(2, 4).await.len(), 12_002);
+    assert_eq!(
+        fixture.messages_of(UserId(2), ChatId(4)).await.len(),
+        12_002
+    );
 }
 
 /// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of

@@ -9,6 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use neptun_core::clock::now_ms;
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use neptun_dynamo::schema;
 use neptun_import::{CryptoSecret, Mode, Options, Report, SourceTable, Target};
 use neptun_tests::postgres::encrypted;
@@ -23,11 +24,11 @@ const PASSWORD_UUID: &str = "1a2b3c4d-0000-4000-8000-000000000002";
 const WHITELIST_UUID: &str = "1a2b3c4d-0000-4000-8000-000000000003";
 
 impl Fixture {
-    fn cookie(&self, user: u64, email: Option<&str>) -> String {
+    fn cookie(&self, user: UserId, email: Option<&str>) -> String {
         let session = &self.context.session;
         let token = match email {
-            Some(email) => session.seal_user_with_email(user, email, None, now_ms()),
-            None => session.seal_user(user, None, now_ms()),
+            Some(email) => session.seal_user_with_email(UserId(user.get()), email, None, now_ms()),
+            None => session.seal_user(UserId(user.get()), None, now_ms()),
         };
         format!("neptun-session={token}")
     }
@@ -55,7 +56,7 @@ impl Fixture {
         &self,
         function: Function,
         sample: &str,
-        user: u64,
+        user: UserId,
         path: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
@@ -70,7 +71,7 @@ impl Fixture {
         .await
     }
 
-    async fn project_chats(&self, user: u64, project: u64) -> Vec<u64> {
+    async fn project_chats(&self, user: UserId, project: ProjectId) -> Vec<u64> {
         let (status, body) = self
             .as_owner(
                 Function::ListProjectChats,
@@ -140,7 +141,7 @@ async fn rows_committed_out_of_id_order_or_with_explicit_ids_are_found_by_the_ne
         .expect("rows committed first");
     let first = fixture.import().await;
     assert!(first.is_complete(), "{first}");
-    assert_eq!(fixture.messages_of(1, 1).await.len(), 4);
+    assert_eq!(fixture.messages_of(UserId(1), ChatId(1)).await.len(), 4);
 
     late.batch_execute("COMMIT").await.expect("commit late");
     // Restored or hand-written rows with ids below the highest imported one, chats included.
@@ -160,15 +161,21 @@ async fn rows_committed_out_of_id_order_or_with_explicit_ids_are_found_by_the_ne
     assert_eq!(written(SourceTable::Chats), Some(1), "{next}");
     assert_eq!(written(SourceTable::Messages), Some(2), "{next}");
     assert_eq!(written(SourceTable::Files), Some(1), "{next}");
-    assert_eq!(ids_of(&fixture.chats_of(1).await), vec![9, 8, 3, 2, 1]);
+    assert_eq!(
+        ids_of(&fixture.chats_of(UserId(1)).await),
+        vec![9, 8, 3, 2, 1]
+    );
     let texts: Vec<Value> = fixture
-        .messages_of(1, 1)
+        .messages_of(UserId(1), ChatId(1))
         .await
         .iter()
         .map(|m| m["message"].clone())
         .collect();
     assert!(texts.contains(&json!("committed late")), "{texts:?}");
-    assert_eq!(fixture.files_of(1, 8).await[0]["title"], "restored.txt");
+    assert_eq!(
+        fixture.files_of(UserId(1), ChatId(8)).await[0]["title"],
+        "restored.txt"
+    );
     let verified = fixture.verify().await;
     assert!(verified.is_complete(), "{verified}");
 }
@@ -234,8 +241,16 @@ async fn a_chat_keeps_its_lowest_project_and_a_link_made_later_is_applied_once()
             .any(|note| note.to_string().contains("linked to projects 1 and 2")),
         "{first}"
     );
-    assert_eq!(fixture.project_chats(3, 1).await, vec![5]);
-    assert!(fixture.project_chats(3, 2).await.is_empty());
+    assert_eq!(
+        fixture.project_chats(UserId(3), ProjectId(1)).await,
+        vec![5]
+    );
+    assert!(
+        fixture
+            .project_chats(UserId(3), ProjectId(2))
+            .await
+            .is_empty()
+    );
 
     // Chat 6 was imported outside any project, then added to one in the web app.
     fixture
@@ -245,9 +260,12 @@ async fn a_chat_keeps_its_lowest_project_and_a_link_made_later_is_applied_once()
         .expect("a later link");
     let next = fixture.import().await;
     assert_eq!(next.links.applied, 1, "{next}");
-    assert_eq!(fixture.project_chats(3, 2).await, vec![6]);
     assert_eq!(
-        ids_of(&fixture.chats_of(3).await),
+        fixture.project_chats(UserId(3), ProjectId(2)).await,
+        vec![6]
+    );
+    assert_eq!(
+        ids_of(&fixture.chats_of(UserId(3)).await),
         vec![6, 5],
         "still in the user's list"
     );
@@ -280,7 +298,7 @@ async fn shares_open_as_before_and_follow_the_source_unless_the_api_changed_them
         .await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(fixture.read_shared(WHITELIST_UUID, None, None).await.0, 401);
-    let listed = fixture.cookie(3, Some("Linus@Example.com"));
+    let listed = fixture.cookie(UserId(3), Some("Linus@Example.com"));
     assert_eq!(
         fixture
             .read_shared(WHITELIST_UUID, None, Some(listed))
@@ -288,7 +306,7 @@ async fn shares_open_as_before_and_follow_the_source_unless_the_api_changed_them
             .0,
         200
     );
-    let other = fixture.cookie(1, Some("ada@example.com"));
+    let other = fixture.cookie(UserId(1), Some("ada@example.com"));
     assert_eq!(
         fixture
             .read_shared(WHITELIST_UUID, None, Some(other))
@@ -300,7 +318,7 @@ async fn shares_open_as_before_and_follow_the_source_unless_the_api_changed_them
         .as_owner(
             Function::GetChatShare,
             "get-chat-share/200-shared.json",
-            1,
+            UserId(1),
             "/api/users/1/chats/2/shares",
             None,
         )
@@ -336,7 +354,7 @@ async fn shares_open_as_before_and_follow_the_source_unless_the_api_changed_them
         .as_owner(
             Function::CreateChatShare,
             "create-chat-share/200-public.json",
-            2,
+            UserId(2),
             "/api/users/2/chats/4/shares",
             Some(json!({})),
         )
@@ -387,7 +405,7 @@ async fn shares_open_as_before_and_follow_the_source_unless_the_api_changed_them
         .as_owner(
             Function::GetChatShare,
             "get-chat-share/200-shared.json",
-            1,
+            UserId(1),
             "/api/users/1/chats/1/shares",
             None,
         )

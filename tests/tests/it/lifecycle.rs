@@ -2,6 +2,7 @@
 //! end, in the order and with the bodies its code sends them.
 
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::model::ChatList;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -19,7 +20,7 @@ use neptun_testkit::sample::{
 use neptun_tests::*;
 use serde_json::{Value, json};
 
-async fn messages_of(context: &AppContext<DynamoStore>, chat_id: u64) -> Vec<Value> {
+async fn messages_of(context: &AppContext<DynamoStore>, chat_id: ChatId) -> Vec<Value> {
     let (status, body) = send(
         context,
         Function::ListChatMessages,
@@ -183,7 +184,7 @@ async fn the_dashboards_requests_work_end_to_end() {
         regenerated["maybeAssistantMessageToDelete"]["id"],
         answer_id
     );
-    assert!(messages_of(&context, chat_id).await.is_empty());
+    assert!(messages_of(&context, ChatId(chat_id)).await.is_empty());
     let (_, listed) = send(
         &context,
         Function::GetChatFiles,
@@ -234,12 +235,12 @@ async fn the_dashboards_requests_work_end_to_end() {
         left,
         HashSet::from([
             1000,
-            SAMPLE_CHAT_TO_REGENERATE,
-            SAMPLE_PROJECT_CHAT,
-            SAMPLE_PROJECT_CHAT_TO_DELETE,
-            SAMPLE_PROJECT_CHATS_TO_DELETE,
-            SAMPLE_CHAT_TO_SHARE,
-            SAMPLE_CHAT_SHARED_NO_MORE,
+            SAMPLE_CHAT_TO_REGENERATE.get(),
+            SAMPLE_PROJECT_CHAT.get(),
+            SAMPLE_PROJECT_CHAT_TO_DELETE.get(),
+            SAMPLE_PROJECT_CHATS_TO_DELETE.get(),
+            SAMPLE_CHAT_TO_SHARE.get(),
+            SAMPLE_CHAT_SHARED_NO_MORE.get(),
         ])
     );
 }
@@ -280,7 +281,7 @@ async fn a_deleted_chat_answers_404_at_once_even_before_its_rows_are_purged() {
     )
     .await;
     assert_eq!(status, 200);
-    let rows = partition_rows(&context.store, schema::chat_pk(1, 1000)).await;
+    let rows = partition_rows(&context.store, schema::chat_pk(UserId(1), ChatId(1000))).await;
     assert!(
         rows > 1,
         "the messages and the file are still stored ({rows} rows)"
@@ -338,7 +339,7 @@ async fn a_deleted_chat_answers_404_at_once_even_before_its_rows_are_purged() {
     .await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(
-        partition_rows(&context.store, schema::chat_pk(1, 1000)).await,
+        partition_rows(&context.store, schema::chat_pk(UserId(1), ChatId(1000))).await,
         rows,
         "no create committed into the deleted chat"
     );
@@ -390,7 +391,7 @@ async fn deleting_several_never_touches_another_users_chat() {
     let theirs = context
         .store
         .create_chat(
-            2,
+            UserId(2),
             NewChat {
                 name: "Not yours".into(),
                 model: String::new(),
@@ -422,7 +423,7 @@ async fn deleting_several_never_touches_another_users_chat() {
     };
     let still = context
         .store
-        .list_chats(2, ChatList::All, page)
+        .list_chats(UserId(2), ChatList::All, page)
         .await
         .expect("user 2's chats");
     assert_eq!(
@@ -431,12 +432,12 @@ async fn deleting_several_never_touches_another_users_chat() {
         "theirs, and user 2's sample chat"
     );
     assert_eq!(
-        partition_rows(&context.store, schema::chat_pk(2, theirs.value.id)).await,
+        partition_rows(&context.store, schema::chat_pk(UserId(2), theirs.value.id)).await,
         1
     );
 }
 
-fn ids_of(chats: &[neptun_core::model::Chat]) -> Vec<u64> {
+fn ids_of(chats: &[neptun_core::model::Chat]) -> Vec<ChatId> {
     chats.iter().map(|chat| chat.id).collect()
 }
 
@@ -478,28 +479,40 @@ async fn regenerate_shrinks_a_row_and_keeps_every_other_id() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["maybeAssistantMessageToDelete"]["id"], posted[3]);
     assert_eq!(body["maybeUserMessageToDelete"]["id"], posted[2]);
-    let left = ids(&messages_of(&context, 1000).await);
+    let left = ids(&messages_of(&context, ChatId(1000)).await);
     assert_eq!(
         left,
-        vec![neptun_testkit::sample::SAMPLE_MESSAGE, posted[0], posted[1]]
+        vec![
+            neptun_testkit::sample::SAMPLE_MESSAGE.get(),
+            posted[0],
+            posted[1]
+        ]
     );
 
     // The shortened row still holds a1 for files, and no longer a2.
-    let file_for = |message_id: u64| {
+    let file_for = |message_id: MessageId| {
         event_with("create-chat-files/200-single.json", move |e| {
             set_path(e, &format!("/api/users/1/chats/1000/files/{message_id}"))
         })
     };
     assert_eq!(
-        invoke(&context, Function::CreateChatFiles, file_for(posted[1]))
-            .await
-            .status(),
+        invoke(
+            &context,
+            Function::CreateChatFiles,
+            file_for(MessageId(posted[1]))
+        )
+        .await
+        .status(),
         200
     );
     assert_eq!(
-        invoke(&context, Function::CreateChatFiles, file_for(posted[3]))
-            .await
-            .status(),
+        invoke(
+            &context,
+            Function::CreateChatFiles,
+            file_for(MessageId(posted[3]))
+        )
+        .await
+        .status(),
         404
     );
 }
@@ -508,7 +521,7 @@ async fn regenerate_shrinks_a_row_and_keeps_every_other_id() {
 async fn regenerate_deletes_the_files_of_the_deleted_answer() {
     let context = context().await;
     seed_sample_data(&context.store).await;
-    let pk = schema::chat_pk(1, SAMPLE_CHAT_TO_REGENERATE);
+    let pk = schema::chat_pk(UserId(1), SAMPLE_CHAT_TO_REGENERATE);
     assert_eq!(
         partition_rows(&context.store, pk.clone()).await,
         4,
@@ -523,8 +536,14 @@ async fn regenerate_deletes_the_files_of_the_deleted_answer() {
         .await,
     );
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["maybeAssistantMessageToDelete"]["id"], SAMPLE_ANSWER);
-    assert_eq!(body["maybeUserMessageToDelete"]["id"], SAMPLE_QUESTION);
+    assert_eq!(
+        body["maybeAssistantMessageToDelete"]["id"],
+        SAMPLE_ANSWER.get()
+    );
+    assert_eq!(
+        body["maybeUserMessageToDelete"]["id"],
+        SAMPLE_QUESTION.get()
+    );
     assert_eq!(partition_rows(&context.store, pk).await, 1, "only META");
     let (status, body) = send(
         &context,
@@ -557,7 +576,7 @@ async fn regenerate_never_deletes_a_message_it_did_not_answer_about() {
         })
         .await;
         assert_eq!(status, 200);
-        let before: HashSet<u64> = ids(&messages_of(&context, 1000).await)
+        let before: HashSet<u64> = ids(&messages_of(&context, ChatId(1000)).await)
             .into_iter()
             .collect();
         let barrier = Arc::new(tokio::sync::Barrier::new(2));
@@ -612,7 +631,7 @@ async fn regenerate_never_deletes_a_message_it_did_not_answer_about() {
         if deleted.contains(&late) {
             raced += 1;
         }
-        let now: HashSet<u64> = ids(&messages_of(&context, 1000).await)
+        let now: HashSet<u64> = ids(&messages_of(&context, ChatId(1000)).await)
             .into_iter()
             .collect();
         let expected: HashSet<u64> = before

@@ -2,6 +2,7 @@
 //! order and with the bodies its code sends them; another user's project of the same id;
 //! moves and renames racing each other.
 
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -207,7 +208,11 @@ async fn the_dashboards_project_requests_work_end_to_end() {
     .await;
     assert_eq!((status, body), (200, Value::Bool(true)));
     assert_eq!(
-        partition_rows(&context.store, schema::project_pk(1, project)).await,
+        partition_rows(
+            &context.store,
+            schema::project_pk(UserId(1), ProjectId(project))
+        )
+        .await,
         0,
         "the project's list row went with the chat"
     );
@@ -264,7 +269,7 @@ async fn another_users_project_of_the_same_id_is_another_list() {
     let theirs = context
         .store
         .create_chat(
-            2,
+            UserId(2),
             NewChat {
                 name: "User 2's chat in their project 7".into(),
                 model: String::new(),
@@ -284,7 +289,7 @@ async fn another_users_project_of_the_same_id_is_another_list() {
     .await;
     assert_eq!(status, 200, "{ours}");
     assert!(!ids(&ours).is_empty());
-    assert!(!ids(&ours).contains(&theirs.value.id));
+    assert!(!ids(&ours).contains(&theirs.value.id.get()));
     // User 1 deleting through project 7 never reaches user 2's chat of that project.
     let (status, _) = send(
         &context,
@@ -303,7 +308,11 @@ async fn another_users_project_of_the_same_id_is_another_list() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(
-        partition_rows(&context.store, schema::project_pk(2, SAMPLE_PROJECT)).await,
+        partition_rows(
+            &context.store,
+            schema::project_pk(UserId(2), SAMPLE_PROJECT)
+        )
+        .await,
         1
     );
 }
@@ -311,9 +320,9 @@ async fn another_users_project_of_the_same_id_is_another_list() {
 /// Every chat of user `user` in `list`, by id.
 async fn listed(
     store: &neptun_dynamo::DynamoStore,
-    user: u64,
+    user: UserId,
     list: ChatList,
-) -> Vec<(u64, Option<u64>, String)> {
+) -> Vec<(ChatId, Option<ProjectId>, String)> {
     let page = ChatPageRequest {
         order: ChatOrder::newest_first(),
         after: None,
@@ -336,11 +345,11 @@ async fn racing_moves_and_renames_leave_the_chat_in_exactly_one_list() {
     let user = 7;
     let chat = store
         .create_chat(
-            user,
+            UserId(user),
             NewChat {
                 name: "racer".into(),
                 model: String::new(),
-                project_id: Some(1),
+                project_id: Some(ProjectId(1)),
             },
             now_ms(),
             None,
@@ -348,7 +357,12 @@ async fn racing_moves_and_renames_leave_the_chat_in_exactly_one_list() {
         .await
         .expect("a chat")
         .value;
-    let projects = [Some(1), Some(2), Some(3), None];
+    let projects = [
+        Some(ProjectId(1)),
+        Some(ProjectId(2)),
+        Some(ProjectId(3)),
+        None,
+    ];
     let mut writers = tokio::task::JoinSet::new();
     for writer in 0..6u64 {
         let store = store.clone();
@@ -361,7 +375,7 @@ async fn racing_moves_and_renames_leave_the_chat_in_exactly_one_list() {
                     ChatUpdate::rename(format!("renamed by {writer} in {round}"), None)
                 };
                 match store
-                    .update_chat(user, chat.id, update, now_ms(), None)
+                    .update_chat(UserId(user), chat.id, update, now_ms(), None)
                     .await
                 {
                     Ok(_) => committed += 1,
@@ -378,12 +392,12 @@ async fn racing_moves_and_renames_leave_the_chat_in_exactly_one_list() {
         committed += done.expect("a writer");
     }
     assert!(committed >= 18, "only {committed} of 36 updates committed");
-    let all = listed(&store, user, ChatList::All).await;
+    let all = listed(&store, UserId(user), ChatList::All).await;
     assert_eq!(all.len(), 1, "{all:?}");
     let (_, project, name) = all[0].clone();
-    for candidate in [1, 2, 3] {
-        let in_it = listed(&store, user, ChatList::Project(candidate)).await;
-        let rows = partition_rows(&store, schema::project_pk(user, candidate)).await;
+    for candidate in [1, 2, 3].map(ProjectId) {
+        let in_it = listed(&store, UserId(user), ChatList::Project(candidate)).await;
+        let rows = partition_rows(&store, schema::project_pk(UserId(user), candidate)).await;
         if project == Some(candidate) {
             assert_eq!(in_it, all, "the project's row is the chat as it is");
             assert_eq!(rows, 1);

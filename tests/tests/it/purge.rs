@@ -6,6 +6,7 @@
 //! A chat is deleted here as the DELETE route deletes it: one `TransactWriteItems` that
 //! deletes its `META` row and its list row, conditioned on `META` existing.
 
+use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ use tokio::task::JoinSet;
 
 type Item = HashMap<String, AttributeValue>;
 
-const USER: u64 = 77;
+const USER: UserId = UserId(77);
 
 /// A store through `proxy` that gives up at once (one attempt per call): the purge's own
 /// backoff is what retries.
@@ -49,7 +50,7 @@ async fn store() -> DynamoStore {
 }
 
 /// The chat's list row and `META` row, as `create_chat` writes them.
-fn chat_rows(user_id: u64, chat_id: u64) -> Vec<Item> {
+fn chat_rows(user_id: UserId, chat_id: ChatId) -> Vec<Item> {
     let listed = ChatRow {
         pk: schema::user_pk(user_id),
         sk: schema::chat_sk(chat_id),
@@ -72,7 +73,7 @@ fn chat_rows(user_id: u64, chat_id: u64) -> Vec<Item> {
 }
 
 /// `rows` message and file rows (half each, one item per row) of a chat's partition.
-fn item_rows(user_id: u64, chat_id: u64, rows: usize) -> Vec<Item> {
+fn item_rows(user_id: UserId, chat_id: ChatId, rows: usize) -> Vec<Item> {
     let pk = schema::chat_pk(user_id, chat_id);
     (0..rows as u64)
         .map(|n| {
@@ -85,7 +86,7 @@ fn item_rows(user_id: u64, chat_id: u64, rows: usize) -> Vec<Item> {
                     created_at: 1_795_288_364_006,
                     write_id: 1,
                     items: vec![StoredMessage {
-                        id,
+                        id: MessageId(id),
                         actor: Role::User,
                         message: format!("message {n} of a long conversation"),
                     }],
@@ -95,11 +96,11 @@ fn item_rows(user_id: u64, chat_id: u64, rows: usize) -> Vec<Item> {
                     pk: pk.clone(),
                     sk: schema::file_chunk_sk(id),
                     n: 1,
-                    message_id: 4096,
+                    message_id: MessageId(4096),
                     created_at: 1_795_288_364_006,
                     write_id: 1,
                     items: vec![StoredFile {
-                        id,
+                        id: FileId(id),
                         title: format!("file-{n}.py"),
                         text: "print('Hello, World!')\n".repeat(4),
                         language: "python".into(),
@@ -154,7 +155,7 @@ async fn put_all(store: &DynamoStore, items: Vec<Item>) {
 }
 
 /// A chat with `rows` message and file rows.
-async fn seed_chat(store: &DynamoStore, user_id: u64, chat_id: u64, rows: usize) {
+async fn seed_chat(store: &DynamoStore, user_id: UserId, chat_id: ChatId, rows: usize) {
     let mut items = chat_rows(user_id, chat_id);
     items.extend(item_rows(user_id, chat_id, rows));
     put_all(store, items).await;
@@ -162,7 +163,7 @@ async fn seed_chat(store: &DynamoStore, user_id: u64, chat_id: u64, rows: usize)
 
 /// Deletes a chat as the DELETE route does: its `META` and list rows in one transaction, if
 /// `META` exists.
-async fn delete_chat(store: &DynamoStore, user_id: u64, chat_id: u64) {
+async fn delete_chat(store: &DynamoStore, user_id: UserId, chat_id: ChatId) {
     let delete = |pk: String, sk: String, condition: bool| {
         let mut delete = Delete::builder()
             .table_name(store.table())
@@ -228,11 +229,11 @@ async fn rows_of(store: &DynamoStore, pk: &str) -> usize {
 async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_harmless() {
     let store = store().await;
     let (chat, other_chat) = (1_000, 2_000);
-    seed_chat(&store, USER, chat, 10_000).await;
-    seed_chat(&store, USER, other_chat, 10).await;
-    let pk = schema::chat_pk(USER, chat);
+    seed_chat(&store, USER, ChatId(chat), 10_000).await;
+    seed_chat(&store, USER, ChatId(other_chat), 10).await;
+    let pk = schema::chat_pk(USER, ChatId(chat));
     assert_eq!(rows_of(&store, &pk).await, 10_001, "10,000 rows and META");
-    delete_chat(&store, USER, chat).await;
+    delete_chat(&store, USER, ChatId(chat)).await;
 
     let started = Instant::now();
     let report = store
@@ -266,7 +267,7 @@ async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_h
     // The user's partition keeps the other chat's list row; the other chat is whole.
     assert_eq!(rows_of(&store, &schema::user_pk(USER)).await, 1);
     assert_eq!(
-        rows_of(&store, &schema::chat_pk(USER, other_chat)).await,
+        rows_of(&store, &schema::chat_pk(USER, ChatId(other_chat))).await,
         11
     );
 }
@@ -275,9 +276,9 @@ async fn a_deleted_chat_of_10000_rows_is_purged_to_0_rows_and_purging_again_is_h
 async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
     let store = store().await;
     let (chat, rows) = (1_001, 2_500);
-    seed_chat(&store, USER, chat, rows).await;
-    delete_chat(&store, USER, chat).await;
-    let pk = schema::chat_pk(USER, chat);
+    seed_chat(&store, USER, ChatId(chat), rows).await;
+    delete_chat(&store, USER, ChatId(chat)).await;
+    let pk = schema::chat_pk(USER, ChatId(chat));
 
     let proxy = StorageProxy::start(storage_endpoint());
     let through_proxy = behind(&proxy, store.table());
@@ -326,9 +327,9 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
 async fn a_purge_stopped_midway_finishes_when_run_again() {
     let store = store().await;
     let (chat, rows) = (1_002, 2_500);
-    seed_chat(&store, USER, chat, rows).await;
-    delete_chat(&store, USER, chat).await;
-    let pk = schema::chat_pk(USER, chat);
+    seed_chat(&store, USER, ChatId(chat), rows).await;
+    delete_chat(&store, USER, ChatId(chat)).await;
+    let pk = schema::chat_pk(USER, ChatId(chat));
 
     // The run is dropped after a few batches, as a function that timed out would be.
     let proxy = StorageProxy::start(storage_endpoint());
@@ -369,8 +370,8 @@ async fn a_purge_stopped_midway_finishes_when_run_again() {
 async fn the_purge_refuses_a_live_chat_and_any_partition_that_is_not_a_chat() {
     let store = store().await;
     let chat = 1_003;
-    seed_chat(&store, USER, chat, 40).await;
-    let pk = schema::chat_pk(USER, chat);
+    seed_chat(&store, USER, ChatId(chat), 40).await;
+    let pk = schema::chat_pk(USER, ChatId(chat));
 
     // Not deleted (or re-created): META exists, nothing is touched.
     let error = purge_chat_partition(store.client(), store.table(), &pk, Default::default())
@@ -407,13 +408,13 @@ async fn the_purge_refuses_a_live_chat_and_any_partition_that_is_not_a_chat() {
 async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
     let store = store().await;
     let (deleted, kept) = (1_004, 1_005);
-    seed_chat(&store, USER, deleted, 300).await;
-    seed_chat(&store, USER, kept, 30).await;
+    seed_chat(&store, USER, ChatId(deleted), 300).await;
+    seed_chat(&store, USER, ChatId(kept), 30).await;
 
     let follower = follow_the_stream(&store);
-    delete_chat(&store, USER, deleted).await;
+    delete_chat(&store, USER, ChatId(deleted)).await;
 
-    let pk = schema::chat_pk(USER, deleted);
+    let pk = schema::chat_pk(USER, ChatId(deleted));
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let left = rows_of(&store, &pk).await;
@@ -430,7 +431,10 @@ async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
     follower.abort();
 
     // The inserts of every row went by on the stream too: nothing else was purged.
-    assert_eq!(rows_of(&store, &schema::chat_pk(USER, kept)).await, 31);
+    assert_eq!(
+        rows_of(&store, &schema::chat_pk(USER, ChatId(kept))).await,
+        31
+    );
     assert_eq!(rows_of(&store, &schema::user_pk(USER)).await, 1);
 }
 
@@ -515,8 +519,8 @@ async fn a_purge_failing_in_the_handler_is_reported_as_its_records_failure() {
 }
 
 /// The pending purge records of a chat's shard.
-async fn pending_of(store: &DynamoStore, chat_id: u64) -> usize {
-    let shard = chat_id % schema::PENDING_PURGE_SHARDS;
+async fn pending_of(store: &DynamoStore, chat_id: ChatId) -> usize {
+    let shard = chat_id.get() % schema::PENDING_PURGE_SHARDS;
     rows_of(store, &schema::pending_purge_shard_pk(shard)).await
 }
 
@@ -528,18 +532,18 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
 
     let store = store().await;
     let (failed, recent) = (2_001, 2_018);
-    seed_chat(&store, USER, failed, 120).await;
-    seed_chat(&store, USER, recent, 10).await;
+    seed_chat(&store, USER, ChatId(failed), 120).await;
+    seed_chat(&store, USER, ChatId(recent), 10).await;
     // Deleted through the store, as the routes delete: no stream consumer runs, as when every
     // purge of the stream's records failed.
     for chat in [failed, recent] {
         store
-            .delete_chat(USER, chat, ChatList::All, None)
+            .delete_chat(USER, ChatId(chat), ChatList::All, None)
             .await
             .expect("delete the chat");
     }
     assert_eq!(
-        pending_of(&store, failed).await,
+        pending_of(&store, ChatId(failed)).await,
         1,
         "its delete records its purge"
     );
@@ -550,7 +554,7 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
     let young = schema::PendingPurgeRow::new(
         schema::ChatScope {
             user_id: USER,
-            chat_id: recent,
+            chat_id: ChatId(recent),
         },
         later,
     );
@@ -565,24 +569,30 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
         "{report:?}"
     );
     assert_eq!(report.oldest_pending_ms, 0);
-    assert_eq!(rows_of(&store, &schema::chat_pk(USER, failed)).await, 0);
     assert_eq!(
-        pending_of(&store, failed).await,
+        rows_of(&store, &schema::chat_pk(USER, ChatId(failed))).await,
+        0
+    );
+    assert_eq!(
+        pending_of(&store, ChatId(failed)).await,
         0,
         "purged, its record gone"
     );
-    assert_eq!(rows_of(&store, &schema::chat_pk(USER, recent)).await, 10);
+    assert_eq!(
+        rows_of(&store, &schema::chat_pk(USER, ChatId(recent))).await,
+        10
+    );
 
     // The stream's purge forgets the record when it empties the partition.
     purge_chat_partition(
         store.client(),
         store.table(),
-        &schema::chat_pk(USER, recent),
+        &schema::chat_pk(USER, ChatId(recent)),
         PurgeOptions::default(),
     )
     .await
     .expect("a purge");
-    assert_eq!(pending_of(&store, recent).await, 0);
+    assert_eq!(pending_of(&store, ChatId(recent)).await, 0);
 
     // The schedule's event reaches the sweep through the purge function's entry point.
     let scheduled = serde_json::json!({
@@ -609,12 +619,12 @@ async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
     let store = store().await;
     let chats = [3_001, 3_002, 3_003];
     for chat in chats {
-        seed_chat(&store, USER, chat, 30).await;
+        seed_chat(&store, USER, ChatId(chat), 30).await;
     }
     let now = neptun_core::clock::now_ms();
     store.erase_chats(USER, now).await.expect("an erasure");
     for chat in chats {
-        assert_eq!(pending_of(&store, chat).await, 1, "chat {chat}");
+        assert_eq!(pending_of(&store, ChatId(chat)).await, 1, "chat {chat}");
     }
     let report = store
         .sweep_pending_purges(now + SWEEP_GRACE.as_millis() as u64, SWEEP_GRACE, None)
@@ -622,7 +632,10 @@ async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
         .expect("a sweep");
     assert_eq!(report.purged, 3, "{report:?}");
     for chat in chats {
-        assert_eq!(rows_of(&store, &schema::chat_pk(USER, chat)).await, 0);
-        assert_eq!(pending_of(&store, chat).await, 0);
+        assert_eq!(
+            rows_of(&store, &schema::chat_pk(USER, ChatId(chat))).await,
+            0
+        );
+        assert_eq!(pending_of(&store, ChatId(chat)).await, 0);
     }
 }

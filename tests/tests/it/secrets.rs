@@ -1,6 +1,7 @@
 //! The session secrets read from Secrets Manager at Init (`NEPTUN_SESSION_SECRET_ARN`), on a
 //! stand-in for its API.
 
+use neptun_core::ids::UserId;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
@@ -48,12 +49,12 @@ async fn the_session_secrets_come_from_secrets_manager_with_the_previous_one() {
     };
     let current = neptun_core::session::SessionConfig::new(CURRENT).expect("a secret");
     assert_eq!(
-        session.authenticate(&cookie(current.seal_user(5, None, now)), now),
-        Ok(5)
+        session.authenticate(&cookie(current.seal_user(UserId(5), None, now)), now),
+        Ok(UserId(5))
     );
     assert_eq!(
-        session.authenticate(&cookie(dev_session().seal_user(6, None, now)), now),
-        Ok(6),
+        session.authenticate(&cookie(dev_session().seal_user(UserId(6), None, now)), now),
+        Ok(UserId(6)),
         "the previous secret"
     );
     assert_eq!(stand_in.calls(), 1, "one call at Init");

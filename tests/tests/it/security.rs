@@ -1,6 +1,7 @@
 //! Isolation between users, response headers, and log hygiene across a full scenario.
 
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, UserId};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -44,7 +45,7 @@ async fn other_users_chat(context: &AppContext<DynamoStore>) -> (u64, u64, u64) 
     let store = &context.store;
     let chat = store
         .create_chat(
-            OTHER_USER,
+            UserId(OTHER_USER),
             NewChat {
                 name: "B's secrets".into(),
                 model: String::new(),
@@ -61,7 +62,7 @@ async fn other_users_chat(context: &AppContext<DynamoStore>) -> (u64, u64, u64) 
         role: Role::User,
     };
     let message = store
-        .append_messages(OTHER_USER, chat.id, vec![message], now, None)
+        .append_messages(UserId(OTHER_USER), chat.id, vec![message], now, None)
         .await
         .expect("B's message")
         .value;
@@ -72,11 +73,18 @@ async fn other_users_chat(context: &AppContext<DynamoStore>) -> (u64, u64, u64) 
         extension: "txt".into(),
     };
     let file = store
-        .attach_files(OTHER_USER, chat.id, message[0].id, vec![file], now, None)
+        .attach_files(
+            UserId(OTHER_USER),
+            chat.id,
+            message[0].id,
+            vec![file],
+            now,
+            None,
+        )
         .await
         .expect("B's file")
         .value;
-    (chat.id, message[0].id, file[0].id)
+    (chat.id.get(), message[0].id.get(), file[0].id.get())
 }
 
 #[tokio::test]
@@ -84,10 +92,14 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
     let context = context().await;
     seed_sample_data(&context.store).await;
     let (b_chat, _, _) = other_users_chat(&context).await;
-    let b_rows = partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await;
+    let b_rows = partition_rows(
+        &context.store,
+        schema::chat_pk(UserId(OTHER_USER), ChatId(b_chat)),
+    )
+    .await;
     let a_cookie = format!(
         "neptun-session={}",
-        dev_session().seal_user(1, None, neptun_core::clock::now_ms())
+        dev_session().seal_user(UserId(1), None, neptun_core::clock::now_ms())
     );
     for (function, file) in success_events() {
         // Every route of B's chat (and B's sample ids), with A's cookie.
@@ -111,12 +123,16 @@ async fn a_cookie_of_user_a_opens_nothing_of_user_b() {
         );
     }
     assert_eq!(
-        partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await,
+        partition_rows(
+            &context.store,
+            schema::chat_pk(UserId(OTHER_USER), ChatId(b_chat))
+        )
+        .await,
         b_rows,
         "nothing written for B"
     );
     assert_eq!(
-        partition_rows(&context.store, schema::user_pk(OTHER_USER)).await,
+        partition_rows(&context.store, schema::user_pk(UserId(OTHER_USER))).await,
         2,
         "B still has its chat and its sample chat"
     );
@@ -127,7 +143,11 @@ async fn ids_in_a_path_never_reach_another_users_partition() {
     let context = context().await;
     seed_sample_data(&context.store).await;
     let (b_chat, b_message, b_file) = other_users_chat(&context).await;
-    let b_rows = partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await;
+    let b_rows = partition_rows(
+        &context.store,
+        schema::chat_pk(UserId(OTHER_USER), ChatId(b_chat)),
+    )
+    .await;
     // A's own path with B's ids: A's partition has no such chat, message or file.
     let cases = [
         (
@@ -184,11 +204,15 @@ async fn ids_in_a_path_never_reach_another_users_partition() {
         (404, &json!("Message not found"))
     );
     assert_eq!(
-        partition_rows(&context.store, schema::chat_pk(OTHER_USER, b_chat)).await,
+        partition_rows(
+            &context.store,
+            schema::chat_pk(UserId(OTHER_USER), ChatId(b_chat))
+        )
+        .await,
         b_rows
     );
     assert_eq!(
-        partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, b_chat)).await,
+        partition_rows(&context.store, schema::chat_pk(SAMPLE_USER, ChatId(b_chat))).await,
         0
     );
 }

@@ -1,6 +1,7 @@
 //! Shares on DynamoDB Local: a share made and read through the routes, every branch of the
 //! public read, a share replaced or deleted while it is read, and users kept apart.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -18,11 +19,11 @@ use serde_json::{Value, json};
 /// Between two reads of a racing reader.
 const READ_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
-fn session(user: u64, email: Option<&str>) -> String {
+fn session(user: UserId, email: Option<&str>) -> String {
     let now = now_ms();
     let token = match email {
-        Some(email) => dev_session().seal_user_with_email(user, email, None, now),
-        None => dev_session().seal_user(user, None, now),
+        Some(email) => dev_session().seal_user_with_email(UserId(user.get()), email, None, now),
+        None => dev_session().seal_user(UserId(user.get()), None, now),
     };
     format!("neptun-session={token}")
 }
@@ -85,7 +86,7 @@ async fn chat_with_messages(
 async fn share(
     context: &AppContext<DynamoStore>,
     user: (u64, &str),
-    chat: u64,
+    chat: ChatId,
     settings: Value,
 ) -> Value {
     let (status, body) = as_user(
@@ -139,7 +140,7 @@ fn uuid_of(share: &Value) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn every_branch_of_the_public_read() {
     let context = context().await;
-    let owner = (70_001, session(70_001, Some("owner@example.com")));
+    let owner = (70_001, session(UserId(70_001), Some("owner@example.com")));
     let owner = (owner.0, owner.1.as_str());
     let chat = chat_with_messages(&context, owner, 5).await;
 
@@ -149,14 +150,14 @@ async fn every_branch_of_the_public_read() {
         assert_eq!(status, 404, "{body}");
         assert_eq!(body["data"]["shareInfo"]["shareExists"], false);
     }
-    let inactive = share(&context, owner, chat, json!({"is_shared": false})).await;
+    let inactive = share(&context, owner, ChatId(chat), json!({"is_shared": false})).await;
     let uuid = uuid_of(&inactive);
     let (status, body, _, _) = read(&context, &uuid, "", None, &[]).await;
     assert_eq!(status, 404, "{body}");
     assert_eq!(body["data"]["shareInfo"]["shareExists"], true);
 
     // Public: pages of 2, in order.
-    let public = share(&context, owner, chat, json!({})).await;
+    let public = share(&context, owner, ChatId(chat), json!({})).await;
     assert_eq!(uuid_of(&public), uuid, "a replace keeps the link");
     let mut texts = Vec::new();
     let mut query = "limit=2".to_owned();
@@ -181,7 +182,7 @@ async fn every_branch_of_the_public_read() {
     share(
         &context,
         owner,
-        chat,
+        ChatId(chat),
         json!({"is_protected": true, "hashed_password": "open sesame"}),
     )
     .await;
@@ -202,8 +203,8 @@ async fn every_branch_of_the_public_read() {
         entries["shareWhitelistEntries"].as_array().map(Vec::len),
         Some(2)
     );
-    let viewer = session(80_001, Some("viewer@example.com"));
-    let stranger = session(80_002, Some("stranger@example.com"));
+    let viewer = session(UserId(80_001), Some("viewer@example.com"));
+    let stranger = session(UserId(80_002), Some("stranger@example.com"));
 
     let (status, body, _, _) = read(&context, &uuid, "", Some("open sesame"), &[]).await;
     assert_eq!(
@@ -284,10 +285,10 @@ async fn every_branch_of_the_public_read() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_share_replaced_while_it_is_read_is_old_or_new_never_broken() {
     let context = Arc::new(context().await);
-    let owner = session(70_002, None);
+    let owner = session(UserId(70_002), None);
     let owner = (70_002, owner.as_str());
     let chat = chat_with_messages(&context, owner, 3).await;
-    let uuid = uuid_of(&share(&context, owner, chat, json!({})).await);
+    let uuid = uuid_of(&share(&context, owner, ChatId(chat), json!({})).await);
     let done = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();
     for _ in 0..4 {
@@ -320,7 +321,7 @@ async fn a_share_replaced_while_it_is_read_is_old_or_new_never_broken() {
         } else {
             json!({})
         };
-        let replaced = share(&context, owner, chat, settings).await;
+        let replaced = share(&context, owner, ChatId(chat), settings).await;
         assert_eq!(uuid_of(&replaced), uuid);
     }
     done.store(true, Ordering::SeqCst);
@@ -341,10 +342,10 @@ async fn a_deletion_racing_reads_is_seen_by_every_read_after_it() {
     ] {
         let context = Arc::new(context().await);
         let user = 70_100 + deletion as u64;
-        let owner = session(user, None);
+        let owner = session(UserId(user), None);
         let owner = (user, owner.as_str());
         let chat = chat_with_messages(&context, owner, 2).await;
-        let uuid = uuid_of(&share(&context, owner, chat, json!({})).await);
+        let uuid = uuid_of(&share(&context, owner, ChatId(chat), json!({})).await);
         let deleted = Arc::new(AtomicBool::new(false));
         let mut readers = Vec::new();
         for _ in 0..4 {
@@ -407,11 +408,11 @@ async fn a_deletion_racing_reads_is_seen_by_every_read_after_it() {
 async fn another_user_gets_nothing_of_a_share() {
     let context = context().await;
     let (alice, bob) = (
-        session(70_201, Some("alice@example.com")),
-        session(70_202, None),
+        session(UserId(70_201), Some("alice@example.com")),
+        session(UserId(70_202), None),
     );
     let chat = chat_with_messages(&context, (70_201, &alice), 1).await;
-    let shared = share(&context, (70_201, &alice), chat, json!({})).await;
+    let shared = share(&context, (70_201, &alice), ChatId(chat), json!({})).await;
     let bobs_chat = chat_with_messages(&context, (70_202, &bob), 1).await;
     let shares = format!("/api/users/70201/chats/{chat}/shares");
     let whitelist = format!("{shares}/{}/whitelist-entries", shared["id"]);

@@ -61,7 +61,7 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
     for message in sample.messages() {
         items.push(schema::to_attribute_map(&MessageChunkRow {
             pk: schema::chat_pk(sample.user, sample.id),
-            sk: schema::message_chunk_sk(message.id),
+            sk: schema::message_chunk_sk(message.id.get()),
             n: 1,
             created_at: SAMPLE_TIME_MS,
             write_id: 0,
@@ -75,7 +75,7 @@ fn rows(sample: &SampleChat) -> Result<Vec<HashMap<String, AttributeValue>>, ser
     for file in sample.files() {
         items.push(schema::to_attribute_map(&FileChunkRow {
             pk: schema::chat_pk(sample.user, sample.id),
-            sk: schema::file_chunk_sk(file.id),
+            sk: schema::file_chunk_sk(file.id.get()),
             n: 1,
             message_id: file.message_id,
             created_at: SAMPLE_TIME_MS,

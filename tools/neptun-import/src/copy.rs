@@ -2,6 +2,7 @@
 //! parent order, the ids it has not handled yet streamed in id order, planned row by row,
 //! written in batches, and added to the ledger of handled ids as batches are acknowledged.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -183,7 +184,7 @@ fn chat_marker(row: &impl SourceRow) -> Parent {
     Parent {
         table: SourceTable::Chats,
         id: chat,
-        pk: schema::chat_pk(user, chat),
+        pk: schema::chat_pk(UserId(user), ChatId(chat)),
         sk: schema::CHAT_META_SK.to_owned(),
     }
 }
@@ -224,7 +225,10 @@ impl Imported for SourceFile {
             Parent {
                 table: SourceTable::Messages,
                 id: message,
-                pk: schema::chat_pk(positive(self.user_id), positive(self.chat_id)),
+                pk: schema::chat_pk(
+                    UserId(positive(self.user_id)),
+                    ChatId(positive(self.chat_id)),
+                ),
                 sk: schema::message_chunk_sk(message),
             },
         ]

@@ -4,6 +4,7 @@
 //! was imported is applied by the next run, once, unless the chat is gone or in a project
 //! already.
 
+use neptun_core::ids::ProjectId;
 use neptun_dynamo::schema::ChatRow;
 use tokio_postgres::Transaction as Snapshot;
 
@@ -117,15 +118,15 @@ async fn apply(target: &Target, link: &SourceLink, dry_run: bool) -> Result<Appl
         };
         if let Some(project) = chat
             .project_id
-            .filter(|&project| project != link.project_id)
+            .filter(|&project| project != ProjectId(link.project_id))
         {
-            return settle(Applied::Kept(project)).await;
+            return settle(Applied::Kept(project.get())).await;
         }
         if dry_run {
             return Ok(Applied::Linked);
         }
         let next = ChatRow {
-            project_id: Some(link.project_id),
+            project_id: Some(ProjectId(link.project_id)),
             write_id: rand::random(),
             ..chat.clone()
         };

@@ -1,6 +1,7 @@
 //! What one source row becomes in the table: the same rows the API writes (see
 //! `neptun_dynamo::schema`), or a rejection that says why it cannot be stored.
 
+use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -282,13 +283,13 @@ pub fn chat(source: &SourceChat) -> Plan {
                 None => None,
             };
         let rows = ChatRow {
-            pk: schema::user_pk(place.user_id),
-            sk: schema::chat_sk(place.id),
-            id: place.id,
-            user_id: place.user_id,
+            pk: schema::user_pk(UserId(place.user_id)),
+            sk: schema::chat_sk(ChatId(place.id)),
+            id: ChatId(place.id),
+            user_id: UserId(place.user_id),
             name: name.clone(),
             model: source.model.clone(),
-            project_id,
+            project_id: project_id.map(ProjectId),
             share_uuid,
             created_at,
             updated_at,
@@ -345,13 +346,13 @@ pub fn message(source: &SourceMessage) -> Plan {
         let (created_at, updated_at) = place.times(source.times, &mut notes)?;
         let row = ImportedMessageRow {
             row: MessageChunkRow {
-                pk: schema::chat_pk(place.user_id, place.chat_id),
+                pk: schema::chat_pk(UserId(place.user_id), ChatId(place.chat_id)),
                 sk: schema::message_chunk_sk(place.id),
                 n: 1,
                 created_at,
                 write_id: IMPORT_WRITE_ID,
                 items: vec![StoredMessage {
-                    id: place.id,
+                    id: MessageId(place.id),
                     actor,
                     message: text.clone(),
                 }],
@@ -396,14 +397,14 @@ pub fn file(source: &SourceFile) -> Plan {
         let (created_at, updated_at) = place.times(source.times, &mut notes)?;
         let row = ImportedFileRow {
             row: FileChunkRow {
-                pk: schema::chat_pk(place.user_id, place.chat_id),
+                pk: schema::chat_pk(UserId(place.user_id), ChatId(place.chat_id)),
                 sk: schema::file_chunk_sk(place.id),
                 n: 1,
-                message_id,
+                message_id: MessageId(message_id),
                 created_at,
                 write_id: IMPORT_WRITE_ID,
                 items: vec![StoredFile {
-                    id: place.id,
+                    id: FileId(place.id),
                     title: source.title.clone().unwrap_or_default(),
                     text: text.clone(),
                     language: source.language.clone(),
@@ -554,7 +555,7 @@ mod tests {
             .into_iter()
             .map(|item| serde_dynamo::from_item(item).expect("a chat row"))
             .collect();
-        assert_eq!(rows[0].sk, schema::chat_sk(12));
+        assert_eq!(rows[0].sk, schema::chat_sk(ChatId(12)));
         assert_eq!(rows[1].sk, schema::CHAT_META_SK);
         assert_eq!(rows[0].name, rows[1].name);
         assert_eq!((rows[0].created_at, rows[0].updated_at), (5, 5));
@@ -575,7 +576,7 @@ mod tests {
         };
         let (items, _) = written(file(&file_source));
         let row: ImportedFileRow = serde_dynamo::from_item(items[0].clone()).expect("a row");
-        assert_eq!(row.row.message_id, 17);
+        assert_eq!(row.row.message_id, MessageId(17));
         assert_eq!(row.row.items[0].title, "");
         assert_eq!(row.row.items[0].extension, "py");
         let elsewhere = SourceFile {
@@ -603,8 +604,8 @@ mod tests {
             .map(|item| serde_dynamo::from_item(item).expect("a chat row"))
             .collect();
         assert_eq!(rows.len(), 3, "listed, marked, and in its project's list");
-        assert_eq!(rows[2].pk, schema::project_pk(3, 4));
-        assert!(rows.iter().all(|row| row.project_id == Some(4)
+        assert_eq!(rows[2].pk, schema::project_pk(UserId(3), ProjectId(4)));
+        assert!(rows.iter().all(|row| row.project_id == Some(ProjectId(4))
             && row.share_uuid.as_deref() == Some("0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f")));
         assert_eq!(
             notes,

@@ -124,6 +124,7 @@ pub struct ImportRejectedRow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
     use neptun_core::model::Role;
     use neptun_dynamo::schema::{
         StoredFile, StoredMessage, chat_pk, file_chunk_sk, message_chunk_sk,
@@ -133,13 +134,13 @@ mod tests {
     fn imported_rows_read_as_the_api_rows_they_extend() {
         let imported = ImportedMessageRow {
             row: MessageChunkRow {
-                pk: chat_pk(3, 12),
+                pk: chat_pk(UserId(3), ChatId(12)),
                 sk: message_chunk_sk(77),
                 n: 1,
                 created_at: 1_710_928_800_123,
                 write_id: 0,
                 items: vec![StoredMessage {
-                    id: 77,
+                    id: MessageId(77),
                     actor: Role::Assistant,
                     message: "grüße".into(),
                 }],
@@ -154,14 +155,14 @@ mod tests {
 
         let file = ImportedFileRow {
             row: FileChunkRow {
-                pk: chat_pk(3, 12),
+                pk: chat_pk(UserId(3), ChatId(12)),
                 sk: file_chunk_sk(5),
                 n: 1,
-                message_id: 77,
+                message_id: MessageId(77),
                 created_at: 1,
                 write_id: 0,
                 items: vec![StoredFile {
-                    id: 5,
+                    id: FileId(5),
                     title: String::new(),
                     text: "x".into(),
                     language: "text".into(),

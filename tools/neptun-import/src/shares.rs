@@ -8,6 +8,7 @@
 //! it alone. Every write is one transaction: the share row, the chat's rows naming it, and the
 //! record.
 
+use neptun_core::ids::{ChatId, ShareId, UserId, WhitelistEntryId};
 use std::collections::{BTreeMap, HashMap};
 
 use neptun_core::shares::password;
@@ -179,16 +180,16 @@ pub fn stored(share: &SourceShare, password_hash: Option<String>) -> StoredShare
         let Some(email) = &listed.email else { continue };
         if whitelist.iter().all(|known| &known.email != email) {
             whitelist.push(ListedEmail {
-                id: listed.id,
+                id: WhitelistEntryId(listed.id),
                 email: email.clone(),
                 created_at: listed.created_at,
             });
         }
     }
     StoredShare {
-        user_id: share.user_id,
-        chat_id: share.chat_id,
-        id: share.id,
+        user_id: UserId(share.user_id),
+        chat_id: ChatId(share.chat_id),
+        id: ShareId(share.id),
         uuid: parse_share_uuid(&share.uuid).unwrap_or_else(|| share.uuid.clone()),
         is_shared: share.is_shared,
         is_protected: share.is_protected,
@@ -202,11 +203,11 @@ pub fn stored(share: &SourceShare, password_hash: Option<String>) -> StoredShare
 fn record(share: &StoredShare, digest: String, write_id: u64) -> ImportShareRow {
     ImportShareRow {
         pk: rows::import_pk(),
-        sk: rows::share_sk(share.id),
-        share_id: share.id,
+        sk: rows::share_sk(share.id.get()),
+        share_id: share.id.get(),
         uuid: share.uuid.clone(),
-        user_id: share.user_id,
-        chat_id: share.chat_id,
+        user_id: share.user_id.get(),
+        chat_id: share.chat_id.get(),
         digest,
         write_id,
     }
@@ -273,7 +274,8 @@ async fn write(
             }
             continue;
         }
-        let Some(chat) = storage::chat_row(client, table, share.user_id, share.chat_id).await?
+        let Some(chat) =
+            storage::chat_row(client, table, share.user_id.get(), share.chat_id.get()).await?
         else {
             storage::put_record(client, table, item_of(&record(&share, digest, 0))?).await?;
             return Ok(Outcome::ChatMissing);
@@ -380,11 +382,14 @@ mod tests {
         };
         let share = stored(&source, None);
         assert_eq!(share.uuid, "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f");
-        assert_eq!((share.id, share.chat_id, share.created_at), (31, 2, 5));
+        assert_eq!(
+            (share.id, share.chat_id, share.created_at),
+            (ShareId(31), ChatId(2), 5)
+        );
         let emails: Vec<(u64, &str)> = share
             .whitelist
             .iter()
-            .map(|listed| (listed.id, listed.email.as_str()))
+            .map(|listed| (listed.id.get(), listed.email.as_str()))
             .collect();
         assert_eq!(
             emails,

@@ -1,6 +1,7 @@
 //! The import's reads and bookkeeping in the table: the handled ids, project links and shares
 //! it wrote, rejected rows, and whether a parent (a chat's `META`, a message) is still there.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -236,8 +237,8 @@ pub async fn chat_row(
     get_row(
         client,
         table,
-        schema::user_pk(user_id),
-        schema::chat_sk(chat_id),
+        schema::user_pk(UserId(user_id)),
+        schema::chat_sk(ChatId(chat_id)),
         "chat",
     )
     .await
@@ -312,7 +313,7 @@ pub async fn erased_users(client: &Client, table: &str) -> Result<Vec<u64>, Stor
     let mut users = Vec::with_capacity(records.len());
     for item in records {
         let row: schema::ErasureRow = decode(item, "erasure record")?;
-        users.push(row.user_id);
+        users.push(row.user_id.get());
     }
     Ok(users)
 }

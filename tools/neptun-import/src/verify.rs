@@ -2,6 +2,7 @@
 //! table's rows (a SHA-256 per row; a checksum per chat over them). Rows with API ids are
 //! "added since", never a difference.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant};
 
@@ -278,7 +279,7 @@ async fn check_share(
         share
             .whitelist
             .iter()
-            .map(|listed| (listed.id, listed.email.clone()))
+            .map(|listed| (listed.id.get(), listed.email.clone()))
             .collect()
     };
     let same_settings = (
@@ -361,8 +362,8 @@ async fn read_chat(
         added_since: 0,
         not_in_source: 0,
     };
-    let listed_key = (schema::user_pk(user), schema::chat_sk(chat));
-    let partition = schema::chat_pk(user, chat);
+    let listed_key = (schema::user_pk(UserId(user)), schema::chat_sk(ChatId(chat)));
+    let partition = schema::chat_pk(UserId(user), ChatId(chat));
     // The chat's rows in its lists: the user's, and its project's.
     let mut outside: Vec<&Key> = wanted
         .iter()
@@ -588,10 +589,13 @@ async fn chats_added_since(target: &Target, user: u64) -> Result<u64, StorageErr
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
                 .expression_attribute_names("#pk", schema::PK)
                 .expression_attribute_names("#sk", schema::SK)
-                .expression_attribute_values(":pk", AttributeValue::S(schema::user_pk(user)))
+                .expression_attribute_values(
+                    ":pk",
+                    AttributeValue::S(schema::user_pk(UserId(user))),
+                )
                 .expression_attribute_values(
                     ":from",
-                    AttributeValue::S(schema::chat_sk(ids::FIRST_API_ID)),
+                    AttributeValue::S(schema::chat_sk(ChatId(ids::FIRST_API_ID))),
                 )
                 .expression_attribute_values(":to", AttributeValue::S(schema::chat_range(None).to))
                 .select(Select::Count)

@@ -12,9 +12,10 @@ use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::functions::Function;
+use crate::ids::{ProjectId, UserId};
 use crate::model::{Chat, ChatList};
 use crate::request;
-use crate::routes::{CHATS, Route};
+use crate::routes::{CHATS, PathIds, Route, UserPath};
 use crate::store::{ChatPageRequest, ChatStore, Idempotency};
 use crate::validation::{self, ChatOrder, Cursor, NewChat};
 
@@ -32,8 +33,8 @@ pub async fn create_chat<S: ChatStore>(
     request: Request,
 ) -> Response<Body> {
     finish(
-        create(context, &request, &CHATS, &CREATE, |[user_id]| {
-            (user_id, None)
+        create(context, &request, &CHATS, &CREATE, |UserPath { user }| {
+            (user, None)
         })
         .await,
     )
@@ -43,8 +44,8 @@ pub async fn create_chat<S: ChatStore>(
 /// requested order with keyset cursors bound to it.
 pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
     finish(
-        list(context, &request, &CHATS, |[user_id]| {
-            (user_id, ChatList::All)
+        list(context, &request, &CHATS, |UserPath { user }| {
+            (user, ChatList::All)
         })
         .await,
     )
@@ -52,14 +53,14 @@ pub async fn list_chats<S: ChatStore>(context: &AppContext<S>, request: Request)
 
 /// A create of a chat on `route`, whose ids name the user and the project (if any) the chat
 /// is created in.
-pub(super) async fn create<const N: usize, S: ChatStore>(
+pub(super) async fn create<const N: usize, P: PathIds<N>, S: ChatStore>(
     context: &AppContext<S>,
     request: &Request,
-    route: &Route<N>,
+    route: &Route<N, P>,
     body: &BodySpec<NewChat>,
-    place: fn([u64; N]) -> (u64, Option<u64>),
+    place: fn(P) -> (UserId, Option<ProjectId>),
 ) -> Result<Response<Body>, ApiError> {
-    let write = move |ids: [u64; N], chat: NewChat, idempotency: Option<Idempotency>| async move {
+    let write = move |ids: P, chat: NewChat, idempotency: Option<Idempotency>| async move {
         let (user_id, project_id) = place(ids);
         let chat = NewChat { project_id, ..chat };
         let created = context
@@ -72,11 +73,11 @@ pub(super) async fn create<const N: usize, S: ChatStore>(
 }
 
 /// A page of the chat list on `route`, whose ids name the user and the list.
-pub(super) async fn list<const N: usize, S: ChatStore>(
+pub(super) async fn list<const N: usize, P: PathIds<N>, S: ChatStore>(
     context: &AppContext<S>,
     request: &Request,
-    route: &Route<N>,
-    list_of: fn([u64; N]) -> (u64, ChatList),
+    route: &Route<N, P>,
+    list_of: fn(P) -> (UserId, ChatList),
 ) -> Result<Response<Body>, ApiError> {
     let ids = authorize(context, request, Method::GET, route)?;
     let (user_id, list) = list_of(ids);
@@ -102,7 +103,12 @@ pub(super) async fn list<const N: usize, S: ChatStore>(
     if id_cursors {
         let scope = validation::chat_cursor_scope(user_id, list);
         return page_response_with(CHATS_KEY, chats, 0, Vec::new(), |chat: &Chat| {
-            validation::encode_cursor(&scope, &Cursor { after_id: chat.id })
+            validation::encode_cursor(
+                &scope,
+                &Cursor {
+                    after_id: chat.id.get(),
+                },
+            )
         });
     }
     page_response_with(

@@ -20,6 +20,7 @@ use crate::model::{ChatFile, FileRecord, file_type};
 use crate::request;
 use crate::response::respond;
 use crate::routes::{CONTENT_ROUTE, FILES as LIST_ROUTE, MESSAGE_FILES as CREATE_ROUTE};
+use crate::routes::{ChatPath, FilePath, MessagePath, PathIds};
 use crate::store::{FileStore, Idempotency, Page, Replayable};
 use crate::validation::{self, Batch, NewFile};
 
@@ -44,7 +45,11 @@ pub async fn create_files<S: FileStore>(
     request: Request,
 ) -> Response<Body> {
     let request = &request;
-    let write = move |[user_id, chat_id, message_id]: [u64; 3],
+    let write = move |MessagePath {
+                          user: user_id,
+                          chat: chat_id,
+                          message: message_id,
+                      }: MessagePath,
                       batch: Batch<NewFile>,
                       idempotency: Option<Idempotency>| async move {
         // Before the write: a request that cannot get URLs must not store anything.
@@ -72,7 +77,11 @@ pub async fn create_files<S: FileStore>(
 
 pub async fn list_files<S: FileStore>(context: &AppContext<S>, request: Request) -> Response<Body> {
     let request = &request;
-    let fetch = move |[user_id, chat_id]: [u64; 2], page| async move {
+    let fetch = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      page| async move {
         // After the query check (400), before storage: as for a create.
         let signer = signer(context, request)?;
         let page = context.store.list_files(user_id, chat_id, page).await?;
@@ -81,7 +90,7 @@ pub async fn list_files<S: FileStore>(context: &AppContext<S>, request: Request)
             has_more: page.has_more,
         })
     };
-    let id_of = |file: &ChatFile| file.id;
+    let id_of = |file: &ChatFile| file.id.get();
     finish(list_route(context, request, &LIST_ROUTE, &LIST, fetch, id_of).await)
 }
 
@@ -96,14 +105,14 @@ async fn content<S: FileStore>(
     context: &AppContext<S>,
     request: &Request,
 ) -> Result<Response<Body>, ApiError> {
-    let [user_id, chat_id, file_id] = authorize_content(context, request)?;
-    let file = context.store.get_file(user_id, chat_id, file_id).await?;
+    let FilePath { user, chat, file } = authorize_content(context, request)?;
+    let file = context.store.get_file(user, chat, file).await?;
     Ok(content_response(file))
 }
 
 /// Like [`super::authorize`], with a valid signed URL standing in for the session and the owner
 /// check. Without one (or with a bad one) the cookie decides, in the usual order.
-fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<[u64; 3], ApiError> {
+fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<FilePath, ApiError> {
     let params = request::match_route(request, &CONTENT_ROUTE)?;
     if request.method() != Method::GET {
         return Err(ApiError::MethodNotAllowed);
@@ -120,7 +129,7 @@ fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<[u
         );
         match verified {
             // Signatures cover canonical ids only: these parse.
-            Ok(()) => return request::parse_ids(&params),
+            Ok(()) => return request::parse_ids(&params).map(FilePath::from_ids),
             Err(reason) => tracing::info!(%reason, "signed file URL rejected"),
         }
     }

@@ -10,8 +10,10 @@ use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::functions::Function;
+use crate::ids::{ChatId, UserId};
 use crate::model::ChatList;
-use crate::routes::{CHAT, CHATS, Route};
+use crate::routes::{CHAT, CHATS, PathIds, Route};
+use crate::routes::{ChatPath, UserPath};
 use crate::store::{ChatDeleteStore, ChatEraseStore, ChatUpdateStore, Idempotency};
 use crate::validation::{self, ChatUpdate, ChatsToDelete};
 
@@ -31,7 +33,12 @@ pub async fn update_chat<S: ChatUpdateStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2], update, idempotency: Option<Idempotency>| async move {
+    let write = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      update,
+                      idempotency: Option<Idempotency>| async move {
         let updated = context
             .store
             .update_chat(
@@ -56,7 +63,7 @@ pub async fn delete_chat<S: ChatDeleteStore>(
         &request,
         &CHAT,
         Function::DeleteChat,
-        |[user_id, chat_id]| (user_id, chat_id, ChatList::All),
+        |ChatPath { user, chat }| (user, chat, ChatList::All),
     );
     finish(route.await)
 }
@@ -69,7 +76,9 @@ pub async fn delete_chats<S: ChatDeleteStore + ChatEraseStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id]: [u64; 1], chats, idempotency: Option<Idempotency>| async move {
+    let write = move |UserPath { user: user_id }: UserPath,
+                      chats,
+                      idempotency: Option<Idempotency>| async move {
         match chats {
             ChatsToDelete::Listed(chat_ids) => {
                 let deleted = context
@@ -98,14 +107,14 @@ pub async fn delete_chats<S: ChatDeleteStore + ChatEraseStore>(
 }
 
 /// A delete of the one chat that `route`'s ids name, from the list they name.
-pub(super) async fn delete_one<const N: usize, S: ChatDeleteStore>(
+pub(super) async fn delete_one<const N: usize, P: PathIds<N>, S: ChatDeleteStore>(
     context: &AppContext<S>,
     request: &Request,
-    route: &Route<N>,
+    route: &Route<N, P>,
     function: Function,
-    chat_of: fn([u64; N]) -> (u64, u64, ChatList),
+    chat_of: fn(P) -> (UserId, ChatId, ChatList),
 ) -> Result<Response<Body>, ApiError> {
-    let write = move |ids: [u64; N], idempotency: Option<Idempotency>| async move {
+    let write = move |ids: P, idempotency: Option<Idempotency>| async move {
         let (user_id, chat_id, from) = chat_of(ids);
         let deleted = context
             .store

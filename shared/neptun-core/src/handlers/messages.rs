@@ -10,6 +10,7 @@ use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::functions::Function;
 use crate::model::ChatMessage;
+use crate::routes::ChatPath;
 use crate::routes::MESSAGES as ROUTE;
 use crate::store::{Idempotency, MessageStore};
 use crate::validation::{self, Batch, NewMessage};
@@ -34,7 +35,10 @@ pub async fn create_messages<S: MessageStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2],
+    let write = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
                       batch: Batch<NewMessage>,
                       idempotency: Option<Idempotency>| async move {
         let single = batch.is_single();
@@ -57,13 +61,17 @@ pub async fn list_messages<S: MessageStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let fetch = move |[user_id, chat_id]: [u64; 2], page| async move {
+    let fetch = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      page| async move {
         context
             .store
             .list_messages(user_id, chat_id, page)
             .await
             .map_err(ApiError::from)
     };
-    let id_of = |message: &ChatMessage| message.id;
+    let id_of = |message: &ChatMessage| message.id.get();
     finish(list_route(context, &request, &ROUTE, &LIST, fetch, id_of).await)
 }

@@ -27,7 +27,7 @@ use crate::functions::Function;
 use crate::idempotency;
 use crate::request::{self, PathParams};
 use crate::response::json_bytes;
-use crate::routes::Route;
+use crate::routes::{ChatPath, PathIds, Route};
 use crate::session::SessionUser;
 use crate::store::{Idempotency, Page, PageRequest, Replayable};
 use crate::validation::{self, BodyError, BodyFormat, Cursor, CursorScope};
@@ -48,22 +48,22 @@ pub(crate) fn finish(result: Result<Response<Body>, ApiError>) -> Response<Body>
 }
 
 /// Route, method, session, path ids and ownership. Returns the path ids, `{user_id}` first.
-pub(crate) fn authorize<const N: usize, S>(
+pub(crate) fn authorize<const N: usize, P: PathIds<N>, S>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &Route<N>,
-) -> Result<[u64; N], ApiError> {
+    route: &Route<N, P>,
+) -> Result<P, ApiError> {
     authorize_user(context, request, method, route).map(|(ids, _)| ids)
 }
 
 /// [`authorize`], with the session's user.
-fn authorize_user<const N: usize, S>(
+fn authorize_user<const N: usize, P: PathIds<N>, S>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &Route<N>,
-) -> Result<([u64; N], SessionUser), ApiError> {
+    route: &Route<N, P>,
+) -> Result<(P, SessionUser), ApiError> {
     let params = request::match_route(request, route)?;
     if request.method() != method {
         return Err(ApiError::MethodNotAllowed);
@@ -72,25 +72,25 @@ fn authorize_user<const N: usize, S>(
 }
 
 /// Session, path ids and ownership, for a request already matched to its route.
-pub(crate) fn authorize_session<const N: usize, S>(
+pub(crate) fn authorize_session<const N: usize, P: PathIds<N>, S>(
     context: &AppContext<S>,
     request: &Request,
     params: &PathParams<N>,
-) -> Result<[u64; N], ApiError> {
+) -> Result<P, ApiError> {
     session_owner(context, request, params).map(|(ids, _)| ids)
 }
 
-fn session_owner<const N: usize, S>(
+fn session_owner<const N: usize, P: PathIds<N>, S>(
     context: &AppContext<S>,
     request: &Request,
     params: &PathParams<N>,
-) -> Result<([u64; N], SessionUser), ApiError> {
+) -> Result<(P, SessionUser), ApiError> {
     let session_user = context
         .session
         .authenticate_user(request.headers(), clock::now_ms())
         .map_err(ApiError::Unauthenticated)?;
-    let ids = request::parse_ids(params)?;
-    if ids.first() != Some(&session_user.id) {
+    let ids = P::from_ids(request::parse_ids(params)?);
+    if ids.user() != session_user.id {
         return Err(ApiError::NotOwner);
     }
     Ok((ids, session_user))
@@ -106,15 +106,15 @@ pub(crate) struct BodySpec<B> {
 }
 
 /// Every create route: [`write_route`] with `POST`.
-pub(crate) async fn create_route<const N: usize, S, B, F, Fut>(
+pub(crate) async fn create_route<const N: usize, P: PathIds<N>, S, B, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
-    route: &Route<N>,
+    route: &Route<N, P>,
     body: &BodySpec<B>,
     write: F,
 ) -> Result<Response<Body>, ApiError>
 where
-    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    F: FnOnce(P, B, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     write_route(context, request, Method::POST, route, body, write).await
@@ -123,16 +123,16 @@ where
 /// Every route that writes a body: route, method, session, ids and ownership, then the
 /// body's type and size (415, 413), its `Idempotency-Key` and content (400), and only then
 /// `write`.
-pub(crate) async fn write_route<const N: usize, S, B, F, Fut>(
+pub(crate) async fn write_route<const N: usize, P: PathIds<N>, S, B, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &Route<N>,
+    route: &Route<N, P>,
     body: &BodySpec<B>,
     write: F,
 ) -> Result<Response<Body>, ApiError>
 where
-    F: FnOnce([u64; N], B, Option<Idempotency>) -> Fut,
+    F: FnOnce(P, B, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let write = |ids, _, parsed, idempotency| write(ids, parsed, idempotency);
@@ -140,21 +140,21 @@ where
 }
 
 /// [`write_route`] that hands `write` the session's user too.
-pub(crate) async fn user_write_route<const N: usize, S, B, F, Fut>(
+pub(crate) async fn user_write_route<const N: usize, P: PathIds<N>, S, B, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &Route<N>,
+    route: &Route<N, P>,
     body: &BodySpec<B>,
     write: F,
 ) -> Result<Response<Body>, ApiError>
 where
-    F: FnOnce([u64; N], SessionUser, B, Option<Idempotency>) -> Fut,
+    F: FnOnce(P, SessionUser, B, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let (ids, user) = authorize_user(context, request, method, route)?;
     let (format, bytes) = raw_body(request, body.kind)?;
-    let idempotency = idempotency::from_request(request, body.function.name(), &ids, bytes)?;
+    let idempotency = idempotency::from_request(request, body.function.name(), &ids.ids(), bytes)?;
     let parsed = validation::decode_body(format, bytes)
         .and_then(body.parse)
         .map_err(|error| body_error(error, body.kind))?;
@@ -163,20 +163,20 @@ where
 
 /// Every route that writes without a body (a `DELETE` of what its path names): route,
 /// method, session, ids and ownership, its `Idempotency-Key` (400), then `write`.
-pub(crate) async fn bodiless_write_route<const N: usize, S, F, Fut>(
+pub(crate) async fn bodiless_write_route<const N: usize, P: PathIds<N>, S, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
     method: Method,
-    route: &Route<N>,
+    route: &Route<N, P>,
     function: Function,
     write: F,
 ) -> Result<Response<Body>, ApiError>
 where
-    F: FnOnce([u64; N], Option<Idempotency>) -> Fut,
+    F: FnOnce(P, Option<Idempotency>) -> Fut,
     Fut: Future<Output = Result<Response<Body>, ApiError>>,
 {
     let ids = authorize(context, request, method, route)?;
-    let idempotency = idempotency::from_request(request, function.name(), &ids, &[])?;
+    let idempotency = idempotency::from_request(request, function.name(), &ids.ids(), &[])?;
     write(ids, idempotency).await
 }
 
@@ -258,24 +258,23 @@ pub(crate) struct ListKeys {
 
 /// Every list route: route, method, session, ids and ownership, then `limit` and `cursor`
 /// (400), then one page from `fetch`, written by [`page_response`].
-pub(crate) async fn list_route<const N: usize, S, T, F, Fut>(
+pub(crate) async fn list_route<S, T, F, Fut>(
     context: &AppContext<S>,
     request: &Request,
-    route: &Route<N>,
+    route: &Route<2, ChatPath>,
     keys: &ListKeys,
     fetch: F,
     id_of: impl Fn(&T) -> u64,
 ) -> Result<Response<Body>, ApiError>
 where
     T: Serialize,
-    F: FnOnce([u64; N], PageRequest) -> Fut,
+    F: FnOnce(ChatPath, PageRequest) -> Fut,
     Fut: Future<Output = Result<Page<T>, ApiError>>,
 {
     let ids = authorize(context, request, Method::GET, route)?;
     let scope = CursorScope {
-        user_id: ids.first().copied().unwrap_or_default(),
-        // The chats list has no chat: 0.
-        chat_id: ids.get(1).copied().unwrap_or_default(),
+        user_id: ids.user.get(),
+        chat_id: ids.chat.get(),
         list: keys.cursor_list,
     };
     let page = fetch(ids, page_request(request, &scope)?).await?;

@@ -2,6 +2,7 @@
 //! and `DELETE .../projects/{project_id}/chats/{chat_id}`, what the dashboard calls while a
 //! project is open. The projects themselves stay in the web app; a chat names its project.
 
+use crate::ids::ChatId;
 use http::Method;
 use lambda_http::{Body, Request, Response};
 
@@ -13,6 +14,7 @@ use crate::error::BodyKind;
 use crate::functions::Function;
 use crate::model::ChatList;
 use crate::routes::{PROJECT_CHAT, PROJECT_CHATS};
+use crate::routes::{ProjectChatPath, ProjectPath};
 use crate::store::{ChatDeleteStore, ChatStore, Idempotency};
 use crate::validation::{self, NewChat};
 
@@ -22,7 +24,7 @@ const CREATE: BodySpec<NewChat> = BodySpec {
     parse: validation::parse_create_chat,
 };
 
-const DELETE_SEVERAL: BodySpec<Vec<u64>> = BodySpec {
+const DELETE_SEVERAL: BodySpec<Vec<ChatId>> = BodySpec {
     function: Function::DeleteProjectChats,
     kind: BodyKind::ChatIds,
     parse: validation::parse_project_chat_ids,
@@ -37,7 +39,7 @@ pub async fn create_project_chat<S: ChatStore>(
         &request,
         &PROJECT_CHATS,
         &CREATE,
-        |[user, project]| (user, Some(project)),
+        |ProjectPath { user, project }| (user, Some(project)),
     );
     finish(created.await)
 }
@@ -48,9 +50,12 @@ pub async fn list_project_chats<S: ChatStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let page = list(context, &request, &PROJECT_CHATS, |[user, project]| {
-        (user, ChatList::Project(project))
-    });
+    let page = list(
+        context,
+        &request,
+        &PROJECT_CHATS,
+        |ProjectPath { user, project }| (user, ChatList::Project(project)),
+    );
     finish(page.await)
 }
 
@@ -64,7 +69,11 @@ pub async fn delete_project_chat<S: ChatDeleteStore>(
         &request,
         &PROJECT_CHAT,
         Function::DeleteProjectChat,
-        |[user, project, chat]| (user, chat, ChatList::Project(project)),
+        |ProjectChatPath {
+             user,
+             project,
+             chat,
+         }| (user, chat, ChatList::Project(project)),
     );
     finish(route.await)
 }
@@ -74,7 +83,12 @@ pub async fn delete_project_chats<S: ChatDeleteStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, project]: [u64; 2], chat_ids, idempotency: Option<Idempotency>| async move {
+    let write = move |ProjectPath {
+                          user: user_id,
+                          project,
+                      }: ProjectPath,
+                      chat_ids,
+                      idempotency: Option<Idempotency>| async move {
         let deleted = context
             .store
             .delete_chats(

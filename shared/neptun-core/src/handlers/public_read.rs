@@ -70,8 +70,8 @@ async fn read<S: SharedChatStore>(
         None
     };
     let scope = CursorScope {
-        user_id: share.user_id,
-        chat_id: share.chat_id,
+        user_id: share.user_id.get(),
+        chat_id: share.chat_id.get(),
         list: CURSOR_LIST,
     };
     let page = page_request(request, &scope)?;
@@ -84,7 +84,7 @@ async fn read<S: SharedChatStore>(
         "chatMessages",
         &scope,
         messages,
-        |message| message.id,
+        |message| message.id.get(),
         &[("shareInfo", info)],
     )?;
     if let Some(cookie) = access_cookie.and_then(|value| HeaderValue::from_str(&value).ok()) {

@@ -8,6 +8,7 @@ use super::{bodiless_write_route, finish, ok_response};
 use crate::context::AppContext;
 use crate::error::ApiError;
 use crate::functions::Function;
+use crate::routes::ChatPath;
 use crate::routes::LAST_MESSAGE as ROUTE;
 use crate::store::{Idempotency, RegenerateStore};
 
@@ -15,7 +16,11 @@ pub async fn delete_last_exchange<S: RegenerateStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2], idempotency: Option<Idempotency>| async move {
+    let write = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      idempotency: Option<Idempotency>| async move {
         let deleted = context
             .store
             .delete_last_exchange(user_id, chat_id, idempotency.as_ref())

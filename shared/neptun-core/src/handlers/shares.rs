@@ -17,6 +17,7 @@ use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
 use crate::functions::Function;
+use crate::routes::{ChatPath, SharePath};
 use crate::routes::{SHARES, WHITELIST_ENTRIES};
 use crate::session::SessionUser;
 use crate::shares::password;
@@ -41,7 +42,12 @@ pub async fn create_chat_share<S: ShareStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2], settings: ShareSettings, _| async move {
+    let write = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      settings: ShareSettings,
+                      _| async move {
         let password_hash = settings
             .password
             .as_deref()
@@ -68,7 +74,8 @@ pub async fn get_chat_share<S: ShareStore>(
     request: Request,
 ) -> Response<Body> {
     let read = async {
-        let [user_id, chat_id] = authorize(context, &request, Method::GET, &SHARES)?;
+        let ChatPath { user, chat } = authorize(context, &request, Method::GET, &SHARES)?;
+        let (user_id, chat_id) = (user, chat);
         let uuid = context.store.share_uuid(user_id, chat_id).await?;
         let body = serde_json::to_vec(&uuid).map_err(ApiError::ResponseNotSerialized)?;
         Ok(ok_response(body, false))
@@ -81,7 +88,11 @@ pub async fn delete_chat_share<S: ShareStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id]: [u64; 2], _| async move {
+    let write = move |ChatPath {
+                          user: user_id,
+                          chat: chat_id,
+                      }: ChatPath,
+                      _| async move {
         context.store.delete_share(user_id, chat_id).await?;
         Ok(done_response(false))
     };
@@ -102,7 +113,11 @@ pub async fn create_share_whitelist_entries<S: ShareStore>(
     context: &AppContext<S>,
     request: Request,
 ) -> Response<Body> {
-    let write = move |[user_id, chat_id, share_id]: [u64; 3],
+    let write = move |SharePath {
+                          user: user_id,
+                          chat: chat_id,
+                          share: share_id,
+                      }: SharePath,
                       user: SessionUser,
                       listed: Vec<String>,
                       _| async move {

@@ -5,8 +5,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 
+use crate::ids::{ChatId, FileId, UserId};
 use crate::mac::{HmacSha256, hmac_sha256};
-use crate::routes::CONTENT_ROUTE;
+use crate::routes::{CONTENT_ROUTE, FilePath};
 use crate::validation::parse_canonical_decimal;
 
 pub const EXPIRES_PARAM: &str = "expires";
@@ -17,9 +18,9 @@ const VERSION: &str = "v1";
 /// The ids a URL is signed for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileRef {
-    pub user_id: u64,
-    pub chat_id: u64,
-    pub file_id: u64,
+    pub user_id: UserId,
+    pub chat_id: ChatId,
+    pub file_id: FileId,
 }
 
 /// Signs the URLs of one response: one base, one key, one expiry.
@@ -63,7 +64,11 @@ impl LinkSigner {
 
 /// The content route's path below the base path.
 pub fn content_path(file: FileRef) -> String {
-    CONTENT_ROUTE.path([file.user_id, file.chat_id, file.file_id])
+    CONTENT_ROUTE.path(FilePath {
+        user: file.user_id,
+        chat: file.chat_id,
+        file: file.file_id,
+    })
 }
 
 fn mac(key: &[u8; 32], ids: [&str; 3], expires: &str) -> HmacSha256 {
@@ -138,9 +143,9 @@ mod tests {
     const KEY: [u8; 32] = [7; 32];
     const NOW: u64 = 1_795_288_364;
     const FILE: FileRef = FileRef {
-        user_id: 1,
-        chat_id: 1000,
-        file_id: 8192,
+        user_id: UserId(1),
+        chat_id: ChatId(1000),
+        file_id: FileId(8192),
     };
     const IDS: [&str; 3] = ["1", "1000", "8192"];
 

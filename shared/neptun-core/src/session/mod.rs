@@ -24,7 +24,7 @@ pub use iron::{seal, seal_with_id};
 pub use secrets::{SecretFormatError, SessionSecrets};
 
 /// The web app's user id (`data.user.id`, a Postgres serial).
-pub type UserId = u64;
+pub use crate::ids::UserId;
 
 /// Environment variable holding the session secret (shared with the Nuxt web app).
 pub const PASSWORD_ENV: &str = "NUXT_SESSION_PASSWORD";
@@ -293,7 +293,7 @@ impl SessionConfig {
         match &result {
             Ok(user) => {
                 tracing::debug!(
-                    user_id = user.id,
+                    user_id = user.id.get(),
                     source = source.as_str(),
                     "session accepted"
                 );
@@ -464,12 +464,14 @@ pub fn user_id(session: &serde_json::Value) -> Result<UserId, SessionError> {
         .and_then(|user| user.get("id"))
         .and_then(serde_json::Value::as_u64)
         .filter(|&id| id > 0)
+        .map(UserId)
         .ok_or(SessionError::NoUser)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids;
     use http::{HeaderMap, HeaderValue, header::COOKIE};
     use serde_json::json;
 
@@ -521,7 +523,7 @@ mod tests {
     #[test]
     fn oversized_cookies_are_refused_before_parsing() {
         let config = config();
-        let token = config.seal_user(42, None, NOW);
+        let token = config.seal_user(ids::UserId(42), None, NOW);
         let padding = "x".repeat(cookie::MAX_COOKIE_HEADERS_BYTES);
         let crowded = cookie_headers(&format!("neptun-session={token}; big={padding}"));
         assert_eq!(
@@ -533,21 +535,27 @@ mod tests {
         assert_eq!(config.authenticate(&long, NOW), Err(SessionError::TooLarge));
         assert_eq!(
             config.authenticate(&cookie_headers(&format!("neptun-session={token}")), NOW),
-            Ok(42)
+            Ok(UserId(42))
         );
     }
 
     #[test]
     fn a_previous_secret_is_accepted_after_the_current_one() {
         let old = config();
-        let old_token = old.seal_user(7, None, NOW);
+        let old_token = old.seal_user(ids::UserId(7), None, NOW);
         let rotated = SessionConfig::new("the-next-unit-test-only-password-0123456789")
             .and_then(|config| config.with_previous(PW, ""))
             .unwrap_or_else(|e| panic!("{e}"));
-        let new_token = rotated.seal_user(8, None, NOW);
+        let new_token = rotated.seal_user(ids::UserId(8), None, NOW);
         let headers = |token: &str| cookie_headers(&format!("neptun-session={token}"));
-        assert_eq!(rotated.authenticate(&headers(&old_token), NOW), Ok(7));
-        assert_eq!(rotated.authenticate(&headers(&new_token), NOW), Ok(8));
+        assert_eq!(
+            rotated.authenticate(&headers(&old_token), NOW),
+            Ok(UserId(7))
+        );
+        assert_eq!(
+            rotated.authenticate(&headers(&new_token), NOW),
+            Ok(UserId(8))
+        );
         assert_eq!(
             old.authenticate(&headers(&new_token), NOW),
             Err(SessionError::BadMac)
@@ -557,9 +565,9 @@ mod tests {
             .and_then(|config| config.with_password_id("v2", PASSWORD_ID_ENV))
             .and_then(|config| config.with_previous(PW, "v1"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let token = by_id.seal_user(9, None, NOW);
+        let token = by_id.seal_user(ids::UserId(9), None, NOW);
         assert_eq!(token.split('*').nth(1), Some("v2"));
-        assert_eq!(by_id.authenticate(&headers(&token), NOW), Ok(9));
+        assert_eq!(by_id.authenticate(&headers(&token), NOW), Ok(UserId(9)));
         assert_eq!(
             by_id.authenticate(&headers(&old_token), NOW),
             Err(SessionError::UnknownPasswordId)
@@ -619,9 +627,9 @@ mod tests {
     #[test]
     fn seal_user_round_trip() {
         let config = config();
-        let token = config.seal_user(42, None, NOW);
+        let token = config.seal_user(ids::UserId(42), None, NOW);
         let headers = cookie_headers(&format!("a=b; neptun-session={token}"));
-        assert_eq!(config.authenticate(&headers, NOW), Ok(42));
+        assert_eq!(config.authenticate(&headers, NOW), Ok(UserId(42)));
         let value = unseal(&token, PW, 1, NOW).unwrap_or_default();
         assert_eq!(value["createdAt"], json!(NOW));
         assert_eq!(
@@ -636,7 +644,7 @@ mod tests {
     #[test]
     fn a_sealed_email_is_the_sessions_primary_email() {
         let config = config();
-        let token = config.seal_user_with_email(7, "Ada@Example.com", None, NOW);
+        let token = config.seal_user_with_email(ids::UserId(7), "Ada@Example.com", None, NOW);
         let headers = cookie_headers(&format!("neptun-session={token}"));
         let user = config.authenticate_user(&headers, NOW);
         assert_eq!(
@@ -648,11 +656,11 @@ mod tests {
     #[test]
     fn seal_user_ttl() {
         let config = config();
-        let token = config.seal_user(7, Some(1000), NOW);
+        let token = config.seal_user(ids::UserId(7), Some(1000), NOW);
         let headers = cookie_headers(&format!("neptun-session={token}"));
         assert_eq!(
             config.authenticate(&headers, NOW + 1000 + SKEW_MS - 1),
-            Ok(7)
+            Ok(UserId(7))
         );
         assert_eq!(
             config.authenticate(&headers, NOW + 1000 + SKEW_MS),
@@ -665,15 +673,15 @@ mod tests {
         let config = config()
             .with_iterations(8192)
             .with_cookie_name("other-session");
-        let token = config.seal_user(9, None, NOW);
+        let token = config.seal_user(ids::UserId(9), None, NOW);
         let headers = cookie_headers(&format!("neptun-session=x; other-session={token}"));
-        assert_eq!(config.authenticate(&headers, NOW), Ok(9));
+        assert_eq!(config.authenticate(&headers, NOW), Ok(UserId(9)));
         let mut headers = HeaderMap::new();
         headers.insert(
             "x-other-session-session",
             HeaderValue::from_str(&token).unwrap_or(HeaderValue::from_static("")),
         );
-        assert_eq!(config.authenticate(&headers, NOW), Ok(9));
+        assert_eq!(config.authenticate(&headers, NOW), Ok(UserId(9)));
     }
 
     #[test]
@@ -697,7 +705,7 @@ mod tests {
             Err(SessionError::NoUser)
         );
         let other = SessionConfig::new("another-unit-test-password-0123456789")
-            .map(|c| c.seal_user(42, None, NOW))
+            .map(|c| c.seal_user(ids::UserId(42), None, NOW))
             .unwrap_or_default();
         assert_eq!(
             config.authenticate(&cookie_headers(&format!("neptun-session={other}")), NOW),
@@ -708,8 +716,8 @@ mod tests {
     #[test]
     fn user_id_must_be_a_positive_u64() {
         let with_id = |id: serde_json::Value| json!({"data": {"user": {"id": id}}});
-        assert_eq!(user_id(&with_id(json!(42))), Ok(42));
-        assert_eq!(user_id(&with_id(json!(u64::MAX))), Ok(u64::MAX));
+        assert_eq!(user_id(&with_id(json!(42))), Ok(UserId(42)));
+        assert_eq!(user_id(&with_id(json!(u64::MAX))), Ok(UserId(u64::MAX)));
         for bad in [
             json!(0),
             json!(-1),
@@ -750,7 +758,7 @@ mod tests {
                 .expect("a user")
         };
         let user = user_with(json!(" Ada@Example.com "));
-        assert_eq!(user.id, 7);
+        assert_eq!(user.id, ids::UserId(7));
         assert_eq!(user.primary_email.as_deref(), Some("ada@example.com"));
         assert!(!format!("{user:?}").contains("ada"));
         for email in [json!(null), json!(42), json!("not an email")] {

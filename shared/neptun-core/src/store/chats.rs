@@ -1,5 +1,6 @@
 //! [`ChatStore`].
 
+use crate::ids::UserId;
 use std::future::Future;
 
 use super::{ChatPageRequest, Idempotency, Page, Replayable, StoreError};
@@ -11,7 +12,7 @@ pub trait ChatStore: Send + Sync {
     /// [`StoreError::Erasing`] while the user's chats are being erased.
     fn create_chat(
         &self,
-        user_id: u64,
+        user_id: UserId,
         chat: NewChat,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -20,7 +21,7 @@ pub trait ChatStore: Send + Sync {
     /// A page of one of a user's chat lists in `page.order`.
     fn list_chats(
         &self,
-        user_id: u64,
+        user_id: UserId,
         list: ChatList,
         page: ChatPageRequest,
     ) -> impl Future<Output = Result<Page<Chat>, StoreError>> + Send;

@@ -1,5 +1,6 @@
 //! [`ChatDeleteStore`].
 
+use crate::ids::{ChatId, UserId};
 use std::future::Future;
 
 use super::{Idempotency, Replayable, StoreError};
@@ -10,8 +11,8 @@ pub trait ChatDeleteStore: Send + Sync {
     /// purged after. Fails with [`StoreError::ChatNotFound`] when the list holds no such chat.
     fn delete_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;
@@ -20,8 +21,8 @@ pub trait ChatDeleteStore: Send + Sync {
     /// are ignored.
     fn delete_chats(
         &self,
-        user_id: u64,
-        chat_ids: Vec<u64>,
+        user_id: UserId,
+        chat_ids: Vec<ChatId>,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<()>, StoreError>> + Send;

@@ -1,5 +1,6 @@
 //! [`ChatEraseStore`].
 
+use crate::ids::UserId;
 use std::future::Future;
 
 use super::StoreError;
@@ -12,7 +13,7 @@ pub trait ChatEraseStore: Send + Sync {
     /// returned are the user's new chats, untouched by it.
     fn erase_chats(
         &self,
-        user_id: u64,
+        user_id: UserId,
         now_ms: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }

@@ -1,5 +1,6 @@
 //! [`FileStore`].
 
+use crate::ids::{ChatId, FileId, MessageId, UserId};
 use std::future::Future;
 
 use super::{Idempotency, Page, PageRequest, Replayable, StoreError};
@@ -10,9 +11,9 @@ pub trait FileStore: Send + Sync {
     /// Attaches files to a message atomically, numbering them in input order.
     fn attach_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        message_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        message_id: MessageId,
         files: Vec<NewFile>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -21,16 +22,16 @@ pub trait FileStore: Send + Sync {
     /// A chat's files in ascending id order.
     fn list_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<FileRecord>, StoreError>> + Send;
 
     /// One file, for its content route.
     fn get_file(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        file_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        file_id: FileId,
     ) -> impl Future<Output = Result<FileRecord, StoreError>> + Send;
 }

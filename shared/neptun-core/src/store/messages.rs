@@ -1,5 +1,6 @@
 //! [`MessageStore`].
 
+use crate::ids::{ChatId, UserId};
 use std::future::Future;
 
 use super::{Idempotency, Page, PageRequest, Replayable, StoreError};
@@ -11,8 +12,8 @@ pub trait MessageStore: Send + Sync {
     /// Fails with [`StoreError::ChatNotFound`] when the chat does not exist.
     fn append_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         messages: Vec<NewMessage>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -21,8 +22,8 @@ pub trait MessageStore: Send + Sync {
     /// A chat's messages in ascending id order.
     fn list_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
 }

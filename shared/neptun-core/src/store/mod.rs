@@ -162,7 +162,7 @@ impl ChatPageRequest {
     pub fn by_id(&self) -> PageRequest {
         PageRequest {
             limit: self.limit,
-            after: self.after.as_ref().map(|chat| chat.id),
+            after: self.after.as_ref().map(|chat| chat.id.get()),
             byte_budget: self.byte_budget,
         }
     }

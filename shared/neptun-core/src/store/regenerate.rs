@@ -1,5 +1,6 @@
 //! [`RegenerateStore`].
 
+use crate::ids::{ChatId, UserId};
 use std::future::Future;
 
 use super::{Idempotency, Replayable, StoreError};
@@ -11,8 +12,8 @@ pub trait RegenerateStore: Send + Sync {
     /// [`StoreError::NoMessages`] when the chat has none.
     fn delete_last_exchange(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         idempotency: Option<&Idempotency>,
     ) -> impl Future<Output = Result<Replayable<LastExchange>, StoreError>> + Send;
 }

@@ -6,12 +6,13 @@ use std::future::Future;
 
 use super::StoreError;
 use crate::clock::rfc3339_ms;
+use crate::ids::{ChatId, ShareId, UserId, WhitelistEntryId};
 use crate::model::{Share, ShareInfo, WhitelistEntry};
 
 /// One email of a share's whitelist, as stored (trimmed and lowercased).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ListedEmail {
-    pub id: u64,
+    pub id: WhitelistEntryId,
     pub email: String,
     pub created_at: u64,
 }
@@ -20,10 +21,10 @@ pub struct ListedEmail {
 /// never shows the password hash or an email.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredShare {
-    pub user_id: u64,
-    pub chat_id: u64,
+    pub user_id: UserId,
+    pub chat_id: ChatId,
     /// The web app's `chat_conversation_share.id`: the `{share_id}` of the whitelist route.
-    pub id: u64,
+    pub id: ShareId,
     pub uuid: String,
     pub is_shared: bool,
     pub is_protected: bool,
@@ -96,13 +97,13 @@ impl StoredShare {
         let mut next_id = self
             .whitelist
             .iter()
-            .map(|listed| listed.id + 1)
+            .map(|listed| listed.id.get() + 1)
             .max()
             .unwrap_or_else(|| crate::ids::single_id(now_ms));
         for email in emails {
             if !self.lists(&email) {
                 self.whitelist.push(ListedEmail {
-                    id: next_id,
+                    id: WhitelistEntryId(next_id),
                     email,
                     created_at: now_ms,
                 });
@@ -150,8 +151,8 @@ pub trait ShareStore: Send + Sync {
     /// The chat's share uuid, `None` when it has no share.
     fn share_uuid(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
     ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
 
     /// Creates the chat's share, or replaces its settings keeping its id and uuid (a link
@@ -159,8 +160,8 @@ pub trait ShareStore: Send + Sync {
     /// [`StoreError::Erasing`] while the user's chats are being erased.
     fn put_share(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         settings: ShareWrite,
         now_ms: u64,
     ) -> impl Future<Output = Result<StoredShare, StoreError>> + Send;
@@ -170,9 +171,9 @@ pub trait ShareStore: Send + Sync {
     /// not that one.
     fn add_to_whitelist(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        share_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        share_id: ShareId,
         emails: Vec<String>,
         now_ms: u64,
     ) -> impl Future<Output = Result<Vec<WhitelistEntry>, StoreError>> + Send;
@@ -180,20 +181,21 @@ pub trait ShareStore: Send + Sync {
     /// Deletes the chat's share, if it has one: its link stops working at once.
     fn delete_share(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids;
 
     fn share(listed: &[(u64, &str)]) -> StoredShare {
         StoredShare {
-            user_id: 1,
-            chat_id: 2,
-            id: 3,
+            user_id: ids::UserId(1),
+            chat_id: ids::ChatId(2),
+            id: ids::ShareId(3),
             uuid: "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f".into(),
             is_shared: true,
             is_protected: true,
@@ -201,7 +203,7 @@ mod tests {
             whitelist: listed
                 .iter()
                 .map(|&(id, email)| ListedEmail {
-                    id,
+                    id: ids::WhitelistEntryId(id),
                     email: email.into(),
                     created_at: 0,
                 })
@@ -218,7 +220,7 @@ mod tests {
         let listed: Vec<(u64, &str)> = grown
             .whitelist
             .iter()
-            .map(|l| (l.id, l.email.as_str()))
+            .map(|l| (l.id.get(), l.email.as_str()))
             .collect();
         assert_eq!(
             listed,
@@ -235,6 +237,6 @@ mod tests {
     fn a_first_email_draws_a_time_based_id() {
         let now = 1_795_288_364_006;
         let grown = share(&[]).with_emails(vec!["a@x.io".into()], now);
-        assert!(grown.whitelist[0].id >= crate::ids::FIRST_API_ID);
+        assert!(grown.whitelist[0].id >= ids::WhitelistEntryId(crate::ids::FIRST_API_ID));
     }
 }

@@ -1,5 +1,6 @@
 //! [`ChatUpdateStore`].
 
+use crate::ids::{ChatId, UserId};
 use std::future::Future;
 
 use super::{Idempotency, Replayable, StoreError};
@@ -13,8 +14,8 @@ pub trait ChatUpdateStore: Send + Sync {
     /// [`StoreError::Erasing`] while the user's chats are being erased.
     fn update_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         update: ChatUpdate,
         now_ms: u64,
         idempotency: Option<&Idempotency>,

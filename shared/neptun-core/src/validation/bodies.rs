@@ -1,5 +1,6 @@
 //! The create bodies: chats, messages (single or batch) and files (single or batch).
 
+use crate::ids::ProjectId;
 use serde_json::{Map, Value};
 
 use super::envelope::{BodyError, MAX_ECHO_CHARS, into_object, text_too_large, truncate_chars};
@@ -30,7 +31,7 @@ pub struct NewChat {
     pub name: String,
     pub model: String,
     /// Set from the path of `POST .../projects/{project_id}/chats`, never from the body.
-    pub project_id: Option<u64>,
+    pub project_id: Option<ProjectId>,
 }
 
 /// One valid message to create (from `{message, actor}` or a batch item `{content, role}`).

@@ -1,6 +1,7 @@
 //! The bodies of the chat lifecycle routes: update (`PATCH .../chats/{chat_id}`: rename,
 //! move) and delete several or all (`DELETE .../chats`, `DELETE .../projects/{p}/chats`).
 
+use crate::ids::{ChatId, ProjectId};
 use serde_json::{Map, Value};
 
 use super::MAX_BATCH;
@@ -19,7 +20,7 @@ pub struct ChatUpdate {
     pub model: Option<String>,
     /// `None`: the chat stays where it is; `Some(None)`: out of its project;
     /// `Some(Some(project))`: into that project.
-    pub project: Option<Option<u64>>,
+    pub project: Option<Option<ProjectId>>,
 }
 
 impl ChatUpdate {
@@ -33,7 +34,7 @@ impl ChatUpdate {
     }
 
     /// A move into a project, or out of any (`None`).
-    pub fn moving_to(project: Option<u64>) -> Self {
+    pub fn moving_to(project: Option<ProjectId>) -> Self {
         Self {
             name: None,
             model: None,
@@ -73,12 +74,12 @@ pub fn parse_update_chat(body: Value) -> Result<ChatUpdate, BodyError> {
 }
 
 /// `project_id`: absent (stays), `null` (out of its project) or a project id.
-fn project_field(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Option<Option<u64>> {
+fn project_field(obj: &Map<String, Value>, issues: &mut Vec<Issue>) -> Option<Option<ProjectId>> {
     let path = vec![PathSegment::from("project_id")];
     match obj.get("project_id") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(value) => positive_id(value, path, issues).map(Some),
+        Some(value) => positive_id(value, path, issues).map(|id| Some(ProjectId(id))),
     }
 }
 
@@ -103,7 +104,7 @@ fn positive_id(value: &Value, path: Vec<PathSegment>, issues: &mut Vec<Issue>) -
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChatsToDelete {
     /// These of the user's chats (other ids are ignored).
-    Listed(Vec<u64>),
+    Listed(Vec<ChatId>),
     /// Every chat of the user: the account is being deleted.
     All,
 }
@@ -138,11 +139,11 @@ pub fn parse_delete_chats(body: Value) -> Result<ChatsToDelete, BodyError> {
 }
 
 /// `chat_ids`: 1 to [`MAX_BATCH`] ids (the body of `DELETE .../projects/{project_id}/chats`).
-pub fn parse_project_chat_ids(body: Value) -> Result<Vec<u64>, BodyError> {
+pub fn parse_project_chat_ids(body: Value) -> Result<Vec<ChatId>, BodyError> {
     parse_chat_ids(&into_object(body)?)
 }
 
-fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<u64>, BodyError> {
+fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<ChatId>, BodyError> {
     let path = vec!["chat_ids".into()];
     let values = match obj.get("chat_ids") {
         None => return Err(BodyError::Invalid(vec![Issue::required(path)])),
@@ -169,7 +170,7 @@ fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<u64>, BodyError> {
     }
     let mut ids = Vec::with_capacity(values.len().min(MAX_BATCH));
     for (index, value) in values.iter().take(MAX_BATCH).enumerate() {
-        if let Some(id) = positive_id(value, child(&path, index), &mut issues)
+        if let Some(id) = positive_id(value, child(&path, index), &mut issues).map(ChatId)
             && !ids.contains(&id)
         {
             ids.push(id);
@@ -185,6 +186,7 @@ fn parse_chat_ids(obj: &Map<String, Value>) -> Result<Vec<u64>, BodyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids;
     use crate::validation::envelope::from_json;
 
     // The tests give JSON bytes, as a route with a JSON body reads them.
@@ -196,7 +198,7 @@ mod tests {
         from_json(body, super::parse_delete_chats)
     }
 
-    fn parse_project_chat_ids(body: &[u8]) -> Result<Vec<u64>, BodyError> {
+    fn parse_project_chat_ids(body: &[u8]) -> Result<Vec<ChatId>, BodyError> {
         from_json(body, super::parse_project_chat_ids)
     }
 
@@ -227,7 +229,7 @@ mod tests {
     fn a_move_needs_no_name_and_takes_an_id_or_null() {
         assert_eq!(
             parse_update_chat(br#"{"project_id": 7}"#).ok(),
-            Some(ChatUpdate::moving_to(Some(7)))
+            Some(ChatUpdate::moving_to(Some(ids::ProjectId(7))))
         );
         assert_eq!(
             parse_update_chat(br#"{"project_id": null}"#).ok(),
@@ -238,7 +240,7 @@ mod tests {
             Some(ChatUpdate {
                 name: Some("Both".into()),
                 model: None,
-                project: Some(Some(7)),
+                project: Some(Some(ids::ProjectId(7))),
             })
         );
         for bad in [
@@ -271,7 +273,7 @@ mod tests {
         );
         assert_eq!(
             parse_project_chat_ids(br#"{"chat_ids": [2]}"#).ok(),
-            Some(vec![2])
+            Some(vec![ChatId(2)])
         );
         assert!(parse_project_chat_ids(br#"{"all": true}"#).is_err());
     }
@@ -280,7 +282,7 @@ mod tests {
     fn chat_ids_are_1_to_100_positive_safe_integers() {
         assert_eq!(
             parse_delete_chats(br#"{"chat_ids": [3, 1, 3]}"#).ok(),
-            Some(ChatsToDelete::Listed(vec![3, 1]))
+            Some(ChatsToDelete::Listed(vec![ids::ChatId(3), ChatId(1)]))
         );
         assert_eq!(
             issues(parse_delete_chats(br#"{"chat_ids": []}"#))[0].code,

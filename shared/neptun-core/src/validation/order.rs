@@ -10,6 +10,7 @@
 //! Texts compare by their UTF-8 bytes (PostgreSQL's `COLLATE "C"`), timestamps chronologically
 //! (their fixed-width RFC 3339 text sorts the same way).
 
+use crate::ids::{ChatId, UserId};
 use std::cmp::Ordering;
 
 use base64::Engine as _;
@@ -31,7 +32,8 @@ const PROJECT_CHATS_LIST: &str = "project-chats";
 
 /// The scope of a chat list's id cursors: the user, and the project in the slot of the chat of
 /// the message and file lists (0 for the list of all chats).
-pub fn chat_cursor_scope(user_id: u64, list: ChatList) -> CursorScope {
+pub fn chat_cursor_scope(user: UserId, list: ChatList) -> CursorScope {
+    let user_id = user.get();
     match list {
         ChatList::All => CursorScope {
             user_id,
@@ -40,7 +42,7 @@ pub fn chat_cursor_scope(user_id: u64, list: ChatList) -> CursorScope {
         },
         ChatList::Project(project) => CursorScope {
             user_id,
-            chat_id: project,
+            chat_id: project.get(),
             list: PROJECT_CHATS_LIST,
         },
     }
@@ -252,8 +254,8 @@ fn order_by_issue() -> Issue {
 /// `project-chats/<project>`), `values` being the JSON array of `last`'s values of the order's
 /// other columns, in the order's sequence. Not signed, like the id cursors: it only positions a
 /// page within the caller's own list.
-pub fn encode_chat_cursor(user_id: u64, list: ChatList, order: &ChatOrder, last: &Chat) -> String {
-    URL_SAFE_NO_PAD.encode(chat_cursor_payload(user_id, list, order, last))
+pub fn encode_chat_cursor(user: UserId, list: ChatList, order: &ChatOrder, last: &Chat) -> String {
+    URL_SAFE_NO_PAD.encode(chat_cursor_payload(user.get(), list, order, last))
 }
 
 fn chat_cursor_payload(user_id: u64, list: ChatList, order: &ChatOrder, last: &Chat) -> String {
@@ -330,10 +332,10 @@ fn is_timestamp(value: &str) -> bool {
 /// A position in the list: a chat with this id and nothing else set yet.
 fn position(user_id: u64, id: u64) -> Chat {
     Chat {
-        id,
+        id: ChatId(id),
         name: String::new(),
         model: String::new(),
-        neptun_user_id: user_id,
+        neptun_user_id: UserId(user_id),
         project_id: None,
         created_at: String::new(),
         updated_at: String::new(),
@@ -356,13 +358,14 @@ pub struct ChatListQuery {
 /// list and order (canonically: `updated_at:desc` and `updated_at:desc,id:desc` are one order).
 /// Every issue is reported; a cursor is not judged when `order_by` itself is invalid.
 pub fn parse_chat_list_query(
-    user_id: u64,
+    user: UserId,
     list: ChatList,
     limit: Option<&str>,
     cursor: Option<&str>,
     order_by: Option<&str>,
 ) -> Result<ChatListQuery, Vec<Issue>> {
-    let scope = chat_cursor_scope(user_id, list);
+    let user_id = user.get();
+    let scope = chat_cursor_scope(user, list);
     let cursor = cursor.filter(|s| !s.is_empty());
     let Some(order_by) = order_by.filter(|s| !s.is_empty()) else {
         let PageQuery { limit, cursor } = parse_page_query(limit, cursor, &scope)?;
@@ -415,6 +418,7 @@ pub fn parse_chat_list_query(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids;
 
     #[test]
     fn a_cursor_opens_only_the_list_it_was_made_for() {
@@ -426,29 +430,40 @@ mod tests {
             "2026-11-21T19:12:44.006Z",
             "2026-11-21T19:12:44.006Z",
         );
-        let of_project = encode_chat_cursor(7, ChatList::Project(3), &order, &last);
-        assert!(decode_chat_cursor(7, ChatList::Project(3), &order, &of_project).is_some());
-        for other in [ChatList::All, ChatList::Project(4)] {
+        let of_project = encode_chat_cursor(
+            ids::UserId(7),
+            ChatList::Project(ids::ProjectId(3)),
+            &order,
+            &last,
+        );
+        assert!(
+            decode_chat_cursor(7, ChatList::Project(ids::ProjectId(3)), &order, &of_project)
+                .is_some()
+        );
+        for other in [ChatList::All, ChatList::Project(ids::ProjectId(4))] {
             assert_eq!(decode_chat_cursor(7, other, &order, &of_project), None);
         }
-        let of_all = encode_chat_cursor(7, ChatList::All, &order, &last);
+        let of_all = encode_chat_cursor(ids::UserId(7), ChatList::All, &order, &last);
         assert_eq!(
-            decode_chat_cursor(7, ChatList::Project(3), &order, &of_all),
+            decode_chat_cursor(7, ChatList::Project(ids::ProjectId(3)), &order, &of_all),
             None
         );
-        let ids = chat_cursor_scope(7, ChatList::Project(3));
-        assert_ne!(ids, chat_cursor_scope(7, ChatList::All));
-        assert_ne!(ids, chat_cursor_scope(7, ChatList::Project(4)));
+        let ids = chat_cursor_scope(ids::UserId(7), ChatList::Project(ids::ProjectId(3)));
+        assert_ne!(ids, chat_cursor_scope(ids::UserId(7), ChatList::All));
+        assert_ne!(
+            ids,
+            chat_cursor_scope(ids::UserId(7), ChatList::Project(ids::ProjectId(4)))
+        );
     }
     use crate::validation::encode_cursor;
     use crate::validation::params::Cursor;
 
     fn chat(id: u64, name: &str, model: &str, created_at: &str, updated_at: &str) -> Chat {
         Chat {
-            id,
+            id: ids::ChatId(id),
             name: name.into(),
             model: model.into(),
-            neptun_user_id: 7,
+            neptun_user_id: ids::UserId(7),
             project_id: None,
             created_at: created_at.into(),
             updated_at: updated_at.into(),
@@ -539,7 +554,7 @@ mod tests {
         let d = chat(4, "a", "m", T1, T2);
         let mut chats = [c.clone(), b.clone(), a.clone(), d.clone()];
         chats.sort_by(|x, y| order.compare(x, y));
-        let ids: Vec<u64> = chats.iter().map(|c| c.id).collect();
+        let ids: Vec<u64> = chats.iter().map(|c| c.id.get()).collect();
         // updated_at T2 first; then name desc ("b" before "a"); then id desc for the tie.
         assert_eq!(ids, [1, 4, 2, 3]);
         assert!(order.is_after(&b, &d));
@@ -561,7 +576,7 @@ mod tests {
         let order = parse_order_by("updated_at:desc,name:desc,model:desc")
             .unwrap_or_else(|e| panic!("{e:?}"));
         let last = chat(42, "grüße \"x\".\n", "gpt-4o", T1, T2);
-        let raw = encode_chat_cursor(7, ChatList::All, &order, &last);
+        let raw = encode_chat_cursor(ids::UserId(7), ChatList::All, &order, &last);
         assert!(
             raw.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -575,7 +590,7 @@ mod tests {
                 c.updated_at.as_str(),
                 c.created_at.as_str()
             )),
-            Some((42, "grüße \"x\".\n", "gpt-4o", T2, ""))
+            Some((ChatId(42), "grüße \"x\".\n", "gpt-4o", T2, ""))
         );
         assert_eq!(
             decoded.map(|d| order.compare(&d, &last)),
@@ -653,14 +668,20 @@ mod tests {
         let order = parse_order_by("name:asc,model:asc,created_at:asc,updated_at:asc")
             .unwrap_or_else(|e| panic!("{e:?}"));
         let last = chat(MAX_ID, &"\u{0}".repeat(256), &"\u{1}".repeat(128), T1, T2);
-        let raw = encode_chat_cursor(MAX_ID, ChatList::All, &order, &last);
+        let raw = encode_chat_cursor(ids::UserId(MAX_ID), ChatList::All, &order, &last);
         assert!(raw.len() <= MAX_ORDERED_CURSOR_CHARS, "{}", raw.len());
         assert!(decode_chat_cursor(MAX_ID, ChatList::All, &order, &raw).is_some());
     }
 
     #[test]
     fn the_list_query() {
-        let query = parse_chat_list_query(7, ChatList::All, Some("2"), None, Some("name:asc"));
+        let query = parse_chat_list_query(
+            ids::UserId(7),
+            ChatList::All,
+            Some("2"),
+            None,
+            Some("name:asc"),
+        );
         assert_eq!(
             query.map(|q| (q.limit, q.order.map(|o| o.spec()), q.after)),
             Ok((Some(2), Some("name:asc,id:desc".to_owned()), None))
@@ -673,10 +694,16 @@ mod tests {
         };
         let id_cursor = encode_cursor(&scope, &Cursor { after_id: 9 });
         for order_by in [None, Some("")] {
-            let query = parse_chat_list_query(7, ChatList::All, None, Some(&id_cursor), order_by);
+            let query = parse_chat_list_query(
+                ids::UserId(7),
+                ChatList::All,
+                None,
+                Some(&id_cursor),
+                order_by,
+            );
             assert_eq!(
                 query.map(|q| (q.order, q.after.map(|c| c.id))),
-                Ok((None, Some(9)))
+                Ok((None, Some(ChatId(9))))
             );
         }
         // An id cursor under an order, an ordered cursor without one: invalid.
@@ -690,7 +717,7 @@ mod tests {
         };
         assert_eq!(
             issues(parse_chat_list_query(
-                7,
+                ids::UserId(7),
                 ChatList::All,
                 None,
                 Some(&id_cursor),
@@ -699,10 +726,15 @@ mod tests {
             Some(vec![(IssueCode::Custom, vec!["cursor".into()])])
         );
         let order = ChatOrder::newest_first();
-        let ordered = encode_chat_cursor(7, ChatList::All, &order, &chat(9, "", "", "", ""));
+        let ordered = encode_chat_cursor(
+            ids::UserId(7),
+            ChatList::All,
+            &order,
+            &chat(9, "", "", "", ""),
+        );
         assert_eq!(
             issues(parse_chat_list_query(
-                7,
+                ids::UserId(7),
                 ChatList::All,
                 None,
                 Some(&ordered),
@@ -713,7 +745,7 @@ mod tests {
         // Every problem at once; a cursor is not judged against an invalid order.
         assert_eq!(
             issues(parse_chat_list_query(
-                7,
+                ids::UserId(7),
                 ChatList::All,
                 Some("0"),
                 Some("junk"),
@@ -726,7 +758,7 @@ mod tests {
         );
         assert_eq!(
             issues(parse_chat_list_query(
-                7,
+                ids::UserId(7),
                 ChatList::All,
                 Some("x"),
                 Some("junk"),

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use http::HeaderMap;
 use http::header::{COOKIE, HeaderName, HeaderValue};
+use neptun_core::ids::UserId;
 use neptun_core::session::{SessionConfig, SessionError, unseal, user_id};
 use serde_json::Value;
 
@@ -77,7 +78,7 @@ fn cookie_headers(cookie: &str) -> HeaderMap {
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
-    User(u64),
+    User(UserId),
     Anonymous,
     Reject,
 }
@@ -86,11 +87,11 @@ fn expected(case: &Value) -> Outcome {
     match &case["expect"] {
         Value::String(s) if s == "reject" => Outcome::Reject,
         Value::String(s) if s == "anonymous" => Outcome::Anonymous,
-        Value::Object(o) => Outcome::User(
+        Value::Object(o) => Outcome::User(UserId(
             o.get("user")
                 .and_then(Value::as_u64)
                 .unwrap_or_else(|| panic!("bad expect in {case}")),
-        ),
+        )),
         other => panic!("bad expect {other}"),
     }
 }
@@ -115,10 +116,13 @@ fn h3_login_cookie_authenticates_user_42() {
     let pair = set_cookie.split(';').next().unwrap_or_default();
     assert_eq!(
         config.authenticate(&cookie_headers(pair), fixture.now_ms()),
-        Ok(42)
+        Ok(UserId(42))
     );
     // An h3 token has no expiration: valid at any time.
-    assert_eq!(config.authenticate(&cookie_headers(pair), u64::MAX), Ok(42));
+    assert_eq!(
+        config.authenticate(&cookie_headers(pair), u64::MAX),
+        Ok(UserId(42))
+    );
 }
 
 #[test]
@@ -135,7 +139,7 @@ fn h3_cookie_in_lambda_http_joined_headers() {
     ] {
         assert_eq!(
             config.authenticate(&cookie_headers(&cookie), now),
-            Ok(42),
+            Ok(UserId(42)),
             "{cookie}"
         );
     }
@@ -224,7 +228,7 @@ fn within_skew_is_accepted_and_expires_later() {
         "neptun-session={}",
         fixture.token("iron-within-skew")
     ));
-    assert_eq!(config.authenticate(&cookie, now), Ok(42));
+    assert_eq!(config.authenticate(&cookie, now), Ok(UserId(42)));
     // It expired 30 s before now: 30 s later it is beyond the 60 s skew.
     assert_eq!(
         config.authenticate(&cookie, now + 30_000),
@@ -307,7 +311,7 @@ fn rotation_keyrings_unseal_as_iron_webcrypto_does() {
             let expected = &case["expect"][keyring_name];
             let got = config.unseal(token, now).and_then(|value| user_id(&value));
             match expected["user"].as_u64() {
-                Some(user) => assert_eq!(got, Ok(user), "{keyring_name}: {name}"),
+                Some(user) => assert_eq!(got, Ok(UserId(user)), "{keyring_name}: {name}"),
                 None => assert!(
                     got.is_err(),
                     "{keyring_name}: {name} opened, iron-webcrypto says {}",

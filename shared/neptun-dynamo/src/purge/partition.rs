@@ -202,6 +202,7 @@ impl PurgeReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use neptun_core::ids::{ChatId, UserId};
 
     #[test]
     fn only_the_marker_is_the_marker() {
@@ -209,7 +210,7 @@ mod tests {
             Key::from([
                 (
                     schema::PK.to_owned(),
-                    AttributeValue::S(schema::chat_pk(1, 2)),
+                    AttributeValue::S(schema::chat_pk(UserId(1), ChatId(2))),
                 ),
                 (schema::SK.to_owned(), AttributeValue::S(sk.to_owned())),
             ])

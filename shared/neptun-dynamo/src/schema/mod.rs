@@ -46,6 +46,7 @@ pub use rows::{
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
 
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -90,12 +91,12 @@ const ATTEMPTS_PREFIX: &str = "ATTEMPTS#";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
-pub fn user_pk(user_id: u64) -> String {
+pub fn user_pk(user_id: UserId) -> String {
     format!("USER#{user_id}")
 }
 
 /// The partition of a project's chat list.
-pub fn project_pk(user_id: u64, project_id: u64) -> String {
+pub fn project_pk(user_id: UserId, project_id: ProjectId) -> String {
     format!("USER#{user_id}#PROJECT#{project_id}")
 }
 
@@ -104,14 +105,14 @@ pub fn erasures_pk() -> String {
     ERASURES_PK.to_owned()
 }
 
-pub fn erasure_sk(user_id: u64) -> String {
+pub fn erasure_sk(user_id: UserId) -> String {
     format!("USER#{user_id}")
 }
 
 /// The partition of the pending purge of the chat whose partition is `chat_pk`: one of
 /// [`PENDING_PURGE_SHARDS`], by the chat id.
 pub fn pending_purge_pk(scope: ChatScope) -> String {
-    pending_purge_shard_pk(scope.chat_id % PENDING_PURGE_SHARDS)
+    pending_purge_shard_pk(scope.chat_id.get() % PENDING_PURGE_SHARDS)
 }
 
 /// The partition of pending purge shard `shard`.
@@ -120,14 +121,14 @@ pub fn pending_purge_shard_pk(shard: u64) -> String {
 }
 
 /// The partition of a list of the user's chats.
-pub fn chat_list_pk(user_id: u64, list: ChatList) -> String {
+pub fn chat_list_pk(user_id: UserId, list: ChatList) -> String {
     match list {
         ChatList::All => user_pk(user_id),
         ChatList::Project(project) => project_pk(user_id, project),
     }
 }
 
-pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
+pub fn chat_pk(user_id: UserId, chat_id: ChatId) -> String {
     format!("USER#{user_id}#CHAT#{chat_id}")
 }
 
@@ -136,8 +137,8 @@ pub fn chat_pk(user_id: u64, chat_id: u64) -> String {
 pub fn parse_chat_pk(pk: &str) -> Option<ChatScope> {
     let (user, chat) = pk.strip_prefix("USER#")?.split_once("#CHAT#")?;
     let scope = ChatScope {
-        user_id: user.parse().ok()?,
-        chat_id: chat.parse().ok()?,
+        user_id: UserId(user.parse().ok()?),
+        chat_id: ChatId(chat.parse().ok()?),
     };
     (chat_pk(scope.user_id, scope.chat_id) == pk).then_some(scope)
 }
@@ -165,7 +166,7 @@ pub fn share_range(minute: u64) -> SortRange {
     }
 }
 
-pub fn chat_sk(chat_id: u64) -> String {
+pub fn chat_sk(chat_id: ChatId) -> String {
     format!("{CHAT_PREFIX}{chat_id:016}")
 }
 
@@ -229,7 +230,7 @@ pub fn chat_range(before: Option<u64>) -> SortRange {
     SortRange {
         from: CHAT_PREFIX.to_owned(),
         to: match before {
-            Some(id) => chat_sk(id.saturating_sub(1)),
+            Some(id) => chat_sk(ChatId(id.saturating_sub(1))),
             None => format!("{CHAT_PREFIX}~"),
         },
     }
@@ -240,7 +241,7 @@ pub fn chat_range_after(after: Option<u64>) -> SortRange {
     SortRange {
         from: after.map_or_else(
             || CHAT_PREFIX.to_owned(),
-            |id| chat_sk(id.saturating_add(1)),
+            |id| chat_sk(ChatId(id.saturating_add(1))),
         ),
         to: format!("{CHAT_PREFIX}~"),
     }
@@ -278,16 +279,16 @@ mod tests {
     #[test]
     fn only_chat_partitions_parse_as_chats() {
         assert_eq!(
-            parse_chat_pk(&chat_pk(42, 7)),
+            parse_chat_pk(&chat_pk(UserId(42), ChatId(7))),
             Some(ChatScope {
-                user_id: 42,
-                chat_id: 7
+                user_id: UserId(42),
+                chat_id: ChatId(7)
             })
         );
-        let max = chat_pk(u64::MAX, u64::MAX);
+        let max = chat_pk(UserId(u64::MAX), ChatId(u64::MAX));
         assert!(parse_chat_pk(&max).is_some());
         for not_a_chat in [
-            user_pk(42).as_str(),
+            user_pk(UserId(42)).as_str(),
             "USER#42#CHAT#",
             "USER##CHAT#7",
             "USER#42#CHAT#7#",
@@ -316,14 +317,14 @@ mod tests {
     fn zero_padded_sort_keys_sort_numerically() {
         assert!(message_chunk_sk(99) < message_chunk_sk(100));
         assert!(message_chunk_sk(ids::MAX_ID).as_str() < MESSAGE_RANGE_END);
-        assert!(chat_sk(9) < chat_sk(10));
+        assert!(chat_sk(ChatId(9)) < chat_sk(ChatId(10)));
     }
 
     #[test]
     fn chat_range_is_exclusive_of_the_cursor() {
         let range = chat_range(Some(100));
-        assert!(chat_sk(100) > range.to && chat_sk(99) <= range.to);
-        assert!(chat_sk(1) >= range.from);
+        assert!(chat_sk(ChatId(100)) > range.to && chat_sk(ChatId(99)) <= range.to);
+        assert!(chat_sk(ChatId(1)) >= range.from);
     }
 
     #[test]
@@ -332,7 +333,7 @@ mod tests {
         let api = ids::batch_base(1_795_288_364_006);
         assert!(message_chunk_sk(imported) < message_chunk_sk(ids::chunk_of(api)));
         assert!(file_chunk_sk(imported) < file_chunk_sk(ids::chunk_of(api)));
-        assert!(chat_sk(imported) < chat_sk(api));
+        assert!(chat_sk(ChatId(imported)) < chat_sk(ChatId(api)));
         // A page that ends on an imported item goes on from its own row.
         assert_eq!(message_range(Some(4097)).from, message_chunk_sk(4097));
     }

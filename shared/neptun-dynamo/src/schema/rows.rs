@@ -2,6 +2,7 @@
 //! become.
 
 use neptun_core::clock::rfc3339_ms;
+use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, UserId};
 use neptun_core::model::{Chat, ChatMessage, FileRecord};
 use serde::{Deserialize, Serialize};
 
@@ -12,13 +13,13 @@ pub struct ChatRow {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    pub id: u64,
-    pub user_id: u64,
+    pub id: ChatId,
+    pub user_id: UserId,
     pub name: String,
     pub model: String,
     /// Absent in the rows of a chat outside any project (and in rows from before projects).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub project_id: Option<u64>,
+    pub project_id: Option<ProjectId>,
     /// The uuid of the chat's share (`SHARE#<uuid>`), if it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub share_uuid: Option<String>,
@@ -46,7 +47,7 @@ pub struct MessageChunkRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredMessage {
-    pub id: u64,
+    pub id: MessageId,
     pub actor: neptun_core::model::Role,
     pub message: String,
 }
@@ -59,7 +60,7 @@ pub struct FileChunkRow {
     #[serde(rename = "SK")]
     pub sk: String,
     pub n: u64,
-    pub message_id: u64,
+    pub message_id: MessageId,
     pub created_at: u64,
     #[serde(rename = "w")]
     pub write_id: u64,
@@ -120,7 +121,7 @@ pub struct ErasureRow {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    pub user_id: u64,
+    pub user_id: UserId,
     pub erased_at: u64,
 }
 
@@ -165,8 +166,8 @@ impl From<ChatRow> for Chat {
 /// take the ids the request already holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChatScope {
-    pub user_id: u64,
-    pub chat_id: u64,
+    pub user_id: UserId,
+    pub chat_id: ChatId,
 }
 
 impl MessageChunkRow {
@@ -205,7 +206,7 @@ impl FileChunkRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredFile {
-    pub id: u64,
+    pub id: FileId,
     pub title: String,
     pub text: String,
     pub language: String,
@@ -249,10 +250,10 @@ mod tests {
     #[test]
     fn updates_and_filters_name_the_attributes_rows_are_written_with() {
         let chat = to_attribute_map(&ChatRow {
-            pk: user_pk(1),
-            sk: chat_sk(2),
-            id: 2,
-            user_id: 1,
+            pk: user_pk(UserId(1)),
+            sk: chat_sk(ChatId(2)),
+            id: ChatId(2),
+            user_id: UserId(1),
             name: "n".into(),
             model: "m".into(),
             project_id: None,
@@ -266,10 +267,10 @@ mod tests {
             assert!(chat.contains_key(attribute), "{attribute}");
         }
         let files = to_attribute_map(&FileChunkRow {
-            pk: chat_pk(1, 2),
+            pk: chat_pk(UserId(1), ChatId(2)),
             sk: file_chunk_sk(16),
             n: 0,
-            message_id: 7,
+            message_id: MessageId(7),
             created_at: 3,
             write_id: 5,
             items: Vec::new(),
@@ -281,19 +282,19 @@ mod tests {
     #[test]
     fn rows_round_trip_through_dynamodb_attribute_maps() {
         let row = MessageChunkRow {
-            pk: chat_pk(42, 7),
+            pk: chat_pk(UserId(42), ChatId(7)),
             sk: message_chunk_sk(4096),
             n: 2,
             created_at: 1_795_288_364_006,
             write_id: 7,
             items: vec![
                 StoredMessage {
-                    id: 4096,
+                    id: MessageId(4096),
                     actor: Role::User,
                     message: "hi ✓".into(),
                 },
                 StoredMessage {
-                    id: 4097,
+                    id: MessageId(4097),
                     actor: Role::System,
                     message: " x ".into(),
                 },
@@ -316,10 +317,10 @@ mod tests {
         assert_eq!(back, row);
 
         let chat = ChatRow {
-            pk: user_pk(42),
-            sk: chat_sk(9),
-            id: 9,
-            user_id: 42,
+            pk: user_pk(UserId(42)),
+            sk: chat_sk(ChatId(9)),
+            id: ChatId(9),
+            user_id: UserId(42),
             name: "n".into(),
             model: String::new(),
             project_id: None,
@@ -335,14 +336,14 @@ mod tests {
         );
 
         let files = FileChunkRow {
-            pk: chat_pk(42, 7),
+            pk: chat_pk(UserId(42), ChatId(7)),
             sk: file_chunk_sk(8192),
             n: 1,
-            message_id: 4097,
+            message_id: MessageId(4097),
             created_at: 3,
             write_id: 4,
             items: vec![StoredFile {
-                id: 8192,
+                id: FileId(8192),
                 title: "a.py".into(),
                 text: String::new(),
                 language: "python".into(),
@@ -359,14 +360,14 @@ mod tests {
     #[test]
     fn rows_become_the_models_of_their_chat() {
         let scope = ChatScope {
-            user_id: 42,
-            chat_id: 7,
+            user_id: UserId(42),
+            chat_id: ChatId(7),
         };
         let chat = Chat::from(ChatRow {
-            pk: user_pk(42),
-            sk: chat_sk(7),
-            id: 7,
-            user_id: 42,
+            pk: user_pk(UserId(42)),
+            sk: chat_sk(ChatId(7)),
+            id: ChatId(7),
+            user_id: UserId(42),
             name: "n".into(),
             model: "m".into(),
             project_id: None,
@@ -377,25 +378,25 @@ mod tests {
         });
         assert_eq!(
             (chat.id, chat.neptun_user_id, chat.name.as_str()),
-            (7, 42, "n")
+            (ChatId(7), UserId(42), "n")
         );
         assert_eq!(chat.created_at, "2026-11-21T19:12:44.006Z");
         assert_eq!(chat.updated_at, "2026-11-21T19:12:44.007Z");
 
         let messages: Vec<ChatMessage> = MessageChunkRow {
-            pk: chat_pk(42, 7),
+            pk: chat_pk(UserId(42), ChatId(7)),
             sk: message_chunk_sk(4096),
             n: 2,
             created_at: 1_795_288_364_006,
             write_id: 7,
             items: vec![
                 StoredMessage {
-                    id: 4096,
+                    id: MessageId(4096),
                     actor: Role::User,
                     message: "a".into(),
                 },
                 StoredMessage {
-                    id: 4097,
+                    id: MessageId(4097),
                     actor: Role::Assistant,
                     message: "b".into(),
                 },
@@ -410,12 +411,12 @@ mod tests {
                 messages[1].actor,
                 messages[1].message.as_str()
             ),
-            (4097, Role::Assistant, "b")
+            (MessageId(4097), Role::Assistant, "b")
         );
         assert!(
             messages
                 .iter()
-                .all(|m| m.chat_conversation_id == 7 && m.neptun_user_id == 42)
+                .all(|m| m.chat_conversation_id == ChatId(7) && m.neptun_user_id == UserId(42))
         );
         assert!(
             messages
@@ -424,14 +425,14 @@ mod tests {
         );
 
         let files: Vec<FileRecord> = FileChunkRow {
-            pk: chat_pk(42, 7),
+            pk: chat_pk(UserId(42), ChatId(7)),
             sk: file_chunk_sk(8192),
             n: 1,
-            message_id: 4097,
+            message_id: MessageId(4097),
             created_at: 3,
             write_id: 4,
             items: vec![StoredFile {
-                id: 8192,
+                id: FileId(8192),
                 title: "a.py".into(),
                 text: "print()".into(),
                 language: "python".into(),
@@ -443,10 +444,10 @@ mod tests {
         assert_eq!(
             files,
             vec![FileRecord {
-                id: 8192,
-                chat_id: 7,
-                message_id: 4097,
-                user_id: 42,
+                id: FileId(8192),
+                chat_id: ChatId(7),
+                message_id: MessageId(4097),
+                user_id: UserId(42),
                 title: "a.py".into(),
                 text: "print()".into(),
                 language: "python".into(),

@@ -1,6 +1,7 @@
 //! The rows of a share's partition (`SHARE#<uuid>`): the share itself, and one count of failed
 //! password attempts per minute that TTL removes.
 
+use neptun_core::ids::{ChatId, ShareId, UserId, WhitelistEntryId};
 use neptun_core::store::{ListedEmail, StoredShare};
 use serde::{Deserialize, Serialize};
 
@@ -12,10 +13,10 @@ pub struct ShareRow {
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    pub id: u64,
+    pub id: ShareId,
     pub uuid: String,
-    pub user_id: u64,
-    pub chat_id: u64,
+    pub user_id: UserId,
+    pub chat_id: ChatId,
     pub is_shared: bool,
     pub is_protected: bool,
     /// Argon2id PHC string.
@@ -42,7 +43,7 @@ impl std::fmt::Debug for ShareRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListedEmailRow {
-    pub id: u64,
+    pub id: WhitelistEntryId,
     pub email: String,
     pub created_at: u64,
 }
@@ -116,15 +117,15 @@ mod tests {
     #[test]
     fn a_share_round_trips_and_its_debug_holds_no_secret() {
         let share = StoredShare {
-            user_id: 1,
-            chat_id: 2,
-            id: 3,
+            user_id: UserId(1),
+            chat_id: ChatId(2),
+            id: ShareId(3),
             uuid: "0b6f3a52-8f0e-4c5a-9d8e-2f1b7c3d4e5f".into(),
             is_shared: true,
             is_protected: true,
             password_hash: Some("$argon2id$v=19$secret".into()),
             whitelist: vec![ListedEmail {
-                id: 4,
+                id: WhitelistEntryId(4),
                 email: "ada@example.com".into(),
                 created_at: 5,
             }],

@@ -11,6 +11,7 @@
 use super::query::PageCollector;
 use super::{DynamoStore, decode};
 use crate::schema::{self, ChatRow};
+use neptun_core::ids::UserId;
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{ChatPageRequest, Page, PageRequest, StoreError};
 use neptun_core::validation::Direction;
@@ -19,7 +20,7 @@ impl DynamoStore {
     /// A page in the key order: one `Query` (more only if DynamoDB's 1 MB page ends first).
     pub(super) async fn list_chats_by_id(
         &self,
-        user_id: u64,
+        user_id: UserId,
         list: ChatList,
         direction: Direction,
         page: PageRequest,
@@ -50,7 +51,7 @@ impl DynamoStore {
     /// memory (only as far as the page needs), then cut by limit and byte budget.
     pub(super) async fn list_chats_sorted(
         &self,
-        user_id: u64,
+        user_id: UserId,
         list: ChatList,
         page: &ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {

@@ -1,6 +1,7 @@
 //! [`ChatStore`] on DynamoDB: a create (`create`) and the chat lists (`chat_list`).
 
 use neptun_core::ids;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{ChatPageRequest, ChatStore, Idempotency, Page, Replayable, StoreError};
 use neptun_core::validation::NewChat;
@@ -11,15 +12,15 @@ use crate::schema::{self, ChatRow};
 impl ChatStore for DynamoStore {
     async fn create_chat(
         &self,
-        user_id: u64,
+        user_id: UserId,
         chat: NewChat,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<Chat>, StoreError> {
         let row = |id: u64, created_at: u64, write_id: u64| ChatRow {
             pk: schema::user_pk(user_id),
-            sk: schema::chat_sk(id),
-            id,
+            sk: schema::chat_sk(ChatId(id)),
+            id: ChatId(id),
             user_id,
             name: chat.name.clone(),
             model: chat.model.clone(),
@@ -45,7 +46,7 @@ impl ChatStore for DynamoStore {
 
     async fn list_chats(
         &self,
-        user_id: u64,
+        user_id: UserId,
         list: ChatList,
         page: ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {

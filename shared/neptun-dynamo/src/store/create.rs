@@ -1,6 +1,7 @@
 //! Creating rows in one `TransactWriteItems`: fresh ids until they do not collide, the
 //! `Idempotency-Key`'s record, and the same attempt again while it conflicts.
 
+use neptun_core::ids::UserId;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
@@ -25,7 +26,7 @@ impl DynamoStore {
     /// rows were written under and their creation time (the first request's, on a replay).
     pub(super) async fn create(
         &self,
-        user_id: u64,
+        user_id: UserId,
         draw: impl Fn(u64) -> u64,
         build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
         idempotency: Option<&Idempotency>,
@@ -126,7 +127,7 @@ impl DynamoStore {
     )]
     pub(super) async fn create_batch<I, R: Serialize>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         items: &[I],
         estimated_bytes: impl Fn(&I) -> usize,
         row: impl Fn(u64, Vec<(u64, &I)>, u64, u64) -> R,

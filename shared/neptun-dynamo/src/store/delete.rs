@@ -11,6 +11,7 @@
 //! deletes on the condition that nobody wrote the chat since, so a move that races it cannot
 //! leave a row in a project's list behind.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::collections::HashMap;
 use std::time::Instant;
 
@@ -64,7 +65,11 @@ impl DynamoStore {
     }
 
     /// The chats' rows in the user's list, read consistently (those that exist).
-    async fn chat_rows(&self, user_id: u64, chat_ids: &[u64]) -> Result<Vec<ChatRow>, StoreError> {
+    async fn chat_rows(
+        &self,
+        user_id: UserId,
+        chat_ids: &[ChatId],
+    ) -> Result<Vec<ChatRow>, StoreError> {
         let mut rows = Vec::new();
         let mut keys: Vec<Item> = chat_ids
             .iter()
@@ -112,8 +117,8 @@ fn unprocessed_keys(
 impl ChatDeleteStore for DynamoStore {
     async fn delete_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {
@@ -154,8 +159,8 @@ impl ChatDeleteStore for DynamoStore {
 
     async fn delete_chats(
         &self,
-        user_id: u64,
-        chat_ids: Vec<u64>,
+        user_id: UserId,
+        chat_ids: Vec<ChatId>,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {
@@ -167,7 +172,7 @@ impl ChatDeleteStore for DynamoStore {
         // another user's: the keys hold the session's user) are ignored. Each chat's rows stay
         // in one transaction; 100 chats take four or five.
         let per_transaction = (MAX_ACTIONS - 1) / ACTIONS_PER_CHAT;
-        let mut pending: Vec<u64> = chat_ids;
+        let mut pending: Vec<ChatId> = chat_ids;
         // Read, then write if nobody wrote the chat meanwhile; again after a pause while the
         // budget lasts.
         let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
@@ -206,7 +211,7 @@ impl DynamoStore {
     /// what the first did. Another request's record under the key is its answer.
     async fn recorded_done(
         &self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Replayable<()>, StoreError> {

@@ -17,6 +17,7 @@
 //! and the next run finishes the work.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use neptun_core::ids::UserId;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
 use super::batch::{Key, delete_all, put_all};
@@ -40,7 +41,10 @@ impl DynamoStore {
     }
 
     /// The keys of every row of the user's partition, and its chat rows decoded.
-    async fn user_partition(&self, user_id: u64) -> Result<(Vec<Key>, Vec<ChatRow>), StoreError> {
+    async fn user_partition(
+        &self,
+        user_id: UserId,
+    ) -> Result<(Vec<Key>, Vec<ChatRow>), StoreError> {
         let (mut keys, mut chats) = (Vec::new(), Vec::new());
         self.scan_range(
             schema::user_pk(user_id),
@@ -84,7 +88,7 @@ fn outside_rows(chat: &ChatRow) -> impl Iterator<Item = Key> {
 }
 
 impl ChatEraseStore for DynamoStore {
-    async fn erase_chats(&self, user_id: u64, now_ms: u64) -> Result<(), StoreError> {
+    async fn erase_chats(&self, user_id: UserId, now_ms: u64) -> Result<(), StoreError> {
         self.put(&ErasingRow {
             pk: schema::user_pk(user_id),
             sk: schema::ERASING_SK.to_owned(),

@@ -2,6 +2,7 @@
 
 use aws_sdk_dynamodb::types::{Get, TransactGetItem};
 use neptun_core::ids;
+use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
 use neptun_core::model::FileRecord;
 use neptun_core::store::{FileStore, Idempotency, Page, PageRequest, Replayable, StoreError};
 use neptun_core::validation::NewFile;
@@ -15,15 +16,15 @@ use crate::schema::{self, ChatScope, FileChunkRow, StoredFile};
 impl FileStore for DynamoStore {
     async fn attach_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        message_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        message_id: MessageId,
         files: Vec<NewFile>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<Vec<FileRecord>>, StoreError> {
         let stored = |id: u64, file: &NewFile| StoredFile {
-            id,
+            id: FileId(id),
             title: file.title.clone(),
             text: file.text.clone(),
             language: file.language.clone(),
@@ -61,8 +62,8 @@ impl FileStore for DynamoStore {
 
     async fn list_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> Result<Page<FileRecord>, StoreError> {
         let range = schema::file_range(page.after);
@@ -76,7 +77,7 @@ impl FileStore for DynamoStore {
             existence,
             |row: FileChunkRow| {
                 row.into_files(scope)
-                    .map(|file| (file.id, file.text.len() + file.title.len(), file))
+                    .map(|file| (file.id.get(), file.text.len() + file.title.len(), file))
                     .collect()
             },
         )
@@ -85,9 +86,9 @@ impl FileStore for DynamoStore {
 
     async fn get_file(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        file_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        file_id: FileId,
     ) -> Result<FileRecord, StoreError> {
         // The file's row and the chat's marker in one consistent read: a deleted chat's
         // files are gone at once, before they are purged.
@@ -104,7 +105,7 @@ impl FileStore for DynamoStore {
             .transact_get_items()
             .set_transact_items(Some(vec![
                 get(schema::CHAT_META_SK.to_owned())?,
-                get(schema::file_chunk_sk(ids::chunk_of(file_id)))?,
+                get(schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
             ]));
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
             .send("TransactGetItems", || request.clone().send())

@@ -1,6 +1,7 @@
 //! Writes that change or remove rows (update, delete, regenerate): one `TransactWriteItems`
 //! guarded by conditions, sent again while it conflicts, and the actions of such writes.
 
+use neptun_core::ids::UserId;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{
@@ -104,7 +105,10 @@ impl DynamoStore {
 
     /// A check that the user's chats are not being erased (no `ERASING` row): what adds to a
     /// user (a new chat, a move, a share) takes it in its transaction.
-    pub(super) fn not_erasing_check(&self, user_id: u64) -> Result<TransactWriteItem, StoreError> {
+    pub(super) fn not_erasing_check(
+        &self,
+        user_id: UserId,
+    ) -> Result<TransactWriteItem, StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(

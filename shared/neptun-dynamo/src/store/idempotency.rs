@@ -2,6 +2,7 @@
 //! as the change it describes, so a crash cannot separate them, and read back when the key
 //! comes again.
 
+use neptun_core::ids::UserId;
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{
@@ -46,7 +47,7 @@ impl DynamoStore {
     /// to read.
     pub(super) async fn commit_recorded<T: Serialize + DeserializeOwned>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         mut actions: Vec<TransactWriteItem>,
         value: T,
@@ -75,7 +76,7 @@ impl DynamoStore {
     /// cancellation).
     pub(super) fn put_idempotency_record(
         &self,
-        user_id: u64,
+        user_id: UserId,
         key: &Idempotency,
         recorded: Recorded,
         now_ms: u64,
@@ -110,7 +111,7 @@ impl DynamoStore {
     /// [`StoreError::IdempotencyMismatch`] if it answered another request.
     async fn recorded_response<T: DeserializeOwned>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         key: &Idempotency,
         now_ms: u64,
     ) -> Result<Option<T>, StoreError> {
@@ -147,7 +148,7 @@ impl DynamoStore {
     /// The earlier answer to this request's `Idempotency-Key`, as a replay, if it has one.
     pub(super) async fn earlier_response<T: DeserializeOwned>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Option<Replayable<T>>, StoreError> {
@@ -168,7 +169,7 @@ impl DynamoStore {
     /// gone again) a 409.
     pub(super) async fn replay_of<T: DeserializeOwned>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         key: &Idempotency,
         now_ms: u64,
     ) -> Result<Replayable<T>, StoreError> {

@@ -1,5 +1,6 @@
 //! [`MessageStore`] on DynamoDB.
 
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::model::ChatMessage;
 use neptun_core::store::{Idempotency, MessageStore, Page, PageRequest, Replayable, StoreError};
 use neptun_core::validation::NewMessage;
@@ -20,7 +21,7 @@ impl DynamoStore {
         let (user_id, chat_id) = (scope.user_id, scope.chat_id);
         let items_of = |row: MessageChunkRow| {
             row.into_messages(scope)
-                .map(|message| (message.id, message.message.len(), message))
+                .map(|message| (message.id.get(), message.message.len(), message))
                 .collect()
         };
         self.list_chat_items(user_id, chat_id, range, page, existence, items_of)
@@ -31,8 +32,8 @@ impl DynamoStore {
 impl MessageStore for DynamoStore {
     async fn append_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         messages: Vec<NewMessage>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -47,7 +48,7 @@ impl MessageStore for DynamoStore {
                 items: chunk
                     .into_iter()
                     .map(|(id, m)| StoredMessage {
-                        id,
+                        id: MessageId(id),
                         actor: m.role,
                         message: m.content.clone(),
                     })
@@ -68,8 +69,8 @@ impl MessageStore for DynamoStore {
 
     async fn list_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> Result<Page<ChatMessage>, StoreError> {
         let scope = ChatScope { user_id, chat_id };

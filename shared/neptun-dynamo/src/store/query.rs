@@ -1,5 +1,6 @@
 //! Reading a partition page by page, and cutting the items into one API page.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -23,8 +24,8 @@ impl DynamoStore {
     /// beside its query.
     pub(super) async fn list_chat_items<R: DeserializeOwned, T>(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         range: SortRange,
         page: PageRequest,
         existence: Existence,
@@ -84,7 +85,11 @@ pub(super) enum Existence {
 
 impl DynamoStore {
     /// Whether the chat's `META` exists (read consistently: a delete is seen at once).
-    pub(super) async fn chat_exists(&self, user_id: u64, chat_id: u64) -> Result<bool, StoreError> {
+    pub(super) async fn chat_exists(
+        &self,
+        user_id: UserId,
+        chat_id: ChatId,
+    ) -> Result<bool, StoreError> {
         let read = self
             .client
             .get_item()

@@ -7,6 +7,7 @@
 //! row of its own (every create writes new rows), so it is never deleted; a concurrent
 //! regenerate that changed a row first makes this one read again.
 
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use std::collections::HashSet;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
@@ -75,7 +76,7 @@ impl DynamoStore {
     async fn file_rows_of(
         &self,
         scope: ChatScope,
-        messages: &HashSet<u64>,
+        messages: &HashSet<MessageId>,
     ) -> Result<Vec<(String, String)>, StoreError> {
         let range: SortRange = schema::file_range(None);
         let mut keys = Vec::new();
@@ -126,7 +127,7 @@ impl DynamoStore {
     fn shrink_row(
         &self,
         row: &MessageChunkRow,
-        deleted: &HashSet<u64>,
+        deleted: &HashSet<MessageId>,
     ) -> Result<Option<TransactWriteItem>, StoreError> {
         let remaining: Vec<_> = row
             .items
@@ -183,8 +184,8 @@ fn is_meta(item: &Item) -> bool {
 impl RegenerateStore for DynamoStore {
     async fn delete_last_exchange(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<LastExchange>, StoreError> {
         let now_ms = neptun_core::clock::now_ms();
@@ -203,7 +204,7 @@ impl RegenerateStore for DynamoStore {
                     StoreError::ChatNotFound
                 });
             };
-            let deleted: HashSet<u64> = exchange.message_ids().into_iter().collect();
+            let deleted: HashSet<MessageId> = exchange.message_ids().into_iter().collect();
             let (_, chat_check) = self.chat_exists_check(user_id, chat_id)?;
             let mut actions = vec![chat_check];
             for row in &end.rows {

@@ -7,6 +7,7 @@
 //! write id. A chat's delete deletes its share in the same transaction (`delete`), an erasure
 //! deletes the shares first (`erase`), so a share exists only while its chat does.
 
+use neptun_core::ids::{ChatId, ShareId, UserId};
 use std::time::Instant;
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
@@ -41,7 +42,7 @@ impl DynamoStore {
     }
 
     /// The chat's row in the user's list, or [`StoreError::ChatNotFound`].
-    async fn existing_chat(&self, user_id: u64, chat_id: u64) -> Result<ChatRow, StoreError> {
+    async fn existing_chat(&self, user_id: UserId, chat_id: ChatId) -> Result<ChatRow, StoreError> {
         self.chat_row(user_id, chat_id)
             .await?
             .ok_or(StoreError::ChatNotFound)
@@ -77,7 +78,7 @@ impl DynamoStore {
         let share = StoredShare {
             user_id: chat.user_id,
             chat_id: chat.id,
-            id: ids::single_id(now_ms),
+            id: ShareId(ids::single_id(now_ms)),
             uuid: ids::random_uuid(),
             is_shared: settings.is_shared,
             is_protected: settings.is_protected,
@@ -135,14 +136,18 @@ impl DynamoStore {
 }
 
 impl ShareStore for DynamoStore {
-    async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
+    async fn share_uuid(
+        &self,
+        user_id: UserId,
+        chat_id: ChatId,
+    ) -> Result<Option<String>, StoreError> {
         Ok(self.existing_chat(user_id, chat_id).await?.share_uuid)
     }
 
     async fn put_share(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         settings: ShareWrite,
         now_ms: u64,
     ) -> Result<StoredShare, StoreError> {
@@ -171,9 +176,9 @@ impl ShareStore for DynamoStore {
 
     async fn add_to_whitelist(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        share_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        share_id: ShareId,
         emails: Vec<String>,
         now_ms: u64,
     ) -> Result<Vec<WhitelistEntry>, StoreError> {
@@ -209,7 +214,7 @@ impl ShareStore for DynamoStore {
         }
     }
 
-    async fn delete_share(&self, user_id: u64, chat_id: u64) -> Result<(), StoreError> {
+    async fn delete_share(&self, user_id: UserId, chat_id: ChatId) -> Result<(), StoreError> {
         let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
         loop {
             let chat = self.existing_chat(user_id, chat_id).await?;

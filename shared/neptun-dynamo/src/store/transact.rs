@@ -1,6 +1,7 @@
 //! The actions of a create's `TransactWriteItems`: condition checks first, then the puts of
 //! the rows, then the idempotency record.
 
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -115,15 +116,15 @@ impl DynamoStore {
 
     pub(super) fn not_erasing(
         &self,
-        user_id: u64,
+        user_id: UserId,
     ) -> Result<(Check, TransactWriteItem), StoreError> {
         Ok((Check::NotErasing, self.not_erasing_check(user_id)?))
     }
 
     pub(super) fn chat_exists_check(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
     ) -> Result<(Check, TransactWriteItem), StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
@@ -144,10 +145,11 @@ impl DynamoStore {
     /// Message `message_id` exists in the chat: its chunk row exists and holds its slot.
     pub(super) fn message_exists_check(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        message_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        message_id: MessageId,
     ) -> Result<(Check, TransactWriteItem), StoreError> {
+        let message_id = message_id.get();
         let slot = message_id - ids::chunk_of(message_id);
         let check = ConditionCheck::builder()
             .table_name(&self.table)

@@ -6,6 +6,7 @@
 //! two updates at once never both commit from the same reading, so a chat that two moves race
 //! is in exactly one project's list, and no rename is lost. The one that lost reads again.
 
+use neptun_core::ids::{ChatId, UserId};
 use std::time::Instant;
 
 use neptun_core::model::Chat;
@@ -22,8 +23,8 @@ impl DynamoStore {
     /// The chat's row in the user's list, read consistently.
     pub(super) async fn chat_row(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
     ) -> Result<Option<ChatRow>, StoreError> {
         let read = self
             .client
@@ -59,8 +60,8 @@ fn updated(current: &ChatRow, update: &ChatUpdate, now_ms: u64) -> ChatRow {
 impl ChatUpdateStore for DynamoStore {
     async fn update_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         update: ChatUpdate,
         now_ms: u64,
         idempotency: Option<&Idempotency>,

@@ -1,6 +1,7 @@
 //! Chats: create and list in every order and page, rename, delete one and several.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::{Chat, ChatList, Role};
 use neptun_core::store::{ChatPageRequest, PageRequest};
 use neptun_core::validation::{ChatOrder, ChatUpdate, parse_order_by};
@@ -20,7 +21,7 @@ fn page(order: ChatOrder, after: Option<Chat>, limit: Option<usize>) -> ChatPage
 /// Every chat of the user in `order`, in pages of `limit`.
 async fn chats_in_pages<S: ApiStore>(
     store: &S,
-    user: u64,
+    user: UserId,
     order: &ChatOrder,
     limit: usize,
 ) -> Vec<Chat> {
@@ -40,7 +41,7 @@ async fn chats_in_pages<S: ApiStore>(
     }
 }
 
-fn ids(chats: &[Chat]) -> Vec<u64> {
+fn ids(chats: &[Chat]) -> Vec<ChatId> {
     chats.iter().map(|chat| chat.id).collect()
 }
 
@@ -178,7 +179,13 @@ pub async fn rename_changes_name_model_and_updated_at<S: ApiStore>(store: &S) {
         .items;
     assert_eq!(listed, vec![remodelled]);
     let unknown = store
-        .update_chat(user, chat.id + 1, update("x", None), later, None)
+        .update_chat(
+            user,
+            ChatId(chat.id.get() + 1),
+            update("x", None),
+            later,
+            None,
+        )
         .await;
     assert_eq!(outcome(&unknown), "ChatNotFound");
     // Another user's chat of the same id is not theirs.
@@ -234,7 +241,7 @@ pub async fn delete_one_makes_it_gone_everywhere<S: ApiStore>(store: &S) {
                     user,
                     chat.id,
                     PageRequest {
-                        after: Some(messages[0].id),
+                        after: Some(messages[0].id.get()),
                         limit: Some(1),
                         byte_budget: usize::MAX,
                     },
@@ -283,7 +290,12 @@ pub async fn delete_several_ignores_what_is_not_the_users<S: ApiStore>(store: &S
         chats.push(created_chat(store, user, &format!("chat {n}")).await);
     }
     let theirs = created_chat(store, other_user, "not yours").await;
-    let ids_to_delete = vec![chats[0].id, chats[2].id, theirs.id, chats[3].id + 12345];
+    let ids_to_delete = vec![
+        chats[0].id,
+        chats[2].id,
+        theirs.id,
+        ChatId(chats[3].id.get() + 12345),
+    ];
     assert_eq!(
         outcome(
             &store

@@ -2,6 +2,7 @@
 //! of the user gone, nobody else's touched, and the user's new chats afterwards untouched.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use neptun_core::model::{ChatList, Role};
 use neptun_core::store::ChatPageRequest;
 use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat};
@@ -9,7 +10,7 @@ use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat};
 use super::{appended, created_chat, everything, fresh_user, key, new_chat, new_file, outcome};
 use neptun_core::store::ApiStore;
 
-async fn chat_ids<S: ApiStore>(store: &S, user: u64, list: ChatList) -> Vec<u64> {
+async fn chat_ids<S: ApiStore>(store: &S, user: UserId, list: ChatList) -> Vec<ChatId> {
     let page = ChatPageRequest {
         order: ChatOrder::newest_first(),
         after: None,
@@ -33,7 +34,7 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
         .create_chat(
             user,
             NewChat {
-                project_id: Some(3),
+                project_id: Some(ProjectId(3)),
                 ..new_chat("in a project", "")
             },
             now_ms(),
@@ -69,7 +70,11 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
         .unwrap_or_else(|error| panic!("erase: {error}"));
 
     assert!(chat_ids(store, user, ChatList::All).await.is_empty());
-    assert!(chat_ids(store, user, ChatList::Project(3)).await.is_empty());
+    assert!(
+        chat_ids(store, user, ChatList::Project(ProjectId(3)))
+            .await
+            .is_empty()
+    );
     for chat in [plain.id, in_project.id] {
         let messages = store.list_messages(user, chat, everything()).await;
         assert_eq!(outcome(&messages), "ChatNotFound");
@@ -106,7 +111,7 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
         .create_chat(
             user,
             NewChat {
-                project_id: Some(3),
+                project_id: Some(ProjectId(3)),
                 ..new_chat("in a project", "")
             },
             now_ms(),

@@ -1,6 +1,7 @@
 //! Files: attached to their message only, and the content of one file.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{FileId, MessageId};
 use neptun_core::model::Role;
 
 use super::{all_pages, appended, created_chat, everything, fresh_user, new_file, outcome};
@@ -46,10 +47,15 @@ pub async fn files_need_their_message<S: ApiStore>(store: &S) {
         .await
         .unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(listed.items, files);
-    let paged = all_pages(1, |page| store.list_files(user, chat.id, page), |f| f.id).await;
+    let paged = all_pages(
+        1,
+        |page| store.list_files(user, chat.id, page),
+        |f| f.id.get(),
+    )
+    .await;
     assert_eq!(paged, files);
     for (what, message_id) in [
-        ("an unknown message", messages[1].id + 7),
+        ("an unknown message", MessageId(messages[1].id.get() + 7)),
         ("another chat's message", foreign[0].id),
     ] {
         let attach = store
@@ -98,7 +104,7 @@ pub async fn file_content_by_id<S: ApiStore>(store: &S) {
     }
     let last = files[19].id;
     assert_eq!(
-        outcome(&store.get_file(user, chat.id, last + 1).await),
+        outcome(&store.get_file(user, chat.id, FileId(last.get() + 1)).await),
         "FileNotFound"
     );
     assert_eq!(

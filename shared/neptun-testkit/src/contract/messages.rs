@@ -1,6 +1,7 @@
 //! Messages: their order and pages, and what is not found.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, MessageId};
 use neptun_core::model::{ChatList, Role};
 
 use super::{all_pages, appended, created_chat, everything, fresh_user, new_file, outcome};
@@ -35,7 +36,7 @@ pub async fn messages_in_order_and_pages<S: ApiStore>(store: &S) {
         let paged = all_pages(
             limit,
             |page| store.list_messages(user, chat.id, page),
-            |m| m.id,
+            |m| m.id.get(),
         )
         .await;
         assert_eq!(paged, sent, "pages of {limit}");
@@ -45,7 +46,7 @@ pub async fn messages_in_order_and_pages<S: ApiStore>(store: &S) {
 pub async fn unknown_chats_are_not_found<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let chat = created_chat(store, user, "known").await;
-    let unknown = chat.id + 1;
+    let unknown = ChatId(chat.id.get() + 1);
     assert_eq!(
         outcome(&store.list_messages(user, unknown, everything()).await),
         "ChatNotFound"
@@ -65,7 +66,14 @@ pub async fn unknown_chats_are_not_found<S: ApiStore>(store: &S) {
         .await;
     assert_eq!(outcome(&append), "ChatNotFound");
     let attach = store
-        .attach_files(user, unknown, 1, vec![new_file("a", "b")], now_ms(), None)
+        .attach_files(
+            user,
+            unknown,
+            MessageId(1),
+            vec![new_file("a", "b")],
+            now_ms(),
+            None,
+        )
         .await;
     assert_eq!(outcome(&attach), "ChatNotFound");
     assert_eq!(

@@ -23,6 +23,7 @@ pub mod replays;
 pub mod shares;
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::{Chat, ChatMessage, Role};
 use neptun_core::store::{Idempotency, Page, PageRequest, StoreError};
 use neptun_core::validation::{NewChat, NewFile, NewMessage};
@@ -30,9 +31,9 @@ use neptun_core::validation::{NewChat, NewFile, NewMessage};
 use neptun_core::store::ApiStore;
 
 /// A user id no other scenario uses.
-pub fn fresh_user() -> u64 {
+pub fn fresh_user() -> UserId {
     // Far above the sample user and below 2^53.
-    rand::random_range((1 << 40)..(1 << 52))
+    UserId(rand::random_range((1 << 40)..(1 << 52)))
 }
 
 /// A page request without a limit or cursor.
@@ -76,7 +77,7 @@ pub fn key(name: &str, request: &str) -> Idempotency {
 }
 
 /// Creates a chat; the scenario fails if it cannot.
-pub async fn created_chat<S: ApiStore>(store: &S, user: u64, name: &str) -> Chat {
+pub async fn created_chat<S: ApiStore>(store: &S, user: UserId, name: &str) -> Chat {
     store
         .create_chat(user, new_chat(name, "model"), now_ms(), None)
         .await
@@ -87,8 +88,8 @@ pub async fn created_chat<S: ApiStore>(store: &S, user: u64, name: &str) -> Chat
 /// Appends messages; the scenario fails if it cannot.
 pub async fn appended<S: ApiStore>(
     store: &S,
-    user: u64,
-    chat: u64,
+    user: UserId,
+    chat: ChatId,
     messages: &[(Role, &str)],
 ) -> Vec<ChatMessage> {
     let messages = messages

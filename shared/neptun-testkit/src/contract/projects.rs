@@ -2,6 +2,7 @@
 //! projects, deleted through a project.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, ProjectId, UserId};
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::ChatPageRequest;
 use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat, parse_order_by};
@@ -9,7 +10,12 @@ use neptun_core::validation::{ChatOrder, ChatUpdate, NewChat, parse_order_by};
 use super::{fresh_user, outcome};
 use neptun_core::store::ApiStore;
 
-async fn created_in<S: ApiStore>(store: &S, user: u64, project: Option<u64>, name: &str) -> Chat {
+async fn created_in<S: ApiStore>(
+    store: &S,
+    user: UserId,
+    project: Option<ProjectId>,
+    name: &str,
+) -> Chat {
     let chat = NewChat {
         name: name.to_owned(),
         model: "model".to_owned(),
@@ -25,7 +31,7 @@ async fn created_in<S: ApiStore>(store: &S, user: u64, project: Option<u64>, nam
 /// Every chat of the list, in `order`, in pages of `limit`.
 async fn listed<S: ApiStore>(
     store: &S,
-    user: u64,
+    user: UserId,
     list: ChatList,
     order: &ChatOrder,
     limit: Option<usize>,
@@ -52,7 +58,7 @@ async fn listed<S: ApiStore>(
     }
 }
 
-fn ids(chats: &[Chat]) -> Vec<u64> {
+fn ids(chats: &[Chat]) -> Vec<ChatId> {
     chats.iter().map(|chat| chat.id).collect()
 }
 
@@ -60,21 +66,32 @@ pub async fn a_projects_list_holds_its_chats_only<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let mut in_one = Vec::new();
     for name in ["b", "a", "c", "a"] {
-        in_one.push(created_in(store, user, Some(1), name).await);
+        in_one.push(created_in(store, user, Some(ProjectId(1)), name).await);
     }
-    let in_two = created_in(store, user, Some(2), "two").await;
+    let in_two = created_in(store, user, Some(ProjectId(2)), "two").await;
     let outside = created_in(store, user, None, "outside").await;
-    assert!(in_one.iter().all(|chat| chat.project_id == Some(1)));
+    assert!(
+        in_one
+            .iter()
+            .all(|chat| chat.project_id == Some(ProjectId(1)))
+    );
     assert_eq!(outside.project_id, None);
     let newest = ChatOrder::newest_first();
     let mut expected = in_one.clone();
     expected.sort_by_key(|chat| std::cmp::Reverse(chat.id));
     assert_eq!(
-        listed(store, user, ChatList::Project(1), &newest, None).await,
+        listed(store, user, ChatList::Project(ProjectId(1)), &newest, None).await,
         expected
     );
     for limit in [1, 3] {
-        let paged = listed(store, user, ChatList::Project(1), &newest, Some(limit)).await;
+        let paged = listed(
+            store,
+            user,
+            ChatList::Project(ProjectId(1)),
+            &newest,
+            Some(limit),
+        )
+        .await;
         assert_eq!(ids(&paged), ids(&expected), "pages of {limit}");
     }
     for spec in ["name:asc", "updated_at:desc,name:desc,model:desc", "id:asc"] {
@@ -82,12 +99,12 @@ pub async fn a_projects_list_holds_its_chats_only<S: ApiStore>(store: &S) {
         let mut sorted = in_one.clone();
         sorted.sort_by(|a, b| order.compare(a, b));
         for limit in [None, Some(2)] {
-            let got = listed(store, user, ChatList::Project(1), &order, limit).await;
+            let got = listed(store, user, ChatList::Project(ProjectId(1)), &order, limit).await;
             assert_eq!(ids(&got), ids(&sorted), "{spec}, {limit:?}");
         }
     }
     assert_eq!(
-        ids(&listed(store, user, ChatList::Project(2), &newest, None).await),
+        ids(&listed(store, user, ChatList::Project(ProjectId(2)), &newest, None).await),
         [in_two.id]
     );
     // The user's list holds every chat, with its project.
@@ -96,14 +113,20 @@ pub async fn a_projects_list_holds_its_chats_only<S: ApiStore>(store: &S) {
     assert!(all.contains(&in_two) && all.contains(&outside));
     // A project nobody used, and another user's project of the same id: empty.
     assert!(
-        listed(store, user, ChatList::Project(3), &newest, None)
+        listed(store, user, ChatList::Project(ProjectId(3)), &newest, None)
             .await
             .is_empty()
     );
     assert!(
-        listed(store, fresh_user(), ChatList::Project(1), &newest, None)
-            .await
-            .is_empty()
+        listed(
+            store,
+            fresh_user(),
+            ChatList::Project(ProjectId(1)),
+            &newest,
+            None
+        )
+        .await
+        .is_empty()
     );
 }
 
@@ -121,17 +144,21 @@ pub async fn a_moved_chat_is_in_exactly_one_list<S: ApiStore>(store: &S) {
             .value
     };
 
-    let moved = update(ChatUpdate::moving_to(Some(10))).await;
+    let moved = update(ChatUpdate::moving_to(Some(ProjectId(10)))).await;
     assert_eq!(
         (moved.project_id, moved.name.as_str()),
-        (Some(10), "wanderer")
+        (Some(ProjectId(10)), "wanderer")
     );
     assert!(moved.updated_at >= chat.updated_at);
-    assert_eq!(in_list(ChatList::Project(10)).await, [chat.id]);
+    assert_eq!(in_list(ChatList::Project(ProjectId(10))).await, [chat.id]);
 
     let renamed = update(ChatUpdate::rename("renamed", None)).await;
-    assert_eq!(renamed.project_id, Some(10), "a rename keeps the project");
-    let in_project = listed(store, user, ChatList::Project(10), newest, None).await;
+    assert_eq!(
+        renamed.project_id,
+        Some(ProjectId(10)),
+        "a rename keeps the project"
+    );
+    let in_project = listed(store, user, ChatList::Project(ProjectId(10)), newest, None).await;
     assert_eq!(
         in_project,
         std::slice::from_ref(&renamed),
@@ -141,24 +168,24 @@ pub async fn a_moved_chat_is_in_exactly_one_list<S: ApiStore>(store: &S) {
     let both = update(ChatUpdate {
         name: Some("moved and renamed".into()),
         model: None,
-        project: Some(Some(11)),
+        project: Some(Some(ProjectId(11))),
     })
     .await;
-    assert_eq!(both.project_id, Some(11));
-    assert!(in_list(ChatList::Project(10)).await.is_empty());
-    assert_eq!(in_list(ChatList::Project(11)).await, [chat.id]);
+    assert_eq!(both.project_id, Some(ProjectId(11)));
+    assert!(in_list(ChatList::Project(ProjectId(10))).await.is_empty());
+    assert_eq!(in_list(ChatList::Project(ProjectId(11))).await, [chat.id]);
 
     let out = update(ChatUpdate::moving_to(None)).await;
     assert_eq!(out.project_id, None);
-    assert!(in_list(ChatList::Project(11)).await.is_empty());
+    assert!(in_list(ChatList::Project(ProjectId(11))).await.is_empty());
     let all = listed(store, user, ChatList::All, newest, None).await;
     assert_eq!(all, [out], "always in the user's list, once");
 
     let unknown = store
         .update_chat(
             user,
-            chat.id + 1,
-            ChatUpdate::moving_to(Some(1)),
+            ChatId(chat.id.get() + 1),
+            ChatUpdate::moving_to(Some(ProjectId(1))),
             now_ms(),
             None,
         )
@@ -168,29 +195,34 @@ pub async fn a_moved_chat_is_in_exactly_one_list<S: ApiStore>(store: &S) {
 
 pub async fn deletes_through_a_project_touch_its_chats_only<S: ApiStore>(store: &S) {
     let user = fresh_user();
-    let in_project = created_in(store, user, Some(5), "in").await;
-    let elsewhere = created_in(store, user, Some(6), "elsewhere").await;
+    let in_project = created_in(store, user, Some(ProjectId(5)), "in").await;
+    let elsewhere = created_in(store, user, Some(ProjectId(6)), "elsewhere").await;
     let outside = created_in(store, user, None, "outside").await;
     for chat in [&elsewhere, &outside] {
         let refused = store
-            .delete_chat(user, chat.id, ChatList::Project(5), None)
+            .delete_chat(user, chat.id, ChatList::Project(ProjectId(5)), None)
             .await;
         assert_eq!(outcome(&refused), "ChatNotFound", "{}", chat.name);
     }
     let deleted = store
-        .delete_chat(user, in_project.id, ChatList::Project(5), None)
+        .delete_chat(user, in_project.id, ChatList::Project(ProjectId(5)), None)
         .await;
     assert_eq!(outcome(&deleted), "Ok");
     let newest = ChatOrder::newest_first();
     let left = ids(&listed(store, user, ChatList::All, &newest, None).await);
     assert_eq!(left, [outside.id, elsewhere.id]);
 
-    let more = created_in(store, user, Some(5), "more").await;
+    let more = created_in(store, user, Some(ProjectId(5)), "more").await;
     let several = store
         .delete_chats(
             user,
-            vec![more.id, elsewhere.id, outside.id, more.id + 999],
-            ChatList::Project(5),
+            vec![
+                more.id,
+                elsewhere.id,
+                outside.id,
+                ChatId(more.id.get() + 999),
+            ],
+            ChatList::Project(ProjectId(5)),
             None,
         )
         .await;
@@ -198,7 +230,7 @@ pub async fn deletes_through_a_project_touch_its_chats_only<S: ApiStore>(store: 
     let left = ids(&listed(store, user, ChatList::All, &newest, None).await);
     assert_eq!(left, [outside.id, elsewhere.id], "only the project's chat");
     assert!(
-        listed(store, user, ChatList::Project(5), &newest, None)
+        listed(store, user, ChatList::Project(ProjectId(5)), &newest, None)
             .await
             .is_empty()
     );

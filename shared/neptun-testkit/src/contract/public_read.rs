@@ -67,7 +67,7 @@ pub async fn shared_messages_come_in_order_and_pages<S: ApiStore>(store: &S) {
     let read = all_pages(
         2,
         |page| store.shared_messages(&share, page),
-        |message| message.id,
+        |message| message.id.get(),
     )
     .await;
     assert_eq!(read, written);

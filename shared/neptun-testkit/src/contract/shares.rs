@@ -3,6 +3,7 @@
 //! kept apart.
 
 use neptun_core::clock::now_ms;
+use neptun_core::ids::{ChatId, ShareId, UserId};
 use neptun_core::model::ChatList;
 use neptun_core::store::{ChatPageRequest, FoundShare, ShareWrite, StoredShare};
 use neptun_core::validation::{ChatOrder, MAX_WHITELIST};
@@ -20,8 +21,8 @@ pub(super) fn public() -> ShareWrite {
 
 pub(super) async fn shared<S: ApiStore>(
     store: &S,
-    user: u64,
-    chat: u64,
+    user: UserId,
+    chat: ChatId,
     settings: ShareWrite,
 ) -> StoredShare {
     store
@@ -56,11 +57,15 @@ pub async fn a_share_is_replaced_keeping_its_uuid<S: ApiStore>(store: &S) {
     let user = fresh_user();
     let chat = created_chat(store, user, "shared").await;
     assert_eq!(
-        outcome(&store.share_uuid(user, chat.id + 1).await),
+        outcome(&store.share_uuid(user, ChatId(chat.id.get() + 1)).await),
         "ChatNotFound"
     );
     assert_eq!(
-        outcome(&store.put_share(user, chat.id + 1, public(), now_ms()).await),
+        outcome(
+            &store
+                .put_share(user, ChatId(chat.id.get() + 1), public(), now_ms())
+                .await
+        ),
         "ChatNotFound"
     );
     assert_eq!(store.share_uuid(user, chat.id).await.ok(), Some(None));
@@ -110,7 +115,7 @@ pub async fn whitelists_list_each_email_once_up_to_the_limit<S: ApiStore>(store:
     let chat = created_chat(store, user, "listed").await;
     let share = shared(store, user, chat.id, public()).await;
     let other_id = StoredShare {
-        id: share.id + 1,
+        id: ShareId(share.id.get() + 1),
         ..share.clone()
     };
     assert_eq!(
@@ -133,7 +138,7 @@ pub async fn whitelists_list_each_email_once_up_to_the_limit<S: ApiStore>(store:
         .add_to_whitelist(user, chat.id, share.id, Vec::new(), now_ms())
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    let ids: Vec<u64> = entries.iter().map(|entry| entry.id).collect();
+    let ids: Vec<u64> = entries.iter().map(|entry| entry.id.get()).collect();
     assert!(ids.windows(2).all(|pair| pair[0] < pair[1]), "{ids:?}");
     assert!(
         entries

@@ -2,6 +2,7 @@
 
 use super::{MemoryStore, Replay, StoredChat, page_of};
 use neptun_core::clock::rfc3339_ms;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{
     ChatPageRequest, ChatStore, Idempotency, Page, PageRequest, Replayable, StoreError,
@@ -11,7 +12,7 @@ use neptun_core::validation::NewChat;
 impl ChatStore for MemoryStore {
     async fn create_chat(
         &self,
-        user_id: u64,
+        user_id: UserId,
         chat: NewChat,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -26,7 +27,7 @@ impl ChatStore for MemoryStore {
         }
         let created_at = rfc3339_ms(now_ms);
         let chat = Chat {
-            id: state.next_id(),
+            id: ChatId(state.next_id()),
             name: chat.name,
             model: chat.model,
             neptun_user_id: user_id,
@@ -42,7 +43,7 @@ impl ChatStore for MemoryStore {
 
     async fn list_chats(
         &self,
-        user_id: u64,
+        user_id: UserId,
         list: ChatList,
         page: ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {
@@ -50,7 +51,7 @@ impl ChatStore for MemoryStore {
         state.check_fault()?;
         let mut chats: Vec<Chat> = state
             .chats
-            .range((user_id, 0)..=(user_id, u64::MAX))
+            .range((user_id, ChatId(0))..=(user_id, ChatId(u64::MAX)))
             .map(|(_, stored)| stored.chat.clone())
             .filter(|chat| list.holds(chat.project_id))
             .filter(|chat| {

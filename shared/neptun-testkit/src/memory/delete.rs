@@ -1,14 +1,15 @@
 //! The memory store's [`ChatDeleteStore`].
 
 use super::{MemoryStore, Replay};
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::ChatList;
 use neptun_core::store::{ChatDeleteStore, Idempotency, Replayable, StoreError};
 
 impl ChatDeleteStore for MemoryStore {
     async fn delete_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {
@@ -32,8 +33,8 @@ impl ChatDeleteStore for MemoryStore {
 
     async fn delete_chats(
         &self,
-        user_id: u64,
-        chat_ids: Vec<u64>,
+        user_id: UserId,
+        chat_ids: Vec<ChatId>,
         from: ChatList,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<()>, StoreError> {

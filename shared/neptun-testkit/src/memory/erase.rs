@@ -1,10 +1,11 @@
 //! The memory store's [`ChatEraseStore`].
 
 use super::MemoryStore;
+use neptun_core::ids::UserId;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
 impl ChatEraseStore for MemoryStore {
-    async fn erase_chats(&self, user_id: u64, _now_ms: u64) -> Result<(), StoreError> {
+    async fn erase_chats(&self, user_id: UserId, _now_ms: u64) -> Result<(), StoreError> {
         let mut state = self.state();
         state.check_fault()?;
         state.chats.retain(|(user, _), _| *user != user_id);

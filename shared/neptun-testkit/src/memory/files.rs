@@ -1,6 +1,7 @@
 //! The memory store's [`FileStore`].
 
 use super::{MemoryStore, Replay, page_of};
+use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
 use neptun_core::model::FileRecord;
 use neptun_core::store::{FileStore, Idempotency, Page, PageRequest, Replayable, StoreError};
 use neptun_core::validation::NewFile;
@@ -8,9 +9,9 @@ use neptun_core::validation::NewFile;
 impl FileStore for MemoryStore {
     async fn attach_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        message_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        message_id: MessageId,
         files: Vec<NewFile>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -33,7 +34,7 @@ impl FileStore for MemoryStore {
         let created: Vec<FileRecord> = files
             .into_iter()
             .map(|file| FileRecord {
-                id: state.next_id(),
+                id: FileId(state.next_id()),
                 chat_id,
                 message_id,
                 user_id,
@@ -53,8 +54,8 @@ impl FileStore for MemoryStore {
 
     async fn list_files(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> Result<Page<FileRecord>, StoreError> {
         let mut state = self.state();
@@ -63,16 +64,16 @@ impl FileStore for MemoryStore {
         let after = page.after.map_or(0, |after| after.saturating_add(1));
         let items = chat
             .files
-            .range(after..)
+            .range(FileId(after)..)
             .map(|(_, file)| (file.clone(), file.text.len() + file.title.len()));
         Ok(page_of(items, page))
     }
 
     async fn get_file(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        file_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        file_id: FileId,
     ) -> Result<FileRecord, StoreError> {
         let state = self.state();
         state.check_fault()?;

@@ -2,6 +2,7 @@
 
 use super::{MemoryStore, Replay, page_of};
 use neptun_core::clock::rfc3339_ms;
+use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::model::ChatMessage;
 use neptun_core::store::{Idempotency, MessageStore, Page, PageRequest, Replayable, StoreError};
 use neptun_core::validation::NewMessage;
@@ -9,8 +10,8 @@ use neptun_core::validation::NewMessage;
 impl MessageStore for MemoryStore {
     async fn append_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         messages: Vec<NewMessage>,
         now_ms: u64,
         idempotency: Option<&Idempotency>,
@@ -28,7 +29,7 @@ impl MessageStore for MemoryStore {
         let created: Vec<ChatMessage> = messages
             .into_iter()
             .map(|message| ChatMessage {
-                id: state.next_id(),
+                id: MessageId(state.next_id()),
                 chat_conversation_id: chat_id,
                 neptun_user_id: user_id,
                 message: message.content,
@@ -46,8 +47,8 @@ impl MessageStore for MemoryStore {
 
     async fn list_messages(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         page: PageRequest,
     ) -> Result<Page<ChatMessage>, StoreError> {
         let mut state = self.state();
@@ -56,7 +57,7 @@ impl MessageStore for MemoryStore {
         let after = page.after.map_or(0, |after| after.saturating_add(1));
         let items = chat
             .messages
-            .range(after..)
+            .range(MessageId(after)..)
             .map(|(_, message)| (message.clone(), message.message.len()));
         Ok(page_of(items, page))
     }

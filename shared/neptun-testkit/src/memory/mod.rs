@@ -7,6 +7,7 @@
 //! - one file per store trait, named as in `neptun_core::store`: `chats`, `messages`, `files`,
 //!   `update`, `delete`, `erase`, `regenerate`, `shares`, `public_read`.
 
+use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -37,10 +38,10 @@ pub enum Fault {
 #[derive(Default)]
 pub(super) struct State {
     /// By (user, chat).
-    pub(super) chats: BTreeMap<(u64, u64), StoredChat>,
+    pub(super) chats: BTreeMap<(UserId, ChatId), StoredChat>,
     /// By (user, key hash): the request's fingerprint and what it created. Fingerprints cover
     /// the route, so a key that replays another kind of item served another request.
-    pub(super) keys: HashMap<(u64, String), (String, Replay)>,
+    pub(super) keys: HashMap<(UserId, String), (String, Replay)>,
     /// Failed password attempts by (share uuid, minute).
     pub(super) attempts: HashMap<(String, u64), u64>,
     pub(super) last_id: u64,
@@ -49,8 +50,8 @@ pub(super) struct State {
 
 pub(super) struct StoredChat {
     pub(super) chat: Chat,
-    pub(super) messages: BTreeMap<u64, ChatMessage>,
-    pub(super) files: BTreeMap<u64, FileRecord>,
+    pub(super) messages: BTreeMap<MessageId, ChatMessage>,
+    pub(super) files: BTreeMap<FileId, FileRecord>,
     pub(super) share: Option<StoredShare>,
 }
 
@@ -129,7 +130,7 @@ impl MemoryStore {
     }
 
     /// How many messages and files a chat holds (to check that a refused request wrote nothing).
-    pub fn item_count(&self, user_id: u64, chat_id: u64) -> Option<usize> {
+    pub fn item_count(&self, user_id: UserId, chat_id: ChatId) -> Option<usize> {
         self.state()
             .chats
             .get(&(user_id, chat_id))
@@ -159,7 +160,7 @@ impl State {
     /// The earlier result of this key, or a refusal if it served another request.
     pub(super) fn replay(
         &self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
     ) -> Result<Option<Replay>, StoreError> {
         let Some(key) = idempotency else {
@@ -178,7 +179,7 @@ impl State {
     /// refusal if the key served another kind of request.
     pub(super) fn replayed<T>(
         &self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         pick: impl FnOnce(Replay) -> Option<T>,
     ) -> Result<Option<Replayable<T>>, StoreError> {
@@ -198,7 +199,7 @@ impl State {
     /// A new result, remembered under the request's key (`wrap` makes its record).
     pub(super) fn created<T: Clone>(
         &mut self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         value: T,
         wrap: impl FnOnce(T) -> Replay,
@@ -212,7 +213,7 @@ impl State {
 
     pub(super) fn remember(
         &mut self,
-        user_id: u64,
+        user_id: UserId,
         idempotency: Option<&Idempotency>,
         replay: Replay,
     ) {
@@ -226,8 +227,8 @@ impl State {
 
     pub(super) fn chat_mut(
         &mut self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
     ) -> Result<&mut StoredChat, StoreError> {
         self.chats
             .get_mut(&(user_id, chat_id))

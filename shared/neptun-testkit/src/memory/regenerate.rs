@@ -1,14 +1,15 @@
 //! The memory store's [`RegenerateStore`].
 
 use super::{MemoryStore, Replay};
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::{ChatMessage, LastExchange};
 use neptun_core::store::{Idempotency, RegenerateStore, Replayable, StoreError};
 
 impl RegenerateStore for MemoryStore {
     async fn delete_last_exchange(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         idempotency: Option<&Idempotency>,
     ) -> Result<Replayable<LastExchange>, StoreError> {
         let mut state = self.state();

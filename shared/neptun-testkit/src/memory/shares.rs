@@ -2,12 +2,17 @@
 
 use super::MemoryStore;
 use neptun_core::ids;
+use neptun_core::ids::{ChatId, ShareId, UserId};
 use neptun_core::model::WhitelistEntry;
 use neptun_core::store::{ShareStore, ShareWrite, StoreError, StoredShare};
 use neptun_core::validation::MAX_WHITELIST;
 
 impl ShareStore for MemoryStore {
-    async fn share_uuid(&self, user_id: u64, chat_id: u64) -> Result<Option<String>, StoreError> {
+    async fn share_uuid(
+        &self,
+        user_id: UserId,
+        chat_id: ChatId,
+    ) -> Result<Option<String>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
         let stored = state.chat_mut(user_id, chat_id)?;
@@ -16,8 +21,8 @@ impl ShareStore for MemoryStore {
 
     async fn put_share(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         settings: ShareWrite,
         now_ms: u64,
     ) -> Result<StoredShare, StoreError> {
@@ -33,7 +38,7 @@ impl ShareStore for MemoryStore {
             None => StoredShare {
                 user_id,
                 chat_id,
-                id,
+                id: ShareId(id),
                 uuid: ids::random_uuid(),
                 is_shared: false,
                 is_protected: false,
@@ -56,9 +61,9 @@ impl ShareStore for MemoryStore {
 
     async fn add_to_whitelist(
         &self,
-        user_id: u64,
-        chat_id: u64,
-        share_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
+        share_id: ShareId,
         emails: Vec<String>,
         now_ms: u64,
     ) -> Result<Vec<WhitelistEntry>, StoreError> {
@@ -78,7 +83,7 @@ impl ShareStore for MemoryStore {
         Ok(share.entries())
     }
 
-    async fn delete_share(&self, user_id: u64, chat_id: u64) -> Result<(), StoreError> {
+    async fn delete_share(&self, user_id: UserId, chat_id: ChatId) -> Result<(), StoreError> {
         let mut state = self.state();
         state.check_fault()?;
         state.chat_mut(user_id, chat_id)?.share = None;

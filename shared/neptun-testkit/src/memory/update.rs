@@ -2,6 +2,7 @@
 
 use super::{MemoryStore, Replay};
 use neptun_core::clock::rfc3339_ms;
+use neptun_core::ids::{ChatId, UserId};
 use neptun_core::model::Chat;
 use neptun_core::store::{ChatUpdateStore, Idempotency, Replayable, StoreError};
 use neptun_core::validation::ChatUpdate;
@@ -9,8 +10,8 @@ use neptun_core::validation::ChatUpdate;
 impl ChatUpdateStore for MemoryStore {
     async fn update_chat(
         &self,
-        user_id: u64,
-        chat_id: u64,
+        user_id: UserId,
+        chat_id: ChatId,
         update: ChatUpdate,
         now_ms: u64,
         idempotency: Option<&Idempotency>,

@@ -33,7 +33,7 @@ async fn the_dashboards_untitled_code_block_gets_a_generated_name() {
     assert_eq!(file["name"], format!("untitled-{id}.py"));
     assert_eq!(file["type"], "text/x-python");
     // The ids the dashboard repeats in the body are ignored: the path decides.
-    assert_eq!(file["chat_conversation_message_id"], MESSAGE);
+    assert_eq!(file["chat_conversation_message_id"], MESSAGE.get());
 
     let response = file_content(&context, id).await;
     assert_eq!(response.status().as_u16(), 200);

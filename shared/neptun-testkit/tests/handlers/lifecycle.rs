@@ -1,6 +1,7 @@
 //! Rename, delete, regenerate.
 
 use super::*;
+use neptun_core::ids::{MessageId, UserId};
 
 #[tokio::test]
 async fn a_rename_changes_name_and_updated_at_and_keeps_the_rest() {
@@ -113,7 +114,7 @@ async fn a_deleted_chat_is_gone_for_every_route() {
             .as_array()
             .into_iter()
             .flatten()
-            .all(|c| c["id"] != CHAT)
+            .all(|c| c["id"] != CHAT.get())
     );
 }
 
@@ -142,7 +143,7 @@ async fn a_replayed_delete_answers_as_the_first_did() {
 async fn deleting_several_touches_only_the_session_users_chats() {
     let context = context();
     let others = Chat {
-        neptun_user_id: 2,
+        neptun_user_id: UserId(2),
         project_id: None,
         ..chat(CHATS_TO_DELETE, "Another user's chat")
     };
@@ -160,7 +161,7 @@ async fn deleting_several_touches_only_the_session_users_chats() {
         "user 1's chat is gone"
     );
     assert_eq!(
-        context.store.item_count(2, CHATS_TO_DELETE),
+        context.store.item_count(UserId(2), CHATS_TO_DELETE),
         Some(0),
         "user 2's chat stays"
     );
@@ -222,9 +223,12 @@ async fn regenerate_deletes_the_last_answer_its_question_and_their_files() {
 #[tokio::test]
 async fn regenerate_after_a_failed_answer_deletes_the_trailing_questions() {
     let context = context();
-    context
-        .store
-        .insert_message(message(CHAT, MESSAGE + 1, Role::User, "Are you there?"));
+    context.store.insert_message(message(
+        CHAT,
+        MessageId(MESSAGE.get() + 1),
+        Role::User,
+        "Are you there?",
+    ));
     let request = event_with("delete-last-chat-message/200-regenerate.json", |e| {
         set_path(e, "/api/users/1/chats/1000/messages/last");
         e["headers"]["idempotency-key"] = json!("another-key");
@@ -233,7 +237,7 @@ async fn regenerate_after_a_failed_answer_deletes_the_trailing_questions() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(
         body,
-        json!({"deletedSuccessfully": [MESSAGE, MESSAGE + 1], "failedToDelete": []})
+        json!({"deletedSuccessfully": [MESSAGE.get(), MESSAGE.get() + 1], "failedToDelete": []})
     );
     assert_eq!(
         context.store.item_count(USER, CHAT),

@@ -17,6 +17,7 @@ mod shares;
 use lambda_http::Request;
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
+use neptun_core::ids::{ChatId, MessageId};
 use neptun_core::model::{Chat, ChatMessage, Role};
 use neptun_testkit::events::{
     body_text, event, event_with, sample_events, set_body, set_path, set_raw_query,
@@ -53,7 +54,7 @@ async fn call(
     (status, body)
 }
 
-fn chat(id: u64, name: &str) -> Chat {
+fn chat(id: ChatId, name: &str) -> Chat {
     let at = neptun_core::clock::rfc3339_ms(CREATED_MS);
     Chat {
         id,
@@ -66,7 +67,7 @@ fn chat(id: u64, name: &str) -> Chat {
     }
 }
 
-fn message(chat_id: u64, id: u64, actor: Role, text: &str) -> ChatMessage {
+fn message(chat_id: ChatId, id: MessageId, actor: Role, text: &str) -> ChatMessage {
     let at = neptun_core::clock::rfc3339_ms(CREATED_MS);
     ChatMessage {
         id,

@@ -1,6 +1,7 @@
 //! `order_by` on the chat list.
 
 use super::*;
+use neptun_core::ids::{ChatId, UserId};
 
 const COLUMNS: [&str; 5] = ["id", "created_at", "updated_at", "name", "model"];
 
@@ -25,7 +26,7 @@ fn context_with_chats() -> AppContext<MemoryStore> {
     ];
     for (id, name, model, created, updated) in rows {
         context.store.insert_chat(Chat {
-            id,
+            id: neptun_core::ids::ChatId(id),
             name: name.into(),
             model: model.into(),
             neptun_user_id: USER,
@@ -35,10 +36,10 @@ fn context_with_chats() -> AppContext<MemoryStore> {
         });
     }
     context.store.insert_chat(Chat {
-        id: 13,
+        id: ChatId(13),
         name: "other user".into(),
         model: String::new(),
-        neptun_user_id: 2,
+        neptun_user_id: UserId(2),
         project_id: None,
         created_at: at(1),
         updated_at: at(1),
@@ -215,12 +216,12 @@ async fn a_page_stays_correct_when_chats_change_between_pages() {
     .await;
     let cursor = first["nextCursor"].as_str().unwrap_or_default().to_owned();
     // Bytes: "B" < "Sample chat" < "a" (ids 10, 6, 2: ties newest first) < "a b" < "b" ...
-    assert_eq!(ids_of(&first), [4, CHAT, 10, 6]);
+    assert_eq!(ids_of(&first), [4, CHAT.get(), 10, 6]);
     // Between the pages a chat appears before the cursor and one after it is renamed: the next
     // page starts right after the cursor's values all the same.
     let at = neptun_core::clock::rfc3339_ms(CREATED_MS);
     let chat = |id: u64, name: &str| Chat {
-        id,
+        id: neptun_core::ids::ChatId(id),
         name: name.into(),
         model: String::new(),
         neptun_user_id: USER,

@@ -27,7 +27,7 @@ async fn message_pages_cover_every_message_once_in_order() {
     }
     assert_eq!(seen.len(), 8, "7 new and the sample message");
     assert!(seen.windows(2).all(|pair| pair[0] < pair[1]));
-    assert_eq!(seen[0], MESSAGE);
+    assert_eq!(seen[0], MESSAGE.get());
 }
 
 #[tokio::test]

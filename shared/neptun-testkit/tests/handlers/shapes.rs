@@ -32,7 +32,11 @@ async fn a_single_message_answers_chat_message_and_a_batch_chat_messages() {
         ids.windows(2).all(|pair| pair[0] < pair[1]),
         "ids in input order"
     );
-    assert!(created.iter().all(|m| m["chat_conversation_id"] == CHAT));
+    assert!(
+        created
+            .iter()
+            .all(|m| m["chat_conversation_id"] == CHAT.get())
+    );
 }
 
 #[tokio::test]
@@ -64,7 +68,7 @@ async fn a_single_file_answers_chat_file_and_a_batch_chat_files() {
     assert!(
         created
             .iter()
-            .all(|f| f["chat_conversation_message_id"] == MESSAGE)
+            .all(|f| f["chat_conversation_message_id"] == MESSAGE.get())
     );
 }
 

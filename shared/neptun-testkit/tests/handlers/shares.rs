@@ -5,6 +5,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderMap;
 use http::header::{CACHE_CONTROL, RETRY_AFTER, SET_COOKIE};
+use neptun_core::ids::UserId;
 use neptun_core::shares::attempts::MAX_FAILED_PER_MINUTE;
 use neptun_testkit::events::json_of;
 use neptun_testkit::sample::{
@@ -58,7 +59,7 @@ async fn share_chat(context: &AppContext<MemoryStore>, body: Value) -> (u16, Val
     call(context, Function::CreateChatShare, request).await
 }
 
-fn session_with_email(user: u64, email: &str) -> String {
+fn session_with_email(user: UserId, email: &str) -> String {
     let token = dev_session().seal_user_with_email(user, email, None, neptun_core::clock::now_ms());
     format!("neptun-session={token}")
 }
@@ -82,7 +83,7 @@ async fn a_share_is_created_then_replaced_keeping_its_link() {
     assert_eq!(share["is_shared"], true);
     assert_eq!(share["is_protected"], false);
     assert_eq!(share["has_password"], false);
-    assert_eq!(share["chat_conversation_id"], CHAT_TO_SHARE);
+    assert_eq!(share["chat_conversation_id"], CHAT_TO_SHARE.get());
     let (status, second) = share_chat(
         &context,
         json!({"is_protected": true, "hashed_password": "s3cret"}),
@@ -303,16 +304,16 @@ async fn a_whitelist_needs_a_session_whose_email_is_listed() {
     let (status, body, _) = read(&context, SAMPLE_WHITELIST_SHARE, &[], &[]).await;
     assert_eq!(status, 401, "{body}");
     assert_eq!(body["data"]["shareInfo"]["shareHasWhitelist"], true);
-    let stranger = session_with_email(5, "eve@example.com");
+    let stranger = session_with_email(UserId(5), "eve@example.com");
     let (status, body, _) = read(&context, SAMPLE_WHITELIST_SHARE, &[], &[stranger]).await;
     assert_eq!(status, 403);
     assert_eq!(body["statusMessage"], "Forbidden (not on whitelist)");
-    let listed = session_with_email(5, &SAMPLE_LISTED_EMAIL.to_uppercase());
+    let listed = session_with_email(UserId(5), &SAMPLE_LISTED_EMAIL.to_uppercase());
     let (status, body, _) = read(&context, SAMPLE_WHITELIST_SHARE, &[], &[listed]).await;
     assert_eq!(status, 200, "{body}");
     let forged = format!(
         "neptun-session={}",
-        session_with_email(5, SAMPLE_LISTED_EMAIL).len()
+        session_with_email(UserId(5), SAMPLE_LISTED_EMAIL).len()
     );
     let (status, _, _) = read(&context, SAMPLE_WHITELIST_SHARE, &[], &[forged]).await;
     assert_eq!(status, 401);
@@ -344,7 +345,7 @@ async fn whitelist_entries_start_with_the_owners_email_and_list_each_once() {
     let entry = &body["shareWhitelistEntries"][1];
     assert_eq!(
         entry["chat_conversation_share_id"],
-        SAMPLE_WHITELIST_SHARE_ID
+        SAMPLE_WHITELIST_SHARE_ID.get()
     );
     for field in ["id", "created_at", "updated_at"] {
         assert!(!entry[field].is_null(), "{field}");
@@ -389,7 +390,7 @@ async fn a_deleted_share_or_chat_breaks_the_link_at_once() {
 #[tokio::test]
 async fn another_user_reaches_no_share_route_of_the_owner() {
     let context = context();
-    let other = session_with_email(USER + 1, SAMPLE_LISTED_EMAIL);
+    let other = session_with_email(UserId(USER.get() + 1), SAMPLE_LISTED_EMAIL);
     for sample in [
         "create-chat-share/200-public.json",
         "get-chat-share/200-shared.json",

@@ -4,6 +4,7 @@
 //!
 //! Prints only the token line on stdout (`name=<token>` with `--cookie`); errors go to stderr.
 
+use neptun_core::ids::UserId;
 use std::process::ExitCode;
 
 use neptun_core::clock;
@@ -107,7 +108,7 @@ fn main() -> ExitCode {
         }
     };
     let ttl_ms = args.ttl_seconds.map(|s| s.saturating_mul(1000));
-    let token = config.seal_user(args.user, ttl_ms, clock::now_ms());
+    let token = config.seal_user(UserId(args.user), ttl_ms, clock::now_ms());
     if args.cookie {
         println!("{}={token}", config.cookie_name());
     } else {

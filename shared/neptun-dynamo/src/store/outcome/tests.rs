@@ -1,6 +1,7 @@
 //! Every way a create's transaction can be cancelled, without a server.
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use neptun_core::ids::UserId;
 
 use super::*;
 use crate::schema::{self, IdempotencyRecordRow};
@@ -27,7 +28,7 @@ fn row(write_id: u64) -> Item {
 
 fn record(fingerprint: &str) -> Item {
     to_item(&IdempotencyRecordRow {
-        pk: schema::user_pk(1),
+        pk: schema::user_pk(UserId(1)),
         sk: schema::idempotency_sk("hash"),
         fingerprint: fingerprint.to_owned(),
         result_id: Some(4096),
