@@ -198,7 +198,7 @@ async fn collect_on_engine(out: &mut Exchanges) {
             )
             .await;
         assert_eq!((first, again), (200, 200), "{function}: {created}");
-        assert_eq!(created, replayed, "{function}");
+        assert_eq!(unsigned(&created), unsigned(&replayed), "{function}");
         let other = json!({"name": "Other", "messages": [{"content": "Other", "role": "user"}],
             "files": [{"text": "", "title": "other"}]});
         let (status, body) = out
@@ -572,4 +572,28 @@ async fn every_route_answers_as_openapi_yaml_describes() {
         &Value::Array(out.0),
         "jsonschema, openapi_spec_validator, pytest, yaml",
     );
+}
+
+/// A response body with each signed file URL's query left out: a replay answers the first
+/// response's files with URLs signed anew, whose expiry may be a second later.
+fn unsigned(body: &str) -> Value {
+    fn strip(value: &mut Value) {
+        match value {
+            Value::Object(members) => {
+                for (name, member) in members.iter_mut() {
+                    match member {
+                        Value::String(url) if name == "url" => {
+                            url.truncate(url.find('?').unwrap_or(url.len()));
+                        }
+                        other => strip(other),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut value: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    strip(&mut value);
+    value
 }
