@@ -103,3 +103,46 @@ async fn the_content_route_answers_the_text() {
     assert_eq!(body_text(&response), "print('Hello, World!')");
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
 }
+
+/// A turn as the web app's AI route saves it (`server/utils/chat.ts`, through `event.$fetch`):
+/// the question, the answer, then the answer's code blocks as `getCodeBlocksFromMarkdown`
+/// makes them, on the answer's id.
+#[tokio::test]
+async fn the_ai_routes_turn_is_saved_as_the_web_app_sends_it() {
+    let context = context();
+    let mut saved = Vec::new();
+    for (file, actor) in [
+        ("create-chat-messages/200-ai-route-user-turn.json", "user"),
+        (
+            "create-chat-messages/200-ai-route-assistant-turn.json",
+            "assistant",
+        ),
+    ] {
+        let (status, body) = call(&context, Function::CreateChatMessages, event(file)).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert_eq!(body["chatMessage"]["actor"], actor, "{body}");
+        saved.push(body["chatMessage"]["id"].as_u64().unwrap_or_default());
+    }
+    assert!(saved[0] < saved[1], "the answer after the question");
+
+    let answer = saved[1];
+    let files = event_with("create-chat-files/200-ai-route-code-blocks.json", |e| {
+        set_path(e, &format!("/api/users/1/chats/{CHAT}/files/{answer}"));
+    });
+    let (status, body) = call(&context, Function::CreateChatFiles, files).await;
+    assert_eq!(status, 200, "{body}");
+    let stored: Vec<(&str, &str, &str)> = body["chatFiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            assert_eq!(f["chat_conversation_message_id"], answer);
+            (
+                f["title"].as_str().unwrap_or("?"),
+                f["language"].as_str().unwrap_or("?"),
+                f["extension"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert_eq!(stored, [("main.rs", "rust", "rs"), ("", "bash", "sh")]);
+}
