@@ -73,6 +73,17 @@ const LOW_BITS: u32 = SLOT_BITS + CHUNK_BITS + RANDOM_BITS;
 /// The smallest id the API draws; every id below it was imported (see the module docs).
 pub const FIRST_API_ID: u64 = 1 << 31;
 
+/// Chat ids are below 2^31 ([`CHAT_ID_LIMIT`]): the web app's own server passes a chat id to its
+/// PostgreSQL, whose columns are `integer`. Its chat serials, imported as they are, stay below
+/// [`FIRST_API_CHAT_ID`] (the import refuses a larger one); the API draws from there up,
+/// `FIRST_API_CHAT_ID + 2 * (seconds since CHAT_EPOCH_S)`, and above the user's largest chat id
+/// when that is larger (the store keeps it), so a user's chat ids grow with creation time; the
+/// space lasts until 2056 (`docs/design/storage.md`, "Chat ids").
+pub const FIRST_API_CHAT_ID: u64 = 1 << 28;
+pub const CHAT_ID_LIMIT: u64 = 1 << 31;
+/// 2026-12-01T00:00:00Z in seconds since the Unix epoch.
+pub const CHAT_EPOCH_S: u64 = 1_796_083_200;
+
 /// Items per chunk row.
 pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
 /// Chunk rows per request.
@@ -93,7 +104,15 @@ pub fn batch_base(now_ms: u64) -> u64 {
     compose(now_ms, random << (SLOT_BITS + CHUNK_BITS))
 }
 
-/// Draws a fresh single-item id (chats), using every low bit for randomness.
+/// The chat id of `now_ms`'s second, `attempt` draws later (a store draws again above the
+/// user's largest chat id after a collision). Past the space (in 2056) every draw is the last
+/// id, and a create fails on its collision.
+pub fn chat_id(now_ms: u64, attempt: u64) -> u64 {
+    let seconds = (now_ms / 1000).saturating_sub(CHAT_EPOCH_S);
+    (FIRST_API_CHAT_ID + 2 * seconds + attempt).min(CHAT_ID_LIMIT - 1)
+}
+
+/// Draws a fresh single-item id (shares, whitelist entries), using every low bit for randomness.
 pub fn single_id(now_ms: u64) -> u64 {
     let random: u64 = rand::random_range(1..(1 << LOW_BITS));
     compose(now_ms, random)
@@ -192,6 +211,21 @@ mod tests {
         }
         // Today's ids are far above it: the clamp only matters for a broken clock.
         assert!(batch_base(NOW) > FIRST_API_ID << 10);
+    }
+
+    #[test]
+    fn chat_ids_are_below_2_to_the_31_above_imported_ones_and_grow_with_time() {
+        for now in [0, CHAT_EPOCH_S * 1000, NOW, NOW + 1000] {
+            let id = chat_id(now, 0);
+            assert!((FIRST_API_CHAT_ID..CHAT_ID_LIMIT).contains(&id), "{id}");
+        }
+        let now = CHAT_EPOCH_S * 1000 + 86_400_000;
+        assert!(chat_id(now + 1000, 0) > chat_id(now, 0));
+        assert!(chat_id(now, 1) > chat_id(now, 0));
+        // 2056-09: the last second of the space still draws below 2^31.
+        let last_second = CHAT_EPOCH_S + (CHAT_ID_LIMIT - FIRST_API_CHAT_ID) / 2 - 1;
+        assert!(chat_id(last_second * 1000, 0) < CHAT_ID_LIMIT);
+        assert!(last_second > 2_713_910_400, "the space lasts until 2056");
     }
 
     #[test]

@@ -174,10 +174,16 @@ impl Place {
             chat_id: u64::try_from(chat_id).unwrap_or(0),
         };
         let imported = |id: u64| id > 0 && ids::is_imported(id);
-        if imported(place.id) && imported(place.chat_id) && place.user_id > 0 {
-            Ok(place)
-        } else {
+        if !(imported(place.id) && imported(place.chat_id) && place.user_id > 0) {
             Err(place.reject(0, "an id is not a positive integer below 2^31".into()))
+        } else if place.chat_id >= ids::FIRST_API_CHAT_ID {
+            // The API draws chat ids from there up: such a chat would collide with them.
+            Err(place.reject(
+                0,
+                "a chat id at or above 2^28, where the API's chat ids start".into(),
+            ))
+        } else {
+            Ok(place)
         }
     }
 

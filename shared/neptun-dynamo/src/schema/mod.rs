@@ -41,7 +41,7 @@ mod shares;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
-    ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
+    ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow, LastChatRow,
     MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
@@ -73,6 +73,12 @@ pub const MESSAGE_ID: &str = "message_id";
 pub const CHAT_META_SK: &str = "META";
 /// The user's row that stops new chats, moves and shares while the user's chats are erased.
 pub const ERASING_SK: &str = "ERASING";
+/// `USER#<user>#LAST_CHAT` / `LAST_CHAT`: the largest chat id the API drew for the user, so that
+/// the next one is larger (`shared/neptun-core/src/ids.rs`, `chat_id`). A partition of its own:
+/// the user's partition holds the user's chat list and nothing a create must touch.
+pub const LAST_CHAT_SK: &str = "LAST_CHAT";
+/// The attribute of [`LAST_CHAT_SK`] that holds the id.
+pub const LAST_CHAT_ID: &str = "last_chat_id";
 /// `PK` and `SK` of the row the Init warm-up reads: it never exists.
 pub const WARM_UP_KEY: &str = "#warm-up";
 const CHAT_PREFIX: &str = "CHAT#";
@@ -93,6 +99,11 @@ const MESSAGE_RANGE_END: &str = "MSG#~";
 
 pub fn user_pk(user_id: UserId) -> String {
     format!("USER#{user_id}")
+}
+
+/// The partition of the user's largest chat id.
+pub fn last_chat_pk(user_id: UserId) -> String {
+    format!("USER#{user_id}#LAST_CHAT")
 }
 
 /// The partition of a project's chat list.

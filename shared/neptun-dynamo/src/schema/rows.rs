@@ -113,6 +113,16 @@ pub struct ErasingRow {
     pub since: u64,
 }
 
+/// `USER#<user>#LAST_CHAT` / `LAST_CHAT`: the largest chat id drawn for the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastChatRow {
+    #[serde(rename = "PK")]
+    pub pk: String,
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub last_chat_id: u64,
+}
+
 /// `ERASURES` / `USER#<user>`: the user's chats were erased (last at `erased_at`, ms). Holds no
 /// data of the user but the id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

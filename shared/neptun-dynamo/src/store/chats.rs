@@ -31,7 +31,8 @@ impl ChatStore for DynamoStore {
             write_id,
         };
         let build = |id: u64, write_id: u64| {
-            let (puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
+            let (mut puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
+            puts.push(self.last_chat_put(user_id, ChatId(id))?);
             Ok(transact::Plan {
                 checks: vec![self.not_erasing(user_id)?],
                 puts,
@@ -39,7 +40,7 @@ impl ChatStore for DynamoStore {
             })
         };
         let created = self
-            .create(user_id, ids::single_id, build, idempotency, now_ms)
+            .create(user_id, ids::chat_id, build, idempotency, now_ms)
             .await?;
         Ok(created.map(|(id, created_at)| row(id, created_at, 0).into()))
     }

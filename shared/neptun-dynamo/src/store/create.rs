@@ -27,17 +27,19 @@ impl DynamoStore {
     pub(super) async fn create(
         &self,
         user_id: UserId,
-        draw: impl Fn(u64) -> u64,
+        draw: impl Fn(u64, u64) -> u64,
         build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Replayable<(u64, u64)>, StoreError> {
         let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
         let fingerprint = idempotency.map(|key| key.fingerprint.as_str());
+        // The largest id a failed draw met (a chat's guard row): the next one is drawn above.
+        let mut floor = 0;
         for attempt in 0..ID_ATTEMPTS {
-            // Each retry draws from the next millisecond's id space: ids of one millisecond
-            // differ in only a few random bits, and the rows keep the request's own time.
-            let id = draw(now_ms + attempt as u64);
+            // Each retry draws from a later id space (`draw(now_ms, attempt)`): the ids of one
+            // instant differ in only a few random bits. The rows keep the request's own time.
+            let id = draw(now_ms, attempt as u64).max(floor + 1);
             let record = idempotency
                 .map(|key| {
                     self.put_idempotency_record(
@@ -63,7 +65,10 @@ impl DynamoStore {
                     result_id,
                     created_at,
                 } => return created((result_id, created_at), true),
-                Outcome::Collision => tracing::info!(id, "id collision, drawing fresh ids"),
+                Outcome::Collision { floor: met } => {
+                    floor = floor.max(met.unwrap_or_default());
+                    tracing::info!(id, "id collision, drawing fresh ids");
+                }
             }
         }
         Err(StoreError::Invariant("ids kept colliding"))
@@ -157,7 +162,13 @@ impl DynamoStore {
             })
         };
         let created = self
-            .create(user_id, ids::batch_base, build, idempotency, now_ms)
+            .create(
+                user_id,
+                |now_ms, attempt| ids::batch_base(now_ms + attempt),
+                build,
+                idempotency,
+                now_ms,
+            )
             .await?;
         let (base, created_at) = created.value;
         // The same items packed from the same base get the same ids (a replay's base, too).

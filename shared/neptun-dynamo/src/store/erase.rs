@@ -95,7 +95,11 @@ impl ChatEraseStore for DynamoStore {
             since: now_ms,
         })
         .await?;
-        let (user_rows, chats) = self.user_partition(user_id).await?;
+        let (mut user_rows, chats) = self.user_partition(user_id).await?;
+        user_rows.push(Self::key(
+            schema::last_chat_pk(user_id),
+            schema::LAST_CHAT_SK.to_owned(),
+        ));
         // Every chat's pending purge before its META goes: a deleted chat always has one.
         let pending = chats
             .iter()

@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::CancellationReason;
 
 use super::transact::Check;
 use super::{Item, decode};
-use crate::schema::IdempotencyRecordRow;
+use crate::schema::{IdempotencyRecordRow, LAST_CHAT_ID};
 use neptun_core::store::StoreError;
 
 /// The codes DynamoDB puts in a cancellation reason.
@@ -45,8 +45,11 @@ pub(super) enum Outcome {
     Committed,
     /// An earlier try of this very attempt committed; only its response was lost.
     OwnWriteFound,
-    /// Another request holds these ids: draw again.
-    Collision,
+    /// Another request holds these ids: draw again, above `floor` (the user's largest chat id,
+    /// when the chat id guard refused this one).
+    Collision {
+        floor: Option<u64>,
+    },
     /// The `Idempotency-Key` already produced this result.
     Replay {
         result_id: u64,
@@ -122,7 +125,13 @@ pub(super) fn interpret(
         return Ok(Cancellation::Ended(Outcome::OwnWriteFound));
     }
     if (first_put..reasons.len()).any(|index| failed(index) && !layout.is_record(index)) {
-        return Ok(Cancellation::Ended(Outcome::Collision));
+        let floor = (first_put..reasons.len())
+            .filter(|&index| failed(index))
+            .filter_map(returned)
+            .filter_map(|item| item.get(LAST_CHAT_ID))
+            .filter_map(|id| id.as_n().ok()?.parse::<u64>().ok())
+            .max();
+        return Ok(Cancellation::Ended(Outcome::Collision { floor }));
     }
     if reasons.iter().any(|reason| reason.code() == Some(CONFLICT)) {
         return Ok(Cancellation::Conflict {

@@ -114,6 +114,32 @@ impl DynamoStore {
         Ok((puts, first_row))
     }
 
+    /// The user's [`schema::LastChatRow`] set to `chat_id`, on the condition that it holds a
+    /// smaller id: a user's chat ids only grow. If it does not, the failed condition returns it
+    /// (a create reads the id to draw above from the cancellation).
+    pub(super) fn last_chat_put(
+        &self,
+        user_id: UserId,
+        chat_id: ChatId,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let row = schema::LastChatRow {
+            pk: schema::last_chat_pk(user_id),
+            sk: schema::LAST_CHAT_SK.to_owned(),
+            last_chat_id: chat_id.get(),
+        };
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(&row)?))
+            .condition_expression("attribute_not_exists(#pk) OR #last < :id")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#last", schema::LAST_CHAT_ID)
+            .expression_attribute_values(":id", AttributeValue::N(chat_id.get().to_string()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .map_err(build_error)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     pub(super) fn not_erasing(
         &self,
         user_id: UserId,

@@ -1,7 +1,7 @@
 //! Chats: create and list in every order and page, rename, delete one and several.
 
 use neptun_core::clock::now_ms;
-use neptun_core::ids::{ChatId, UserId};
+use neptun_core::ids::{self, ChatId, UserId};
 use neptun_core::model::{Chat, ChatList, Role};
 use neptun_core::store::{ChatPageRequest, PageRequest};
 use neptun_core::validation::{ChatOrder, ChatUpdate, parse_order_by};
@@ -289,11 +289,17 @@ pub async fn delete_several_ignores_what_is_not_the_users<S: ApiStore>(store: &S
     for n in 0..4 {
         chats.push(created_chat(store, user, &format!("chat {n}")).await);
     }
-    let theirs = created_chat(store, other_user, "not yours").await;
+    // Another user's chat whose id none of the user's chats has: ids are unique per user only.
+    let mut theirs = created_chat(store, other_user, "not yours").await.id;
+    let mut theirs_all = vec![theirs];
+    while chats.iter().any(|chat| chat.id == theirs) {
+        theirs = created_chat(store, other_user, "not yours either").await.id;
+        theirs_all.push(theirs);
+    }
     let ids_to_delete = vec![
         chats[0].id,
         chats[2].id,
-        theirs.id,
+        theirs,
         ChatId(chats[3].id.get() + 12345),
     ];
     assert_eq!(
@@ -323,5 +329,27 @@ pub async fn delete_several_ignores_what_is_not_the_users<S: ApiStore>(store: &S
         )
         .await
         .unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(ids(&still_theirs.items), [theirs.id]);
+    theirs_all.reverse();
+    assert_eq!(ids(&still_theirs.items), theirs_all);
+}
+
+/// New chat ids are below 2^31 (the web app's SQL takes them), above every imported one, and
+/// grow in the order the chats are created, however fast.
+pub async fn new_chat_ids_fit_the_web_apps_integer_columns_and_grow<S: ApiStore>(store: &S) {
+    let user = fresh_user();
+    let mut previous = None;
+    for name in ["one", "two", "three", "four", "five"] {
+        let chat = created_chat(store, user, name).await;
+        assert!(
+            (ids::FIRST_API_CHAT_ID..ids::CHAT_ID_LIMIT).contains(&chat.id.get()),
+            "{name}: {}",
+            chat.id
+        );
+        assert!(
+            previous < Some(chat.id),
+            "{name}: {} after {previous:?}",
+            chat.id
+        );
+        previous = Some(chat.id);
+    }
 }

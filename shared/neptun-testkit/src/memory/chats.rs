@@ -27,7 +27,7 @@ impl ChatStore for MemoryStore {
         }
         let created_at = rfc3339_ms(now_ms);
         let chat = Chat {
-            id: ChatId(state.next_id()),
+            id: state.next_chat_id(),
             name: chat.name,
             model: chat.model,
             neptun_user_id: user_id,

@@ -7,7 +7,7 @@
 //! - one file per store trait, named as in `neptun_core::store`: `chats`, `messages`, `files`,
 //!   `update`, `delete`, `erase`, `regenerate`, `shares`, `public_read`.
 
-use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
+use neptun_core::ids::{self, ChatId, FileId, MessageId, UserId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -45,6 +45,7 @@ pub(super) struct State {
     /// Failed password attempts by (share uuid, minute).
     pub(super) attempts: HashMap<(String, u64), u64>,
     pub(super) last_id: u64,
+    pub(super) last_chat_id: u64,
     pub(super) fault: Option<Fault>,
 }
 
@@ -75,7 +76,8 @@ pub(super) enum Replay {
     Regenerated(LastExchange),
 }
 
-/// The store traits on a mutex-guarded map. Ids count up from [`MemoryStore::FIRST_ID`].
+/// The store traits on a mutex-guarded map. Ids count up from [`MemoryStore::FIRST_ID`] (chat
+/// ids from [`ids::FIRST_API_CHAT_ID`]).
 #[derive(Default)]
 pub struct MemoryStore {
     state: Mutex<State>,
@@ -155,6 +157,12 @@ impl State {
     pub(super) fn next_id(&mut self) -> u64 {
         self.last_id = self.last_id.max(MemoryStore::FIRST_ID - 1) + 1;
         self.last_id
+    }
+
+    /// Chat ids count up from [`ids::FIRST_API_CHAT_ID`], below 2^31 as the API's do.
+    pub(super) fn next_chat_id(&mut self) -> ChatId {
+        self.last_chat_id = self.last_chat_id.max(ids::FIRST_API_CHAT_ID - 1) + 1;
+        ChatId(self.last_chat_id)
     }
 
     /// The earlier result of this key, or a refusal if it served another request.

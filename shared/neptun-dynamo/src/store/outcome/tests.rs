@@ -107,25 +107,25 @@ fn cancellation_reasons_are_read_by_the_layout() {
             "collision on the first put",
             Messages,
             vec![none(), failed(theirs()), none()],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "collision on a later put",
             Messages,
             vec![none(), none(), failed(theirs())],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "collision without the row returned",
             Chat,
             vec![failed(None), none()],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "collision of a chat id on its listing row",
             Chat,
             vec![failed(Some(row(9))), failed(None)],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "lost response: the first put found our own row",
@@ -143,7 +143,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
             "our row on a later put is not the first put's row: collision",
             Messages,
             vec![none(), none(), failed(ours())],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "idempotent replay",
@@ -199,7 +199,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
             "collision with a key",
             MessagesWithKey,
             vec![none(), failed(theirs()), none(), none()],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "conflict without a record",
@@ -229,7 +229,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
             "a collision needs fresh ids, whatever else conflicts",
             Messages,
             vec![conflict(), failed(theirs()), none()],
-            Is(Ended(Collision)),
+            Is(Ended(Collision { floor: None })),
         ),
         (
             "a missing chat wins over a conflict",
