@@ -345,6 +345,33 @@ impl Watch {
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
+
+    /// One request without a cookie (a 401) to each `(method, path)`: `cargo lambda watch`
+    /// starts a function at its first request, which may outlast a client's own timeout.
+    pub async fn start_functions(&self, routes: &[(&str, &str)]) {
+        let urls: Vec<(String, String)> = routes
+            .iter()
+            .map(|(method, path)| ((*method).to_owned(), self.url(path)))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(600)))
+                .build()
+                .into();
+            for (method, url) in urls {
+                let request = ureq::http::Request::builder()
+                    .method(method.as_str())
+                    .uri(&url)
+                    .body(())
+                    .expect("a request");
+                let status = agent.run(request).map(|r| r.status().as_u16());
+                assert_eq!(status.ok(), Some(401), "{method} {url} before the client");
+            }
+        })
+        .await
+        .expect("the functions started");
+    }
 }
 
 impl Drop for Watch {

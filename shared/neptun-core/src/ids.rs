@@ -75,14 +75,19 @@ pub const FIRST_API_ID: u64 = 1 << 31;
 
 /// Chat ids are below 2^31 ([`CHAT_ID_LIMIT`]): the web app's own server passes a chat id to its
 /// PostgreSQL, whose columns are `integer`. Its chat serials, imported as they are, stay below
-/// [`FIRST_API_CHAT_ID`] (the import refuses a larger one); the API draws from there up,
-/// `FIRST_API_CHAT_ID + 2 * (seconds since CHAT_EPOCH_S)`, and above the user's largest chat id
-/// when that is larger (the store keeps it), so a user's chat ids grow with creation time; the
-/// space lasts until 2056 (`docs/design/storage.md`, "Chat ids").
+/// [`FIRST_API_CHAT_ID`] (the import refuses a larger one); the API draws from there up: a random
+/// one of the [`CHAT_IDS_PER_WINDOW`] ids of the current two-hour window, and above the user's
+/// largest chat id when that is larger (the store keeps it), so a user's chat ids grow with
+/// creation time and two users' rarely meet; the space lasts until 2053
+/// (`docs/design/storage.md`, "Chat ids").
 pub const FIRST_API_CHAT_ID: u64 = 1 << 28;
 pub const CHAT_ID_LIMIT: u64 = 1 << 31;
 /// 2026-12-01T00:00:00Z in seconds since the Unix epoch.
 pub const CHAT_EPOCH_S: u64 = 1_796_083_200;
+/// The span of one window of chat ids, in seconds.
+pub const CHAT_ID_WINDOW_S: u64 = 2 * 60 * 60;
+/// The chat ids of one window.
+pub const CHAT_IDS_PER_WINDOW: u64 = 1 << 14;
 
 /// Items per chunk row.
 pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
@@ -104,12 +109,15 @@ pub fn batch_base(now_ms: u64) -> u64 {
     compose(now_ms, random << (SLOT_BITS + CHUNK_BITS))
 }
 
-/// The chat id of `now_ms`'s second, `attempt` draws later (a store draws again above the
-/// user's largest chat id after a collision). Past the space (in 2056) every draw is the last
-/// id, and a create fails on its collision.
-pub fn chat_id(now_ms: u64, attempt: u64) -> u64 {
-    let seconds = (now_ms / 1000).saturating_sub(CHAT_EPOCH_S);
-    (FIRST_API_CHAT_ID + 2 * seconds + attempt).min(CHAT_ID_LIMIT - 1)
+/// A chat id of `now_ms`'s window, drawn at random (a store draws above the user's largest chat
+/// id where that is larger). Past the space (in 2053) every draw is the last id, and a create
+/// fails on its collision.
+pub fn chat_id(now_ms: u64) -> u64 {
+    let window = (now_ms / 1000).saturating_sub(CHAT_EPOCH_S) / CHAT_ID_WINDOW_S;
+    let id = FIRST_API_CHAT_ID
+        + window * CHAT_IDS_PER_WINDOW
+        + rand::random_range(0..CHAT_IDS_PER_WINDOW);
+    id.min(CHAT_ID_LIMIT - 1)
 }
 
 /// Draws a fresh single-item id (shares, whitelist entries), using every low bit for randomness.
@@ -216,16 +224,16 @@ mod tests {
     #[test]
     fn chat_ids_are_below_2_to_the_31_above_imported_ones_and_grow_with_time() {
         for now in [0, CHAT_EPOCH_S * 1000, NOW, NOW + 1000] {
-            let id = chat_id(now, 0);
+            let id = chat_id(now);
             assert!((FIRST_API_CHAT_ID..CHAT_ID_LIMIT).contains(&id), "{id}");
         }
         let now = CHAT_EPOCH_S * 1000 + 86_400_000;
-        assert!(chat_id(now + 1000, 0) > chat_id(now, 0));
-        assert!(chat_id(now, 1) > chat_id(now, 0));
-        // 2056-09: the last second of the space still draws below 2^31.
-        let last_second = CHAT_EPOCH_S + (CHAT_ID_LIMIT - FIRST_API_CHAT_ID) / 2 - 1;
-        assert!(chat_id(last_second * 1000, 0) < CHAT_ID_LIMIT);
-        assert!(last_second > 2_713_910_400, "the space lasts until 2056");
+        assert!(chat_id(now + CHAT_ID_WINDOW_S * 1000) > chat_id(now));
+        // The last window of the space (2053) still draws below 2^31.
+        let windows = (CHAT_ID_LIMIT - FIRST_API_CHAT_ID) / CHAT_IDS_PER_WINDOW;
+        let last_second = CHAT_EPOCH_S + windows * CHAT_ID_WINDOW_S - 1;
+        assert!(chat_id(last_second * 1000) < CHAT_ID_LIMIT);
+        assert!(last_second > 2_619_000_000, "the space lasts into 2053");
     }
 
     #[test]

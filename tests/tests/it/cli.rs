@@ -4,7 +4,6 @@
 //! works around).
 
 use std::process::Command;
-use std::time::Duration;
 
 use neptun_tests::origin::OriginStandIn;
 use neptun_tests::*;
@@ -58,39 +57,17 @@ async fn the_published_cli_creates_lists_reads_renames_and_deletes_a_chat() {
     }
 }
 
-/// One request (401, without a cookie) to each route the CLI calls: `cargo lambda watch`
-/// compiles and starts a function at its first request, far beyond the CLI's 5 s timeout.
+/// Starts each function the CLI calls: `cargo lambda watch` compiles and starts a function at its
+/// first request, far beyond the CLI's 5 s timeout.
 async fn start_the_functions_the_cli_calls(watch: &Watch) {
-    let routes = [
-        ("POST", "/api/users/1/chats"),
-        ("GET", "/api/users/1/chats"),
-        ("GET", "/api/users/1/chats/1/messages"),
-        ("GET", "/api/users/1/chats/1/files"),
-        ("PATCH", "/api/users/1/chats/1"),
-        ("DELETE", "/api/users/1/chats/1"),
-    ];
-    let urls: Vec<(&str, String)> = routes
-        .iter()
-        .map(|(method, path)| (*method, watch.url(path)))
-        .collect();
-    tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(600)))
-            .build()
-            .into();
-        for (method, url) in urls {
-            let request = ureq::http::Request::builder()
-                .method(method)
-                .uri(&url)
-                .body(())
-                .expect("a request");
-            let status = agent
-                .run(request)
-                .map(|response| response.status().as_u16());
-            assert_eq!(status.ok(), Some(401), "{method} {url} before the CLI");
-        }
-    })
-    .await
-    .expect("the functions started");
+    watch
+        .start_functions(&[
+            ("POST", "/api/users/1/chats"),
+            ("GET", "/api/users/1/chats"),
+            ("GET", "/api/users/1/chats/1/messages"),
+            ("GET", "/api/users/1/chats/1/files"),
+            ("PATCH", "/api/users/1/chats/1"),
+            ("DELETE", "/api/users/1/chats/1"),
+        ])
+        .await;
 }

@@ -6,7 +6,6 @@
 //! Nitro. `tests/nitro/run.mjs` says what it sends.
 
 use std::process::Command;
-use std::time::Duration;
 
 use neptun_tests::*;
 
@@ -55,39 +54,24 @@ async fn the_recipe_carries_the_browsers_requests_and_the_servers_own_saves() {
     }
 }
 
-/// A chat of the sample user, created through the API, after one request (a 401, without a
-/// cookie) to each route the driver reaches: `cargo lambda watch` starts a function at its
-/// first request, which may take longer than the driver's timeouts.
+/// A chat of the sample user, created through the API, once each function the driver reaches
+/// has started.
 async fn create_a_chat(watch: &Watch, cookie: &str) -> u64 {
-    let warm_up = [
-        ("POST", watch.url("/api/users/1/chats/1/messages")),
-        ("GET", watch.url("/api/users/1/chats/1/messages")),
-        ("GET", watch.url("/api/users/1/chats")),
-    ];
+    watch
+        .start_functions(&[
+            ("POST", "/api/users/1/chats/1/messages"),
+            ("GET", "/api/users/1/chats/1/messages"),
+            ("GET", "/api/users/1/chats"),
+        ])
+        .await;
     let create = watch.url(&format!("/api/users/{SAMPLE_USER}/chats"));
     let cookie = cookie.to_owned();
     tokio::task::spawn_blocking(move || {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(600)))
-            .build()
-            .into();
-        for (method, url) in warm_up {
-            let request = ureq::http::Request::builder()
-                .method(method)
-                .uri(&url)
-                .body(())
-                .expect("a request");
-            let status = agent.run(request).map(|r| r.status().as_u16());
-            assert_eq!(status.ok(), Some(401), "{method} {url} before the driver");
-        }
-        let mut created = agent
-            .post(&create)
+        let mut created = ureq::post(&create)
             .header("cookie", &cookie)
             .header("content-type", "application/json")
             .send(r#"{"name": "Nitro recipe", "model": "gpt-4o"}"#)
             .expect("create a chat");
-        assert_eq!(created.status().as_u16(), 200, "create a chat");
         let body: serde_json::Value =
             serde_json::from_reader(created.body_mut().as_reader()).expect("a chat as JSON");
         body["chat"]["id"].as_u64().expect("the chat's id")

@@ -40,7 +40,13 @@ impl ChatStore for DynamoStore {
             })
         };
         let created = self
-            .create(user_id, ids::chat_id, build, idempotency, now_ms)
+            .create(
+                user_id,
+                |now_ms, _| ids::chat_id(now_ms),
+                build,
+                idempotency,
+                now_ms,
+            )
             .await?;
         Ok(created.map(|(id, created_at)| row(id, created_at, 0).into()))
     }
