@@ -38,7 +38,7 @@ fn check_error(error: BodyError) {
 fn decoded_bodies(body: &Value) {
     match validation::parse_create_messages(body.clone()) {
         Ok(batch) => {
-            assert!((1..=MAX_BATCH).contains(&batch.len()));
+            assert!(!batch.is_empty());
             for message in batch.items() {
                 assert!(message.content.len() <= MAX_TEXT_BYTES);
                 assert!(!message.content.trim().is_empty());

@@ -122,6 +122,10 @@ impl From<StoreError> for ApiError {
                 )],
             },
             StoreError::NoMessages => Self::NoMessages,
+            StoreError::BatchTooLarge => Self::PayloadTooLarge(
+                "This batch needs more storage than one transaction holds (4 MB); send it in two or more requests."
+                    .to_owned(),
+            ),
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
             StoreError::Erasing => Self::Erasing(error),
@@ -129,7 +133,6 @@ impl From<StoreError> for ApiError {
             StoreError::Encode(_)
             | StoreError::Decode(_)
             | StoreError::Build(_)
-            | StoreError::BatchTooLarge
             | StoreError::Batch(_)
             | StoreError::Invariant(_)
             | StoreError::Request(_) => Self::StorageFailed(error),

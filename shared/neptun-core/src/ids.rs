@@ -1,19 +1,23 @@
 //! Time-based ids, allocated without a round trip to storage.
 //!
-//! An id is a positive integer below 2^53 (safe in JavaScript):
+//! A message or file id is a positive integer below 2^53 (safe in JavaScript):
 //!
 //! ```text
-//!  52                 12 11    9 8       4 3     0
-//! [ ms since 2025-01-01 | random | chunk   | slot  ]
-//!        41 bits          3 bits   5 bits    4 bits
+//!  52  51                 12 11    9 8             0
+//! [ 1 | ms since 2025-01-01 | random | slot          ]
+//!        40 bits              3 bits   9 bits
 //! ```
 //!
-//! One create request allocates one *base* (the low 9 bits zero) and numbers its items
-//! `base + chunk * 16 + slot`, so ids strictly increase in input order. The items of one
-//! request are stored packed in "chunk" rows of up to 16 items (see `store::schema`), and the
-//! row that holds an item is found from the id alone: clear its 4 slot bits. Two requests that
-//! draw the same base collide on their first row's `attribute_not_exists` condition, and the
-//! loser retries with a fresh base, so ids stay unique per chat without a counter item.
+//! One create request draws one *base* (the low 9 bits zero) and numbers its items in input
+//! order, so ids strictly increase within a request. The items are stored packed in "chunk"
+//! rows of up to 512 items (see `store::schema`): row `r` of a request starts at `base + r *
+//! 512`, and the row that holds an item is found from the id alone: clear its 9 slot bits. A
+//! large request's rows run on into the next random values and milliseconds. Two requests
+//! whose rows meet collide on an `attribute_not_exists` condition, and the loser retries with a
+//! fresh base, so ids stay unique per chat without a counter item.
+//!
+//! Bit 52 marks this layout. Ids drawn before it (bit 52 clear, `ms | 3 random | 5 chunk |
+//! 4 slot`) sit in rows of 16 and keep them ([`chunk_of`] reads both).
 //!
 //! Ids below [`FIRST_API_ID`] (2^31) are *imported* ids: the web app's PostgreSQL serials,
 //! kept as they were. The API never draws one (its ids carry the milliseconds since 2025 in
@@ -65,10 +69,14 @@ id_types! {
 pub const EPOCH_MS: u64 = 1_735_689_600_000;
 pub const MAX_ID: u64 = (1 << 53) - 1;
 
-pub const SLOT_BITS: u32 = 4;
-pub const CHUNK_BITS: u32 = 5;
+/// Slot bits of a chunk row: a row holds up to 512 items.
+pub const SLOT_BITS: u32 = 9;
 const RANDOM_BITS: u32 = 3;
-const LOW_BITS: u32 = SLOT_BITS + CHUNK_BITS + RANDOM_BITS;
+const LOW_BITS: u32 = SLOT_BITS + RANDOM_BITS;
+/// Marks the ids of rows of [`SLOTS_PER_CHUNK`] items; see the module docs.
+const WIDE_ROWS: u64 = 1 << 52;
+/// Slot bits of the rows of ids drawn before [`WIDE_ROWS`] (rows of 16 items).
+const NARROW_SLOT_BITS: u32 = 4;
 
 /// The smallest id the API draws; every id below it was imported (see the module docs).
 pub const FIRST_API_ID: u64 = 1 << 31;
@@ -91,8 +99,6 @@ pub const CHAT_IDS_PER_WINDOW: u64 = 1 << 14;
 
 /// Items per chunk row.
 pub const SLOTS_PER_CHUNK: usize = 1 << SLOT_BITS;
-/// Chunk rows per request.
-pub const CHUNKS_PER_BATCH: usize = 1 << CHUNK_BITS;
 
 /// A random version-4 UUID in lowercase hyphenated form, like `crypto.randomUUID()` and
 /// PostgreSQL's `gen_random_uuid()` (share uuids, session ids).
@@ -103,10 +109,11 @@ pub fn random_uuid() -> String {
         .to_string()
 }
 
-/// Draws a fresh batch base for the given time.
+/// Draws a fresh batch base for the given time. The space lasts until 2059: from then on
+/// every base is the last millisecond's, and creates fail on their collisions.
 pub fn batch_base(now_ms: u64) -> u64 {
     let random: u64 = rand::random_range(0..(1 << RANDOM_BITS));
-    compose(now_ms, random << (SLOT_BITS + CHUNK_BITS))
+    WIDE_ROWS | compose(now_ms, random << SLOT_BITS).min(WIDE_ROWS - (1 << LOW_BITS))
 }
 
 /// A chat id of `now_ms`'s window, drawn at random (a store draws above the user's largest chat
@@ -134,9 +141,9 @@ fn compose(now_ms: u64, low: u64) -> u64 {
     ((since_epoch << LOW_BITS) | low) & MAX_ID
 }
 
-/// The id of item `slot` of chunk `chunk` in the batch starting at `base`.
+/// The id of item `slot` of chunk row `chunk` in the batch starting at `base`.
 pub fn item_id(base: u64, chunk: usize, slot: usize) -> u64 {
-    debug_assert!(chunk < CHUNKS_PER_BATCH && slot < SLOTS_PER_CHUNK);
+    debug_assert!(slot < SLOTS_PER_CHUNK);
     base + ((chunk as u64) << SLOT_BITS) + slot as u64
 }
 
@@ -145,9 +152,16 @@ pub fn item_id(base: u64, chunk: usize, slot: usize) -> u64 {
 pub fn chunk_of(id: u64) -> u64 {
     if is_imported(id) {
         id
-    } else {
+    } else if id & WIDE_ROWS != 0 {
         id & !((1 << SLOT_BITS) - 1)
+    } else {
+        id & !((1 << NARROW_SLOT_BITS) - 1)
     }
+}
+
+/// The chat id came from the web app's database (the import's), not from [`chat_id`].
+pub fn is_imported_chat(chat_id: ChatId) -> bool {
+    chat_id.get() < FIRST_API_CHAT_ID
 }
 
 /// The id came from the web app's database, not from [`batch_base`] or [`single_id`].
@@ -177,7 +191,7 @@ mod tests {
         for _ in 0..1000 {
             let base = batch_base(NOW);
             assert!(base > 0);
-            let last = item_id(base, CHUNKS_PER_BATCH - 1, SLOTS_PER_CHUNK - 1);
+            let last = item_id(base, 100, SLOTS_PER_CHUNK - 1);
             assert!(last <= MAX_ID);
             assert!(single_id(NOW) > 0 && single_id(NOW) <= MAX_ID);
         }
@@ -187,7 +201,7 @@ mod tests {
     fn items_of_a_batch_increase_and_map_to_their_chunk() {
         let base = batch_base(NOW);
         let mut previous = 0;
-        for chunk in 0..CHUNKS_PER_BATCH {
+        for chunk in 0..20 {
             for slot in 0..SLOTS_PER_CHUNK {
                 let id = item_id(base, chunk, slot);
                 assert!(id > previous);
@@ -199,8 +213,20 @@ mod tests {
 
     #[test]
     fn later_milliseconds_give_larger_ids() {
-        let early = item_id(batch_base(NOW), CHUNKS_PER_BATCH - 1, SLOTS_PER_CHUNK - 1);
+        let early = item_id(batch_base(NOW), 0, SLOTS_PER_CHUNK - 1);
         assert!(batch_base(NOW + 1) > early);
+    }
+
+    #[test]
+    fn ids_of_the_narrow_layout_keep_their_rows_of_16() {
+        // A base drawn before the wide rows: 3 random, 5 chunk and 4 slot bits.
+        let narrow_base = (NOW - EPOCH_MS) << LOW_BITS;
+        let item = narrow_base + 3 * 16 + 5;
+        assert_eq!(chunk_of(item), narrow_base + 3 * 16);
+        assert!(
+            batch_base(NOW) > item,
+            "wide ids sort after every narrow one"
+        );
     }
 
     #[test]
@@ -212,6 +238,7 @@ mod tests {
         }
         assert!(!is_imported(FIRST_API_ID));
         assert_eq!(chunk_of(FIRST_API_ID + 17), FIRST_API_ID + 16);
+        assert_eq!(chunk_of(WIDE_ROWS + 1000), WIDE_ROWS + 512);
         // Even a clock at (or before) the id epoch draws API ids.
         for now in [0, EPOCH_MS, EPOCH_MS + 1, NOW] {
             assert!(batch_base(now) >= FIRST_API_ID);
@@ -237,7 +264,10 @@ mod tests {
     }
 
     #[test]
-    fn the_id_space_lasts_until_2094() {
+    fn the_batch_id_space_lasts_until_2059_and_single_ids_until_2094() {
+        let year_2059 = EPOCH_MS + 34 * 365 * 24 * 3600 * 1000;
+        assert!(batch_base(year_2059) > item_id(batch_base(year_2059 - 1000), 0, 511));
+        assert!(batch_base(year_2059 + 10 * 365 * 24 * 3600 * 1000) < MAX_ID);
         let year_2094 = EPOCH_MS + 69 * 365 * 24 * 3600 * 1000;
         assert!(compose(year_2094, (1 << LOW_BITS) - 1) > compose(year_2094 - 1000, 0));
     }

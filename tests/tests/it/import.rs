@@ -757,6 +757,111 @@ async fn wait_for_saved_messages(fixture: &Fixture) -> u64 {
     panic!("the import never saved its messages' ids")
 }
 
+/// Waits until the run has written row `(pk, sk)`.
+async fn wait_for_row(fixture: &Fixture, pk: String, sk: &str) {
+    let store = &fixture.context.store;
+    for _ in 0..15_000 {
+        let output = store
+            .client()
+            .get_item()
+            .table_name(store.table())
+            .key(schema::PK, AttributeValue::S(pk.clone()))
+            .key(schema::SK, AttributeValue::S(sk.to_owned()))
+            .send()
+            .await
+            .expect("read a row");
+        if output.item.is_some() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the import never wrote {pk} {sk}")
+}
+
+/// The API wins every race with the import: a chat deleted and a user erased through the API
+/// while a run writes them stay gone, from the API's answer on, after that run (and the sweep
+/// of the purges it left) and after the next one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_and_an_erasure_racing_a_run_are_never_undone() {
+    use neptun_dynamo::purge::SWEEP_GRACE;
+
+    let fixture = fixture(6_000, false).await;
+    let options = Options {
+        parallelism: 1,
+        ..fixture.options(Mode::Import, None)
+    };
+    let target = fixture.target();
+    let run = tokio::spawn(async move { neptun_import::run(&options, &target).await });
+    // As soon as the run has written them, chat 4 (user 2's, 6,000 messages) is deleted and
+    // user 3 (chats 5 and 6) erased, while the run goes on.
+    let (user_2, user_3) = (UserId(2), UserId(3));
+    wait_for_row(
+        &fixture,
+        schema::chat_pk(user_2, ChatId(4)),
+        schema::CHAT_META_SK,
+    )
+    .await;
+    let delete = fixture.request(
+        "delete-chat/200-delete.json",
+        user_2,
+        "/api/users/2/chats/4",
+        &[],
+    );
+    let (status, body) = json_of(invoke(&fixture.context, Function::DeleteChat, delete).await);
+    assert_eq!(status, 200, "{body}");
+    wait_for_row(
+        &fixture,
+        schema::chat_pk(user_3, ChatId(5)),
+        schema::CHAT_META_SK,
+    )
+    .await;
+    let erase = fixture.request(
+        "delete-chats/200-erase-all.json",
+        user_3,
+        "/api/users/3/chats",
+        &[],
+    );
+    let (status, body) = json_of(invoke(&fixture.context, Function::DeleteChats, erase).await);
+    assert_eq!(status, 200, "{body}");
+
+    // The purge that follows the stream empties the chats' partitions at once, while the run
+    // still writes to them: what it writes after this is the import's to give to the purge.
+    let store = &fixture.context.store;
+    let sweep = |now: u64| {
+        store.sweep_pending_purges(now + SWEEP_GRACE.as_millis() as u64, SWEEP_GRACE, None)
+    };
+    sweep(neptun_core::clock::now_ms()).await.expect("a sweep");
+
+    let raced = run.await.expect("the run's task").expect("the run");
+    let Report::Import(raced) = raced else {
+        panic!("an import reports an import")
+    };
+    assert!(!ids_of(&fixture.chats_of(user_2).await).contains(&4));
+    assert_eq!(fixture.chats_of(user_3).await, Vec::<Value>::new());
+    sweep(neptun_core::clock::now_ms()).await.expect("a sweep");
+    for (user, chat) in [(user_2, 4), (user_3, 5), (user_3, 6)] {
+        let rows = fixture.rows_in(schema::chat_pk(user, ChatId(chat))).await;
+        assert_eq!(rows, 0, "chat {chat} after the raced run: {raced}");
+    }
+
+    let again = fixture.import().await;
+    assert!(again.is_complete(), "{again}");
+    assert!(!ids_of(&fixture.chats_of(user_2).await).contains(&4));
+    assert_eq!(fixture.chats_of(user_3).await, Vec::<Value>::new());
+    sweep(neptun_core::clock::now_ms()).await.expect("a sweep");
+    for (user, chat) in [(user_2, 4), (user_3, 5), (user_3, 6)] {
+        assert_eq!(
+            fixture.rows_in(schema::chat_pk(user, ChatId(chat))).await,
+            0
+        );
+    }
+    assert_eq!(
+        fixture.messages_of(UserId(1), ChatId(1)).await.len(),
+        3,
+        "the rest is there"
+    );
+}
+
 #[tokio::test]
 async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
     let fixture = fixture(12_000, false).await;

@@ -3,12 +3,13 @@
 //! written in batches, and added to the ledger of handled ids as batches are acknowledged.
 
 use neptun_core::ids::{ChatId, UserId};
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use neptun_dynamo::schema;
 use tokio_postgres::Transaction;
 
+use super::gone::{self, SourceChatKey};
 use super::ledger::Unsaved;
 use super::links::{self, LinkReport};
 use super::plan::{self, Item, Note, Plan, Rejection};
@@ -20,6 +21,7 @@ use super::source::{
     SourceTable, positive,
 };
 use super::storage::{self, Ledger, Parents};
+use super::transact;
 use super::writer::{BatchWriter, WriteStats};
 use super::{ImportError, Mode, Options, Target};
 
@@ -247,6 +249,10 @@ struct Run<'a> {
     /// Users whose chats the API erased: none of their rows is imported.
     erased: Vec<u64>,
     parents: Parents,
+    /// Chats this run found deleted (or erased) through the API: their rows are skipped.
+    gone: HashSet<u64>,
+    /// Chats given to the purge by this run.
+    purged: HashSet<SourceChatKey>,
     /// Chats and messages that are not in the table because they were rejected.
     rejected: HashSet<(SourceTable, u64)>,
     rejected_now: Vec<Rejection>,
@@ -271,6 +277,8 @@ pub async fn import(
         ledger,
         erased: storage::erased_users(client, &target.table).await?,
         parents: Parents::new(),
+        gone: HashSet::new(),
+        purged: HashSet::new(),
         rejected: earlier
             .iter()
             .map(|rejection| (rejection.table, rejection.id))
@@ -379,28 +387,45 @@ impl Run<'_> {
             at: Instant::now(),
         };
         let mut unsaved = Unsaved::default();
+        // Rows in a chat's partition, written and not yet checked against the API's deletes.
+        let mut unchecked: Vec<(u64, SourceChatKey)> = Vec::new();
         let mut rows = RowStream::<R>::open(snapshot, &selection).await?;
         while let Some(row) = rows.next().await? {
             report.read += 1;
             progress.advance(1);
             let id = positive(row.id());
+            let chat = (positive(row.user_id()), positive(row.chat_id()));
             unsaved.push(id);
             let plan = match self.parents_of(&row).await? {
                 ParentState::Present => row.plan(),
                 ParentState::Gone => {
                     report.parent_gone += 1;
                     writer.skip(id);
+                    self.purge_later([chat]).await?;
                     continue;
                 }
                 ParentState::Rejected(rejection) => Plan::Reject(rejection),
             };
             match plan {
+                Plan::Write { items, notes } if R::TABLE == SourceTable::Chats && !self.dry_run => {
+                    if self.write_chat(chat, items).await? {
+                        report.written += 1;
+                        for note in notes {
+                            self.note(note, &mut report, &progress);
+                        }
+                    } else {
+                        report.parent_gone += 1;
+                        self.gone.insert(chat.1);
+                    }
+                    writer.skip(id);
+                }
                 Plan::Write { items, notes } => {
                     report.written += 1;
                     for note in notes {
                         self.note(note, &mut report, &progress);
                     }
                     writer.push(id, items).await?;
+                    unchecked.push((id, chat));
                 }
                 Plan::Reject(rejection) => {
                     report.rejected += 1;
@@ -413,12 +438,26 @@ impl Run<'_> {
                     writer.push(id, vec![record]).await?;
                 }
             }
-            self.save_now(&writer, &mut saved, &mut unsaved, table, false)
-                .await?;
+            self.save_now(
+                &writer,
+                &mut saved,
+                &mut unsaved,
+                &mut unchecked,
+                table,
+                false,
+            )
+            .await?;
         }
         writer.finish().await?;
-        self.save_now(&writer, &mut saved, &mut unsaved, table, true)
-            .await?;
+        self.save_now(
+            &writer,
+            &mut saved,
+            &mut unsaved,
+            &mut unchecked,
+            table,
+            true,
+        )
+        .await?;
         progress.finish();
         self.writes.add(writer.stats);
         Ok(report)
@@ -465,6 +504,9 @@ impl Run<'_> {
                     reason: format!("its {what} {} was rejected", parent.id),
                 }));
             }
+            if parent.table == SourceTable::Chats && self.gone.contains(&parent.id) {
+                return Ok(ParentState::Gone);
+            }
             // Parents no run had handled are this run's, written before this table began.
             let from_earlier_run = self.at_start.ids(parent.table).contains(parent.id);
             if from_earlier_run {
@@ -482,12 +524,63 @@ impl Run<'_> {
         Ok(ParentState::Present)
     }
 
-    /// Saves the ids acknowledged since the last save when it is time (or `at_end`).
+    /// Writes a chat's rows unless the API deleted the chat or is erasing, or erased, its
+    /// user, checked in the same transaction; `false` when it refused.
+    async fn write_chat(
+        &mut self,
+        chat: SourceChatKey,
+        items: Vec<Item>,
+    ) -> Result<bool, ImportError> {
+        let mut transaction = transact::Transaction::new(&self.target.table);
+        for (pk, sk) in gone::guard_keys(chat) {
+            transaction.check_absent(pk, sk)?;
+        }
+        let stats = WriteStats {
+            items: items.len() as u64,
+            bytes: items.iter().map(|item| plan::item_bytes(item) as u64).sum(),
+            ..WriteStats::default()
+        };
+        for item in items {
+            transaction.put(item, transact::Expect::Anything)?;
+        }
+        let written = transaction.send(&self.target.client).await?;
+        if written {
+            self.writes.add(stats);
+        }
+        Ok(written)
+    }
+
+    /// Gives chats to the purge, each once a run.
+    async fn purge_later(
+        &mut self,
+        chats: impl IntoIterator<Item = SourceChatKey>,
+    ) -> Result<(), ImportError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        let new: Vec<SourceChatKey> = chats
+            .into_iter()
+            .filter(|chat| self.purged.insert(*chat))
+            .collect();
+        let client = &self.target.client;
+        gone::purge_later(
+            client,
+            &self.target.table,
+            new,
+            neptun_core::clock::now_ms(),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Saves the ids acknowledged since the last save when it is time (or `at_end`), once the
+    /// chats of the rows among them are checked against the API's deletes and erasures.
     async fn save_now(
         &mut self,
         writer: &BatchWriter,
         saved: &mut Saved,
         unsaved: &mut Unsaved,
+        unchecked: &mut Vec<(u64, SourceChatKey)>,
         table: SourceTable,
         at_end: bool,
     ) -> Result<(), ImportError> {
@@ -499,6 +592,20 @@ impl Run<'_> {
         let Some(last_id) = through else {
             return Ok(());
         };
+        if !self.dry_run {
+            let stored: BTreeSet<SourceChatKey> = unchecked
+                .iter()
+                .filter(|(id, _)| *id <= last_id)
+                .map(|(_, chat)| *chat)
+                .collect();
+            unchecked.retain(|(id, _)| *id > last_id);
+            let client = &self.target.client;
+            let deleted = gone::gone(client, &self.target.table, &stored).await?;
+            for (_, chat) in &deleted {
+                self.gone.insert(*chat);
+            }
+            self.purge_later(deleted).await?;
+        }
         let blocks = unsaved.settle(last_id, self.ledger.ids_mut(table));
         if !self.dry_run {
             self.ledger

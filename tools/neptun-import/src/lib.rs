@@ -22,6 +22,10 @@
 //!   API changed since (renames, deletes, regenerations) is never reverted, and a row whose
 //!   parent was imported and is gone since (a chat deleted through the API) is skipped, not
 //!   resurrected.
+//! * **The API wins a race** ([`gone`]). A chat is written only if the API has not deleted it
+//!   (its `DELETED#<chat>` row) or erased its user, checked in the write's own transaction; a
+//!   message or file row written while its chat was deleted is given to the purge before its
+//!   id enters the ledger.
 //! * **Projects' links** ([`links`]): a chat is in the lowest project it is linked to (the
 //!   others are reported), written with its rows; a link added in the source after its chat
 //!   was imported is applied by the next run, once (`IMPORT` / `LINK#<chat>`).
@@ -51,6 +55,7 @@
 
 pub mod args;
 mod copy;
+mod gone;
 mod ledger;
 mod links;
 mod plan;

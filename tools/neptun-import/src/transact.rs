@@ -2,7 +2,7 @@
 //! and the import's record of it, all or nothing, each row conditioned on what was read.
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Delete, Put, TransactWriteItem};
 use neptun_dynamo::schema::{self, ChatRow};
 
 use super::plan::Item;
@@ -46,6 +46,23 @@ impl Transaction {
             .map_err(request_error("TransactWriteItems (build a put)"))?;
         self.actions
             .push(TransactWriteItem::builder().put(put).build());
+        Ok(self)
+    }
+
+    /// The row must not exist (nothing is written to it).
+    pub fn check_absent(&mut self, pk: String, sk: String) -> Result<&mut Self, StorageError> {
+        let (condition, names, values) = condition_of(Expect::Absent);
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .key(schema::PK, AttributeValue::S(pk))
+            .key(schema::SK, AttributeValue::S(sk))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(names)
+            .set_expression_attribute_values(values)
+            .build()
+            .map_err(request_error("TransactWriteItems (build a check)"))?;
+        self.actions
+            .push(TransactWriteItem::builder().condition_check(check).build());
         Ok(self)
     }
 

@@ -64,7 +64,8 @@ pub enum StoreError {
     Decode(#[source] BoxError),
     #[error("could not build a storage request")]
     Build(#[source] BoxError),
-    /// The items of one request need more rows than one transaction holds.
+    /// The items of one request need more rows or bytes than one transaction holds (a 413;
+    /// the body and answer limits keep every accepted batch below it).
     #[error("the batch does not fit one transaction")]
     BatchTooLarge,
     /// A batch of writes sent alongside others did not finish (its task panicked).

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::envelope::{BodyError, MAX_ECHO_CHARS, into_object, text_too_large, truncate_chars};
 use super::fields::{check_max_chars, check_not_blank, is_blank, optional_string, required_string};
 use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
-use super::{MAX_BATCH, MAX_TEXT_BYTES};
+use super::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_ISSUES, MAX_TEXT_BYTES};
 use crate::model::Role;
 
 /// Longest chat name, in characters.
@@ -133,7 +133,8 @@ pub(super) fn check_model(model: &str, issues: &mut Vec<Issue>) {
 pub fn parse_create_messages(body: Value) -> Result<Batch<NewMessage>, BodyError> {
     let obj = into_object(body)?;
     check_text_sizes(&obj, TextFields::MESSAGES)?;
-    parse_batch(obj, "messages", |item, path, issues| {
+    // Bounded by the body limit alone: the web app saves a whole playground in one request.
+    let batch = parse_batch(obj, "messages", None, |item, path, issues| {
         let (text_key, role_key) = if path.is_empty() {
             ("message", "actor")
         } else {
@@ -153,7 +154,44 @@ pub fn parse_create_messages(body: Value) -> Result<Batch<NewMessage>, BodyError
             content: content?,
             role: role?,
         })
-    })
+    })?;
+    check_answer_size(batch.items())?;
+    Ok(batch)
+}
+
+/// 413 when the answer to a batch would pass [`MAX_ANSWER_BYTES`]: Lambda refuses to return
+/// it, after the messages were stored. Its body travels as a JSON string inside Lambda's own
+/// JSON, so each text is counted as escaped twice, and each message with its other fields at
+/// their widest.
+fn check_answer_size(messages: &[NewMessage]) -> Result<(), BodyError> {
+    let bytes: usize = messages
+        .iter()
+        .map(|message| ANSWER_BYTES_PER_MESSAGE + escaped_twice_len(&message.content))
+        .sum();
+    if bytes > MAX_ANSWER_BYTES {
+        return Err(BodyError::TooLarge {
+            limit: format!(
+                "The answer to this batch would be about {bytes} bytes, and a response may be at most {MAX_ANSWER_BYTES} bytes (AWS Lambda's 6 MB); send its messages in two or more requests."
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// One message of a batch's answer without its text, its ids at their widest, as it travels
+/// inside Lambda's JSON (a test measures it).
+const ANSWER_BYTES_PER_MESSAGE: usize = 256;
+
+/// The bytes of `text` serialized as a JSON string and that again, without the quotes.
+fn escaped_twice_len(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '"' | '\\' => 4,
+            '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 3,
+            c if c < ' ' => 7,
+            c => c.len_utf8(),
+        })
+        .sum()
 }
 
 /// `POST .../chats/{chat_id}/files/{message_id}`: `{"files": [FileInput, ...]}` (a body with a
@@ -161,7 +199,7 @@ pub fn parse_create_messages(body: Value) -> Result<Batch<NewMessage>, BodyError
 pub fn parse_create_files(body: Value) -> Result<Batch<NewFile>, BodyError> {
     let obj = into_object(body)?;
     check_text_sizes(&obj, TextFields::FILES)?;
-    parse_batch(obj, "files", |item, path, issues| {
+    parse_batch(obj, "files", Some(MAX_BATCH), |item, path, issues| {
         let text = required_string(item, "text", path, issues);
         let title = optional_title(item, path, issues);
         let language = optional_label(item, "language", DEFAULT_LANGUAGE, path, issues);
@@ -276,7 +314,7 @@ impl TextFields {
 }
 
 /// 413 for the first text over [`MAX_TEXT_BYTES`], anywhere in the body (all batch items, even
-/// beyond [`MAX_BATCH`]). Runs before the 400 checks: a 413 takes precedence.
+/// beyond a files batch's [`MAX_BATCH`]). Runs before the 400 checks: a 413 takes precedence.
 fn check_text_sizes(obj: &Map<String, Value>, fields: TextFields) -> Result<(), BodyError> {
     match obj.get(fields.batch_key) {
         Some(Value::Array(items)) => {
@@ -308,13 +346,15 @@ fn check_text_sizes(obj: &Map<String, Value>, fields: TextFields) -> Result<(), 
     }
 }
 
-/// A body with `batch_key` is a batch of 1..=[`MAX_BATCH`] objects, each parsed by `item` with
-/// its path (`[batch_key, index]`); any other body is one item parsed by `item` with path `[]`.
-/// Every issue of every item is collected. Items beyond [`MAX_BATCH`] are not inspected: the
-/// batch is rejected as `too_big` anyway.
+/// A body with `batch_key` is a batch of at least one object (at most `max_items` when given),
+/// each parsed by `item` with its path (`[batch_key, index]`); any other body is one item
+/// parsed by `item` with path `[]`. The issues of the items are collected up to
+/// [`MAX_ISSUES`], so that a 400's answer stays small whatever the batch. Items beyond
+/// `max_items` are not inspected: the batch is rejected as `too_big` anyway.
 fn parse_batch<T>(
     mut obj: Map<String, Value>,
     batch_key: &str,
+    max_items: Option<usize>,
     item: impl Fn(&mut Map<String, Value>, &[PathSegment], &mut Vec<Issue>) -> Option<T>,
 ) -> Result<Batch<T>, BodyError> {
     let mut issues = Vec::new();
@@ -328,15 +368,19 @@ fn parse_batch<T>(
                     "Array must contain at least 1 element(s)",
                     path.clone(),
                 ));
-            } else if values.len() > MAX_BATCH {
+            } else if let Some(max) = max_items.filter(|&max| values.len() > max) {
                 issues.push(Issue::new(
                     IssueCode::TooBig,
-                    format!("Array must contain at most {MAX_BATCH} element(s)"),
+                    format!("Array must contain at most {max} element(s)"),
                     path.clone(),
                 ));
             }
-            let mut items = Vec::with_capacity(values.len().min(MAX_BATCH));
-            for (index, value) in values.iter_mut().take(MAX_BATCH).enumerate() {
+            let inspected = max_items.unwrap_or(values.len());
+            let mut items = Vec::with_capacity(values.len().min(inspected));
+            for (index, value) in values.iter_mut().take(inspected).enumerate() {
+                if issues.len() >= MAX_ISSUES {
+                    break;
+                }
                 let item_path = child(&path, index);
                 match value {
                     Value::Object(map) => {
@@ -347,6 +391,7 @@ fn parse_batch<T>(
                     other => issues.push(Issue::wrong_type("object", other, item_path)),
                 }
             }
+            issues.truncate(MAX_ISSUES);
             Some(Batch::Many(items))
         }
         Some(other) => {
@@ -627,33 +672,70 @@ mod tests {
     }
 
     #[test]
+    fn answer_size_is_counted_as_lambda_returns_it() {
+        use crate::ids::{ChatId, MessageId, UserId};
+        let widest = crate::model::ChatMessage {
+            id: MessageId(crate::ids::MAX_ID),
+            chat_conversation_id: ChatId(crate::ids::MAX_ID),
+            neptun_user_id: UserId(u64::MAX),
+            message: String::new(),
+            actor: crate::model::Role::Assistant,
+            created_at: "2026-12-07T06:38:49.123Z".to_owned(),
+            updated_at: "2026-12-07T06:38:49.123Z".to_owned(),
+        };
+        let twice = |value: &Value| {
+            let once = serde_json::to_string(value).unwrap_or_default();
+            serde_json::to_string(&once).unwrap_or_default().len()
+        };
+        // One more message adds its JSON, a comma, escaped once more.
+        let one = twice(&json!([widest.clone()]));
+        let two = twice(&json!([widest.clone(), widest]));
+        assert!(two - one <= ANSWER_BYTES_PER_MESSAGE, "{}", two - one);
+        for text in [
+            "plain",
+            "quote \" and \\ back",
+            "line\nbreak\ttab",
+            "\u{1}\u{1f}",
+            "ßäöü 日本 🐍",
+        ] {
+            // Less the outer quotes and the inner ones, escaped.
+            assert_eq!(escaped_twice_len(text), twice(&json!(text)) - 6, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_batch_whose_answer_passes_lambdas_limit_is_a_413() {
+        // 1,000 messages of 1.5 KB (the playground's whole conversation) are welcome.
+        let text = "x".repeat(1_500);
+        let playground: Vec<Value> = (0..1000)
+            .map(|_| json!({"content": text, "role": "assistant"}))
+            .collect();
+        let parsed = parse_create_messages(&body(json!({"messages": playground})));
+        assert_eq!(parsed.map(|b| b.len()).ok(), Some(1000));
+        // 30,000 one-letter messages fit the body limit, but not the answer.
+        let tiny: Vec<Value> = (0..30_000)
+            .map(|_| json!({"content": "x", "role": "user"}))
+            .collect();
+        match parse_create_messages(&body(json!({"messages": tiny}))) {
+            Err(BodyError::TooLarge { limit }) => assert!(limit.contains("6 MB"), "{limit}"),
+            other => panic!("expected a 413, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn message_batch_bounds() {
         assert_eq!(
             issues(parse_create_messages(br#"{"messages": []}"#)),
             json!([{"code": "too_small", "message": "Array must contain at least 1 element(s)", "path": ["messages"]}])
         );
-        let hundred = parse_create_messages(&body(json!({"messages": message_items(100)})));
-        assert_eq!(hundred.map(|b| b.len()).ok(), Some(100));
-        assert_eq!(
-            issues(parse_create_messages(&body(
-                json!({"messages": message_items(101)})
-            ))),
-            json!([{"code": "too_big", "message": "Array must contain at most 100 element(s)", "path": ["messages"]}])
-        );
-        // Over-long batch: length issue first, then issues of the first 100 items only.
-        let mut items = message_items(150);
-        if let Some(list) = items.as_array_mut() {
-            list[3] = json!({});
-            list[120] = json!({});
-        }
-        assert_eq!(
-            issues(parse_create_messages(&body(json!({"messages": items})))),
-            json!([
-                {"code": "too_big", "message": "Array must contain at most 100 element(s)", "path": ["messages"]},
-                {"code": "invalid_type", "message": "Required", "path": ["messages", 3, "content"]},
-                {"code": "invalid_type", "message": "Required", "path": ["messages", 3, "role"]}
-            ])
-        );
+        // No count limit: the body limit bounds a batch.
+        let thousands = parse_create_messages(&body(json!({"messages": message_items(5000)})));
+        assert_eq!(thousands.map(|b| b.len()).ok(), Some(5000));
+        // Issues are listed up to MAX_ISSUES, the first ones in order.
+        let blank: Vec<Value> = (0..300).map(|_| json!({})).collect();
+        let listed = issues(parse_create_messages(&body(json!({"messages": blank}))));
+        let listed = listed.as_array().map(Vec::len);
+        assert_eq!(listed, Some(crate::validation::MAX_ISSUES));
     }
 
     #[test]

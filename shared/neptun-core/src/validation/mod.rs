@@ -14,8 +14,10 @@
 //! - `language` / `extension`: absent, `""` or only white space mean the default (`text` /
 //!   `txt`); `null` or a non-string is `invalid_type`. Same for `model` (default `""`).
 //! - Character limits count Unicode scalar values; the text limits count UTF-8 bytes.
-//! - A batch longer than [`MAX_BATCH`] gets one `too_big` issue plus the issues of its first
+//! - A message batch has no count limit: the body limit bounds it. A files batch (or a list of
+//!   chat ids) longer than [`MAX_BATCH`] gets one `too_big` issue plus the issues of its first
 //!   [`MAX_BATCH`] items (later items are not inspected); the 413 text scan covers all items.
+//! - A 400 lists at most [`MAX_ISSUES`] issues of a batch's items: the first ones, in order.
 //! - A rejected enum value or `Content-Type` is echoed in the message cut to 64 characters.
 //! - An empty body (or only white space) is a missing object: `invalid_type` / `Required` at
 //!   `[]`. A leading UTF-8 BOM is ignored. Numbers beyond f64 (`1e400`) are `invalid_json`.
@@ -63,5 +65,10 @@ pub use shares::{
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
 /// Largest request body, in bytes (3 MiB).
 pub const MAX_BODY_BYTES: usize = 3 * 1024 * 1024;
-/// Most items in one create batch.
+/// Most files in one batch, and most chat ids in one list.
 pub const MAX_BATCH: usize = 100;
+/// Largest answer of a create, as it travels inside Lambda's response JSON: Lambda returns at
+/// most 6 MB (6,291,456 bytes); the rest is room for its headers.
+pub const MAX_ANSWER_BYTES: usize = 6 * 1024 * 1024 - 64 * 1024;
+/// Most item issues one 400 reports.
+pub const MAX_ISSUES: usize = 100;

@@ -6,11 +6,13 @@
 //! | `USER#<user>`              | `ERASING`              | the user's chats are being erased     |
 //! | `USER#<user>`              | `IDEMPOTENCY#<key>`    | an `Idempotency-Key`'s record         |
 //! | `USER#<user>#PROJECT#<p>`  | `CHAT#<chat:016>`      | a chat again, for listing a project's |
-//! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 16 files of one create request  |
+//! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 512 files of one create request |
 //! | `USER#<user>#CHAT#<chat>`  | `META`                 | the chat again: the existence marker  |
-//! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 16 messages of one request      |
+//! | `USER#<user>#CHAT#<chat>`  | `MSG#<chunk:016>`      | up to 512 messages of one request     |
 //! | `SHARE#<uuid>`             | `ATTEMPTS#<min:012>`   | failed passwords of a minute (TTL)    |
 //! | `SHARE#<uuid>`             | `SHARE`                | a chat's share, found by its uuid     |
+//! | `USER#<user>`              | `DELETED#<chat:016>`   | an imported chat deleted: no import   |
+//! |                            |                        | brings it back                        |
 //! | `ERASURES`                 | `USER#<user>`          | when the user's chats were erased     |
 //!
 //! A chat is one row per list it is in (the user's, and its project's if it has one) plus its
@@ -21,8 +23,9 @@
 //! tell "no items" from "no chat" with the same single `Query`.
 //!
 //! Items are packed into chunk rows (see [`crate::ids`]): one create request writes one row per
-//! 16 items (fewer when texts are large), so a batch of 100 stays far below the 100 actions
-//! and 4 MB of one `TransactWriteItems`, and every item is still addressed by its id alone.
+//! 512 items (fewer when texts are large), so any batch within the 3 MiB body limit fits the 100
+//! actions and 4 MB of one `TransactWriteItems`, and every item is still addressed by its id
+//! alone.
 //! Items imported from the web app's database (ids below [`ids::FIRST_API_ID`]) are alone in
 //! their rows (`neptun-import` writes them), so they sort before the API's.
 //!
@@ -41,8 +44,8 @@ mod shares;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
-    ChatRow, ChatScope, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow, LastChatRow,
-    MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
+    ChatRow, ChatScope, DeletedChatRow, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
+    LastChatRow, MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
 
@@ -85,6 +88,7 @@ const CHAT_PREFIX: &str = "CHAT#";
 const MESSAGE_PREFIX: &str = "MSG#";
 const FILE_PREFIX: &str = "FILE#";
 const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+const DELETED_CHAT_PREFIX: &str = "DELETED#";
 const ERASURES_PK: &str = "ERASURES";
 const PENDING_PURGES_PREFIX: &str = "PURGES#";
 /// Partitions the pending purges are spread over, so that an erasure's thousands of records
@@ -109,6 +113,12 @@ pub fn last_chat_pk(user_id: UserId) -> String {
 /// The partition of a project's chat list.
 pub fn project_pk(user_id: UserId, project_id: ProjectId) -> String {
     format!("USER#{user_id}#PROJECT#{project_id}")
+}
+
+/// `USER#<user>` / `DELETED#<chat>`: an imported chat deleted through the API, which no import
+/// brings back ([`DeletedChatRow`]).
+pub fn deleted_chat_sk(chat_id: ChatId) -> String {
+    format!("{DELETED_CHAT_PREFIX}{:016}", chat_id.get())
 }
 
 /// The partition of the erasure records (the import never brings an erased user's chats back).

@@ -135,6 +135,30 @@ pub struct ErasureRow {
     pub erased_at: u64,
 }
 
+/// An imported chat (an id of the web app's) deleted through the API: written with the delete,
+/// so that no run of the import, now or later, writes the chat again. The user's erasure
+/// removes it with the rest of the user's partition (`ERASURES` keeps the user out then).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedChatRow {
+    /// `USER#<user>`.
+    #[serde(rename = "PK")]
+    pub pk: String,
+    /// `DELETED#<chat>`.
+    #[serde(rename = "SK")]
+    pub sk: String,
+    pub deleted_at: u64,
+}
+
+impl DeletedChatRow {
+    pub fn new(scope: ChatScope, deleted_at: u64) -> Self {
+        Self {
+            pk: super::user_pk(scope.user_id),
+            sk: super::deleted_chat_sk(scope.chat_id),
+            deleted_at,
+        }
+    }
+}
+
 /// A deleted chat whose partition may still hold rows: written with the delete, removed by
 /// the purge that empties the partition. The sweep purges what the stream left.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,10 @@
 //! own transaction and every read checks it too. The partition's messages and files are
 //! purged afterwards, by the purge that follows the table's stream (`META` removed).
 //!
+//! An imported chat (an id below `ids::FIRST_API_CHAT_ID`) leaves a `DELETED#<chat>` row in
+//! the user's partition, in the same transaction: a run of the import that races the delete, or
+//! any later one, never writes the chat again (`docs/import.md`).
+//!
 //! Its share goes in the same transaction: its link stops working with the chat. So does the
 //! chat's pending purge record (`PURGES#<shard>`), which the purge removes once the partition
 //! is empty: a purge that fails for good is finished by the sweep.
@@ -23,10 +27,12 @@ use super::guarded::{MAX_ACTIONS, RowCondition};
 use super::idempotency::Committed;
 use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, build_error, decode};
-use crate::schema::{self, ChatRow, PendingPurgeRow};
+use crate::schema::{self, ChatRow, DeletedChatRow, PendingPurgeRow};
+use neptun_core::ids;
 
-/// Most actions of one chat's delete: its `META`, its list rows, its share, its pending purge.
-const ACTIONS_PER_CHAT: usize = 5;
+/// Most actions of one chat's delete: its `META`, its list rows, its share, its pending purge,
+/// and for an imported chat the row that keeps the import from writing it again.
+const ACTIONS_PER_CHAT: usize = 6;
 
 impl DynamoStore {
     /// The deletes of every row of `chat`, the user's row conditioned on the write that was
@@ -58,6 +64,9 @@ impl DynamoStore {
                 schema::SHARE_SK.to_owned(),
                 None,
             )?);
+        }
+        if ids::is_imported_chat(chat.id) {
+            actions.push(self.put_row(&DeletedChatRow::new(chat.scope(), now_ms), None)?);
         }
         let pending = PendingPurgeRow::new(chat.scope(), now_ms);
         actions.push(self.put_row(&pending, None)?);

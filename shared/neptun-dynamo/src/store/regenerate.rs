@@ -23,8 +23,8 @@ use neptun_core::store::{Idempotency, RegenerateStore, Replayable, StoreError};
 
 /// Read, then write if the rows did not change meanwhile; that many rounds.
 const ROUNDS: usize = 4;
-/// Message rows per `Query` call: an exchange is a message or two, and a row holds up to 16.
-const ROWS_PER_CALL: usize = 4;
+/// Message rows per `Query` call: an exchange is a message or two, and a row holds up to 512.
+const ROWS_PER_CALL: usize = 2;
 
 /// The end of a chat as read: its last messages newest first, and the rows they are in.
 struct ChatEnd {
