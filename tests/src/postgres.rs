@@ -6,11 +6,19 @@
 //! `initdb` refuses to run as root, so as root it and the server run as the package's
 //! `postgres` user. The server stops (and its directory goes) when the [`Postgres`] is
 //! dropped, and, through a watchdog, when the test process ends.
+//!
+//! [`tls_only`] is a second such server that refuses TCP connections without TLS, its
+//! certificate signed by a CA made for the run (rcgen); the helpers here reach both through
+//! the socket.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
+};
 
 use crate::{free_port, wait_for_port};
 
@@ -101,6 +109,13 @@ CREATE TABLE chat_conversation_share_whitelist_entry (
 );
 ";
 
+/// Where [`Postgres::start`]'s server listens.
+const LOOPBACK: &str = "127.0.0.1";
+
+/// A loopback address that the TLS-only server listens on too and its certificate does not
+/// name (any 127.x.y.z reaches the machine itself on Linux).
+pub const UNNAMED_LOOPBACK: &str = "127.0.0.2";
+
 /// A running private server.
 pub struct Postgres {
     root: PathBuf,
@@ -160,6 +175,12 @@ fn run(mut command: Command, what: &str) {
 impl Postgres {
     /// `initdb` and a server on a free port; panics with what went wrong.
     pub fn start() -> Self {
+        Self::start_with(LOOPBACK, |_, _| {})
+    }
+
+    /// As [`Postgres::start`], listening on `addresses` (the port is free on 127.0.0.1), with
+    /// `configure(root, data)` run between `initdb` and the server's start.
+    fn start_with(addresses: &str, configure: impl FnOnce(&Path, &Path)) -> Self {
         use std::os::unix::process::CommandExt;
         let bin = postgres_bin();
         let root = std::env::temp_dir().join(format!(
@@ -186,9 +207,10 @@ impl Postgres {
             "--no-sync",
         ]);
         run(initdb, "initdb");
+        configure(&root, &data);
         let port = free_port();
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-p {port} -k {} -c listen_addresses={addresses} -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
             root.join("socket").display()
         );
         let mut start = as_postgres(&bin.join("pg_ctl"));
@@ -256,6 +278,11 @@ impl Postgres {
 
     /// A new, empty database with the web app's tables; returns its URL.
     pub async fn database_with_web_app_schema(&self) -> String {
+        self.url(&self.web_app_database().await)
+    }
+
+    /// A new, empty database with the web app's tables; returns its name.
+    pub async fn web_app_database(&self) -> String {
         let name = format!("webapp_{:016x}", rand::random::<u64>());
         let admin = self.connect("postgres").await;
         admin
@@ -267,12 +294,22 @@ impl Postgres {
             .batch_execute(WEB_APP_SCHEMA)
             .await
             .expect("create the web app's tables");
-        self.url(&name)
+        name
     }
 
-    /// A client of `database`, its connection driven on the current runtime.
+    /// A client of `database` through the server's Unix socket (no TLS, whatever the server
+    /// asks of TCP clients), its connection driven on the current runtime.
     pub async fn connect(&self, database: &str) -> tokio_postgres::Client {
-        connect_url(&self.url(database)).await
+        let (client, connection) = tokio_postgres::Config::new()
+            .host_path(self.root.join("socket"))
+            .port(self.port)
+            .user("postgres")
+            .dbname(database)
+            .connect(tokio_postgres::NoTls)
+            .await
+            .expect("connect to the test PostgreSQL through its socket");
+        tokio::spawn(connection);
+        client
     }
 }
 
@@ -298,4 +335,117 @@ impl Drop for Postgres {
 pub fn shared() -> &'static Postgres {
     static SERVER: OnceLock<Postgres> = OnceLock::new();
     SERVER.get_or_init(Postgres::start)
+}
+
+/// A certificate authority made for the test run (ECDSA P-256).
+struct TestCa {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl TestCa {
+    fn new(name: &str) -> Self {
+        let key = KeyPair::generate().expect("a CA key");
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        Self {
+            issuer: CertifiedIssuer::self_signed(params, key).expect("a CA certificate"),
+        }
+    }
+
+    /// The CA's certificate, PEM.
+    fn pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A server certificate for `names` (DNS names or IP addresses) signed by this CA: the
+    /// certificate and its key, PEM.
+    fn server_certificate(&self, names: &[&str]) -> (String, String) {
+        let key = KeyPair::generate().expect("a server key");
+        let names: Vec<String> = names.iter().map(|name| (*name).to_owned()).collect();
+        let mut params = CertificateParams::new(names.clone()).expect("server parameters");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, &names[0]);
+        let certificate = params
+            .signed_by(&key, &self.issuer)
+            .expect("a server certificate");
+        (certificate.pem(), key.serialize_pem())
+    }
+}
+
+/// A private server that accepts TCP clients over TLS only (`pg_hba.conf`: `hostnossl ...
+/// reject`), with a certificate for `localhost` and `127.0.0.1` signed by [`Self::ca_file`]'s
+/// CA; it listens on [`UNNAMED_LOOPBACK`] as well.
+pub struct TlsPostgres {
+    pub server: Postgres,
+    /// The PEM certificate of the CA that signed the server's.
+    pub ca_file: PathBuf,
+    /// The PEM certificate of another CA, which signed nothing of this server's.
+    pub other_ca_file: PathBuf,
+}
+
+/// Who may connect how: the socket (the helpers) as before, TCP over TLS only.
+const TLS_ONLY_HBA: &str = "\
+local all all trust
+hostnossl all all all reject
+hostssl all all all trust
+";
+
+impl TlsPostgres {
+    fn start() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let ca = TestCa::new("neptun test PostgreSQL CA");
+        let (certificate, key) = ca.server_certificate(&["localhost", "127.0.0.1"]);
+        let mut files = None;
+        let server =
+            Postgres::start_with(&format!("{LOOPBACK},{UNNAMED_LOOPBACK}"), |root, data| {
+                let write = |name: &str, contents: &str| {
+                    let path = root.join(name);
+                    std::fs::write(&path, contents)
+                        .unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+                    path
+                };
+                let certificate_file = write("server.crt", &certificate);
+                let key_file = write("server.key", &key);
+                // The server refuses a key that others may read.
+                std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o600))
+                    .expect("chmod the server key");
+                if is_root() {
+                    let mut chown = Command::new("chown");
+                    chown
+                        .arg("postgres:postgres")
+                        .arg(&certificate_file)
+                        .arg(&key_file);
+                    run(chown, "chown the server certificate and key to postgres");
+                }
+                let settings = format!(
+                    "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+                    certificate_file.display(),
+                    key_file.display()
+                );
+                let conf = data.join("postgresql.conf");
+                let mut text = std::fs::read_to_string(&conf).expect("read postgresql.conf");
+                text.push_str(&settings);
+                std::fs::write(&conf, text).expect("turn TLS on in postgresql.conf");
+                std::fs::write(data.join("pg_hba.conf"), TLS_ONLY_HBA).expect("write pg_hba.conf");
+                files = Some((
+                    write("ca.pem", &ca.pem()),
+                    write("other-ca.pem", &TestCa::new("another CA").pem()),
+                ));
+            });
+        let (ca_file, other_ca_file) = files.expect("the server was configured");
+        Self {
+            server,
+            ca_file,
+            other_ca_file,
+        }
+    }
+}
+
+/// One TLS-only server for the whole test process.
+pub fn tls_only() -> &'static TlsPostgres {
+    static SERVER: OnceLock<TlsPostgres> = OnceLock::new();
+    SERVER.get_or_init(TlsPostgres::start)
 }

@@ -14,7 +14,7 @@ use neptun_core::ids;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
 use neptun_import::{self, ImportReport, Mode, Options, Report, SourceTable, Target, VerifyReport};
-use neptun_tests::postgres::{CRYPTO_SECRET, encrypted};
+use neptun_tests::postgres::{CRYPTO_SECRET, Postgres, encrypted};
 use neptun_tests::proxy::{Mode as ProxyMode, StorageProxy};
 use neptun_tests::*;
 use serde_json::{Value, json};
@@ -102,13 +102,16 @@ pub(crate) struct Fixture {
 }
 
 pub(crate) async fn fixture(long_chat: u32, oversized: bool) -> Fixture {
-    let url = neptun_tests::postgres::shared()
-        .database_with_web_app_schema()
-        .await;
-    let pg = neptun_tests::postgres::connect_url(&url).await;
+    fixture_on(neptun_tests::postgres::shared(), long_chat, oversized).await
+}
+
+/// The generated source in a new database of `server`, and a fresh table.
+pub(crate) async fn fixture_on(server: &Postgres, long_chat: u32, oversized: bool) -> Fixture {
+    let database = server.web_app_database().await;
+    let pg = server.connect(&database).await;
     fill(&pg, long_chat, oversized).await;
     Fixture {
-        url,
+        url: server.url(&database),
         pg,
         context: context().await,
     }

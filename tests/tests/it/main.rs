@@ -12,6 +12,7 @@ mod erasure;
 mod files;
 mod import;
 mod import_live;
+mod import_tls;
 mod lifecycle;
 mod local_stack;
 mod nitro;

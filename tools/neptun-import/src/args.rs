@@ -17,7 +17,11 @@ Options:
   -h, --help        print this help
 
 Environment:
-  DATABASE_URL                 postgres://user:password@host:port/database (never printed)
+  DATABASE_URL                 postgres://user:password@host:port/database (never printed),
+                               TLS as libpq reads it: ?sslmode=verify-full&sslrootcert=system
+                               (or =<CA file>); sslmode disable, prefer (default), require,
+                               verify-ca, verify-full
+  PGSSLMODE, PGSSLROOTCERT     sslmode and sslrootcert when the URL has none
   CRYPTO_SECRET                the web app's pgcrypto secret of share passwords and emails
                                (never printed)
   TABLE_NAME                   the DynamoDB table

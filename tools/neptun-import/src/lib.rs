@@ -41,6 +41,9 @@
 //!   unusable) is listed with table, id, size and reason, recorded in the table (`IMPORT` /
 //!   `REJECTED#<table>#<id>`, so every later run and `--verify` report it again), and the run
 //!   exits non-zero. Rows of a rejected chat or message are rejected with it.
+//! * **TLS as libpq** ([`tls`]): `sslmode` and `sslrootcert` from the URL, else `PGSSLMODE` and
+//!   `PGSSLROOTCERT`; connecting is the run's first step, so a certificate that fails its
+//!   check stops the run before anything is written.
 //! * **NULL timestamps** become the nearest known time of their chat, and each is reported.
 //! * **Writes** go in `BatchWriteItem`s of 25 with a bounded number in flight, honouring
 //!   `UnprocessedItems` and backing off on throttling ([`writer`]); links and shares in one
@@ -66,6 +69,7 @@ mod share_source;
 mod shares;
 mod source;
 mod storage;
+mod tls;
 mod transact;
 mod verify;
 mod writer;
@@ -79,6 +83,7 @@ pub use secret::CryptoSecret;
 pub use shares::ShareReport;
 pub use source::{SourceError, SourceTable, describe, parse_url};
 pub use storage::StorageError;
+pub use tls::{Tls, TlsDefaults, TlsError};
 pub use verify::{RowProblem, VerifyReport};
 pub use writer::WriteStats;
 
@@ -156,9 +161,14 @@ impl std::fmt::Display for Report {
 
 /// Runs the import, the dry run or the verification. Progress and notes go to stderr.
 pub async fn run(options: &Options, target: &Target) -> Result<Report, ImportError> {
-    let config = parse_url(&options.database_url)?;
-    eprintln!("reading {} into table {}", describe(&config), target.table);
-    let mut client = source::connect(&config).await?;
+    let (config, tls) = parse_url(&options.database_url, &TlsDefaults::from_env())?;
+    eprintln!(
+        "reading {} ({tls}) into table {}",
+        describe(&config),
+        target.table
+    );
+    // First, before anything is written: a certificate that fails its check stops the run here.
+    let mut client = source::connect(&config, &tls).await?;
     let snapshot = source::snapshot(&mut client).await?;
     let report = match options.mode {
         Mode::Verify => Report::Verify(verify::verify(&snapshot, target, options).await?),

@@ -8,9 +8,10 @@
 use std::collections::VecDeque;
 
 use tokio_postgres::config::Host;
-use tokio_postgres::{Client, Config, IsolationLevel, NoTls, Portal, Row, Transaction};
+use tokio_postgres::{Client, Config, IsolationLevel, Portal, Row, Transaction};
 
 use super::plan::MAX_ITEM_BYTES;
+use super::tls::{self, Tls, TlsDefaults, TlsError};
 
 /// Rows fetched per round trip: a few hundred keeps memory small and round trips few.
 const FETCH_ROWS: i32 = 256;
@@ -34,6 +35,8 @@ pub enum SourceError {
         "DATABASE_URL is not a PostgreSQL connection URL (postgres://user:password@host:port/database)"
     )]
     InvalidUrl,
+    #[error(transparent)]
+    Tls(#[from] TlsError),
     #[error("cannot connect to PostgreSQL at {target}")]
     Connect {
         target: String,
@@ -102,15 +105,24 @@ pub fn describe(config: &Config) -> String {
     )
 }
 
-pub fn parse_url(url: &str) -> Result<Config, SourceError> {
-    url.parse().map_err(|_| SourceError::InvalidUrl)
+/// `DATABASE_URL` as tokio-postgres connects to it, and its TLS settings, which `defaults`
+/// (libpq's environment) complete.
+pub fn parse_url(url: &str, defaults: &TlsDefaults) -> Result<(Config, Tls), SourceError> {
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(SourceError::InvalidUrl);
+    }
+    let (url, tls) = tls::split_url(url, defaults)?;
+    let mut config: Config = url.parse().map_err(|_| SourceError::InvalidUrl)?;
+    config.ssl_mode(tls.negotiation());
+    Ok((config, tls))
 }
 
-/// Connects (plain TCP or a Unix socket, as in the URL); the connection runs on its own task.
-pub async fn connect(config: &Config) -> Result<Client, SourceError> {
+/// Connects as `tls` says (or over a Unix socket, as in the URL); the connection runs on its
+/// own task.
+pub async fn connect(config: &Config, tls: &Tls) -> Result<Client, SourceError> {
     let (client, connection) =
         config
-            .connect(NoTls)
+            .connect(tls.connector()?)
             .await
             .map_err(|source| SourceError::Connect {
                 target: describe(config),
@@ -720,14 +732,24 @@ mod tests {
 
     #[test]
     fn a_described_url_never_shows_the_password() {
-        let config = parse_url("postgres://web:s3cr3t-pw@db.internal:6543/neptun").expect("a URL");
+        let (config, _) = parse_url(
+            "postgres://web:s3cr3t-pw@db.internal:6543/neptun",
+            &TlsDefaults::default(),
+        )
+        .expect("a URL");
         let shown = describe(&config);
         assert_eq!(shown, "postgres://web@db.internal:6543/neptun");
         assert!(!format!("{config:?}").contains("s3cr3t-pw"));
-        let broken = parse_url("postgres://web:s3cr3t-pw@db:notaport/x")
-            .expect_err("a bad port")
-            .to_string();
-        assert!(!broken.contains("s3cr3t-pw"), "{broken}");
+        for url in [
+            "postgres://web:s3cr3t-pw@db:notaport/x",
+            "postgres://web:s3cr3t-pw@db/x?sslmode=verify-full&sslrootcert=/ca.pem&nosuchkey=1",
+            "host=db user=web password=s3cr3t-pw",
+        ] {
+            let broken = parse_url(url, &TlsDefaults::default())
+                .expect_err("not a URL tokio-postgres takes")
+                .to_string();
+            assert!(!broken.contains("s3cr3t-pw"), "{broken}");
+        }
     }
 
     #[test]
