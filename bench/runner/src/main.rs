@@ -24,6 +24,7 @@ mod cpu_slice;
 mod erasure;
 mod fresh_cases;
 mod measure;
+mod playground_save;
 mod report;
 mod rows;
 mod runtime_api;
@@ -123,6 +124,8 @@ pub struct Results {
     pub slice_spawns: usize,
     /// What a share's password costs the public read, per CPU share and way of reading.
     pub share_passwords: Result<Vec<share_passwords::PasswordCost>, String>,
+    /// The playground's 1,000-message save.
+    pub playground_save: Result<measure::Steady, String>,
 }
 
 #[tokio::main]
@@ -426,6 +429,26 @@ async fn main() {
         eprintln!("   share passwords not measured: {reason}");
     }
 
+    let playground_save = match binaries
+        .iter()
+        .find(|b| b.name == playground_save::FUNCTION && b.level == main_level)
+    {
+        Some(binary) => {
+            eprintln!("== a {}-message save", playground_save::MESSAGES);
+            playground_save::measure(&bench, binary).await
+        }
+        None => Err(format!("{} was not built", playground_save::FUNCTION)),
+    };
+    match &playground_save {
+        Ok(save) => eprintln!(
+            "   {:.2} ms CPU per save, max RSS {} kB, {:?} DynamoDB requests per save",
+            save.cpu_us_per_request / 1e3,
+            save.max_rss_kb,
+            save.storage_per_request
+        ),
+        Err(reason) => eprintln!("   the 1,000-message save not measured: {reason}"),
+    }
+
     if std::env::var_os("BENCH_ONLY").is_some() {
         for ((level, name, setup), samples) in &cold {
             let mut starts: Vec<f64> = samples
@@ -479,6 +502,7 @@ async fn main() {
         cpu_slices,
         slice_spawns,
         share_passwords,
+        playground_save,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)

@@ -62,6 +62,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     peers_section(w, r);
     slices_section(w, r);
     super::share_passwords::share_passwords_section(w, &r.share_passwords);
+    super::playground_save::playground_save_section(w, &r.playground_save);
     memory_section(w, r);
     let _ = writeln!(w, "## opt-level\n");
     if compared {
