@@ -53,14 +53,19 @@ EXPECTED_ACTIONS = {
         "dynamodb:PutItem",
         "dynamodb:GetItem",
     },
-    "delete-chat": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    # Every write's transaction checks that the user was not erased (ConditionCheckItem).
+    "delete-chat": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
     "delete-chats": {
+        "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
         "dynamodb:BatchGetItem",
-        "dynamodb:BatchWriteItem",
-        "dynamodb:Query",
     },
     "create-project-chat": {
         "dynamodb:ConditionCheckItem",
@@ -68,8 +73,14 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem",
     },
     "list-project-chats": {"dynamodb:Query", "dynamodb:GetItem"},
-    "delete-project-chat": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-project-chat": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
     "delete-project-chats": {
+        "dynamodb:ConditionCheckItem",
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
         "dynamodb:GetItem",
@@ -84,17 +95,32 @@ EXPECTED_ACTIONS = {
         "dynamodb:GetItem",
     },
     # The chat's row and the share's row (GetItem); a new share rewrites the chat's rows and
-    # puts the share's on the condition that the user's chats are not being erased, new
+    # puts the share's on the condition that the user was not erased, new
     # settings put the share's row alone, always in a transaction (write_guarded).
     "create-chat-share": {"dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:GetItem"},
     "get-chat-share": {"dynamodb:GetItem"},
-    "delete-chat-share": {"dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:GetItem"},
-    "create-share-whitelist-entries": {"dynamodb:PutItem", "dynamodb:GetItem"},
+    "delete-chat-share": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
+    "create-share-whitelist-entries": {
+        "dynamodb:ConditionCheckItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+    },
     # The share's partition and the messages (Query), the warm-up (GetItem), and the one
     # write: the failed-password counter (UpdateItem, scoped: see PUBLIC_READ_COUNTER).
     "get-shared-chat": {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"},
-    # Query: the partition's keys and the META check; BatchWriteItem: the deletes.
-    "purge-chat": {"dynamodb:Query", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"},
+    # Query: the partition's keys and the META check; BatchWriteItem: the deletes; GetItem:
+    # the ERASED row an erased user's removal checks first.
+    "purge-chat": {
+        "dynamodb:Query",
+        "dynamodb:BatchWriteItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+    },
 }
 
 # The functions that write a share (or a chat's rows for it): only inside TransactWriteItems.
@@ -103,8 +129,8 @@ SHARE_WRITERS = {
     "delete-chat-share",
     "create-share-whitelist-entries",
 }
-# The functions that delete chats, and with each its share's row (SHARE#<uuid> / SHARE):
-# in the chat's delete transaction, and (delete-chats' erasure) in BatchWriteItems.
+# The functions that delete chats, and with each its share's row (SHARE#<uuid> / SHARE), in
+# the chat's delete transaction (an erased user's shares go with the purge function).
 CHAT_DELETERS = {"delete-chat", "delete-chats", "delete-project-chat", "delete-project-chats"}
 # The only write of the public read: `ADD n :one SET expires_at = :exp` on
 # SHARE#<uuid> / ATTEMPTS#<minute>, ReturnValues UPDATED_NEW (store/shared.rs).
@@ -135,6 +161,7 @@ WRITE_ACTIONS = {
 PURGE_ROLE_GRANTS = {
     ("dynamodb:BatchWriteItem", json.dumps(TABLE_ARN)),
     ("dynamodb:DeleteItem", json.dumps(TABLE_ARN)),
+    ("dynamodb:GetItem", json.dumps(TABLE_ARN)),
     ("dynamodb:Query", json.dumps(TABLE_ARN)),
     ("dynamodb:DescribeStream", json.dumps(STREAM_ARN)),
     ("dynamodb:GetRecords", json.dumps(STREAM_ARN)),
@@ -326,10 +353,16 @@ def role_grants(template, function):
             assert "NotAction" not in statement and "NotResource" not in statement
             on_table = statement["Resource"] == TABLE_ARN
             if on_table:
-                # The purge deletes in chat partitions, and its sweep reads and deletes the
-                # pending purge records; nowhere else.
+                # The purge deletes in chat partitions, the removal of an erased user in its
+                # partitions and shares, and the sweep reads and deletes the pending purge
+                # records; nowhere else.
                 assert statement["Condition"] in [
                     {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["USER#*#CHAT#*"]}},
+                    {
+                        "ForAllValues:StringLike": {
+                            "dynamodb:LeadingKeys": ["USER#*", "SHARE#*", "PURGES#*"]
+                        }
+                    },
                     {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["PURGES#*"]}},
                 ], statement
             else:
@@ -364,11 +397,16 @@ def test_the_purge_function_runs_on_chat_deletions_of_the_tables_stream(template
         "OnFailure": {"Destination": {"Fn::GetAtt": ["PurgeChatFailures", "Arn"]}}
     }
     assert template["Resources"]["PurgeChatFailures"]["Type"] == "AWS::SQS::Queue"
-    # The removal of a META row only (shared/neptun-dynamo/src/purge/stream.rs is_chat_deletion).
-    [only] = properties["FilterCriteria"]["Filters"]
-    assert json.loads(only["Pattern"]) == {
+    # The removal of a META row and the insert of an ERASED row only
+    # (shared/neptun-dynamo/src/purge/stream.rs is_chat_deletion, is_erasure).
+    chat_deleted, user_erased = properties["FilterCriteria"]["Filters"]
+    assert json.loads(chat_deleted["Pattern"]) == {
         "eventName": ["REMOVE"],
         "dynamodb": {"Keys": {"SK": {"S": ["META"]}}},
+    }
+    assert json.loads(user_erased["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {"SK": {"S": ["ERASED"]}}},
     }
     # It stops 10 s before its end (DEADLINE_MARGIN): the timeout leaves room for work.
     assert function["Timeout"] > 30
@@ -618,11 +656,6 @@ def test_every_delete_of_a_chat_may_delete_its_share(functions):
         assert allows(granted, "dynamodb:DeleteItem", share, "TransactWriteItems"), binary
         # Never outside a transaction.
         assert not allows(granted, "dynamodb:DeleteItem", share), binary
-    # The erasure deletes the shares in batches, and only deletes there.
-    granted = statements(functions["delete-chats"])
-    assert allows(granted, "dynamodb:BatchWriteItem", share)
-    for action in ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"]:
-        assert not allows(granted, action, share), action
 
 
 def test_cors_lets_the_share_page_send_its_password(template):
@@ -729,9 +762,13 @@ def alarm_actions_are_the_topic(alarm):
         alarm.get("Condition") == "HasAlarms"
         and properties["AlarmActions"] == [{"Ref": "AlarmTopicArn"}]
         and properties["OKActions"] == [{"Ref": "AlarmTopicArn"}]
-        # No data is no traffic, except for the sweep's report: no data there is no sweep.
+        # No data is no traffic, except for the sweep's reports: no data there is no sweep.
         and properties["TreatMissingData"]
-        == ("breaching" if properties["MetricName"] == "OldestPendingPurgeAge" else "notBreaching")
+        == (
+            "breaching"
+            if properties["MetricName"] in {"OldestPendingPurgeAge", "OldestErasureAge"}
+            else "notBreaching"
+        )
     )
 
 
@@ -774,7 +811,7 @@ def test_every_function_has_error_throttle_and_p99_duration_alarms(template, fun
         timeout_ms = 1000 * resource["Properties"].get(
             "Timeout", template["Globals"]["Function"]["Timeout"]
         )
-        if binary in {"delete-chats", "purge-chat"}:
+        if binary == "purge-chat":
             # Seconds of work by design: near the timeout, not the request threshold.
             assert properties["Threshold"] == timeout_ms * 8 // 10, binary
         else:
@@ -827,7 +864,7 @@ def test_tracing_is_an_option_of_every_function_off_by_default(template):
     assert set(statement["Action"]) == {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
 
 
-def test_the_purge_deletes_only_in_chat_partitions(template, functions):
+def test_the_purge_deletes_only_what_deleted_chats_and_erased_users_leave(template, functions):
     role = template["Resources"]["PurgeChatRole"]["Properties"]
     granted = [
         statement
@@ -835,15 +872,19 @@ def test_the_purge_deletes_only_in_chat_partitions(template, functions):
         for statement in policy["PolicyDocument"]["Statement"]
     ]
     for action in ["dynamodb:BatchWriteItem", "dynamodb:Query"]:
-        # A chat's partition (schema: USER#<user>#CHAT#<chat>).
-        assert allows(granted, action, "USER#42#CHAT#7"), action
-        for other in ["USER#42", "USER#42#PROJECT#3", "ERASURES", "SHARE#5f0c2a9e", "#warm-up"]:
+        # A chat's partition (schema: USER#<user>#CHAT#<chat>), and an erased user's rows:
+        # its partitions, its shares, its chats' pending purges.
+        for partition in ["USER#42#CHAT#7", "USER#42", "USER#42#PROJECT#3", "SHARE#5f0c2a9e"]:
+            assert allows(granted, action, partition), (action, partition)
+        # Never the import's list of erased users or records, or anything else.
+        for other in ["ERASURES", "#warm-up", "IMPORT"]:
             assert not allows(granted, action, other), (action, other)
-    # The sweep: the pending purge records only, read and deleted one by one.
+    # The sweep: the pending purge records, read and deleted one by one; the ERASED row read.
     for action in ["dynamodb:Query", "dynamodb:DeleteItem"]:
         assert allows(granted, action, "PURGES#07"), action
+    assert allows(granted, "dynamodb:GetItem", "USER#42")
     assert not allows(granted, "dynamodb:DeleteItem", "USER#42#CHAT#7")
-    assert not allows(granted, "dynamodb:BatchWriteItem", "PURGES#07")
+    assert not allows(granted, "dynamodb:PutItem", "USER#42")
 
 
 def test_the_sweep_runs_hourly_and_an_alarm_watches_what_it_leaves(template, functions):

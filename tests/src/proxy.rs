@@ -41,6 +41,8 @@ struct State {
     lose_responses: AtomicUsize,
     /// Answer this many more requests with a transaction conflict.
     conflicts: AtomicUsize,
+    /// Forward this many more requests less one, then refuse every connection (0: off).
+    refuse_after: AtomicUsize,
     conflict_at: AtomicU32,
     counts: Mutex<HashMap<String, usize>>,
     /// Requests sent on to storage whose answer has not come back yet.
@@ -120,6 +122,18 @@ impl StorageProxy {
         self.state.conflicts.store(n, Ordering::SeqCst);
     }
 
+    /// Forwards the next `n` requests, then refuses every connection ([`Mode::Refuse`]), as
+    /// storage going away at that very point would.
+    pub fn refuse_after(&self, n: usize) {
+        self.set_mode(Mode::Forward);
+        self.state.refuse_after.store(n + 1, Ordering::SeqCst);
+    }
+
+    /// Whether it refuses connections now (after [`Self::refuse_after`] ran out).
+    pub fn refuses(&self) -> bool {
+        self.mode() == Mode::Refuse as u32
+    }
+
     /// Requests seen per DynamoDB operation (`TransactWriteItems`, `Query`, ...), then resets.
     pub fn take_counts(&self) -> HashMap<String, usize> {
         std::mem::take(&mut *self.state.counts.lock().expect("counts lock"))
@@ -194,6 +208,11 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
             }
             continue;
         }
+        if state.refuse_after.load(Ordering::SeqCst) == 1 {
+            proxy.set_mode(Mode::Refuse);
+            return;
+        }
+        take_one_above_one(&state.refuse_after);
         match proxy.mode() {
             m if m == Mode::Refuse as u32 => return,
             m if m == Mode::Hang as u32 => {
@@ -224,6 +243,13 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
             return;
         }
     }
+}
+
+/// Counts `counter` down by one, if it is above one (one: the count is spent).
+fn take_one_above_one(counter: &AtomicUsize) {
+    let _ = counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+        (n > 1).then(|| n - 1)
+    });
 }
 
 /// Counts `counter` down by one, if it is above zero.

@@ -1,8 +1,9 @@
-//! The erasure of a large user: 5,000 chats in 50 projects holding 100,000 messages, erased by
-//! the release `delete-chats` (`events/delete-chats/200-erase-all.json`, `{"all": true}`) while
-//! the stream purge follows the table's stream, as the purge function's event source mapping
-//! does in production. Measured: the time to the answer, its DynamoDB requests, and the time
-//! from the request until none of the user's rows is left.
+//! The erasure of a large user, at each of [`SIZES`] (5,000 chats with 100,000 messages, and
+//! 50,000 chats), in 50 projects, erased by the release `delete-chats`
+//! (`events/delete-chats/200-erase-all.json`, `{"all": true}`) while the stream purge follows
+//! the table's stream, as the purge function's event source mapping does in production.
+//! Measured: the time to the answer, its DynamoDB requests, and the time from the request
+//! until none of the user's rows is left but its `ERASED` row.
 
 use neptun_core::ids::{ProjectId, UserId};
 use std::time::{Duration, Instant};
@@ -16,9 +17,25 @@ use neptun_dynamo::{DynamoStore, schema};
 
 use crate::measure::{Bench, Binary, Counts};
 
-pub const CHATS: u64 = 5_000;
+/// A user to erase.
+#[derive(Debug, Clone, Copy)]
+pub struct Size {
+    pub chats: u64,
+    pub messages_per_chat: usize,
+}
+
+/// The users erased, each in a table of its own: the answer's time must not grow with them.
+pub const SIZES: [Size; 2] = [
+    Size {
+        chats: 5_000,
+        messages_per_chat: 20,
+    },
+    Size {
+        chats: 50_000,
+        messages_per_chat: 2,
+    },
+];
 pub const PROJECTS: u64 = 50;
-pub const MESSAGES_PER_CHAT: usize = 20;
 /// The user of the erase event's path and cookie.
 const USER: UserId = UserId(2);
 const ERASE_EVENT: &str = "delete-chats/200-erase-all.json";
@@ -43,13 +60,13 @@ pub struct ErasureFigures {
     pub purged: Duration,
 }
 
-pub async fn measure(bench: &Bench, binary: &Binary) -> Result<ErasureFigures, String> {
+pub async fn measure(bench: &Bench, binary: &Binary, size: Size) -> Result<ErasureFigures, String> {
     let client = neptun_tests::client();
     let table = neptun_tests::fresh_table(&client).await;
     let store = DynamoStore::new(client, table.clone());
     // From the table's first record: the seeding is read (and filtered out) while it runs.
     let follower = neptun_tests::follow_the_stream(&store);
-    let figures = erase_and_purge(bench, binary, &store).await;
+    let figures = erase_and_purge(bench, binary, &store, size).await;
     follower.abort();
     bench.drop_table(&table).await;
     figures
@@ -59,9 +76,10 @@ async fn erase_and_purge(
     bench: &Bench,
     binary: &Binary,
     store: &DynamoStore,
+    size: Size,
 ) -> Result<ErasureFigures, String> {
     let seeding = Instant::now();
-    seed(store).await?;
+    seed(store, size).await?;
     let seed_seconds = seeding.elapsed().as_secs_f64();
     let rows_before = user_rows(store).await?;
     eprintln!(
@@ -103,9 +121,9 @@ async fn erase_and_purge(
 }
 
 /// The user's chats, one project each, through the store as the API writes them.
-async fn seed(store: &DynamoStore) -> Result<(), String> {
+async fn seed(store: &DynamoStore, size: Size) -> Result<(), String> {
     let mut running = tokio::task::JoinSet::new();
-    for n in 0..CHATS {
+    for n in 0..size.chats {
         if running.len() >= SEED_IN_FLIGHT {
             joined(running.join_next().await)?;
         }
@@ -120,7 +138,7 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
                 .create_chat(USER, chat, now_ms(), None)
                 .await
                 .map_err(|error| format!("create chat {n}: {error}"))?;
-            let messages = (0..MESSAGES_PER_CHAT)
+            let messages = (0..size.messages_per_chat)
                 .map(|m| NewMessage {
                     content: format!("message {m} of chat {n}: {}", "text ".repeat(20)),
                     role: if m % 2 == 0 {
@@ -137,7 +155,7 @@ async fn seed(store: &DynamoStore) -> Result<(), String> {
             Ok(())
         });
         if n % 100 == 0 {
-            eprint!("\r   seeding chat {n}/{CHATS}");
+            eprint!("\r   seeding chat {n}/{}", size.chats);
         }
     }
     while let Some(done) = running.join_next().await {
@@ -154,7 +172,8 @@ fn joined(done: Option<Result<Result<(), String>, tokio::task::JoinError>>) -> R
     }
 }
 
-/// Every row of the user's partitions: `USER#<user>` and all that starts `USER#<user>#`.
+/// Every row of the user's partitions (`USER#<user>` and all that starts `USER#<user>#`) but
+/// its `ERASED` row, which stays.
 async fn user_rows(store: &DynamoStore) -> Result<usize, String> {
     let own = schema::user_pk(USER);
     let mut count = 0;
@@ -165,8 +184,10 @@ async fn user_rows(store: &DynamoStore) -> Result<usize, String> {
             .scan()
             .table_name(store.table())
             .select(Select::Count)
-            .filter_expression("#pk = :own OR begins_with(#pk, :nested)")
+            .filter_expression("(#pk = :own AND #sk <> :erased) OR begins_with(#pk, :nested)")
             .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_names("#sk", schema::SK)
+            .expression_attribute_values(":erased", AttributeValue::S(schema::ERASED_SK.into()))
             .expression_attribute_values(":own", AttributeValue::S(own.clone()))
             .expression_attribute_values(":nested", AttributeValue::S(format!("{own}#")))
             .set_exclusive_start_key(start)

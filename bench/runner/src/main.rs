@@ -43,8 +43,9 @@ use neptun_core::functions::Function;
 /// The functions, as named under `functions/` and `events/`.
 /// Every HTTP function, as `neptun_core::functions` lists them.
 pub const FUNCTIONS: [&str; Function::ALL.len()] = Function::NAMES;
-/// The creates and reads, each of which must be exactly one DynamoDB request (the lifecycle
-/// routes read before they write: their counts are reported, not a target).
+/// The creates and reads, each of which must be exactly one DynamoDB request, a read's
+/// erasure check (a `GetItem` beside it) aside (the lifecycle routes read before they write:
+/// their counts are reported, not a target).
 pub const ONE_REQUEST_FUNCTIONS: [&str; 7] = [
     "create-chat",
     "list-chats",
@@ -534,15 +535,19 @@ async fn erasure_only() {
         binary.path.display()
     );
     let bench = Bench::start(root.join("target/bench/logs")).await;
-    eprintln!(
-        "== erasure: {} chats in {} projects, {} messages",
-        erasure::CHATS,
-        erasure::PROJECTS,
-        erasure::CHATS as usize * erasure::MESSAGES_PER_CHAT
-    );
-    let figures = erasure::measure(&bench, &binary).await;
-    if let Err(error) = &figures {
-        eprintln!("   not measured: {error}");
+    let mut figures = Vec::new();
+    for size in erasure::SIZES {
+        eprintln!(
+            "== erasure: {} chats in {} projects, {} messages",
+            size.chats,
+            erasure::PROJECTS,
+            size.chats as usize * size.messages_per_chat
+        );
+        let measured = erasure::measure(&bench, &binary, size).await;
+        if let Err(error) = &measured {
+            eprintln!("   not measured: {error}");
+        }
+        figures.push(measured);
     }
     let text = report::erasure_section(&figures, &report::Machine::date());
     std::fs::write(&output, text)

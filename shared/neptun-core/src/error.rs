@@ -89,9 +89,9 @@ pub enum ApiError {
     IdempotencyMismatch(#[source] StoreError),
     #[error("idempotency key in flight")]
     IdempotencyInFlight(#[source] StoreError),
-    /// A write that would add to a user whose chats are being erased.
-    #[error("the user's chats are being erased")]
-    Erasing(#[source] StoreError),
+    /// A write for a user whose chats were erased: final, for ever.
+    #[error("the user was erased")]
+    Erased(#[source] StoreError),
     #[error("storage unavailable")]
     Unavailable(#[source] StoreError),
     #[error("storage request failed")]
@@ -128,7 +128,7 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::IdempotencyMismatch => Self::IdempotencyMismatch(error),
             StoreError::IdempotencyInFlight => Self::IdempotencyInFlight(error),
-            StoreError::Erasing => Self::Erasing(error),
+            StoreError::Erased => Self::Erased(error),
             StoreError::Unavailable(_) => Self::Unavailable(error),
             StoreError::Encode(_)
             | StoreError::Decode(_)
@@ -158,7 +158,8 @@ impl ApiError {
             | Self::InvalidBody { .. }
             | Self::NoMessages => StatusCode::BAD_REQUEST,
             Self::IdempotencyMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::IdempotencyInFlight(_) | Self::Erasing(_) => StatusCode::CONFLICT,
+            Self::IdempotencyInFlight(_) => StatusCode::CONFLICT,
+            Self::Erased(_) => StatusCode::GONE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -178,7 +179,8 @@ impl ApiError {
             Self::InvalidQuery(_) => "Bad Request. Invalid query parameters.",
             Self::InvalidHeader(_) => "Bad Request. Invalid headers.",
             Self::IdempotencyMismatch(_) => "Unprocessable Entity",
-            Self::IdempotencyInFlight(_) | Self::Erasing(_) => "Conflict",
+            Self::IdempotencyInFlight(_) => "Conflict",
+            Self::Erased(_) => "Gone",
             Self::InvalidBody {
                 kind: BodyKind::Chat,
                 ..
@@ -271,7 +273,9 @@ impl ApiError {
             Self::IdempotencyInFlight(_) => {
                 message("A request with this Idempotency-Key is still in progress. Retry shortly.")
             }
-            Self::Erasing(_) => message("This user's chats are being erased."),
+            Self::Erased(_) => {
+                message("This user was erased: nothing is stored for this user id any more.")
+            }
             Self::Unavailable(_) => message("Storage is busy or unavailable. Retry later."),
             // Nothing of the cause: it is logged, never answered.
             Self::StorageFailed(_)
@@ -312,9 +316,7 @@ impl ApiError {
                 retry_after_seconds,
                 ..
             } => Some(*retry_after_seconds),
-            Self::Unavailable(_) | Self::IdempotencyInFlight(_) | Self::Erasing(_) => {
-                Some(RETRY_AFTER_SECONDS)
-            }
+            Self::Unavailable(_) | Self::IdempotencyInFlight(_) => Some(RETRY_AFTER_SECONDS),
             _ => None,
         }
     }

@@ -272,7 +272,7 @@ async fn counted(context: &AppContext<DynamoStore>) -> (AppContext<DynamoStore>,
 }
 
 #[tokio::test]
-async fn one_query_per_page_for_a_user_with_few_chats() {
+async fn one_round_trip_per_page_for_a_user_with_few_chats() {
     let base = context_with_chats().await;
     let (context, proxy) = counted(&base).await;
     for query in [
@@ -287,7 +287,9 @@ async fn one_query_per_page_for_a_user_with_few_chats() {
         assert_eq!(status, 200, "{query}: {page}");
         let counts = proxy.take_counts();
         assert_eq!(counts.get("Query"), Some(&1), "{query}: {counts:?}");
-        assert_eq!(counts.values().sum::<usize>(), 1, "{query}: {counts:?}");
+        // Beside it, at the same time: the user's erasure check.
+        assert_eq!(counts.get("GetItem"), Some(&1), "{query}: {counts:?}");
+        assert_eq!(counts.values().sum::<usize>(), 2, "{query}: {counts:?}");
     }
 }
 

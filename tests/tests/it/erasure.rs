@@ -1,7 +1,7 @@
-//! Erasing a user's chats on DynamoDB Local (`DELETE .../chats` with `{"all": true}`): a user
-//! with hundreds of chats, in and out of projects, while messages keep arriving. Every
-//! message that arrives after the answer is refused, and once the stream's purge has run, no
-//! row of the user is left; the user's new chats afterwards are untouched.
+//! Erasing a user on DynamoDB Local (`DELETE .../chats` with `{"all": true}`): a user with
+//! hundreds of chats, in and out of projects, while messages keep arriving. Every message
+//! that arrives after the answer is refused with `Erased` (a 410), for ever, and once the
+//! stream's purge has run, no row of the user is left but the erasure's own.
 
 use neptun_core::ids::{ChatId, ProjectId, UserId};
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use neptun_core::clock::now_ms;
 use neptun_core::functions::Function;
 use neptun_core::model::Role;
-use neptun_core::store::{ChatStore, Idempotency, MessageStore, StoreError};
+use neptun_core::store::{ChatStore, Idempotency, MessageStore, ShareStore, StoreError};
 use neptun_core::validation::{NewChat, NewMessage};
 use neptun_dynamo::{DynamoStore, schema};
 use neptun_tests::*;
@@ -20,6 +20,8 @@ const USER: UserId = UserId(9);
 const CHATS: u64 = 100;
 const MESSAGES_PER_CHAT: usize = 10;
 const PROJECTS: u64 = 5;
+/// Writers racing the erasure: four appenders, two creators (one in a project), a sharer.
+const WRITERS: usize = 7;
 
 fn message(text: String) -> NewMessage {
     NewMessage {
@@ -60,7 +62,10 @@ async fn seed(store: &DynamoStore) -> Vec<ChatId> {
 
 /// Rows of every partition the user had.
 async fn rows_left(store: &DynamoStore, chats: &[ChatId]) -> usize {
-    let mut rows = partition_rows(store, schema::user_pk(USER)).await;
+    // The user's `ERASED` row stays: the user stays erased.
+    let mut rows = partition_rows(store, schema::user_pk(USER))
+        .await
+        .saturating_sub(1);
     for project in 1..=PROJECTS {
         rows += partition_rows(store, schema::project_pk(USER, ProjectId(project))).await;
     }
@@ -78,10 +83,11 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
     let follower = follow_the_stream(&store);
     let context = Arc::new(dev_context(store.clone()));
 
-    // Messages keep arriving, each noted with when it was sent and how it ended.
+    // Writes keep arriving (four appenders, two creators, a sharer), each noted with when it
+    // was sent, how it ended and the chat it created.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut appenders = tokio::task::JoinSet::new();
-    for writer in 0..4 {
+    for writer in 0..WRITERS {
         let (store, stop, chats) = (store.clone(), stop.clone(), chats.clone());
         appenders.spawn(async move {
             let mut sent = Vec::new();
@@ -89,17 +95,42 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
                 let chat = chats[n % chats.len()];
                 let started = Instant::now();
-                let result = store
-                    .append_messages(
-                        USER,
-                        chat,
-                        vec![message(format!("late {n}"))],
-                        now_ms(),
-                        None,
-                    )
-                    .await;
-                sent.push((started, result.map(|_| ()).map_err(|e| e.name())));
-                n += 4;
+                let result = match writer {
+                    0..4 => store
+                        .append_messages(
+                            USER,
+                            chat,
+                            vec![message(format!("late {n}"))],
+                            now_ms(),
+                            None,
+                        )
+                        .await
+                        .map(|_| None),
+                    4 | 5 => {
+                        let new = NewChat {
+                            name: format!("raced {n}"),
+                            model: String::new(),
+                            project_id: (writer == 5).then_some(ProjectId(1)),
+                        };
+                        store
+                            .create_chat(USER, new, now_ms(), None)
+                            .await
+                            .map(|created| Some(created.value.id))
+                    }
+                    _ => {
+                        let settings = neptun_core::store::ShareWrite {
+                            is_shared: true,
+                            is_protected: false,
+                            password_hash: None,
+                        };
+                        store
+                            .put_share(USER, chat, settings, now_ms())
+                            .await
+                            .map(|_| None)
+                    }
+                };
+                sent.push((started, result.map_err(|e| e.name())));
+                n += WRITERS;
             }
             sent
         });
@@ -129,11 +160,16 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut after = 0;
+    let mut chats = chats;
     while let Some(sent) = appenders.join_next().await {
-        for (at, result) in sent.expect("an appender") {
+        for (at, result) in sent.expect("a writer") {
             if at > answered {
                 after += 1;
-                assert_eq!(result, Err("ChatNotFound"), "an append after the answer");
+                assert_eq!(result, Err("Erased"), "a write after the answer");
+            }
+            // A chat created before the answer goes with the rest.
+            if let Ok(Some(created)) = result {
+                chats.push(created);
             }
         }
     }
@@ -186,7 +222,7 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
         "the erasure is recorded for the import"
     );
 
-    // The same id signing up again: new chats are the user's, untouched.
+    // Final: no new chat for the id, ever, and no append.
     let new = store
         .create_chat(
             USER,
@@ -198,16 +234,11 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
             now_ms(),
             None,
         )
-        .await
-        .expect("a new chat");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        partition_rows(&store, schema::chat_pk(USER, new.value.id)).await,
-        1
-    );
+        .await;
+    assert!(matches!(new, Err(StoreError::Erased)));
     follower.abort();
     let late = store
         .append_messages(USER, chats[0], vec![message("late".into())], now_ms(), None)
         .await;
-    assert!(matches!(late, Err(StoreError::ChatNotFound)));
+    assert!(matches!(late, Err(StoreError::Erased)));
 }

@@ -15,7 +15,7 @@ use neptun_core::session::SessionConfig;
 use neptun_core::store::ApiStore;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::StorageTimeouts;
-use neptun_dynamo::schema::{self, ErasingRow};
+use neptun_dynamo::schema::{self, ErasedRow};
 use neptun_testkit::memory::{Fault, MemoryStore};
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
@@ -481,29 +481,26 @@ async fn collect_on_engine(out: &mut Exchanges) {
             .await;
         assert_eq!(status, 400, "{function}: {body}");
     }
-    let erasing = ErasingRow {
-        pk: schema::user_pk(SAMPLE_USER),
-        sk: schema::ERASING_SK.to_owned(),
-        since: neptun_core::clock::now_ms(),
-    };
+    let erased = ErasedRow::new(SAMPLE_USER, neptun_core::clock::now_ms());
     context
         .store
         .client()
         .put_item()
         .table_name(context.store.table())
         .set_item(Some(
-            schema::to_attribute_map(&erasing).expect("an ERASING row"),
+            schema::to_attribute_map(&erased).expect("an ERASED row"),
         ))
         .send()
         .await
-        .expect("put ERASING");
-    let unshared = edited(Function::CreateChatShare, |e| {
-        set_path(e, "/api/users/1/chats/1007/shares");
-    });
-    let (status, body) = out
-        .send(&context, Function::CreateChatShare, unshared)
-        .await;
-    assert_eq!(status, 409, "{body}");
+        .expect("put ERASED");
+    // The user is erased: every write is a 410, for ever.
+    for function in Function::ALL {
+        if function.method() == lambda_http::http::Method::GET {
+            continue;
+        }
+        let (status, body) = out.send(&context, function, edited(function, |_| {})).await;
+        assert_eq!(status, 410, "{function}: {body}");
+    }
 }
 
 /// 503 from every route: storage refuses every connection.

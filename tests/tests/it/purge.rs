@@ -6,7 +6,9 @@
 //! A chat is deleted here as the DELETE route deletes it: one `TransactWriteItems` that
 //! deletes its `META` row and its list row, conditioned on `META` existing.
 
-use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
+use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, UserId};
+use neptun_core::store::StoreError;
+use neptun_core::validation::{NewChat, NewMessage};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -612,7 +614,7 @@ async fn a_purge_that_never_ran_is_finished_by_the_sweep_and_a_recent_one_is_lef
 }
 
 #[tokio::test]
-async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
+async fn an_erasure_is_removed_by_the_sweep_to_its_last_row() {
     use neptun_core::store::ChatEraseStore;
     use neptun_dynamo::purge::SWEEP_GRACE;
 
@@ -623,19 +625,163 @@ async fn an_erasure_records_every_chats_purge_and_the_sweep_empties_them_all() {
     }
     let now = neptun_core::clock::now_ms();
     store.erase_chats(USER, now).await.expect("an erasure");
-    for chat in chats {
-        assert_eq!(pending_of(&store, ChatId(chat)).await, 1, "chat {chat}");
-    }
-    let report = store
-        .sweep_pending_purges(now + SWEEP_GRACE.as_millis() as u64, SWEEP_GRACE, None)
+    // Nothing followed the stream: the sweep resumes the removal, then purges the chats whose
+    // purges it recorded (a second sweep for those in shards the first had passed).
+    let later = now + SWEEP_GRACE.as_millis() as u64;
+    let first = store
+        .sweep_pending_purges(later, SWEEP_GRACE, None)
         .await
         .expect("a sweep");
-    assert_eq!(report.purged, 3, "{report:?}");
+    assert_eq!(first.erasures_finished, 1, "{first:?}");
+    let second = store
+        .sweep_pending_purges(later + 1_000, SWEEP_GRACE, None)
+        .await
+        .expect("a sweep");
+    assert_eq!(first.purged + second.purged, 3, "{first:?} {second:?}");
     for chat in chats {
         assert_eq!(
             rows_of(&store, &schema::chat_pk(USER, ChatId(chat))).await,
             0
         );
         assert_eq!(pending_of(&store, ChatId(chat)).await, 0);
+    }
+    assert_eq!(
+        rows_of(&store, &schema::user_pk(USER)).await,
+        1,
+        "ERASED stays"
+    );
+}
+
+/// Everything of `USER` the removal must leave: rows of its partitions and of its shares, its
+/// largest chat id and its pending records (the `ERASED` row excepted).
+async fn user_rows_left(store: &DynamoStore, chats: &[ChatId], shares: &[String]) -> usize {
+    let mut rows = rows_of(store, &schema::user_pk(USER))
+        .await
+        .saturating_sub(1);
+    rows += rows_of(store, &schema::project_pk(USER, ProjectId(5))).await;
+    rows += rows_of(store, &schema::last_chat_pk(USER)).await;
+    rows += rows_of(store, &schema::pending_erasure_pk(USER)).await;
+    for &chat in chats {
+        rows += rows_of(store, &schema::chat_pk(USER, chat)).await;
+        rows += pending_of(store, chat).await;
+    }
+    for uuid in shares {
+        rows += rows_of(store, &schema::share_pk(uuid)).await;
+    }
+    rows
+}
+
+/// The removal of an erased user killed after each of its storage requests in turn (storage
+/// refuses the next one and the run is dropped, as a crash would): each time the sweep then
+/// finishes it, nothing of the user is left but `ERASED`, and the user stays erased.
+#[tokio::test]
+async fn an_erasure_killed_at_any_step_is_finished_by_the_sweep() {
+    use neptun_core::store::{ChatEraseStore, ChatStore, MessageStore, ShareStore};
+    use neptun_dynamo::purge::SWEEP_GRACE;
+
+    let mut cut = 0;
+    loop {
+        let store = store().await;
+        let mut chats = Vec::new();
+        let mut shares = Vec::new();
+        for (name, project) in [
+            ("plain", None),
+            ("in a project", Some(ProjectId(5))),
+            ("shared", None),
+        ] {
+            let chat = store
+                .create_chat(
+                    USER,
+                    NewChat {
+                        name: name.into(),
+                        model: String::new(),
+                        project_id: project,
+                    },
+                    neptun_core::clock::now_ms(),
+                    None,
+                )
+                .await
+                .expect("a chat")
+                .value;
+            let message = NewMessage {
+                content: "hello".into(),
+                role: Role::User,
+            };
+            store
+                .append_messages(
+                    USER,
+                    chat.id,
+                    vec![message],
+                    neptun_core::clock::now_ms(),
+                    None,
+                )
+                .await
+                .expect("a message");
+            if name == "shared" {
+                let settings = neptun_core::store::ShareWrite {
+                    is_shared: true,
+                    is_protected: false,
+                    password_hash: None,
+                };
+                let share = store
+                    .put_share(USER, chat.id, settings, neptun_core::clock::now_ms())
+                    .await
+                    .expect("a share");
+                shares.push(share.uuid);
+            }
+            chats.push(chat.id);
+        }
+        store
+            .erase_chats(USER, neptun_core::clock::now_ms())
+            .await
+            .expect("an erasure");
+
+        let proxy = StorageProxy::start(storage_endpoint());
+        proxy.refuse_after(cut);
+        let through = behind(&proxy, store.table());
+        let removal = tokio::spawn(async move {
+            through
+                .remove_erased_user(USER, PurgeOptions::default())
+                .await
+        });
+        while !removal.is_finished() && !proxy.refuses() {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        removal.abort();
+        let finished = matches!(removal.await, Ok(Ok(_)));
+
+        let later = neptun_core::clock::now_ms() + SWEEP_GRACE.as_millis() as u64;
+        for sweep in 0..2 {
+            store
+                .sweep_pending_purges(later + sweep, SWEEP_GRACE, None)
+                .await
+                .expect("a sweep");
+        }
+        assert_eq!(
+            user_rows_left(&store, &chats, &shares).await,
+            0,
+            "killed after {cut} requests"
+        );
+        let again = store
+            .create_chat(
+                USER,
+                NewChat {
+                    name: "again".into(),
+                    model: String::new(),
+                    project_id: None,
+                },
+                neptun_core::clock::now_ms(),
+                None,
+            )
+            .await;
+        assert!(
+            matches!(again, Err(StoreError::Erased)),
+            "still erased after a cut at {cut}"
+        );
+        if finished {
+            assert!(cut > 3, "a removal takes a few requests");
+            return;
+        }
+        cut += 1;
     }
 }

@@ -1,7 +1,7 @@
 //! The local stand-in for the purge function's event source mapping (`make dev`): follows the
 //! table's stream on DynamoDB Local from its oldest record (`TRIM_HORIZON`, as template.yaml),
-//! keeps the chat deletions (the template's `FilterCriteria`: `is_chat_deletion`) and hands
-//! them to the purge function's handler, `neptun_dynamo::purge::stream::purge_deleted_chats`.
+//! keeps the chat deletions and erasures (the template's `FilterCriteria`: `is_chat_deletion`,
+//! `is_erasure`) and hands them to the purge function's handler, `neptun_dynamo::purge::stream::purge_deleted_chats`.
 //!
 //! A record whose purge failed is read again on the next round (its shard's iterator stays
 //! where it was), as Lambda retries a reported batch item failure.
@@ -13,7 +13,7 @@ use aws_lambda_events::dynamodb::{Event, EventRecord};
 use aws_sdk_dynamodbstreams::types::{Record, ShardIteratorType};
 use neptun_core::error::ErrorChain;
 use neptun_dynamo::DynamoStore;
-use neptun_dynamo::purge::stream::{is_chat_deletion, purge_deleted_chats};
+use neptun_dynamo::purge::stream::{is_chat_deletion, is_erasure, purge_deleted_chats};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -147,7 +147,7 @@ pub fn lambda_event(records: &[Record]) -> Event {
     event.records = records
         .iter()
         .map(lambda_record)
-        .filter(is_chat_deletion)
+        .filter(|record| is_chat_deletion(record) || is_erasure(record))
         .collect();
     event
 }

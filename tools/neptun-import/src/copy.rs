@@ -524,8 +524,7 @@ impl Run<'_> {
         Ok(ParentState::Present)
     }
 
-    /// Writes a chat's rows unless the API deleted the chat or is erasing, or erased, its
-    /// user, checked in the same transaction; `false` when it refused.
+    /// Writes a chat's rows unless the API deleted the chat or erased its user, checked in the same transaction; `false` when it refused.
     async fn write_chat(
         &mut self,
         chat: SourceChatKey,

@@ -3,7 +3,7 @@
 //!
 //! * A chat's rows are written in one transaction with checks that the chat has no
 //!   `DELETED#<chat>` row (the API's delete of an imported chat leaves one) and that its user
-//!   is neither being erased (`ERASING`) nor erased (`ERASURES`). A refused chat is skipped, and
+//!   was not erased (`ERASED`). A refused chat is skipped, and
 //!   so are its messages and files.
 //! * A message or file row cannot carry such checks (they go in `BatchWriteItem`s). So before
 //!   its id enters the ledger, its chat is checked again, after the row was acknowledged: a
@@ -31,21 +31,20 @@ const KEYS_PER_CALL: usize = 100;
 /// Rounds with keys still unprocessed before the import gives up.
 const MAX_ROUNDS: u32 = 20;
 
-/// The rows whose presence means the API deleted the chat or is erasing, or erased, its user:
-/// each must be absent for the import to write the chat.
-pub fn guard_keys((user, chat): SourceChatKey) -> [(String, String); 3] {
+/// The rows whose presence means the API deleted the chat or erased its user: each must be
+/// absent for the import to write the chat.
+pub fn guard_keys((user, chat): SourceChatKey) -> [(String, String); 2] {
     let user_id = UserId(user);
     [
         (
             schema::user_pk(user_id),
             schema::deleted_chat_sk(ChatId(chat)),
         ),
-        (schema::user_pk(user_id), schema::ERASING_SK.to_owned()),
-        (schema::erasures_pk(), schema::erasure_sk(user_id)),
+        (schema::user_pk(user_id), schema::ERASED_SK.to_owned()),
     ]
 }
 
-/// The chats of `chats` that the API deleted, or whose user it is erasing or erased.
+/// The chats of `chats` that the API deleted, or whose user it erased.
 pub async fn gone(
     client: &Client,
     table: &str,

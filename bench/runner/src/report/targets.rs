@@ -172,14 +172,20 @@ fn storage_requests(r: &Results) -> Target {
     for (function, list) in one_request {
         for (case, counts) in list {
             cases += 1;
-            let total: f64 = counts.values().sum();
+            // A read sends the user's erasure check (a GetItem) beside its own request.
+            let check = if function.starts_with("create-") {
+                0.0
+            } else {
+                counts.get("GetItem").copied().unwrap_or(0.0).min(1.0)
+            };
+            let total: f64 = counts.values().sum::<f64>() - check;
             if (total - 1.0).abs() > 1e-9 {
                 off.push(format!("{function} {case}: {}", trim_number(total)));
             }
         }
     }
     Target {
-        name: "exactly 1 DynamoDB request per create and per list page".to_owned(),
+        name: "one round trip per create and per list page: 1 DynamoDB request, and beside a read's the erasure check".to_owned(),
         met: off.is_empty() && cases > 0,
         figure: if off.is_empty() {
             format!("1 in all {cases} cases (every 2xx sample event of every create and read)")

@@ -9,7 +9,7 @@ use crate::validation::NewChat;
 
 pub trait ChatStore: Send + Sync {
     /// Creates a chat with a fresh id (in `chat.project_id`, if set). Fails with
-    /// [`StoreError::Erasing`] while the user's chats are being erased.
+    /// [`StoreError::Erased`] once the user was erased.
     fn create_chat(
         &self,
         user_id: UserId,

@@ -6,11 +6,11 @@ use std::future::Future;
 use super::StoreError;
 
 pub trait ChatEraseStore: Send + Sync {
-    /// Deletes every chat of the user (the account is being deleted): when it returns, no
-    /// route shows any of them, their messages, files or shares, and no write to them can
-    /// succeed; what is left of them is purged after, and nothing of the user stays. Safe to
-    /// run again (a run that stopped midway is finished by the next). Chats created after it
-    /// returned are the user's new chats, untouched by it.
+    /// Erases the user (the account is being deleted), for good: when it returns, every read
+    /// answers as for a user with no chats, and every write for the user id fails with
+    /// [`StoreError::Erased`], for ever (a replayed `Idempotency-Key` too). It takes the same
+    /// few storage requests whatever the user holds: the removal of the user's rows goes on
+    /// afterwards, until nothing of the user is left. Erasing again succeeds.
     fn erase_chats(
         &self,
         user_id: UserId,

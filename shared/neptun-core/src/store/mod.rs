@@ -51,9 +51,9 @@ pub enum StoreError {
     /// The first request with this `Idempotency-Key` is still being committed.
     #[error("idempotency key in use by a concurrent request")]
     IdempotencyInFlight,
-    /// The user's chats are being erased: nothing new until that is done.
-    #[error("the user's chats are being erased")]
-    Erasing,
+    /// The user was erased: every write for the user id is refused, for ever.
+    #[error("the user was erased")]
+    Erased,
     /// Throttled, timed out, unreachable or still in conflict with other writers after the
     /// retries: worth retrying later.
     #[error("storage is throttled or unavailable")]
@@ -92,7 +92,7 @@ impl StoreError {
             Self::NoMessages => "NoMessages",
             Self::IdempotencyMismatch => "IdempotencyMismatch",
             Self::IdempotencyInFlight => "IdempotencyInFlight",
-            Self::Erasing => "Erasing",
+            Self::Erased => "Erased",
             Self::Unavailable(_) => "Unavailable",
             Self::Encode(_) => "Encode",
             Self::Decode(_) => "Decode",

@@ -157,7 +157,7 @@ pub trait ShareStore: Send + Sync {
 
     /// Creates the chat's share, or replaces its settings keeping its id and uuid (a link
     /// handed out keeps working) and clearing its whitelist. A new share fails with
-    /// [`StoreError::Erasing`] while the user's chats are being erased.
+    /// [`StoreError::Erased`] once the user was erased.
     fn put_share(
         &self,
         user_id: UserId,

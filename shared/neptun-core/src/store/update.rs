@@ -11,7 +11,7 @@ pub trait ChatUpdateStore: Send + Sync {
     /// Renames a chat, changes its model or moves it into a project or out of one, in all of
     /// its rows at once, moving its `updated_at`; a chat is never in two lists of projects, nor
     /// out of the user's. Fails with [`StoreError::ChatNotFound`] when the chat does not exist,
-    /// [`StoreError::Erasing`] while the user's chats are being erased.
+    /// [`StoreError::Erased`] once the user was erased.
     fn update_chat(
         &self,
         user_id: UserId,

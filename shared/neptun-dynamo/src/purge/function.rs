@@ -42,6 +42,8 @@ pub async fn purge_or_sweep(
             forgotten = report.forgotten,
             failed = report.failed,
             oldest_pending_ms = report.oldest_pending_ms,
+            erasures_finished = report.erasures_finished,
+            oldest_erasure_ms = report.oldest_erasure_ms,
             "swept pending purges"
         );
         report.emit(now_ms);

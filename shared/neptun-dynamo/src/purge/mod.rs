@@ -3,6 +3,7 @@
 //! depends on, which [`crate::store::DynamoStore`] implements (`partition`); the hourly sweep
 //! of what the stream left (`sweep`); and the purge function's handler of both ([`function`]).
 
+mod erasure;
 pub mod function;
 mod partition;
 pub mod stream;
@@ -14,6 +15,7 @@ pub use sweep::{SWEEP_GRACE, SweepReport};
 use std::future::Future;
 use std::time::Instant;
 
+use neptun_core::ids::UserId;
 use neptun_core::store::StoreError;
 
 /// How a purge runs.
@@ -56,6 +58,9 @@ pub enum PurgeError {
     /// The chat's `META` marker exists: the chat was not deleted (or exists again).
     #[error("chat partition {0:?} still has its META row")]
     ChatExists(String),
+    /// A user's rows are removed only once the user was erased (its `ERASED` row).
+    #[error("user {0} was not erased")]
+    NotErased(UserId),
     /// The deadline came before the partition was empty; rows remain.
     #[error("out of time before the partition was empty")]
     OutOfTime,
@@ -67,7 +72,10 @@ impl PurgeError {
     /// Running the same purge again may succeed (storage or time ran out), as opposed to a
     /// purge that must not run at all.
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, Self::NotAChatPartition(_) | Self::ChatExists(_))
+        !matches!(
+            self,
+            Self::NotAChatPartition(_) | Self::ChatExists(_) | Self::NotErased(_)
+        )
     }
 }
 
@@ -77,6 +85,14 @@ pub trait ChatPurge: Send + Sync {
     fn purge_chat_partition(
         &self,
         pk: &str,
+        options: PurgeOptions,
+    ) -> impl Future<Output = Result<PurgeReport, PurgeError>> + Send;
+
+    /// Removes what is left of an erased user (`purge/erasure.rs`); refuses a user who was
+    /// not erased. Safe to run again, after a finished or an interrupted run.
+    fn remove_erased_user(
+        &self,
+        user_id: UserId,
         options: PurgeOptions,
     ) -> impl Future<Output = Result<PurgeReport, PurgeError>> + Send;
 }

@@ -21,6 +21,7 @@ use crate::store::DynamoStore;
 use crate::store::batch::{
     BATCH_SIZE, BatchOutcome, Key, delete_batch, delete_request, joined, with_backoff,
 };
+use neptun_core::ids::UserId;
 use neptun_core::store::StoreError;
 
 impl ChatPurge for DynamoStore {
@@ -30,6 +31,14 @@ impl ChatPurge for DynamoStore {
         options: PurgeOptions,
     ) -> Result<PurgeReport, PurgeError> {
         purge_chat_partition(self.client(), self.table(), pk, options).await
+    }
+
+    async fn remove_erased_user(
+        &self,
+        user_id: UserId,
+        options: PurgeOptions,
+    ) -> Result<PurgeReport, PurgeError> {
+        DynamoStore::remove_erased_user(self, user_id, options).await
     }
 }
 

@@ -3,8 +3,9 @@
 //!
 //! Deleting a chat removes its `META` row and its list row in one transaction; the stream
 //! record of that `META` removal names the partition, and this handler deletes what is left in
-//! it. The event source mapping passes only those records (template.yaml's `FilterCriteria`:
-//! [`is_chat_deletion`]), and the handler checks again. A purge that fails for a reason that
+//! it. The insert of a user's `ERASED` row starts the removal of the erased user's rows
+//! ([`is_erasure`]). The event source mapping passes only those records (template.yaml's
+//! `FilterCriteria`), and the handler checks again. A purge that fails for a reason that
 //! can pass is reported as the record's failure (`ReportBatchItemFailures`): the stream sends
 //! it again, with the records after it, and the purge goes on from what is left.
 
@@ -37,6 +38,11 @@ pub fn is_chat_deletion(record: &EventRecord) -> bool {
     record.event_name == "REMOVE"
         && key_text(record, schema::SK) == Some(schema::CHAT_META_SK)
         && key_text(record, schema::PK).is_some()
+}
+
+/// A stream record of a user's erasure: the insert of its `ERASED` row.
+pub fn is_erasure(record: &EventRecord) -> bool {
+    record.event_name == "INSERT" && key_text(record, schema::SK) == Some(schema::ERASED_SK)
 }
 
 fn key_text<'a>(record: &'a EventRecord, name: &str) -> Option<&'a str> {
@@ -74,7 +80,9 @@ pub async fn purge_deleted_chats<P: ChatPurge>(
     };
     let mut running = FuturesOrdered::new();
     for record in &event.records {
-        let Some(pk) = key_text(record, schema::PK).filter(|_| is_chat_deletion(record)) else {
+        let Some(pk) =
+            key_text(record, schema::PK).filter(|_| is_chat_deletion(record) || is_erasure(record))
+        else {
             continue;
         };
         if running.len() >= PARTITIONS_IN_FLIGHT
@@ -108,7 +116,14 @@ async fn purge_one<'a, P: ChatPurge>(
     options: PurgeOptions,
 ) -> Purged<'a> {
     let started = Instant::now();
-    let result = purger.purge_chat_partition(pk, options).await;
+    let result = if is_erasure(record) {
+        match schema::parse_user_pk(pk) {
+            Some(user_id) => purger.remove_erased_user(user_id, options).await,
+            None => Err(PurgeError::NotAChatPartition(pk.to_owned())),
+        }
+    } else {
+        purger.purge_chat_partition(pk, options).await
+    };
     Purged {
         record,
         pk,
@@ -194,6 +209,18 @@ mod tests {
             if self.exists.contains(&pk) {
                 return Err(PurgeError::ChatExists(pk.to_owned()));
             }
+            Ok(PurgeReport::default())
+        }
+
+        async fn remove_erased_user(
+            &self,
+            user_id: neptun_core::ids::UserId,
+            _options: PurgeOptions,
+        ) -> Result<PurgeReport, PurgeError> {
+            self.asked
+                .lock()
+                .expect("lock")
+                .push(schema::user_pk(user_id));
             Ok(PurgeReport::default())
         }
     }

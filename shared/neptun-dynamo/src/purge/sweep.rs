@@ -2,8 +2,10 @@
 //! its delete) until a purge has emptied its partition. The stream's purge removes it within
 //! seconds; what the stream did not finish (its retries ran out, the failure queue got the
 //! record, the stream's 24 hours passed) the sweep purges, on a schedule (template.yaml's
-//! `Sweep` event on the purge function). Each sweep reports the age of the oldest purge still
-//! pending as a metric, which an alarm watches.
+//! `Sweep` event on the purge function). An erased user's removal has a record there too
+//! (`USER#<user>`), which the sweep resumes the same way. Records are read a page at a time.
+//! Each sweep reports the age of the oldest purge and of the oldest erasure still pending as
+//! metrics, which alarms watch.
 
 use std::time::{Duration, Instant};
 
@@ -16,11 +18,14 @@ use super::partition::{forget_pending_purge, purge_chat_partition};
 use super::{PurgeError, PurgeOptions};
 use crate::schema::{self, PendingPurgeRow};
 use crate::store::batch::with_backoff;
-use crate::store::{DynamoStore, decode};
+use crate::store::{DynamoStore, Item, decode};
 
 /// A pending purge younger than this is the stream's to finish (or an erasure's, which records
 /// its chats' purges before it deletes them).
 pub const SWEEP_GRACE: Duration = Duration::from_secs(15 * 60);
+
+/// Records read at a time: the sweep never holds more.
+const RECORDS_PER_PAGE: i32 = 100;
 
 /// What one sweep found and did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -34,8 +39,12 @@ pub struct SweepReport {
     pub forgotten: usize,
     /// Purges that failed this time; their records stay for the next sweep.
     pub failed: usize,
-    /// Age of the oldest record still there after the sweep, in ms (0: none).
+    /// Age of the oldest chat purge still there after the sweep, in ms (0: none).
     pub oldest_pending_ms: u64,
+    /// Erased users whose removal the sweep finished.
+    pub erasures_finished: usize,
+    /// Age of the oldest erased user's removal still there after the sweep, in ms (0: none).
+    pub oldest_erasure_ms: u64,
 }
 
 /// Purges every chat whose purge has been pending for longer than `grace`, until `deadline`.
@@ -53,59 +62,95 @@ impl DynamoStore {
         };
         let mut report = SweepReport::default();
         for shard in 0..schema::PENDING_PURGE_SHARDS {
-            for row in self.pending_purges(shard).await? {
-                report.found += 1;
-                let age = now_ms.saturating_sub(row.deleted_at);
-                let out_of_time = deadline.is_some_and(|deadline| Instant::now() >= deadline);
-                if age < grace_ms || out_of_time {
-                    report.oldest_pending_ms = report.oldest_pending_ms.max(age);
-                    continue;
+            let mut start = None;
+            loop {
+                let (rows, next) = self.pending_purges(shard, start).await?;
+                for row in rows {
+                    self.sweep_one(row, now_ms, grace_ms, options, &mut report)
+                        .await?;
                 }
-                match purge_chat_partition(self.client(), self.table(), &row.sk, options).await {
-                    Ok(_) => report.purged += 1,
-                    Err(PurgeError::ChatExists(_) | PurgeError::NotAChatPartition(_)) => {
-                        if let Some(scope) = schema::parse_chat_pk(&row.sk) {
-                            forget_pending_purge(self.client(), self.table(), scope).await?;
-                        }
-                        report.forgotten += 1;
-                    }
-                    Err(error) => {
-                        tracing::error!(pk = row.sk, error = %ErrorChain(&error), "sweep: purge failed, left for the next sweep");
-                        report.failed += 1;
-                        report.oldest_pending_ms = report.oldest_pending_ms.max(age);
-                    }
+                start = next;
+                if start.is_none() {
+                    break;
                 }
             }
         }
         Ok(report)
     }
 
-    /// The records of one shard, read consistently, every page.
-    async fn pending_purges(&self, shard: u64) -> Result<Vec<PendingPurgeRow>, StoreError> {
-        let mut rows = Vec::new();
-        let mut start = None;
-        loop {
-            let query = self
-                .client()
-                .query()
-                .table_name(self.table())
-                .key_condition_expression("#pk = :pk")
-                .expression_attribute_names("#pk", schema::PK)
-                .expression_attribute_values(
-                    ":pk",
-                    AttributeValue::S(schema::pending_purge_shard_pk(shard)),
-                )
-                .consistent_read(true)
-                .set_exclusive_start_key(start);
-            let output = with_backoff(|| query.clone().send()).await?;
-            for item in output.items.unwrap_or_default() {
-                rows.push(decode(item)?);
+    /// One record: left to the stream while it is young, else purged (a chat) or resumed (an
+    /// erased user's removal).
+    async fn sweep_one(
+        &self,
+        row: PendingPurgeRow,
+        now_ms: u64,
+        grace_ms: u64,
+        options: PurgeOptions,
+        report: &mut SweepReport,
+    ) -> Result<(), StoreError> {
+        report.found += 1;
+        let age = now_ms.saturating_sub(row.deleted_at);
+        let erased_user = schema::parse_user_pk(&row.sk);
+        let mut still_pending = || match erased_user {
+            Some(_) => report.oldest_erasure_ms = report.oldest_erasure_ms.max(age),
+            None => report.oldest_pending_ms = report.oldest_pending_ms.max(age),
+        };
+        let out_of_time = options
+            .deadline
+            .is_some_and(|deadline| Instant::now() >= deadline);
+        if age < grace_ms || out_of_time {
+            still_pending();
+            return Ok(());
+        }
+        let result = match erased_user {
+            Some(user_id) => self.remove_erased_user(user_id, options).await,
+            None => purge_chat_partition(self.client(), self.table(), &row.sk, options).await,
+        };
+        match result {
+            Ok(_) if erased_user.is_some() => report.erasures_finished += 1,
+            Ok(_) => report.purged += 1,
+            Err(PurgeError::ChatExists(_) | PurgeError::NotAChatPartition(_)) => {
+                if let Some(scope) = schema::parse_chat_pk(&row.sk) {
+                    forget_pending_purge(self.client(), self.table(), scope).await?;
+                }
+                report.forgotten += 1;
             }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(rows);
+            Err(error) => {
+                tracing::error!(pk = row.sk, error = %ErrorChain(&error), "sweep: purge failed, left for the next sweep");
+                report.failed += 1;
+                still_pending();
             }
         }
+        Ok(())
+    }
+
+    /// A page of one shard's records, read consistently, and where the next one starts.
+    async fn pending_purges(
+        &self,
+        shard: u64,
+        start: Option<Item>,
+    ) -> Result<(Vec<PendingPurgeRow>, Option<Item>), StoreError> {
+        let query = self
+            .client()
+            .query()
+            .table_name(self.table())
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", schema::PK)
+            .expression_attribute_values(
+                ":pk",
+                AttributeValue::S(schema::pending_purge_shard_pk(shard)),
+            )
+            .consistent_read(true)
+            .limit(RECORDS_PER_PAGE)
+            .set_exclusive_start_key(start);
+        let output = with_backoff(|| query.clone().send()).await?;
+        let rows = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(decode)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((rows, output.last_evaluated_key))
     }
 }
 
@@ -120,6 +165,11 @@ impl SweepReport {
                     "OldestPendingPurgeAge",
                     "Seconds",
                     (self.oldest_pending_ms / 1000) as f64,
+                ),
+                (
+                    "OldestErasureAge",
+                    "Seconds",
+                    (self.oldest_erasure_ms / 1000) as f64,
                 ),
                 ("PendingPurgesFound", "Count", self.found as f64),
                 ("PendingPurgesFailed", "Count", self.failed as f64),

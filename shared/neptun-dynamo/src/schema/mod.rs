@@ -3,7 +3,7 @@
 //! | partition (`PK`)           | sort key (`SK`)        | row                                   |
 //! |----------------------------|------------------------|---------------------------------------|
 //! | `USER#<user>`              | `CHAT#<chat:016>`      | a chat, for listing a user's chats    |
-//! | `USER#<user>`              | `ERASING`              | the user's chats are being erased     |
+//! | `USER#<user>`              | `ERASED`               | the user was erased: for ever         |
 //! | `USER#<user>`              | `IDEMPOTENCY#<key>`    | an `Idempotency-Key`'s record         |
 //! | `USER#<user>#PROJECT#<p>`  | `CHAT#<chat:016>`      | a chat again, for listing a project's |
 //! | `USER#<user>#CHAT#<chat>`  | `FILE#<chunk:016>`     | up to 512 files of one create request |
@@ -44,7 +44,7 @@ mod shares;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
-    ChatRow, ChatScope, DeletedChatRow, ErasingRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
+    ChatRow, ChatScope, DeletedChatRow, ErasedRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
     LastChatRow, MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
@@ -74,8 +74,8 @@ pub const ITEMS: &str = "items";
 pub const MESSAGE_ID: &str = "message_id";
 
 pub const CHAT_META_SK: &str = "META";
-/// The user's row that stops new chats, moves and shares while the user's chats are erased.
-pub const ERASING_SK: &str = "ERASING";
+/// The user's row that says the user was erased: every later write for the user is refused.
+pub const ERASED_SK: &str = "ERASED";
 /// `USER#<user>#LAST_CHAT` / `LAST_CHAT`: the largest chat id the API drew for the user, so that
 /// the next one is larger (`shared/neptun-core/src/ids.rs`, `chat_id`). A partition of its own:
 /// the user's partition holds the user's chat list and nothing a create must touch.
@@ -134,6 +134,18 @@ pub fn erasure_sk(user_id: UserId) -> String {
 /// [`PENDING_PURGE_SHARDS`], by the chat id.
 pub fn pending_purge_pk(scope: ChatScope) -> String {
     pending_purge_shard_pk(scope.chat_id.get() % PENDING_PURGE_SHARDS)
+}
+
+/// The partition of an erased user's pending removal: one of [`PENDING_PURGE_SHARDS`], by the
+/// user id.
+pub fn pending_erasure_pk(user_id: UserId) -> String {
+    pending_purge_shard_pk(user_id.get() % PENDING_PURGE_SHARDS)
+}
+
+/// The user of partition key `USER#<user>` (and of nothing longer).
+pub fn parse_user_pk(pk: &str) -> Option<UserId> {
+    let user = UserId(pk.strip_prefix("USER#")?.parse().ok()?);
+    (user_pk(user) == pk).then_some(user)
 }
 
 /// The partition of pending purge shard `shard`.

@@ -103,14 +103,25 @@ impl ChatRow {
     }
 }
 
-/// `USER#<user>` / `ERASING`: the user's chats are being erased since `since` (ms).
+/// `USER#<user>` / `ERASED`: the user was erased at `erased_at` (ms). It stays for ever: every
+/// write for the user checks it in its own transaction, and every read alongside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErasingRow {
+pub struct ErasedRow {
     #[serde(rename = "PK")]
     pub pk: String,
     #[serde(rename = "SK")]
     pub sk: String,
-    pub since: u64,
+    pub erased_at: u64,
+}
+
+impl ErasedRow {
+    pub fn new(user_id: UserId, erased_at: u64) -> Self {
+        Self {
+            pk: super::user_pk(user_id),
+            sk: super::ERASED_SK.to_owned(),
+            erased_at,
+        }
+    }
 }
 
 /// `USER#<user>#LAST_CHAT` / `LAST_CHAT`: the largest chat id drawn for the user.
@@ -178,6 +189,15 @@ impl PendingPurgeRow {
             pk: super::pending_purge_pk(scope),
             sk: super::chat_pk(scope.user_id, scope.chat_id),
             deleted_at,
+        }
+    }
+
+    /// An erased user's removal still to do: the user's partition instead of a chat's.
+    pub fn erasure(user_id: UserId, erased_at: u64) -> Self {
+        Self {
+            pk: super::pending_erasure_pk(user_id),
+            sk: super::user_pk(user_id),
+            deleted_at: erased_at,
         }
     }
 }

@@ -34,7 +34,7 @@ impl ChatStore for DynamoStore {
             let (mut puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
             puts.push(self.last_chat_put(user_id, ChatId(id))?);
             Ok(transact::Plan {
-                checks: vec![self.not_erasing(user_id)?],
+                checks: Vec::new(),
                 puts,
                 first_row,
             })
@@ -57,12 +57,23 @@ impl ChatStore for DynamoStore {
         list: ChatList,
         page: ChatPageRequest,
     ) -> Result<Page<Chat>, StoreError> {
-        match page.order.by_id() {
-            Some(direction) => {
-                self.list_chats_by_id(user_id, list, direction, page.by_id())
-                    .await
+        let read = async {
+            match page.order.by_id() {
+                Some(direction) => {
+                    self.list_chats_by_id(user_id, list, direction, page.by_id())
+                        .await
+                }
+                None => self.list_chats_sorted(user_id, list, &page).await,
             }
-            None => self.list_chats_sorted(user_id, list, &page).await,
+        };
+        // An erased user has no chats: its `ERASED` row is read beside the list.
+        let (erased, chats) = tokio::join!(self.is_erased(user_id), read);
+        if erased? {
+            return Ok(Page {
+                items: Vec::new(),
+                has_more: false,
+            });
         }
+        chats
     }
 }

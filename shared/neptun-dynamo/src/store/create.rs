@@ -50,7 +50,10 @@ impl DynamoStore {
                     )
                 })
                 .transpose()?;
-            let transaction = build(id, rand::random())?.with_record(record);
+            // Every create checks that its user was not erased, in its own transaction.
+            let mut plan = build(id, rand::random())?;
+            plan.checks.push(self.not_erased(user_id)?);
+            let transaction = plan.with_record(record);
             let created = |value, replayed| Ok(Replayable { value, replayed });
             match self
                 .commit(&transaction, fingerprint, &mut conflicts)

@@ -144,7 +144,9 @@ impl ChatDeleteStore for DynamoStore {
                 .await?
                 .filter(|row| from.holds(row.project_id))
             else {
-                return Err(StoreError::ChatNotFound);
+                return Err(self
+                    .missing_unless_erased(user_id, StoreError::ChatNotFound)
+                    .await);
             };
             let actions = self.chat_deletes(&chat, true, now_ms)?;
             let failed = match self
@@ -198,7 +200,7 @@ impl ChatDeleteStore for DynamoStore {
                 for chat in group {
                     actions.extend(self.chat_deletes(chat, false, now_ms)?);
                 }
-                if self.write_guarded(actions).await?.is_some() {
+                if self.write_guarded(user_id, actions).await?.is_some() {
                     // One of them was written since it was read: all of them again.
                     pending.extend(group.iter().map(|chat| chat.id));
                 }

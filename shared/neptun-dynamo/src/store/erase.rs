@@ -1,135 +1,129 @@
-//! Erasing every chat of a user (the account is being deleted).
+//! Erasing a user (the account is being deleted), final and answered at once: one
+//! `TransactWriteItems` records it, whatever the user holds.
 //!
-//! 1. `ERASING` is put in the user's partition: from then on no new chat, move or share of the
-//!    user can commit (each checks it in its transaction), and what committed before it is
-//!    seen by the reads below (strongly consistent).
-//! 2. Every chat row of the user's list is read, each chat's pending purge is recorded
-//!    (`PURGES#<shard>`, what the sweep finishes if the stream's purge does not), and every row
-//!    of each chat that makes it visible is deleted: its `META` (so no route finds it, and no write to it commits), its
-//!    list rows, after the chats' shares. The purge that follows the table's stream then deletes the rest of each
-//!    chat's partition (messages, files), as for any deleted chat.
-//! 3. Whatever else the user's partition holds (`Idempotency-Key` records) is deleted.
-//! 4. `ERASURES` / `USER#<user>` records the erasure (the import never brings the user's chats
-//!    back), and `ERASING` goes: the user's new chats, if any, are a new start.
+//! - `USER#<user>` / `ERASED`: from this commit on, every write for the user fails its own
+//!   transaction's check (`StoreError::Erased`, a 410), a replayed `Idempotency-Key` too, and
+//!   every read answers as for a user with no chats (it checks the row alongside, or in the
+//!   same request where it can). The row stays for ever.
+//! - `ERASURES` / `USER#<user>`: the import's list of erased users (it never imports them).
+//! - `PURGES#<shard>` / `USER#<user>`: the removal still to do. The stream (the `ERASED`
+//!   insert) starts it, the sweep resumes it after any crash or timeout, and it deletes the
+//!   record once nothing of the user is left (`shared/neptun-dynamo/src/purge/erasure.rs`).
 //!
-//! Deletes are `BatchWriteItem`s with several in flight: thousands of chats take seconds, not
-//! minutes. A run that stops midway leaves `ERASING` behind (nothing new is added meanwhile)
-//! and the next run finishes the work.
+//! Erasing again finds `ERASED` and answers the same; the removal goes on where it was.
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use std::time::Instant;
+
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use neptun_core::ids::UserId;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
-use super::batch::{Key, delete_all, put_all};
+use super::classify::{cancellation_reasons, classify, is_conflict};
 use super::retry::ConflictRetry;
-use super::{DynamoStore, decode, to_item};
-use crate::schema::{self, ChatRow, ErasingRow, ErasureRow, PendingPurgeRow};
-
-/// `BatchWriteItem` calls in flight at once.
-const BATCHES_IN_FLIGHT: usize = 8;
+use super::{DynamoStore, build_error, decode, to_item};
+use crate::schema::{self, ErasedRow, ErasureRow, PendingPurgeRow};
 
 impl DynamoStore {
-    async fn put(&self, row: &impl serde::Serialize) -> Result<(), StoreError> {
-        let put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(row)?));
-        let mut conflicts = ConflictRetry::new(std::time::Instant::now(), self.retry_budget);
-        conflicts.send("PutItem", || put.clone().send()).await?;
-        Ok(())
+    /// Whether the user was erased (its `ERASED` row, read consistently).
+    pub(crate) async fn is_erased(&self, user_id: UserId) -> Result<bool, StoreError> {
+        Ok(self.erased_row(user_id).await?.is_some())
     }
 
-    /// The keys of every row of the user's partition, and its chat rows decoded.
-    async fn user_partition(
+    /// The user's `ERASED` row, read consistently.
+    pub(crate) async fn erased_row(
         &self,
         user_id: UserId,
-    ) -> Result<(Vec<Key>, Vec<ChatRow>), StoreError> {
-        let (mut keys, mut chats) = (Vec::new(), Vec::new());
-        self.scan_range(
-            schema::user_pk(user_id),
-            schema::whole_partition(),
-            true,
-            None,
-            |item| {
-                let sk = item
-                    .get(schema::SK)
-                    .and_then(|sk| sk.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                if schema::is_chat_sk(&sk) {
-                    chats.push(decode(item.clone())?);
-                }
-                if sk != schema::ERASING_SK {
-                    keys.push(Self::key(schema::user_pk(user_id), sk));
-                }
-                Ok(true)
-            },
-        )
-        .await?;
-        Ok((keys, chats))
+    ) -> Result<Option<ErasedRow>, StoreError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(
+                schema::user_pk(user_id),
+                schema::ERASED_SK.to_owned(),
+            )))
+            .consistent_read(true);
+        let output = ConflictRetry::new(Instant::now(), self.retry_budget)
+            .send("GetItem", || read.clone().send())
+            .await?;
+        output.item.map(decode).transpose()
     }
-}
 
-/// The key of a chat's share, if it has one.
-fn share_row(chat: &ChatRow) -> Option<Key> {
-    chat.share_uuid
-        .as_deref()
-        .map(|uuid| DynamoStore::key(schema::share_pk(uuid), schema::SHARE_SK.to_owned()))
-}
+    /// `missing`, or [`StoreError::Erased`] if the user was erased: a write that found nothing
+    /// to change tells an erased user so (one read, on that path only).
+    pub(super) async fn missing_unless_erased(
+        &self,
+        user_id: UserId,
+        missing: StoreError,
+    ) -> StoreError {
+        match self.is_erased(user_id).await {
+            Ok(true) => StoreError::Erased,
+            Ok(false) => missing,
+            Err(error) => error,
+        }
+    }
 
-/// The keys of a chat's rows outside the user's partition: its `META` and its project's row.
-fn outside_rows(chat: &ChatRow) -> impl Iterator<Item = Key> {
-    let marker = chat.marker();
-    std::iter::once(DynamoStore::key(marker.pk, marker.sk)).chain(
-        chat.in_project()
-            .map(|row| DynamoStore::key(row.pk, row.sk)),
-    )
+    /// A put of `row`, only if it is new when `new_only`.
+    fn put_action(
+        &self,
+        row: &impl serde::Serialize,
+        new_only: bool,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(to_item(row)?));
+        if new_only {
+            put = put
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", schema::PK);
+        }
+        Ok(TransactWriteItem::builder()
+            .put(put.build().map_err(build_error)?)
+            .build())
+    }
 }
 
 impl ChatEraseStore for DynamoStore {
     async fn erase_chats(&self, user_id: UserId, now_ms: u64) -> Result<(), StoreError> {
-        self.put(&ErasingRow {
-            pk: schema::user_pk(user_id),
-            sk: schema::ERASING_SK.to_owned(),
-            since: now_ms,
-        })
-        .await?;
-        let (mut user_rows, chats) = self.user_partition(user_id).await?;
-        user_rows.push(Self::key(
-            schema::last_chat_pk(user_id),
-            schema::LAST_CHAT_SK.to_owned(),
-        ));
-        // Every chat's pending purge before its META goes: a deleted chat always has one.
-        let pending = chats
-            .iter()
-            .map(|chat| to_item(&PendingPurgeRow::new(chat.scope(), now_ms)))
-            .collect::<Result<Vec<_>, _>>()?;
-        put_all(&self.client, &self.table, pending, BATCHES_IN_FLIGHT).await?;
-        let shares: Vec<Key> = chats.iter().filter_map(share_row).collect();
-        let outside: Vec<Key> = chats.iter().flat_map(outside_rows).collect();
-        // The shares first, so that a share exists only while its chat does (the public read
-        // takes the one for the other).
-        delete_all(&self.client, &self.table, shares, BATCHES_IN_FLIGHT).await?;
-        // Then the chats' markers: each chat is gone for every reader once its META is.
-        delete_all(&self.client, &self.table, outside, BATCHES_IN_FLIGHT).await?;
-        delete_all(&self.client, &self.table, user_rows, BATCHES_IN_FLIGHT).await?;
-        self.put(&ErasureRow {
-            pk: schema::erasures_pk(),
-            sk: schema::erasure_sk(user_id),
-            user_id,
-            erased_at: now_ms,
-        })
-        .await?;
-        let done = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(schema::PK, AttributeValue::S(schema::user_pk(user_id)))
-            .key(schema::SK, AttributeValue::S(schema::ERASING_SK.to_owned()));
-        let mut conflicts = ConflictRetry::new(std::time::Instant::now(), self.retry_budget);
-        conflicts.send("DeleteItem", || done.clone().send()).await?;
-        tracing::info!(chats = chats.len(), "erased a user's chats");
-        Ok(())
+        let actions = vec![
+            self.put_action(&ErasedRow::new(user_id, now_ms), true)?,
+            self.put_action(
+                &ErasureRow {
+                    pk: schema::erasures_pk(),
+                    sk: schema::erasure_sk(user_id),
+                    user_id,
+                    erased_at: now_ms,
+                },
+                false,
+            )?,
+            self.put_action(&PendingPurgeRow::erasure(user_id, now_ms), false)?,
+        ];
+        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
+        loop {
+            let sent = self
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(actions.clone()))
+                .send()
+                .await;
+            let error = match sent {
+                Ok(_) => {
+                    tracing::info!("erased a user; the removal of the user's rows follows");
+                    return Ok(());
+                }
+                Err(error) => error,
+            };
+            // Erased before: the answer stands, and the removal goes on where it was.
+            if cancellation_reasons(&error).is_some_and(|reasons| {
+                reasons
+                    .iter()
+                    .any(|reason| reason.code() == Some("ConditionalCheckFailed"))
+            }) {
+                return Ok(());
+            }
+            if !is_conflict(&error) || !conflicts.pause("TransactWriteItems").await {
+                return Err(classify(error));
+            }
+        }
     }
 }

@@ -90,8 +90,9 @@ impl FileStore for DynamoStore {
         chat_id: ChatId,
         file_id: FileId,
     ) -> Result<FileRecord, StoreError> {
-        // The file's row and the chat's marker in one consistent read: a deleted chat's
-        // files are gone at once, before they are purged.
+        // The file's row, the chat's marker and the user's `ERASED` row in one consistent
+        // read: a deleted chat's (or an erased user's) files are gone at once, before they are
+        // purged.
         let get = |sk: String| {
             Get::builder()
                 .table_name(&self.table)
@@ -106,6 +107,15 @@ impl FileStore for DynamoStore {
             .set_transact_items(Some(vec![
                 get(schema::CHAT_META_SK.to_owned())?,
                 get(schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
+                Get::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(Self::key(
+                        schema::user_pk(user_id),
+                        schema::ERASED_SK.to_owned(),
+                    )))
+                    .build()
+                    .map(|get| TransactGetItem::builder().get(get).build())
+                    .map_err(build_error)?,
             ]));
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
             .send("TransactGetItems", || request.clone().send())
@@ -122,6 +132,10 @@ impl FileStore for DynamoStore {
         let Some(item) = found.next().flatten() else {
             return Err(StoreError::FileNotFound);
         };
+        // An erased user has no files.
+        if found.next().flatten().is_some() {
+            return Err(StoreError::FileNotFound);
+        }
         let row: FileChunkRow = decode(item)?;
         row.into_files(ChatScope { user_id, chat_id })
             .find(|file| file.id == file_id)

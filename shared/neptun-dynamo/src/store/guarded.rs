@@ -32,12 +32,17 @@ impl FailedConditions {
 }
 
 impl DynamoStore {
-    /// Sends `actions` as one transaction, again (unchanged) while it conflicts and the
-    /// budget lasts. `Ok(None)`: committed; `Ok(Some(failed))`: cancelled by conditions.
+    /// Sends `actions` for `user_id` as one transaction, with the check that the user was not
+    /// erased last, again (unchanged) while it conflicts and the budget lasts. `Ok(None)`:
+    /// committed; `Ok(Some(failed))`: cancelled by the conditions of `actions`;
+    /// [`StoreError::Erased`] before any other answer.
     pub(super) async fn write_guarded(
         &self,
-        actions: Vec<TransactWriteItem>,
+        user_id: UserId,
+        mut actions: Vec<TransactWriteItem>,
     ) -> Result<Option<FailedConditions>, StoreError> {
+        let erased = actions.len();
+        actions.push(self.not_erased_check(user_id)?);
         if actions.len() > MAX_ACTIONS {
             return Err(StoreError::Invariant(
                 "more rows to change than one transaction holds",
@@ -57,6 +62,12 @@ impl DynamoStore {
             };
             let conflict = match cancellation_reasons(&error) {
                 Some(reasons) => {
+                    if reasons
+                        .get(erased)
+                        .is_some_and(|r| code(r) == "ConditionalCheckFailed")
+                    {
+                        return Err(StoreError::Erased);
+                    }
                     if reasons.iter().any(|r| code(r) == "ConditionalCheckFailed") {
                         let failed = reasons
                             .iter()
@@ -103,9 +114,9 @@ impl DynamoStore {
             .build())
     }
 
-    /// A check that the user's chats are not being erased (no `ERASING` row): what adds to a
-    /// user (a new chat, a move, a share) takes it in its transaction.
-    pub(super) fn not_erasing_check(
+    /// A check that the user was not erased (no `ERASED` row): every write for a user takes
+    /// it in its own transaction, so it costs no request.
+    pub(super) fn not_erased_check(
         &self,
         user_id: UserId,
     ) -> Result<TransactWriteItem, StoreError> {
@@ -113,7 +124,7 @@ impl DynamoStore {
             .table_name(&self.table)
             .set_key(Some(Self::key(
                 schema::user_pk(user_id),
-                schema::ERASING_SK.to_owned(),
+                schema::ERASED_SK.to_owned(),
             )))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", schema::PK)

@@ -58,7 +58,7 @@ impl DynamoStore {
             let recorded = Recorded::response(&value)?;
             actions.push(self.put_idempotency_record(user_id, key, recorded, now_ms)?);
         }
-        match (self.write_guarded(actions).await?, idempotency) {
+        match (self.write_guarded(user_id, actions).await?, idempotency) {
             (None, _) => Ok(Committed::Answered(Replayable {
                 value,
                 replayed: false,
@@ -155,13 +155,17 @@ impl DynamoStore {
         let Some(key) = idempotency else {
             return Ok(None);
         };
-        Ok(self
-            .recorded_response(user_id, key, now_ms)
-            .await?
-            .map(|value| Replayable {
-                value,
-                replayed: true,
-            }))
+        let Some(value) = self.recorded_response(user_id, key, now_ms).await? else {
+            return Ok(None);
+        };
+        // An erased user's keys replay nothing (the record goes with the user's rows).
+        if self.is_erased(user_id).await? {
+            return Err(StoreError::Erased);
+        }
+        Ok(Some(Replayable {
+            value,
+            replayed: true,
+        }))
     }
 
     /// After a cancellation in which the record's condition failed: another request with the

@@ -46,7 +46,7 @@ use crate::schema::{self};
 pub use self::batch::BATCH_SIZE;
 pub use self::classify::is_retryable;
 
-type Item = HashMap<String, AttributeValue>;
+pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// The production store. Cheap to clone (the SDK client is reference counted).
 #[derive(Clone, Debug)]
@@ -86,7 +86,7 @@ impl DynamoStore {
     }
 }
 
-fn to_item<T: Serialize>(row: &T) -> Result<Item, StoreError> {
+pub(crate) fn to_item<T: Serialize>(row: &T) -> Result<Item, StoreError> {
     schema::to_attribute_map(row).map_err(|error| StoreError::Encode(Box::new(error)))
 }
 

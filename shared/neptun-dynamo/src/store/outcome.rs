@@ -76,7 +76,7 @@ impl Check {
         match self {
             Self::ChatExists => StoreError::ChatNotFound,
             Self::MessageExists => StoreError::MessageNotFound,
-            Self::NotErasing => StoreError::Erasing,
+            Self::NotErased => StoreError::Erased,
         }
     }
 }
@@ -92,6 +92,14 @@ pub(super) fn interpret(
     let returned = |index: usize| reasons.get(index).and_then(CancellationReason::item);
     let failed = |index: usize| code(index) == Some(CONDITION_FAILED);
 
+    // An erased user's write is refused, whatever else failed (a recorded key included).
+    let erased = layout
+        .checks
+        .iter()
+        .position(|check| *check == Check::NotErased);
+    if erased.is_some_and(failed) {
+        return Err(StoreError::Erased);
+    }
     // The key was used: same request -> its result; another request -> refuse.
     if let Some(record) = layout.record
         && failed(record.index)

@@ -33,7 +33,14 @@ impl SharedChatStore for DynamoStore {
             },
         )
         .await?;
-        Ok(share.map(|share| FoundShare {
+        // An erased user shares nothing (its shares go with the removal of its rows).
+        let Some(share) = share else {
+            return Ok(None);
+        };
+        if self.is_erased(share.user_id).await? {
+            return Ok(None);
+        }
+        Ok(Some(FoundShare {
             share,
             failed_attempts,
         }))

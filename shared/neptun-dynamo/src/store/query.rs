@@ -21,8 +21,25 @@ impl DynamoStore {
     /// a cursor, or a limited page of files, whose range ends at `META`) reads it beside the
     /// query, so that the page still costs one round trip; any other page reads it only if
     /// the query ended before it. A chat vouched for ([`Existence::Vouched`]) reads no marker
-    /// beside its query.
+    /// beside its query. An erased user's chat is not found: its `ERASED` row is read beside.
     pub(super) async fn list_chat_items<R: DeserializeOwned, T>(
+        &self,
+        user_id: UserId,
+        chat_id: ChatId,
+        range: SortRange,
+        page: PageRequest,
+        existence: Existence,
+        items_of: impl Fn(R) -> Vec<(u64, usize, T)>,
+    ) -> Result<Page<T>, StoreError> {
+        let read = self.read_chat_items(user_id, chat_id, range, page, existence, items_of);
+        let (erased, page) = tokio::join!(self.is_erased(user_id), read);
+        if erased? {
+            return Err(StoreError::ChatNotFound);
+        }
+        page
+    }
+
+    async fn read_chat_items<R: DeserializeOwned, T>(
         &self,
         user_id: UserId,
         chat_id: ChatId,

@@ -67,7 +67,9 @@ impl DynamoStore {
             )
             .await?;
         if rows == 0 {
-            return Err(StoreError::ChatNotFound);
+            return Err(self
+                .missing_unless_erased(scope.user_id, StoreError::ChatNotFound)
+                .await);
         }
         Ok(end)
     }
@@ -198,11 +200,12 @@ impl RegenerateStore for DynamoStore {
             let Some(exchange) = LastExchange::from_newest_first(&end.newest_first) else {
                 // Only the marker: a chat without messages. (No marker was read either when
                 // the read found rows but stopped early, which cannot happen without messages.)
-                return Err(if end.reached_start {
+                let missing = if end.reached_start {
                     StoreError::NoMessages
                 } else {
                     StoreError::ChatNotFound
-                });
+                };
+                return Err(self.missing_unless_erased(user_id, missing).await);
             };
             let deleted: HashSet<MessageId> = exchange.message_ids().into_iter().collect();
             let (_, chat_check) = self.chat_exists_check(user_id, chat_id)?;

@@ -41,11 +41,15 @@ impl DynamoStore {
         output.item.map(decode).transpose()
     }
 
-    /// The chat's row in the user's list, or [`StoreError::ChatNotFound`].
+    /// The chat's row in the user's list, for a write: [`StoreError::ChatNotFound`], or
+    /// [`StoreError::Erased`] for an erased user.
     async fn existing_chat(&self, user_id: UserId, chat_id: ChatId) -> Result<ChatRow, StoreError> {
-        self.chat_row(user_id, chat_id)
-            .await?
-            .ok_or(StoreError::ChatNotFound)
+        match self.chat_row(user_id, chat_id).await? {
+            Some(chat) => Ok(chat),
+            None => Err(self
+                .missing_unless_erased(user_id, StoreError::ChatNotFound)
+                .await),
+        }
     }
 
     /// The puts of the chat's rows as `next`, the user's row conditioned on `current`'s
@@ -93,15 +97,12 @@ impl DynamoStore {
             ..chat.clone()
         };
         let mut actions = self.chat_rewrite(chat, &next)?;
-        let erasing = actions.len();
-        actions.push(self.not_erasing_check(chat.user_id)?);
         actions.push(self.put_row(
             &ShareRow::new(&share, rand::random()),
             Some(RowCondition::Absent),
         )?);
-        match self.write_guarded(actions).await? {
+        match self.write_guarded(chat.user_id, actions).await? {
             None => Ok(Some(share)),
-            Some(failed) if failed.at(erasing) => Err(StoreError::Erasing),
             Some(failed) if failed.at(1) => Err(StoreError::ChatNotFound),
             Some(_) => Ok(None),
         }
@@ -128,7 +129,7 @@ impl DynamoStore {
         };
         let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
         Ok(self
-            .write_guarded(vec![put])
+            .write_guarded(share.user_id, vec![put])
             .await?
             .is_none()
             .then_some(share))
@@ -141,7 +142,13 @@ impl ShareStore for DynamoStore {
         user_id: UserId,
         chat_id: ChatId,
     ) -> Result<Option<String>, StoreError> {
-        Ok(self.existing_chat(user_id, chat_id).await?.share_uuid)
+        // A read: an erased user has no chats.
+        let (chat, erased) =
+            tokio::try_join!(self.chat_row(user_id, chat_id), self.is_erased(user_id))?;
+        match chat.filter(|_| !erased) {
+            Some(chat) => Ok(chat.share_uuid),
+            None => Err(StoreError::ChatNotFound),
+        }
     }
 
     async fn put_share(
@@ -185,12 +192,15 @@ impl ShareStore for DynamoStore {
         let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
         loop {
             let chat = self.existing_chat(user_id, chat_id).await?;
-            let uuid = chat.share_uuid.ok_or(StoreError::ShareNotFound)?;
-            let row = self
-                .share_row(&uuid)
-                .await?
-                .filter(|row| row.id == share_id)
-                .ok_or(StoreError::ShareNotFound)?;
+            let row = match chat.share_uuid {
+                Some(uuid) => self.share_row(&uuid).await?,
+                None => None,
+            };
+            let Some(row) = row.filter(|row| row.id == share_id) else {
+                return Err(self
+                    .missing_unless_erased(user_id, StoreError::ShareNotFound)
+                    .await);
+            };
             let written = RowCondition::Written {
                 write_id: row.write_id,
             };
@@ -200,10 +210,14 @@ impl ShareStore for DynamoStore {
                 return Err(StoreError::WhitelistFull);
             }
             if share.whitelist.len() == listed {
-                return Ok(share.entries());
+                // Nothing to write: an erased user is still told so.
+                return match self.is_erased(user_id).await? {
+                    true => Err(StoreError::Erased),
+                    false => Ok(share.entries()),
+                };
             }
             let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
-            if self.write_guarded(vec![put]).await?.is_none() {
+            if self.write_guarded(user_id, vec![put]).await?.is_none() {
                 return Ok(share.entries());
             }
             if !rounds.pause("add to a whitelist").await {
@@ -219,7 +233,10 @@ impl ShareStore for DynamoStore {
         loop {
             let chat = self.existing_chat(user_id, chat_id).await?;
             let Some(uuid) = chat.share_uuid.as_deref() else {
-                return Ok(());
+                return match self.is_erased(user_id).await? {
+                    true => Err(StoreError::Erased),
+                    false => Ok(()),
+                };
             };
             let next = ChatRow {
                 share_uuid: None,
@@ -232,7 +249,7 @@ impl ShareStore for DynamoStore {
                 schema::SHARE_SK.to_owned(),
                 None,
             )?);
-            match self.write_guarded(actions).await? {
+            match self.write_guarded(user_id, actions).await? {
                 None => return Ok(()),
                 Some(failed) if failed.at(1) => return Err(StoreError::ChatNotFound),
                 Some(_) => {}

@@ -21,8 +21,8 @@ use neptun_core::store::StoreError;
 pub(super) enum Check {
     ChatExists,
     MessageExists,
-    /// The user's chats are not being erased.
-    NotErasing,
+    /// The user was not erased.
+    NotErased,
 }
 
 /// One create's transaction for one draw of ids, without its idempotency record.
@@ -77,7 +77,7 @@ impl Transaction {
 }
 
 impl DynamoStore {
-    pub(super) fn key(pk: String, sk: String) -> Item {
+    pub(crate) fn key(pk: String, sk: String) -> Item {
         HashMap::from([
             (schema::PK.to_owned(), AttributeValue::S(pk)),
             (schema::SK.to_owned(), AttributeValue::S(sk)),
@@ -140,11 +140,11 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    pub(super) fn not_erasing(
+    pub(super) fn not_erased(
         &self,
         user_id: UserId,
     ) -> Result<(Check, TransactWriteItem), StoreError> {
-        Ok((Check::NotErasing, self.not_erasing_check(user_id)?))
+        Ok((Check::NotErased, self.not_erased_check(user_id)?))
     }
 
     pub(super) fn chat_exists_check(

@@ -74,17 +74,18 @@ impl ChatUpdateStore for DynamoStore {
         let mut rounds = ConflictRetry::new(Instant::now(), self.retry_budget);
         loop {
             let Some(current) = self.chat_row(user_id, chat_id).await? else {
-                return Err(StoreError::ChatNotFound);
+                return Err(self
+                    .missing_unless_erased(user_id, StoreError::ChatNotFound)
+                    .await);
             };
             let next = updated(&current, &update, now_ms);
             let chat = Chat::from(next.clone());
             let written = RowCondition::Written {
                 write_id: current.write_id,
             };
-            // The user's row, the check, the marker, then the projects' rows and the record.
+            // The user's row, the marker, then the projects' rows and the record.
             let mut actions = vec![
                 self.put_row(&next, Some(written))?,
-                self.not_erasing_check(user_id)?,
                 self.put_row(&next.marker(), Some(RowCondition::Exists))?,
             ];
             if let Some(left) = current
@@ -104,9 +105,6 @@ impl ChatUpdateStore for DynamoStore {
                 Committed::Refused(failed) => failed,
             };
             if failed.at(1) {
-                return Err(StoreError::Erasing);
-            }
-            if failed.at(2) {
                 return Err(StoreError::ChatNotFound);
             }
             // Another write of the chat came first: read it again.

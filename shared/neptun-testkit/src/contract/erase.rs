@@ -1,5 +1,6 @@
-//! Erasing a user's chats (the account is being deleted): every chat, message, file and key
-//! of the user gone, nobody else's touched, and the user's new chats afterwards untouched.
+//! Erasing a user (the account is being deleted): every chat, message, file and key of the
+//! user gone for every reader, nobody else's touched, and every later write for the user id
+//! refused, for ever, a replayed `Idempotency-Key` too.
 
 use neptun_core::clock::now_ms;
 use neptun_core::ids::{ChatId, ProjectId, UserId};
@@ -76,8 +77,8 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
             .is_empty()
     );
     for chat in [plain.id, in_project.id] {
-        let messages = store.list_messages(user, chat, everything()).await;
-        assert_eq!(outcome(&messages), "ChatNotFound");
+        let listed = store.list_messages(user, chat, everything()).await;
+        assert_eq!(outcome(&listed), "ChatNotFound");
         let files = store.list_files(user, chat, everything()).await;
         assert_eq!(outcome(&files), "ChatNotFound");
         let append = store
@@ -89,15 +90,32 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
                 None,
             )
             .await;
-        assert_eq!(
-            outcome(&append),
-            "ChatNotFound",
-            "no write after the erasure"
-        );
+        assert_eq!(outcome(&append), "Erased", "no write after the erasure");
         let rename = store
             .update_chat(user, chat, ChatUpdate::rename("x", None), now_ms(), None)
             .await;
-        assert_eq!(outcome(&rename), "ChatNotFound");
+        assert_eq!(outcome(&rename), "Erased");
+        let share = store
+            .put_share(user, chat, super::shares::public(), now_ms())
+            .await;
+        assert_eq!(outcome(&share), "Erased");
+        let file = store
+            .attach_files(
+                user,
+                chat,
+                messages[1].id,
+                vec![new_file("b.py", "2")],
+                now_ms(),
+                None,
+            )
+            .await;
+        assert_eq!(outcome(&file), "Erased");
+        let regenerate = store.delete_last_exchange(user, chat, None).await;
+        assert_eq!(outcome(&regenerate), "Erased");
+        let delete = store
+            .delete_chats(user, vec![chat], ChatList::All, None)
+            .await;
+        assert_eq!(outcome(&delete), "Erased");
     }
     assert_eq!(
         outcome(&store.get_file(user, plain.id, files[0].id).await),
@@ -105,23 +123,28 @@ pub async fn erasing_leaves_nothing_of_the_user<S: ApiStore>(store: &S) {
     );
     assert_eq!(chat_ids(store, other, ChatList::All).await, [kept.id]);
 
-    // The user's keys went with the rest: the same key is a new request, the new chat the
-    // user's only one, and a second erasure of nothing is harmless.
-    let again = store
-        .create_chat(
-            user,
-            NewChat {
-                project_id: Some(ProjectId(3)),
-                ..new_chat("in a project", "")
-            },
-            now_ms(),
-            Some(&key("erased", "create")),
-        )
-        .await
-        .unwrap_or_else(|error| panic!("{error}"));
-    assert!(!again.replayed);
-    assert_ne!(again.value.id, in_project.id);
-    assert_eq!(chat_ids(store, user, ChatList::All).await, [again.value.id]);
+    // Final: no new chat, plain or in a project, and the key of a chat created before is
+    // refused too, not replayed; erasing again (or a user with nothing) is fine.
+    for project_id in [None, Some(ProjectId(3))] {
+        let again = store
+            .create_chat(
+                user,
+                NewChat {
+                    project_id,
+                    ..new_chat("in a project", "")
+                },
+                now_ms(),
+                Some(&key("erased", "create")),
+            )
+            .await;
+        assert_eq!(outcome(&again), "Erased");
+        let fresh = store
+            .create_chat(user, new_chat("new", ""), now_ms(), None)
+            .await;
+        assert_eq!(outcome(&fresh), "Erased");
+    }
+    assert!(chat_ids(store, user, ChatList::All).await.is_empty());
+    assert_eq!(outcome(&store.erase_chats(user, now_ms()).await), "Ok");
     assert_eq!(
         outcome(&store.erase_chats(fresh_user(), now_ms()).await),
         "Ok"

@@ -19,6 +19,7 @@ impl ChatStore for MemoryStore {
     ) -> Result<Replayable<Chat>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
             Replay::Chat(value) => Some(value),
             _ => None,

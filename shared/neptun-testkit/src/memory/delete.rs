@@ -15,6 +15,7 @@ impl ChatDeleteStore for MemoryStore {
     ) -> Result<Replayable<()>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
             matches!(replay, Replay::Deleted).then_some(())
         })? {
@@ -40,6 +41,7 @@ impl ChatDeleteStore for MemoryStore {
     ) -> Result<Replayable<()>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         if let Some(earlier) = state.replayed(user_id, idempotency, |replay| {
             matches!(replay, Replay::Deleted).then_some(())
         })? {

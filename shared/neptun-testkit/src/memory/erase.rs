@@ -8,6 +8,7 @@ impl ChatEraseStore for MemoryStore {
     async fn erase_chats(&self, user_id: UserId, _now_ms: u64) -> Result<(), StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.erased.insert(user_id);
         state.chats.retain(|(user, _), _| *user != user_id);
         state.keys.retain(|(user, _), _| *user != user_id);
         Ok(())

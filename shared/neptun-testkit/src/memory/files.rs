@@ -18,6 +18,7 @@ impl FileStore for MemoryStore {
     ) -> Result<Replayable<Vec<FileRecord>>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         if !state
             .chat_mut(user_id, chat_id)?
             .messages

@@ -18,6 +18,7 @@ impl MessageStore for MemoryStore {
     ) -> Result<Replayable<Vec<ChatMessage>>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         state.chat_mut(user_id, chat_id)?;
         if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
             Replay::Messages(value) => Some(value),

@@ -8,7 +8,7 @@
 //!   `update`, `delete`, `erase`, `regenerate`, `shares`, `public_read`.
 
 use neptun_core::ids::{self, ChatId, FileId, MessageId, UserId};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use neptun_core::model::{Chat, ChatMessage, FileRecord, LastExchange};
@@ -46,6 +46,8 @@ pub(super) struct State {
     pub(super) attempts: HashMap<(String, u64), u64>,
     pub(super) last_id: u64,
     pub(super) last_chat_id: u64,
+    /// Users erased: every write for them is refused, for ever.
+    pub(super) erased: HashSet<UserId>,
     pub(super) fault: Option<Fault>,
 }
 
@@ -152,6 +154,14 @@ impl State {
                 Err(StoreError::Request("memory store: injected failure".into()))
             }
         }
+    }
+
+    /// [`StoreError::Erased`] for a user erased.
+    pub(super) fn check_writable(&self, user_id: UserId) -> Result<(), StoreError> {
+        if self.erased.contains(&user_id) {
+            return Err(StoreError::Erased);
+        }
+        Ok(())
     }
 
     pub(super) fn next_id(&mut self) -> u64 {

@@ -14,6 +14,7 @@ impl RegenerateStore for MemoryStore {
     ) -> Result<Replayable<LastExchange>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         if let Some(earlier) = state.replayed(user_id, idempotency, |replay| match replay {
             Replay::Regenerated(value) => Some(value),
             _ => None,

@@ -28,6 +28,7 @@ impl ShareStore for MemoryStore {
     ) -> Result<StoredShare, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         let id = state.next_id();
         let stored = state.chat_mut(user_id, chat_id)?;
         let share = match stored.share.take() {
@@ -69,6 +70,7 @@ impl ShareStore for MemoryStore {
     ) -> Result<Vec<WhitelistEntry>, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         let stored = state.chat_mut(user_id, chat_id)?;
         let current = stored
             .share
@@ -86,6 +88,7 @@ impl ShareStore for MemoryStore {
     async fn delete_share(&self, user_id: UserId, chat_id: ChatId) -> Result<(), StoreError> {
         let mut state = self.state();
         state.check_fault()?;
+        state.check_writable(user_id)?;
         state.chat_mut(user_id, chat_id)?.share = None;
         Ok(())
     }
