@@ -127,6 +127,20 @@ pub fn chat_id(now_ms: u64) -> u64 {
     id.min(CHAT_ID_LIMIT - 1)
 }
 
+/// Ids a chat's draw above a user's largest chat id spreads over: creates of one user that
+/// raced for the same largest id then meet again only by chance.
+const ABOVE_FLOOR_SPREAD: u64 = 64;
+
+/// A chat id of `now_ms`'s window ([`chat_id`]), or, when that is not above `floor` (the
+/// user's largest chat id, which a refused draw met), one of the few ids just above it.
+pub fn chat_id_above(now_ms: u64, floor: u64) -> u64 {
+    let id = chat_id(now_ms);
+    if id > floor {
+        return id;
+    }
+    (floor + 1 + rand::random_range(0..ABOVE_FLOOR_SPREAD)).min(CHAT_ID_LIMIT - 1)
+}
+
 /// Draws a fresh single-item id (shares, whitelist entries), using every low bit for randomness.
 pub fn single_id(now_ms: u64) -> u64 {
     let random: u64 = rand::random_range(1..(1 << LOW_BITS));
@@ -261,6 +275,17 @@ mod tests {
         let last_second = CHAT_EPOCH_S + windows * CHAT_ID_WINDOW_S - 1;
         assert!(chat_id(last_second * 1000) < CHAT_ID_LIMIT);
         assert!(last_second > 2_619_000_000, "the space lasts into 2053");
+    }
+
+    #[test]
+    fn a_draw_above_a_users_largest_chat_id_stays_near_it_and_below_2_to_the_31() {
+        let floor = chat_id(NOW + 365 * 86_400_000);
+        for _ in 0..100 {
+            let id = chat_id_above(NOW, floor);
+            assert!(id > floor && id <= floor + ABOVE_FLOOR_SPREAD, "{id}");
+        }
+        assert_eq!(chat_id_above(NOW, CHAT_ID_LIMIT - 1), CHAT_ID_LIMIT - 1);
+        assert!(chat_id_above(NOW, 0) >= FIRST_API_CHAT_ID);
     }
 
     #[test]

@@ -468,3 +468,26 @@ async fn one_key_raced_twice_stores_once_and_answers_the_same_ids() {
         "each keyed batch once"
     );
 }
+
+/// Creates of one user at the same instant: each must be above the user's largest chat id
+/// (`USER#<user>#LAST_CHAT`), so all but one of a round meet a refused draw. They spread above
+/// it and all commit, with distinct ids.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_of_one_user_at_once_all_commit_with_distinct_ids() {
+    const CREATES: usize = 24;
+    let store = fresh_store().await;
+    let barrier = Arc::new(Barrier::new(CREATES));
+    let mut creates = tokio::task::JoinSet::new();
+    for _ in 0..CREATES {
+        let (store, barrier) = (store.clone(), barrier.clone());
+        creates.spawn(async move {
+            barrier.wait().await;
+            new_chat(&store).await
+        });
+    }
+    let mut ids = HashSet::new();
+    while let Some(id) = creates.join_next().await {
+        ids.insert(id.expect("a create"));
+    }
+    assert_eq!(ids.len(), CREATES);
+}

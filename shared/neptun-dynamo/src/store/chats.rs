@@ -42,7 +42,7 @@ impl ChatStore for DynamoStore {
         let created = self
             .create(
                 user_id,
-                |now_ms, _| ids::chat_id(now_ms),
+                |now_ms, _, floor| ids::chat_id_above(now_ms, floor),
                 build,
                 idempotency,
                 now_ms,

@@ -18,16 +18,18 @@ use neptun_core::ids;
 use neptun_core::store::{Idempotency, Replayable, StoreError};
 
 /// Fresh ids are drawn again after a collision; more than a few in a row means a bug.
-const ID_ATTEMPTS: usize = 8;
+const ID_ATTEMPTS: u64 = 8;
 
 impl DynamoStore {
     /// Writes one create as a single `TransactWriteItems`, drawing fresh ids until they do
-    /// not collide. `build(id, write_id)` plans the rows for one draw. Returns the id the
-    /// rows were written under and their creation time (the first request's, on a replay).
+    /// not collide. `draw(now_ms, attempt, floor)` draws an id above `floor` (the largest id
+    /// a failed draw met, 0 at first), `build(id, write_id)` plans the rows for one draw.
+    /// Returns the id the rows were written under and their creation time (the first
+    /// request's, on a replay).
     pub(super) async fn create(
         &self,
         user_id: UserId,
-        draw: impl Fn(u64, u64) -> u64,
+        draw: impl Fn(u64, u64, u64) -> u64,
         build: impl Fn(u64, u64) -> Result<Plan, StoreError>,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
@@ -36,10 +38,11 @@ impl DynamoStore {
         let fingerprint = idempotency.map(|key| key.fingerprint.as_str());
         // The largest id a failed draw met (a chat's guard row): the next one is drawn above.
         let mut floor = 0;
-        for attempt in 0..ID_ATTEMPTS {
+        let mut attempt = 0;
+        while attempt < ID_ATTEMPTS {
             // Each retry draws from a later id space (`draw(now_ms, attempt)`): the ids of one
             // instant differ in only a few random bits. The rows keep the request's own time.
-            let id = draw(now_ms, attempt as u64).max(floor + 1);
+            let id = draw(now_ms, attempt, floor);
             let record = idempotency
                 .map(|key| {
                     self.put_idempotency_record(
@@ -68,8 +71,21 @@ impl DynamoStore {
                     result_id,
                     created_at,
                 } => return created((result_id, created_at), true),
-                Outcome::Collision { floor: met } => {
-                    floor = floor.max(met.unwrap_or_default());
+                Outcome::Collision { floor: Some(met) } => {
+                    // Another create of the user came first (the guard of a user's chat ids
+                    // serializes them): draw above it after a jittered pause, so that creates
+                    // of one user at once go through one after the other, while the budget
+                    // lasts.
+                    floor = floor.max(met);
+                    tracing::info!(id, floor, "chat id below the user's largest, drawing above");
+                    if !conflicts.pause("draw above the user's largest chat id").await {
+                        return Err(StoreError::Unavailable(
+                            "the user's chats kept being created at once".into(),
+                        ));
+                    }
+                }
+                Outcome::Collision { floor: None } => {
+                    attempt += 1;
                     tracing::info!(id, "id collision, drawing fresh ids");
                 }
             }
@@ -167,7 +183,7 @@ impl DynamoStore {
         let created = self
             .create(
                 user_id,
-                |now_ms, attempt| ids::batch_base(now_ms + attempt),
+                |now_ms, attempt, _| ids::batch_base(now_ms + attempt),
                 build,
                 idempotency,
                 now_ms,
