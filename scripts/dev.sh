@@ -45,6 +45,8 @@ DEV_PASSWORD="$(cargo run -q --locked -p neptun-devtools --bin dev-password)"
 export NUXT_SESSION_PASSWORD="${NUXT_SESSION_PASSWORD:-$DEV_PASSWORD}"
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$DB_PORT"
 export RUST_LOG="${RUST_LOG:-info}"
+# The local web app (nuxt dev) may change data from its own origin (docs/design/cross-site.md).
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3000,http://127.0.0.1:3000}"
 
 if [[ -n "${NEPTUN_DEV_DATA:-}" ]]; then
   echo "starting DynamoDB Local on 127.0.0.1:$DB_PORT, data kept in $NEPTUN_DEV_DATA (log: .dev/dynamodb-local.log)"

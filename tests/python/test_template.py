@@ -539,6 +539,40 @@ def test_every_route_is_throttled_before_a_function_runs(template):
         assert parameter["Type"] == "Number" and parameter["Default"] >= 1, name
 
 
+def test_the_public_read_has_a_bucket_and_a_concurrency_of_its_own(template, functions):
+    settings = template["Resources"]["Api"]["Properties"]["RouteSettings"]
+    assert settings == {
+        "GET /api/shared/chats/{share_uuid}": {
+            "ThrottlingRateLimit": {"Ref": "PublicReadThrottlingRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "PublicReadThrottlingBurstLimit"},
+        }
+    }
+    # The route key is the public read's own route.
+    event = next(iter(functions[PUBLIC_READ]["Properties"]["Events"].values()))["Properties"]
+    assert f"{event['Method'].upper()} {event['Path']}" in settings
+    parameters = template["Parameters"]
+    assert parameters["PublicReadThrottlingRateLimit"]["Default"] <= parameters[
+        "ApiThrottlingRateLimit"
+    ]["Default"]
+    assert parameters["PublicReadReservedConcurrency"]["Default"] >= 1, "on by default"
+    assert functions[PUBLIC_READ]["Properties"]["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "HasPublicReadReservedConcurrency",
+            {"Ref": "PublicReadReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+
+
+def test_the_cloudfront_recipe_limits_each_client_by_default():
+    recipe = cfn_yaml.load(str(ROOT / "deploy/cloudfront/template.yaml"))
+    assert recipe["Parameters"]["WafRateLimit"]["Default"] >= 10
+
+
+def test_the_log_level_is_one_of_four(template):
+    assert template["Parameters"]["LogLevel"]["AllowedValues"] == ["error", "warn", "info", "debug"]
+
+
 def test_reserved_concurrency_is_a_parameter_off_by_default(template):
     assert template["Globals"]["Function"]["ReservedConcurrentExecutions"] == {
         "Fn::If": [
@@ -596,6 +630,20 @@ def allows(statement_list, action, leading_key, enclosing=None):
         if allowed:
             return True
     return False
+
+
+def test_the_public_read_reads_only_shares_chats_and_its_two_keys(functions):
+    granted = statements(functions[PUBLIC_READ])
+    # A share's partition, then its chat's messages; never a user's lists or the import's rows.
+    for partition in ["SHARE#5f0c2a9e", "USER#42#CHAT#7"]:
+        assert allows(granted, "dynamodb:Query", partition), partition
+    for other in ["USER#42", "USER#42#PROJECT#3", "IMPORT", "ERASURES", "PURGES#07"]:
+        assert not allows(granted, "dynamodb:Query", other), other
+    # The warm-up's key and a user's ERASED row; no share, chat or import row.
+    for key in ["#warm-up", "USER#42"]:
+        assert allows(granted, "dynamodb:GetItem", key), key
+    for other in ["SHARE#5f0c2a9e", "IMPORT", "ERASURES", "PURGES#07"]:
+        assert not allows(granted, "dynamodb:GetItem", other), other
 
 
 def test_the_public_read_is_public_and_writes_only_its_password_counters(template, functions):

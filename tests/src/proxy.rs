@@ -43,6 +43,8 @@ struct State {
     conflicts: AtomicUsize,
     /// Forward this many more requests less one, then refuse every connection (0: off).
     refuse_after: AtomicUsize,
+    /// Forward the next call of this operation but drop its response.
+    lose_response_of: Mutex<Option<String>>,
     conflict_at: AtomicU32,
     counts: Mutex<HashMap<String, usize>>,
     /// Requests sent on to storage whose answer has not come back yet.
@@ -120,6 +122,12 @@ impl StorageProxy {
     pub fn conflict_next(&self, n: usize, at: ConflictAt) {
         self.state.conflict_at.store(at as u32, Ordering::SeqCst);
         self.state.conflicts.store(n, Ordering::SeqCst);
+    }
+
+    /// The next call of `operation` (`TransactWriteItems`, ...) reaches storage, but its
+    /// response is dropped.
+    pub fn lose_response_of(&self, operation: &str) {
+        *self.state.lose_response_of.lock().expect("lock") = Some(operation.to_owned());
     }
 
     /// Forwards the next `n` requests, then refuses every connection ([`Mode::Refuse`]), as
@@ -239,7 +247,18 @@ async fn serve(mut client: TcpStream, upstream: String, state: Arc<State>) {
             return;
         };
         drop(in_flight);
-        if take_one(&state.lose_responses) || client.write_all(&response).await.is_err() {
+        let lose_this = {
+            let mut lose = state.lose_response_of.lock().expect("lock");
+            let matches = lose.is_some() && *lose == operation;
+            if matches {
+                *lose = None;
+            }
+            matches
+        };
+        if lose_this
+            || take_one(&state.lose_responses)
+            || client.write_all(&response).await.is_err()
+        {
             return;
         }
     }

@@ -5,15 +5,16 @@
 //! Measured: the time to the answer, its DynamoDB requests, and the time from the request
 //! until none of the user's rows is left but its `ERASED` row.
 
-use neptun_core::ids::{ProjectId, UserId};
+use neptun_core::ids::{ChatId, FIRST_API_CHAT_ID, ProjectId, UserId};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, Select, WriteRequest};
 use neptun_core::clock::now_ms;
 use neptun_core::model::Role;
-use neptun_core::store::{ChatStore, MessageStore};
-use neptun_core::validation::{NewChat, NewMessage};
-use neptun_dynamo::{DynamoStore, schema};
+use neptun_core::store::MessageStore;
+use neptun_core::validation::NewMessage;
+use neptun_dynamo::DynamoStore;
+use neptun_dynamo::schema::{self, ChatRow};
 
 use crate::measure::{Bench, Binary, Counts};
 
@@ -120,27 +121,71 @@ async fn erase_and_purge(
     })
 }
 
-/// The user's chats, one project each, through the store as the API writes them.
+/// The user's chats, one project each: their rows as a create writes them (put in batches: a
+/// user's creates at once would go one after another, behind the guard of its chat ids), then
+/// their messages through the store as the API writes them.
 async fn seed(store: &DynamoStore, size: Size) -> Result<(), String> {
+    let now = now_ms();
+    let chat_ids: Vec<ChatId> = (0..size.chats)
+        .map(|n| ChatId(FIRST_API_CHAT_ID + n))
+        .collect();
+    let rows: Vec<_> = chat_ids
+        .iter()
+        .flat_map(|&id| {
+            ChatRow {
+                pk: schema::user_pk(USER),
+                sk: schema::chat_sk(id),
+                id,
+                user_id: USER,
+                name: format!("chat {id}"),
+                model: "gpt-4o".to_owned(),
+                project_id: Some(ProjectId(1 + id.get() % PROJECTS)),
+                share_uuid: None,
+                created_at: now,
+                updated_at: now,
+                write_id: 1,
+            }
+            .rows()
+        })
+        .map(|row| schema::to_attribute_map(&row))
+        .collect::<Result<_, _>>()
+        .map_err(|error| format!("a chat row: {error}"))?;
+    for batch in rows.chunks(25) {
+        let requests = batch
+            .iter()
+            .map(|item| {
+                let put = PutRequest::builder()
+                    .set_item(Some(item.clone()))
+                    .build()
+                    .map_err(|error| format!("a put: {error}"))?;
+                Ok(WriteRequest::builder().put_request(put).build())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let mut pending = requests;
+        while !pending.is_empty() {
+            let output = store
+                .client()
+                .batch_write_item()
+                .request_items(store.table(), pending)
+                .send()
+                .await
+                .map_err(|error| format!("seed the chats: {error}"))?;
+            pending = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(store.table()))
+                .unwrap_or_default();
+        }
+    }
     let mut running = tokio::task::JoinSet::new();
-    for n in 0..size.chats {
+    for (n, &chat) in chat_ids.iter().enumerate() {
         if running.len() >= SEED_IN_FLIGHT {
             joined(running.join_next().await)?;
         }
         let store = store.clone();
         running.spawn(async move {
-            let chat = NewChat {
-                name: format!("chat {n}"),
-                model: "gpt-4o".to_owned(),
-                project_id: Some(ProjectId(1 + n % PROJECTS)),
-            };
-            let created = store
-                .create_chat(USER, chat, now_ms(), None)
-                .await
-                .map_err(|error| format!("create chat {n}: {error}"))?;
             let messages = (0..size.messages_per_chat)
                 .map(|m| NewMessage {
-                    content: format!("message {m} of chat {n}: {}", "text ".repeat(20)),
+                    content: format!("message {m} of chat {chat}: {}", "text ".repeat(20)),
                     role: if m % 2 == 0 {
                         Role::User
                     } else {
@@ -149,12 +194,12 @@ async fn seed(store: &DynamoStore, size: Size) -> Result<(), String> {
                 })
                 .collect();
             store
-                .append_messages(USER, created.value.id, messages, now_ms(), None)
+                .append_messages(USER, chat, messages, now_ms(), None)
                 .await
-                .map_err(|error| format!("messages of chat {n}: {error}"))?;
+                .map_err(|error| format!("messages of chat {chat}: {error}"))?;
             Ok(())
         });
-        if n % 100 == 0 {
+        if n % 1000 == 0 {
             eprint!("\r   seeding chat {n}/{}", size.chats);
         }
     }

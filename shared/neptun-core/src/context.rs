@@ -6,6 +6,7 @@ use std::time::Instant;
 use lambda_http::{Body, Request, Response};
 
 use crate::clock;
+use crate::cross_site::{CrossSiteCheck, CrossSiteConfigError};
 use crate::error::ApiError;
 use crate::functions::Endpoint;
 use crate::links::{FileLinks, LinkConfigError};
@@ -23,6 +24,8 @@ pub struct AppContext<S> {
     pub links: FileLinks,
     /// Which requests are answered at all (the secret origin header).
     pub origin: OriginCheck,
+    /// Which cross-site requests may change data.
+    pub cross_site: CrossSiteCheck,
 }
 
 /// Why the request settings of the environment are unusable: a function without its secret
@@ -35,6 +38,8 @@ pub enum SettingsError {
     FileLinks(#[from] LinkConfigError),
     #[error("invalid origin check")]
     Origin(#[from] OriginConfigError),
+    #[error("invalid trusted origins")]
+    CrossSite(#[from] CrossSiteConfigError),
 }
 
 /// The request settings of a context: the session secret and cookie, the file URLs and the
@@ -43,21 +48,25 @@ pub struct Settings {
     pub session: SessionConfig,
     pub links: FileLinks,
     pub origin: OriginCheck,
+    pub cross_site: CrossSiteCheck,
 }
 
 impl Settings {
     /// Reads `NUXT_SESSION_PASSWORD`, `NEPTUN_SESSION_COOKIE`, `FILE_URL_TTL_SECONDS`,
-    /// `PUBLIC_BASE_URL` and `ORIGIN_VERIFY_SECRET`.
+    /// `PUBLIC_BASE_URL`, `ORIGIN_VERIFY_SECRET` and `ALLOWED_ORIGINS`.
     pub fn from_env() -> Result<Self, SettingsError> {
         Self::from_env_with(None)
     }
 
     /// [`Settings::from_env`], with the session secrets from a secret store when given.
     pub fn from_env_with(secrets: Option<SessionSecrets>) -> Result<Self, SettingsError> {
+        let links = FileLinks::from_env()?;
+        let cross_site = CrossSiteCheck::from_env(links.public_origin().as_deref())?;
         Ok(Self {
             session: SessionConfig::from_env_with(secrets)?,
-            links: FileLinks::from_env()?,
+            links,
             origin: OriginCheck::from_env()?,
+            cross_site,
         })
     }
 
@@ -68,6 +77,7 @@ impl Settings {
             session: self.session,
             links: self.links,
             origin: self.origin,
+            cross_site: self.cross_site,
         }
     }
 }
@@ -78,12 +88,16 @@ impl<S> AppContext<S> {
         Box::leak(Box::new(self))
     }
 
-    /// The answer to a request that did not come through the web app's origin (`None`: the
-    /// request may be handled). The first check of every function, in Lambda ([`serve`]) and
-    /// in the handler tests alike.
+    /// The answer to a request that did not come through the web app's origin, or that a
+    /// browser sent cross-site to change data (`None`: the request may be handled). The first
+    /// check of every function, before its body is read, in Lambda ([`serve`]) and in the
+    /// handler tests alike.
     pub fn refusal(&self, request: &Request) -> Option<Response<Body>> {
-        (!self.origin.admits(request.headers()))
-            .then(|| ApiError::OriginNotVerified.into_response())
+        if !self.origin.admits(request.headers()) {
+            return Some(ApiError::OriginNotVerified.into_response());
+        }
+        (!self.cross_site.admits(request.method(), request.headers()))
+            .then(|| ApiError::CrossSiteWrite.into_response())
     }
 }
 

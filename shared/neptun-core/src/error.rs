@@ -27,6 +27,19 @@ pub enum BodyKind {
     Whitelist,
 }
 
+impl BodyKind {
+    /// The largest body of this kind, checked before it is parsed: the 3 MiB limit only
+    /// where batches of texts come, a few KiB for the rest, whatever a client sends.
+    pub const fn max_bytes(self) -> usize {
+        match self {
+            Self::Messages | Self::Files => crate::validation::MAX_BODY_BYTES,
+            // 100 emails of 254 characters, escaped.
+            Self::Whitelist => 64 * 1024,
+            Self::Chat | Self::ChatName | Self::ChatIds | Self::ShareSettings => 16 * 1024,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
     Chat,
@@ -59,6 +72,10 @@ pub enum ApiError {
     /// `ORIGIN_VERIFY_SECRET` is set and the request lacks its `x-origin-verify` header.
     #[error("the request did not come through the web app's origin")]
     OriginNotVerified,
+    /// A browser sent a request that changes data from another site
+    /// ([`crate::cross_site`]).
+    #[error("cross-site write refused")]
+    CrossSiteWrite,
     #[error("{0:?} not found")]
     NotFound(Missing),
     /// The public read of a share that is not there: unknown uuid, not shared, chat deleted.
@@ -150,7 +167,9 @@ impl ApiError {
             | Self::NotOwner
             | Self::ShareCredentials(_)
             | Self::ShareNeedsSession(_) => StatusCode::UNAUTHORIZED,
-            Self::NotOnWhitelist(_) | Self::OriginNotVerified => StatusCode::FORBIDDEN,
+            Self::NotOnWhitelist(_) | Self::OriginNotVerified | Self::CrossSiteWrite => {
+                StatusCode::FORBIDDEN
+            }
             Self::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::InvalidPath(_)
             | Self::InvalidQuery(_)
@@ -221,7 +240,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "Payload Too Large",
             Self::UnsupportedMediaType(_) => "Unsupported Media Type",
             Self::MethodNotAllowed => "Method Not Allowed",
-            Self::OriginNotVerified => "Forbidden",
+            Self::OriginNotVerified | Self::CrossSiteWrite => "Forbidden",
             Self::NotFound(_) => "Not Found",
             Self::Unavailable(_) => "Service Unavailable",
             Self::StorageFailed(_)
@@ -249,6 +268,9 @@ impl ApiError {
             Self::UnsupportedMediaType(detail) => message(detail),
             Self::MethodNotAllowed => message("This route does not accept that method."),
             Self::OriginNotVerified => message("This API answers through the web app's origin."),
+            Self::CrossSiteWrite => message(
+                "A request from another site may not change data here (Sec-Fetch-Site, Origin).",
+            ),
             Self::NotFound(Missing::Chat) => message("Chat not found"),
             Self::NotFound(Missing::Message) => message("Message not found"),
             Self::NotFound(Missing::File) => message("File not found"),

@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod context;
+pub mod cross_site;
 pub mod error;
 pub mod functions;
 pub mod handlers;

@@ -4,6 +4,7 @@
 
 use neptun_core::clock::rfc3339_ms;
 use neptun_core::context::AppContext;
+use neptun_core::cross_site::CrossSiteCheck;
 use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, ShareId, UserId, WhitelistEntryId};
 use neptun_core::links::FileLinks;
 use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
@@ -317,6 +318,7 @@ pub fn dev_context<S>(store: S) -> AppContext<S> {
         session: dev_session(),
         links: FileLinks::default(),
         origin: OriginCheck::default(),
+        cross_site: CrossSiteCheck::default(),
     }
 }
 

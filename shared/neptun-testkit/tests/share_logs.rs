@@ -9,7 +9,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use lambda_http::{Body, Response};
 use neptun_core::functions::Function;
-use neptun_core::shares::attempts::MAX_FAILED_PER_MINUTE;
+use neptun_core::shares::attempts::MAX_ATTEMPTS_PER_MINUTE;
 use neptun_testkit::events::{event_with, sample_events, set_path};
 use neptun_testkit::invoke::invoke;
 use neptun_testkit::sample::{
@@ -58,7 +58,7 @@ async fn no_password_hash_whitelist_email_or_cookie_is_logged() {
         responses.push(invoke(&context, sample.function, sample.request()).await);
     }
     let wrong = format!("Basic {}", STANDARD.encode(":guess-that-is-logged?"));
-    for _ in 0..=MAX_FAILED_PER_MINUTE {
+    for _ in 0..=MAX_ATTEMPTS_PER_MINUTE {
         let request = event_with("get-shared-chat/200-password.json", |e| {
             set_path(e, &format!("/api/shared/chats/{SAMPLE_PASSWORD_SHARE}"));
             e["headers"]["authorization"] = json!(wrong);

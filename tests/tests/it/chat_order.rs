@@ -266,6 +266,7 @@ async fn counted(context: &AppContext<DynamoStore>) -> (AppContext<DynamoStore>,
             session,
             links,
             origin: context.origin.clone(),
+            cross_site: context.cross_site.clone(),
         },
         proxy,
     )

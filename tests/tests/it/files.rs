@@ -733,6 +733,7 @@ async fn a_signed_url_made_before_a_rotation_opens_until_the_previous_secret_is_
             session,
             links: before.links.clone(),
             origin: before.origin.clone(),
+            cross_site: before.cross_site.clone(),
         }
     };
     let during = rotated(Some(DEV_PASSWORD));

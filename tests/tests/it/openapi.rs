@@ -394,7 +394,7 @@ async fn collect_on_engine(out: &mut Exchanges) {
     assert_eq!(status, 200, "{body}");
     let wrong = event_with("get-shared-chat/401-wrong-password.json", |_| {});
     let mut locked = None;
-    for _ in 0..=neptun_core::shares::attempts::MAX_FAILED_PER_MINUTE {
+    for _ in 0..=neptun_core::shares::attempts::MAX_ATTEMPTS_PER_MINUTE {
         let (status, body) = out
             .send(&context, Function::GetSharedChat, wrong.clone())
             .await;
@@ -481,6 +481,17 @@ async fn collect_on_engine(out: &mut Exchanges) {
             .await;
         assert_eq!(status, 400, "{function}: {body}");
     }
+    // Every write sent from another site is refused before its body is read.
+    for function in Function::ALL {
+        if function.method() == lambda_http::http::Method::GET {
+            continue;
+        }
+        let cross_site = edited(function, |e| {
+            e["headers"]["sec-fetch-site"] = json!("cross-site");
+        });
+        let (status, body) = out.send(&context, function, cross_site).await;
+        assert_eq!(status, 403, "{function}: {body}");
+    }
     let erased = ErasedRow::new(SAMPLE_USER, neptun_core::clock::now_ms());
     context
         .store
@@ -539,6 +550,7 @@ async fn collect_store_failures(out: &mut Exchanges) {
             session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
             links: FileLinks::default(),
             origin: Default::default(),
+            cross_site: Default::default(),
         }
     };
     let in_flight = context(Fault::IdempotencyInFlight);

@@ -351,3 +351,25 @@ async fn attaching_files_with_a_key_twice_stores_them_once() {
         "the seeded file and the batch, once"
     );
 }
+
+/// The answer to a committed delete is lost: the SDK sends the same call again with the same
+/// `ClientRequestToken` (it gives every `TransactWriteItems` one of its own), and DynamoDB
+/// answers it as the success it was, not as a chat not found.
+#[tokio::test]
+async fn a_lost_answer_to_a_committed_delete_is_still_a_200() {
+    let (context, proxy) = context_behind_proxy().await;
+    proxy.lose_response_of("TransactWriteItems");
+    // Without an Idempotency-Key, whose record would answer the retry too.
+    let delete = event_with("delete-chat/200-delete.json", |e| {
+        if let Some(headers) = e["headers"].as_object_mut() {
+            headers.remove("idempotency-key");
+        }
+    });
+    let (status, body) = json_of(invoke(&context, Function::DeleteChat, delete).await);
+    assert_eq!(
+        proxy.take_counts().get("TransactWriteItems"),
+        Some(&2),
+        "sent again"
+    );
+    assert_eq!(status, 200, "{body}");
+}

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use neptun_core::context::AppContext;
 use neptun_core::model::Role;
-use neptun_core::store::{ChatStore, FileStore, MessageStore};
+use neptun_core::store::{ChatStore, FileStore, MessageStore, SharedChatStore};
 use neptun_core::validation::{NewChat, NewFile, NewMessage};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
@@ -356,5 +356,57 @@ fn a_full_scenario_logs_json_and_no_cookie_signature_or_secret() {
             "a log line carries a secret ({} chars)",
             secret.len()
         );
+    }
+}
+
+/// An empty form posted from another site to a protected share's route (no preflight needed)
+/// once made it public; now every write is refused cross-site, before its body is read, and
+/// the share keeps its password. The same request from the web app's own pages passes.
+#[tokio::test]
+async fn a_cross_site_form_changes_nothing() {
+    let context = context().await;
+    seed_sample_data(&context.store).await;
+    let (status, body) = json_of(
+        invoke(
+            &context,
+            Function::CreateChatShare,
+            event("create-chat-share/200-password.json"),
+        )
+        .await,
+    );
+    assert_eq!(status, 200, "{body}");
+    let uuid = body["share"]["share_uuid"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let (status, refused) = json_of(
+        invoke(
+            &context,
+            Function::CreateChatShare,
+            event("create-chat-share/403-cross-site-form.json"),
+        )
+        .await,
+    );
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["statusMessage"], "Forbidden");
+    let found = context
+        .store
+        .find_share(&uuid, neptun_core::clock::now_ms() / 60_000)
+        .await
+        .expect("a read")
+        .expect("the share");
+    assert!(found.share.is_protected, "the share keeps its password");
+    // Every unsafe method of every function is refused so; the reads are not.
+    for sample in sample_events().into_iter().filter(|s| s.status == 200) {
+        let cross_site = event_with(&sample.path(), |e| {
+            e["headers"]["sec-fetch-site"] = json!("cross-site");
+            e["headers"]["origin"] = json!("https://evil.example");
+        });
+        let status = invoke(&context, sample.function, cross_site)
+            .await
+            .status()
+            .as_u16();
+        let safe = sample.function.method() == lambda_http::http::Method::GET;
+        assert_eq!(status == 403, !safe, "{}", sample.path());
     }
 }

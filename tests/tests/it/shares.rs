@@ -11,7 +11,7 @@ use http::header::{RETRY_AFTER, SET_COOKIE};
 use neptun_core::clock::now_ms;
 use neptun_core::context::AppContext;
 use neptun_core::functions::Function;
-use neptun_core::shares::attempts::MAX_FAILED_PER_MINUTE;
+use neptun_core::shares::attempts::MAX_ATTEMPTS_PER_MINUTE;
 use neptun_dynamo::DynamoStore;
 use neptun_tests::*;
 use serde_json::{Value, json};
@@ -249,7 +249,7 @@ async fn every_branch_of_the_public_read() {
     if second > 40 {
         tokio::time::sleep(std::time::Duration::from_secs(61 - second)).await;
     }
-    for attempt in 1..=MAX_FAILED_PER_MINUTE {
+    for attempt in 1..=MAX_ATTEMPTS_PER_MINUTE {
         let (status, _, _, _) = read(
             &context,
             &uuid,
@@ -468,4 +468,51 @@ async fn another_user_gets_nothing_of_a_share() {
             .flatten()
             .all(|message| message["neptun_user_id"] == 70_201)
     );
+}
+
+/// Fifty guesses at a protected share sent at once, the right password among them, through the
+/// handler with real concurrency on DynamoDB Local: each takes one of the minute's attempts
+/// before its Argon2id verification, so at most ten are verified; the rest are 429 at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_guesses_at_once_verify_at_most_ten_passwords() {
+    const GUESSES: usize = 50;
+    // All in one minute of the clock: a new minute would give ten attempts more.
+    let into_minute = now_ms() / 1000 % 60;
+    if into_minute > 50 {
+        tokio::time::sleep(std::time::Duration::from_secs(61 - into_minute)).await;
+    }
+    let context = Arc::new(context().await);
+    seed_sample_data(&context.store).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(GUESSES));
+    let mut guesses = tokio::task::JoinSet::new();
+    for guess in 0..GUESSES {
+        let (context, barrier) = (context.clone(), barrier.clone());
+        guesses.spawn(async move {
+            let request = event_with("get-shared-chat/200-password.json", |e| {
+                if guess != GUESSES / 2 {
+                    let wrong = STANDARD.encode(format!(":wrong guess {guess}"));
+                    e["headers"]["authorization"] = json!(format!("Basic {wrong}"));
+                }
+            });
+            barrier.wait().await;
+            let response = invoke(&*context, Function::GetSharedChat, request).await;
+            response.status().as_u16()
+        });
+    }
+    let mut statuses = Vec::new();
+    while let Some(status) = guesses.join_next().await {
+        statuses.push(status.expect("a guess"));
+    }
+    let verified = statuses.iter().filter(|&&status| status != 429).count();
+    assert!(
+        verified as u64 <= MAX_ATTEMPTS_PER_MINUTE,
+        "{verified} verified: {statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|status| [200, 401, 429].contains(status)),
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.len(), GUESSES);
 }

@@ -106,10 +106,14 @@ impl Transaction {
     pub async fn send(self, client: &Client) -> Result<bool, StorageError> {
         let mut rounds = 0;
         loop {
+            // One token for the call and its retries: a retry after a lost answer is the same
+            // call to DynamoDB, which answers success instead of failing on its conditions.
+            let token = neptun_core::ids::random_uuid();
             let sent = retrying("TransactWriteItems", || {
                 client
                     .transact_write_items()
                     .set_transact_items(Some(self.actions.clone()))
+                    .client_request_token(token.clone())
                     .send()
             })
             .await;

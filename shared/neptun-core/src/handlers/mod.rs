@@ -185,7 +185,8 @@ fn raw_body(request: &Request, kind: BodyKind) -> Result<(BodyFormat, &[u8]), Ap
     let format = validation::body_format(request.headers().get(http::header::CONTENT_TYPE))
         .map_err(ApiError::UnsupportedMediaType)?;
     let body = request::body_bytes(request);
-    validation::check_body_size(body.len()).map_err(|error| body_error(error, kind))?;
+    validation::check_body_size(body.len(), kind.max_bytes())
+        .map_err(|error| body_error(error, kind))?;
     Ok((format, body))
 }
 

@@ -3,11 +3,12 @@
 //!
 //! Checks, in this order: route and method; the uuid (404); the share, active (404); for a
 //! protected share its whitelist (a session, 401; its email listed, 403) and then its
-//! password (429 while the minute's failed attempts are used up, 401 when missing or wrong);
+//! password (429 while the minute's attempts are used up, 401 when missing or wrong);
 //! `limit` and `cursor` (400); the chat's messages (404 once the chat is deleted).
 //!
-//! Storage: one `Query` finds the share and the minute's failed attempts, one more reads the
-//! page; a wrong password adds one write. A right password is answered with an access cookie
+//! Storage: one `Query` finds the share and the minute's attempts, one more reads the page; a
+//! password adds one write, which takes an attempt before the Argon2id verification
+//! (`crate::shares::attempts`). A right password is answered with an access cookie
 //! (`crate::shares::access`) that the next pages present instead, so a reader pays for one
 //! Argon2id verification per quarter of an hour, not per page.
 
@@ -139,26 +140,26 @@ async fn admit<S: SharedChatStore>(
         retry_after_seconds: attempts::retry_after_seconds(now_s),
         info,
     };
-    if attempts::is_locked(found.failed_attempts) {
+    if attempts::is_locked(found.attempts) {
+        return Err(locked());
+    }
+    // The attempt is taken before the hash: requests at once cannot verify more than the
+    // minute's attempts between them.
+    let reserved = context
+        .store
+        .reserve_attempt(&share.uuid, attempts::minute_of(now_s))
+        .await?;
+    if !reserved {
         return Err(locked());
     }
     let right = match offered {
         Some(offered) => password::verify(&offered, hash).map_err(ApiError::PasswordHash)?,
         None => false,
     };
-    if right {
-        let base = request::base_path(request);
-        let key = context.session.derive_key(access::KEY_PURPOSE);
-        return Ok(Some(access::set_cookie(&key, grant, now_s, &base)));
+    if !right {
+        return Err(ApiError::ShareCredentials(info));
     }
-    let failed = context
-        .store
-        .record_failed_attempt(&share.uuid, attempts::minute_of(now_s))
-        .await?;
-    // Attempts that raced past the check above are refused all the same.
-    if failed > attempts::MAX_FAILED_PER_MINUTE {
-        Err(locked())
-    } else {
-        Err(ApiError::ShareCredentials(info))
-    }
+    let base = request::base_path(request);
+    let key = context.session.derive_key(access::KEY_PURPOSE);
+    Ok(Some(access::set_cookie(&key, grant, now_s, &base)))
 }

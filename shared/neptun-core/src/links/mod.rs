@@ -107,6 +107,12 @@ impl FileLinks {
         self.public_base_url.as_deref()
     }
 
+    /// The `scheme://authority` of [`Self::public_base_url`]: the web app's origin.
+    pub fn public_origin(&self) -> Option<String> {
+        let uri: http::Uri = self.public_base_url.as_deref()?.parse().ok()?;
+        Some(format!("{}://{}", uri.scheme_str()?, uri.authority()?))
+    }
+
     /// The signer for one request's URLs; `None` when the request names no usable host and no
     /// `PUBLIC_BASE_URL` is set (no absolute URL can be built).
     pub fn signer(&self, request: &Request, key: [u8; 32], now_s: u64) -> Option<LinkSigner> {

@@ -1,9 +1,12 @@
-//! The limit on failed password attempts: at most [`MAX_FAILED_PER_MINUTE`] per share in each
-//! minute of the clock (Unix seconds / 60). The count of a minute is a row of its own in the
-//! table that DynamoDB's TTL removes after [`COUNTER_TTL_SECONDS`].
+//! The limit on password attempts: at most [`MAX_ATTEMPTS_PER_MINUTE`] per share in each minute
+//! of the clock (Unix seconds / 60). An attempt is taken (a conditional write) before its
+//! Argon2id verification, so requests sent at once cannot pass the limit, and a right password
+//! keeps its attempt: the limit counts verifications, and a reader who knew the password reads
+//! on with the access cookie, which takes none. The count of a minute is a row of its own in
+//! the table that DynamoDB's TTL removes after [`COUNTER_TTL_SECONDS`].
 
-/// Failed attempts a share takes in one minute; the next answer is a 429.
-pub const MAX_FAILED_PER_MINUTE: u64 = 10;
+/// Password verifications a share takes in one minute; the next answer is a 429.
+pub const MAX_ATTEMPTS_PER_MINUTE: u64 = 10;
 /// How long a minute's count is kept after the minute ends (TTL may delete it later still;
 /// reads only ever look at the current minute).
 pub const COUNTER_TTL_SECONDS: u64 = 60;
@@ -23,9 +26,9 @@ pub fn counter_expires_at(minute: u64) -> u64 {
     (minute + 1) * 60 + COUNTER_TTL_SECONDS
 }
 
-/// Whether a minute with `failed` attempts takes no more.
-pub fn is_locked(failed: u64) -> bool {
-    failed >= MAX_FAILED_PER_MINUTE
+/// Whether a minute with `taken` attempts takes no more.
+pub fn is_locked(taken: u64) -> bool {
+    taken >= MAX_ATTEMPTS_PER_MINUTE
 }
 
 #[cfg(test)]
@@ -42,8 +45,8 @@ mod tests {
     }
 
     #[test]
-    fn ten_failures_lock_the_minute() {
-        assert!(!is_locked(MAX_FAILED_PER_MINUTE - 1));
-        assert!(is_locked(MAX_FAILED_PER_MINUTE));
+    fn ten_attempts_lock_the_minute() {
+        assert!(!is_locked(MAX_ATTEMPTS_PER_MINUTE - 1));
+        assert!(is_locked(MAX_ATTEMPTS_PER_MINUTE));
     }
 }

@@ -25,10 +25,12 @@ pub trait SharedChatStore: Send + Sync {
         page: PageRequest,
     ) -> impl Future<Output = Result<Page<ChatMessage>, StoreError>> + Send;
 
-    /// Counts one more failed password attempt in `minute`; returns the minute's count.
-    fn record_failed_attempt(
+    /// Takes one of the share's [`crate::shares::attempts::MAX_ATTEMPTS_PER_MINUTE`] password
+    /// attempts of `minute`, in one conditional write, before any password is verified:
+    /// `false` when none is left. Requests at once take them one by one, never more.
+    fn reserve_attempt(
         &self,
         uuid: &str,
         minute: u64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

@@ -138,11 +138,11 @@ impl fmt::Debug for ShareWrite {
     }
 }
 
-/// A share found by its uuid, with the failed password attempts of the current minute.
+/// A share found by its uuid, with the password attempts taken in the current minute.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundShare {
     pub share: StoredShare,
-    pub failed_attempts: u64,
+    pub attempts: u64,
 }
 
 /// A chat owner's share routes. Every call fails with [`StoreError::ChatNotFound`] when the

@@ -17,12 +17,19 @@ pub enum BodyError {
     TooLarge { limit: String },
 }
 
-/// The whole request body may be at most [`MAX_BODY_BYTES`]; beyond that a 413.
-pub fn check_body_size(len: usize) -> Result<(), BodyError> {
-    if len > MAX_BODY_BYTES {
+/// The whole request body may be at most `max` bytes (a route's limit, never above
+/// [`MAX_BODY_BYTES`]); beyond that a 413.
+pub fn check_body_size(len: usize, max: usize) -> Result<(), BodyError> {
+    let max = max.min(MAX_BODY_BYTES);
+    if len > max {
+        let size = if max.is_multiple_of(1024 * 1024) {
+            format!("{} MiB", max / (1024 * 1024))
+        } else {
+            format!("{} KiB", max / 1024)
+        };
         return Err(BodyError::TooLarge {
             limit: format!(
-                "A request body may be at most {MAX_BODY_BYTES} bytes (3 MiB); this one has {len}."
+                "A request body of this route may be at most {max} bytes ({size}); this one has {len}."
             ),
         });
     }
@@ -120,7 +127,7 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 ///
 /// A leading UTF-8 byte order mark is ignored (RFC 8259 allows that).
 pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
-    check_body_size(body.len())?;
+    check_body_size(body.len(), MAX_BODY_BYTES)?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|e| {
         invalid(Issue::new(
@@ -154,7 +161,7 @@ pub fn decode_body(format: BodyFormat, body: &[u8]) -> Result<Value, BodyError> 
     match format {
         BodyFormat::Json => parse_json(body),
         BodyFormat::Form => {
-            check_body_size(body.len())?;
+            check_body_size(body.len(), MAX_BODY_BYTES)?;
             Ok(Value::Object(parse_form(body)))
         }
     }
@@ -316,16 +323,23 @@ mod tests {
 
     #[test]
     fn body_size_limit() {
-        assert!(check_body_size(MAX_BODY_BYTES).is_ok());
-        match check_body_size(MAX_BODY_BYTES + 1) {
+        assert!(check_body_size(MAX_BODY_BYTES, MAX_BODY_BYTES).is_ok());
+        match check_body_size(MAX_BODY_BYTES + 1, MAX_BODY_BYTES) {
             Err(BodyError::TooLarge { limit }) => {
                 assert_eq!(
                     limit,
-                    "A request body may be at most 3145728 bytes (3 MiB); this one has 3145729."
+                    "A request body of this route may be at most 3145728 bytes (3 MiB); this one has 3145729."
                 );
             }
             other => panic!("expected too large, got {other:?}"),
         }
+        // A route's own limit, never above the largest.
+        assert!(check_body_size(16 * 1024, 16 * 1024).is_ok());
+        match check_body_size(16 * 1024 + 1, 16 * 1024) {
+            Err(BodyError::TooLarge { limit }) => assert!(limit.contains("(16 KiB)"), "{limit}"),
+            other => panic!("expected too large, got {other:?}"),
+        }
+        assert!(check_body_size(MAX_BODY_BYTES + 1, usize::MAX).is_err());
         let big = vec![b' '; MAX_BODY_BYTES + 1];
         assert!(matches!(
             parse_object(&big),

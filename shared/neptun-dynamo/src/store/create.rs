@@ -78,7 +78,10 @@ impl DynamoStore {
                     // lasts.
                     floor = floor.max(met);
                     tracing::info!(id, floor, "chat id below the user's largest, drawing above");
-                    if !conflicts.pause("draw above the user's largest chat id").await {
+                    if !conflicts
+                        .pause("draw above the user's largest chat id")
+                        .await
+                    {
                         return Err(StoreError::Unavailable(
                             "the user's chats kept being created at once".into(),
                         ));

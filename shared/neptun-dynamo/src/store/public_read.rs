@@ -16,7 +16,7 @@ use crate::schema::{self, AttemptsRow, ChatScope, ShareRow};
 
 impl SharedChatStore for DynamoStore {
     async fn find_share(&self, uuid: &str, minute: u64) -> Result<Option<FoundShare>, StoreError> {
-        let (mut share, mut failed_attempts) = (None, 0);
+        let (mut share, mut attempts) = (None, 0);
         self.scan_range(
             schema::share_pk(uuid),
             schema::share_range(minute),
@@ -25,7 +25,7 @@ impl SharedChatStore for DynamoStore {
             |item| {
                 let sk = item.get(schema::SK).and_then(|sk| sk.as_s().ok());
                 if sk.is_some_and(|sk| schema::is_attempts_sk(sk)) {
-                    failed_attempts += decode::<AttemptsRow>(item)?.n;
+                    attempts += decode::<AttemptsRow>(item)?.n;
                 } else {
                     share = Some(StoredShare::from(decode::<ShareRow>(item)?));
                 }
@@ -40,10 +40,7 @@ impl SharedChatStore for DynamoStore {
         if self.is_erased(share.user_id).await? {
             return Ok(None);
         }
-        Ok(Some(FoundShare {
-            share,
-            failed_attempts,
-        }))
+        Ok(Some(FoundShare { share, attempts }))
     }
 
     async fn shared_messages(
@@ -58,8 +55,8 @@ impl SharedChatStore for DynamoStore {
         self.list_messages_of(scope, page, Existence::Vouched).await
     }
 
-    async fn record_failed_attempt(&self, uuid: &str, minute: u64) -> Result<u64, StoreError> {
-        let count = self
+    async fn reserve_attempt(&self, uuid: &str, minute: u64) -> Result<bool, StoreError> {
+        let take = self
             .client
             .update_item()
             .table_name(&self.table)
@@ -68,18 +65,35 @@ impl SharedChatStore for DynamoStore {
                 schema::attempts_sk(minute),
             )))
             .update_expression("ADD #n :one SET #expires = :expires")
+            .condition_expression("attribute_not_exists(#n) OR #n < :max")
             .expression_attribute_names("#n", schema::ITEM_COUNT)
             .expression_attribute_names("#expires", schema::EXPIRES_AT)
             .expression_attribute_values(":one", AttributeValue::N("1".to_owned()))
+            .expression_attribute_values(
+                ":max",
+                AttributeValue::N(attempts::MAX_ATTEMPTS_PER_MINUTE.to_string()),
+            )
             .expression_attribute_values(
                 ":expires",
                 AttributeValue::N(attempts::counter_expires_at(minute).to_string()),
             )
             .return_values(ReturnValue::UpdatedNew);
-        let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("UpdateItem", || count.clone().send())
-            .await?;
-        let counted: AttemptsRow = decode(output.attributes.unwrap_or_default())?;
-        Ok(counted.n)
+        // The condition failing is the answer "none left", not an error.
+        let taken = || async {
+            match take.clone().send().await {
+                Ok(_) => Ok(true),
+                Err(error)
+                    if error
+                        .as_service_error()
+                        .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(false)
+                }
+                Err(error) => Err(error),
+            }
+        };
+        ConflictRetry::new(Instant::now(), self.retry_budget)
+            .send("UpdateItem", taken)
+            .await
     }
 }

@@ -73,25 +73,39 @@ pub async fn shared_messages_come_in_order_and_pages<S: ApiStore>(store: &S) {
     assert_eq!(read, written);
 }
 
-pub async fn failed_attempts_count_per_share_and_minute<S: ApiStore>(store: &S) {
+pub async fn attempts_are_taken_per_share_and_minute_up_to_the_limit<S: ApiStore>(store: &S) {
+    use neptun_core::shares::attempts::MAX_ATTEMPTS_PER_MINUTE;
     let user = fresh_user();
     let chat = created_chat(store, user, "guarded").await;
     let share = shared(store, user, chat.id, public()).await;
     let other = created_chat(store, user, "other").await;
     let other = shared(store, user, other.id, public()).await;
     let minute = now_ms() / 60_000;
-    for expected in 1..=3 {
-        let counted = store.record_failed_attempt(&share.uuid, minute).await;
-        assert_eq!(counted.ok(), Some(expected));
+    for _ in 0..MAX_ATTEMPTS_PER_MINUTE {
+        let taken = store.reserve_attempt(&share.uuid, minute).await;
+        assert_eq!(taken.ok(), Some(true));
     }
+    let none_left = store.reserve_attempt(&share.uuid, minute).await;
+    assert_eq!(
+        none_left.ok(),
+        Some(false),
+        "the minute's attempts are used up"
+    );
     let attempts = |uuid: String, minute| async move {
         store
             .find_share(&uuid, minute)
             .await
             .unwrap_or_else(|error| panic!("{error}"))
-            .map(|found| found.failed_attempts)
+            .map(|found| found.attempts)
     };
-    assert_eq!(attempts(share.uuid.clone(), minute).await, Some(3));
+    assert_eq!(
+        attempts(share.uuid.clone(), minute).await,
+        Some(MAX_ATTEMPTS_PER_MINUTE)
+    );
     assert_eq!(attempts(share.uuid.clone(), minute + 1).await, Some(0));
     assert_eq!(attempts(other.uuid.clone(), minute).await, Some(0));
+    assert_eq!(
+        store.reserve_attempt(&share.uuid, minute + 1).await.ok(),
+        Some(true)
+    );
 }

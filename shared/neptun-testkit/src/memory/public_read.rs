@@ -2,6 +2,7 @@
 
 use super::MemoryStore;
 use neptun_core::model::ChatMessage;
+use neptun_core::shares::attempts;
 use neptun_core::store::{
     FoundShare, MessageStore, Page, PageRequest, SharedChatStore, StoreError, StoredShare,
 };
@@ -17,7 +18,7 @@ impl SharedChatStore for MemoryStore {
             .find(|share| share.uuid == uuid);
         Ok(share.map(|share| FoundShare {
             share: share.clone(),
-            failed_attempts: state
+            attempts: state
                 .attempts
                 .get(&(uuid.to_owned(), minute))
                 .copied()
@@ -33,11 +34,14 @@ impl SharedChatStore for MemoryStore {
         self.list_messages(share.user_id, share.chat_id, page).await
     }
 
-    async fn record_failed_attempt(&self, uuid: &str, minute: u64) -> Result<u64, StoreError> {
+    async fn reserve_attempt(&self, uuid: &str, minute: u64) -> Result<bool, StoreError> {
         let mut state = self.state();
         state.check_fault()?;
         let count = state.attempts.entry((uuid.to_owned(), minute)).or_default();
+        if attempts::is_locked(*count) {
+            return Ok(false);
+        }
         *count += 1;
-        Ok(*count)
+        Ok(true)
     }
 }
