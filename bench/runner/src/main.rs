@@ -535,8 +535,18 @@ async fn erasure_only() {
         binary.path.display()
     );
     let bench = Bench::start(root.join("target/bench/logs")).await;
+    // BENCH_ERASURE_CHATS=5000: only the sizes named (comma-separated), the others reported
+    // as not measured.
+    let only = std::env::var("BENCH_ERASURE_CHATS").unwrap_or_default();
+    let wanted = |chats: u64| {
+        only.trim().is_empty() || only.split(',').any(|n| n.trim() == chats.to_string())
+    };
     let mut figures = Vec::new();
     for size in erasure::SIZES {
+        if !wanted(size.chats) {
+            figures.push(Err("left out of this run (BENCH_ERASURE_CHATS)".to_owned()));
+            continue;
+        }
         eprintln!(
             "== erasure: {} chats in {} projects, {} messages",
             size.chats,

@@ -13,13 +13,13 @@ pub fn erasure_section(figures: &[Result<ErasureFigures, String>], date: &str) -
     let _ = writeln!(
         w,
         "Written by `make bench` ({date}, `scripts/bench-erasure.sh`: a storage engine of its \
-         own, started fresh). Users of each size, each in a table of its own, in {} projects, \
-         written through the store as the API writes them. The release `{ERASING_FUNCTION}` \
+         own for each size, started fresh). A user of each size in {} projects: the chats' rows \
+         put as a create writes them, their messages through the store as the API writes them. The release `{ERASING_FUNCTION}` \
          answers `events/delete-chats/200-erase-all.json` (`{{\"all\": true}}`, over the TLS \
          hop, Init done first) while the stream purge (the purge function's handler, {} chat \
          partitions at a time) follows the table's stream, as its event source mapping does in \
-         production. \"Rows\" are every row of `USER#<user>` (but `ERASED`, which stays) and of \
-         the partitions under it, counted by a Scan every {} ms.\n",
+         production. \"Rows\" are the table's rows (it holds the one user) but the `ERASED` \
+         and `ERASURES` rows that stay, counted by `DescribeTable` every {} ms.\n",
         erasure::PROJECTS,
         neptun_dynamo::purge::stream::PARTITIONS_IN_FLIGHT,
         erasure::POLL.as_millis(),

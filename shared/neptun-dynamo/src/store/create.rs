@@ -2,7 +2,7 @@
 //! `Idempotency-Key`'s record, and the same attempt again while it conflicts.
 
 use neptun_core::ids::UserId;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
 use serde::Serialize;
@@ -19,6 +19,8 @@ use neptun_core::store::{Idempotency, Replayable, StoreError};
 
 /// Fresh ids are drawn again after a collision; more than a few in a row means a bug.
 const ID_ATTEMPTS: u64 = 8;
+/// How long creates of one user at once may wait for each other (API Gateway waits 30 s).
+const GUARD_BUDGET: Duration = Duration::from_secs(10);
 
 impl DynamoStore {
     /// Writes one create as a single `TransactWriteItems`, drawing fresh ids until they do
@@ -35,6 +37,9 @@ impl DynamoStore {
         now_ms: u64,
     ) -> Result<Replayable<(u64, u64)>, StoreError> {
         let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
+        // Creates of one user at once wait for each other behind the guard of its chat ids.
+        let mut guard_waits = ConflictRetry::new(Instant::now(), GUARD_BUDGET);
+        let mut refused_draws = 0;
         let fingerprint = idempotency.map(|key| key.fingerprint.as_str());
         // The largest id a failed draw met (a chat's guard row): the next one is drawn above.
         let mut floor = 0;
@@ -72,15 +77,17 @@ impl DynamoStore {
                     created_at,
                 } => return created((result_id, created_at), true),
                 Outcome::Collision { floor: Some(met) } => {
-                    // Another create of the user came first (the guard of a user's chat ids
-                    // serializes them): draw above it after a jittered pause, so that creates
-                    // of one user at once go through one after the other, while the budget
-                    // lasts.
+                    // The user's largest chat id is above the draw: the user's earlier chat of
+                    // this window, drawn higher (then the next draw, above it, commits), or a
+                    // create of the user at the same time (then they go one after the other,
+                    // each after a jittered pause, while the budget lasts).
                     floor = floor.max(met);
+                    refused_draws += 1;
                     tracing::info!(id, floor, "chat id below the user's largest, drawing above");
-                    if !conflicts
-                        .pause("draw above the user's largest chat id")
-                        .await
+                    if refused_draws > 1
+                        && !guard_waits
+                            .pause("draw above the user's largest chat id")
+                            .await
                     {
                         return Err(StoreError::Unavailable(
                             "the user's chats kept being created at once".into(),

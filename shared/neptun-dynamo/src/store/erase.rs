@@ -14,13 +14,12 @@
 
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use neptun_core::ids::UserId;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
-use super::classify::{cancellation_reasons, classify, is_conflict};
+use super::guarded::RowCondition;
 use super::retry::ConflictRetry;
-use super::{DynamoStore, build_error, decode, to_item};
+use super::{DynamoStore, decode};
 use crate::schema::{self, ErasedRow, ErasureRow, PendingPurgeRow};
 
 impl DynamoStore {
@@ -62,68 +61,28 @@ impl DynamoStore {
             Err(error) => error,
         }
     }
-
-    /// A put of `row`, only if it is new when `new_only`.
-    fn put_action(
-        &self,
-        row: &impl serde::Serialize,
-        new_only: bool,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let mut put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(to_item(row)?));
-        if new_only {
-            put = put
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", schema::PK);
-        }
-        Ok(TransactWriteItem::builder()
-            .put(put.build().map_err(build_error)?)
-            .build())
-    }
 }
 
 impl ChatEraseStore for DynamoStore {
     async fn erase_chats(&self, user_id: UserId, now_ms: u64) -> Result<(), StoreError> {
         let actions = vec![
-            self.put_action(&ErasedRow::new(user_id, now_ms), true)?,
-            self.put_action(
+            self.put_row(&ErasedRow::new(user_id, now_ms), Some(RowCondition::Absent))?,
+            self.put_row(
                 &ErasureRow {
                     pk: schema::erasures_pk(),
                     sk: schema::erasure_sk(user_id),
                     user_id,
                     erased_at: now_ms,
                 },
-                false,
+                None,
             )?,
-            self.put_action(&PendingPurgeRow::erasure(user_id, now_ms), false)?,
+            self.put_row(&PendingPurgeRow::erasure(user_id, now_ms), None)?,
         ];
-        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
-        loop {
-            let sent = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .send()
-                .await;
-            let error = match sent {
-                Ok(_) => {
-                    tracing::info!("erased a user; the removal of the user's rows follows");
-                    return Ok(());
-                }
-                Err(error) => error,
-            };
-            // Erased before: the answer stands, and the removal goes on where it was.
-            if cancellation_reasons(&error).is_some_and(|reasons| {
-                reasons
-                    .iter()
-                    .any(|reason| reason.code() == Some("ConditionalCheckFailed"))
-            }) {
-                return Ok(());
-            }
-            if !is_conflict(&error) || !conflicts.pause("TransactWriteItems").await {
-                return Err(classify(error));
-            }
+        // A failed condition: erased before. The answer stands, and the removal goes on
+        // where it was.
+        if self.write_transaction(actions).await?.is_none() {
+            tracing::info!("erased a user; the removal of the user's rows follows");
         }
+        Ok(())
     }
 }

@@ -43,6 +43,19 @@ impl DynamoStore {
     ) -> Result<Option<FailedConditions>, StoreError> {
         let erased = actions.len();
         actions.push(self.not_erased_check(user_id)?);
+        let failed = self.write_transaction(actions).await?;
+        if failed.as_ref().is_some_and(|failed| failed.at(erased)) {
+            return Err(StoreError::Erased);
+        }
+        Ok(failed)
+    }
+
+    /// Sends `actions` as one transaction, again (unchanged) while it conflicts and the
+    /// budget lasts. `Ok(None)`: committed; `Ok(Some(failed))`: cancelled by conditions.
+    pub(super) async fn write_transaction(
+        &self,
+        actions: Vec<TransactWriteItem>,
+    ) -> Result<Option<FailedConditions>, StoreError> {
         if actions.len() > MAX_ACTIONS {
             return Err(StoreError::Invariant(
                 "more rows to change than one transaction holds",
@@ -62,12 +75,6 @@ impl DynamoStore {
             };
             let conflict = match cancellation_reasons(&error) {
                 Some(reasons) => {
-                    if reasons
-                        .get(erased)
-                        .is_some_and(|r| code(r) == "ConditionalCheckFailed")
-                    {
-                        return Err(StoreError::Erased);
-                    }
                     if reasons.iter().any(|r| code(r) == "ConditionalCheckFailed") {
                         let failed = reasons
                             .iter()
