@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::budget;
 use super::issues::{Issue, IssueCode};
 use super::{MAX_BODY_BYTES, MAX_TEXT_BYTES};
 
@@ -142,6 +143,7 @@ pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
     if text.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
         return Err(invalid(Issue::required(Vec::new())));
     }
+    budget::check_json_values(text, budget::MAX_JSON_VALUES)?;
     // serde_json's recursion limit (128) turns deep nesting into an error, not a stack overflow;
     // numbers beyond f64 are an error too ("number out of range").
     serde_json::from_str(text).map_err(|e| {
@@ -162,6 +164,7 @@ pub fn decode_body(format: BodyFormat, body: &[u8]) -> Result<Value, BodyError> 
         BodyFormat::Json => parse_json(body),
         BodyFormat::Form => {
             check_body_size(body.len(), MAX_BODY_BYTES)?;
+            budget::check_form_pairs(body, budget::MAX_FORM_PAIRS)?;
             Ok(Value::Object(parse_form(body)))
         }
     }

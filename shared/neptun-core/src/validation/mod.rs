@@ -8,6 +8,9 @@
 //! - [`parse_path_id`], [`parse_page_query`], [`encode_cursor`]: path and query parameters;
 //!   [`parse_chat_list_query`] adds the chat list's `order_by` and its keyset cursors.
 //!
+//! - [`budget`]: a body's values counted before they become a tree (memory bounded whatever a
+//!   client sends).
+//!
 //! Decisions where the contract is silent:
 //! - Texts, titles, names and models are stored verbatim (never trimmed). "Blank" means empty or
 //!   only Unicode white space (plus U+FEFF, as JavaScript's `trim`).
@@ -27,6 +30,7 @@
 //!   also to the (canonical) order. File titles may be empty, blank, `null` or absent (`""`).
 
 mod bodies;
+mod budget;
 mod envelope;
 mod fields;
 mod issues;
