@@ -48,6 +48,15 @@ impl DynamoStore {
         output.item.map(decode).transpose()
     }
 
+    /// [`StoreError::Erased`] if the user was erased: a write that finds nothing to write (or
+    /// an earlier answer to replay) tells an erased user so (one read, on that path only).
+    pub(super) async fn refuse_if_erased(&self, user_id: UserId) -> Result<(), StoreError> {
+        match self.is_erased(user_id).await? {
+            true => Err(StoreError::Erased),
+            false => Ok(()),
+        }
+    }
+
     /// `missing`, or [`StoreError::Erased`] if the user was erased: a write that found nothing
     /// to change tells an erased user so (one read, on that path only).
     pub(super) async fn missing_unless_erased(
@@ -55,11 +64,10 @@ impl DynamoStore {
         user_id: UserId,
         missing: StoreError,
     ) -> StoreError {
-        match self.is_erased(user_id).await {
-            Ok(true) => StoreError::Erased,
-            Ok(false) => missing,
-            Err(error) => error,
-        }
+        self.refuse_if_erased(user_id)
+            .await
+            .err()
+            .unwrap_or(missing)
     }
 }
 

@@ -93,10 +93,11 @@ impl FileStore for DynamoStore {
         // The file's row, the chat's marker and the user's `ERASED` row in one consistent
         // read: a deleted chat's (or an erased user's) files are gone at once, before they are
         // purged.
-        let get = |sk: String| {
+        let chat_pk = schema::chat_pk(user_id, chat_id);
+        let get = |pk: String, sk: String| {
             Get::builder()
                 .table_name(&self.table)
-                .set_key(Some(Self::key(schema::chat_pk(user_id, chat_id), sk)))
+                .set_key(Some(Self::key(pk, sk)))
                 .build()
                 .map(|get| TransactGetItem::builder().get(get).build())
                 .map_err(build_error)
@@ -105,17 +106,9 @@ impl FileStore for DynamoStore {
             .client
             .transact_get_items()
             .set_transact_items(Some(vec![
-                get(schema::CHAT_META_SK.to_owned())?,
-                get(schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
-                Get::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(Self::key(
-                        schema::user_pk(user_id),
-                        schema::ERASED_SK.to_owned(),
-                    )))
-                    .build()
-                    .map(|get| TransactGetItem::builder().get(get).build())
-                    .map_err(build_error)?,
+                get(chat_pk.clone(), schema::CHAT_META_SK.to_owned())?,
+                get(chat_pk, schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
+                get(schema::user_pk(user_id), schema::ERASED_SK.to_owned())?,
             ]));
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
             .send("TransactGetItems", || request.clone().send())

@@ -159,9 +159,7 @@ impl DynamoStore {
             return Ok(None);
         };
         // An erased user's keys replay nothing (the record goes with the user's rows).
-        if self.is_erased(user_id).await? {
-            return Err(StoreError::Erased);
-        }
+        self.refuse_if_erased(user_id).await?;
         Ok(Some(Replayable {
             value,
             replayed: true,

@@ -21,7 +21,8 @@ impl DynamoStore {
     /// a cursor, or a limited page of files, whose range ends at `META`) reads it beside the
     /// query, so that the page still costs one round trip; any other page reads it only if
     /// the query ended before it. A chat vouched for ([`Existence::Vouched`]) reads no marker
-    /// beside its query. An erased user's chat is not found: its `ERASED` row is read beside.
+    /// beside its query, nor the user's `ERASED` row; any other list reads that beside it: an
+    /// erased user's chat is not found.
     pub(super) async fn list_chat_items<R: DeserializeOwned, T>(
         &self,
         user_id: UserId,
@@ -32,6 +33,9 @@ impl DynamoStore {
         items_of: impl Fn(R) -> Vec<(u64, usize, T)>,
     ) -> Result<Page<T>, StoreError> {
         let read = self.read_chat_items(user_id, chat_id, range, page, existence, items_of);
+        if existence == Existence::Vouched {
+            return read.await;
+        }
         let (erased, page) = tokio::join!(self.is_erased(user_id), read);
         if erased? {
             return Err(StoreError::ChatNotFound);
@@ -96,7 +100,8 @@ impl DynamoStore {
 pub(super) enum Existence {
     /// Nothing: the list checks `META`.
     Unknown,
-    /// The chat's share was just read, and a share exists only while its chat does.
+    /// The chat's share was just read, and a share exists only while its chat does (and is
+    /// found only while its user is not erased).
     Vouched,
 }
 

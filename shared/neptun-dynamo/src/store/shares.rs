@@ -211,10 +211,8 @@ impl ShareStore for DynamoStore {
             }
             if share.whitelist.len() == listed {
                 // Nothing to write: an erased user is still told so.
-                return match self.is_erased(user_id).await? {
-                    true => Err(StoreError::Erased),
-                    false => Ok(share.entries()),
-                };
+                self.refuse_if_erased(user_id).await?;
+                return Ok(share.entries());
             }
             let put = self.put_row(&ShareRow::new(&share, rand::random()), Some(written))?;
             if self.write_guarded(user_id, vec![put]).await?.is_none() {
@@ -233,10 +231,7 @@ impl ShareStore for DynamoStore {
         loop {
             let chat = self.existing_chat(user_id, chat_id).await?;
             let Some(uuid) = chat.share_uuid.as_deref() else {
-                return match self.is_erased(user_id).await? {
-                    true => Err(StoreError::Erased),
-                    false => Ok(()),
-                };
+                return self.refuse_if_erased(user_id).await;
             };
             let next = ChatRow {
                 share_uuid: None,
