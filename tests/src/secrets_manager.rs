@@ -1,10 +1,10 @@
 //! A stand-in for AWS Secrets Manager's `GetSecretValue` (the JSON 1.1 protocol over HTTP),
-//! for the functions' Init read of the session secret: tests and `make bench`.
+//! for the functions' reads of the session secret: tests and `make bench`.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
@@ -19,9 +19,12 @@ pub enum StoredSecret {
     Binary,
 }
 
+type Secrets = Arc<Mutex<HashMap<String, StoredSecret>>>;
+
 pub struct SecretsManagerStandIn {
     address: SocketAddr,
     calls: Arc<AtomicUsize>,
+    secrets: Secrets,
 }
 
 impl SecretsManagerStandIn {
@@ -30,14 +33,27 @@ impl SecretsManagerStandIn {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let address = listener.local_addr().expect("its address");
         let calls = Arc::new(AtomicUsize::new(0));
-        let secrets = Arc::new(secrets);
-        let counted = calls.clone();
+        let secrets = Arc::new(Mutex::new(secrets));
+        let (counted, served) = (calls.clone(), secrets.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                tokio::spawn(serve(client, secrets.clone(), counted.clone()));
+                tokio::spawn(serve(client, served.clone(), counted.clone()));
             }
         });
-        Self { address, calls }
+        Self {
+            address,
+            calls,
+            secrets,
+        }
+    }
+
+    /// Makes `secret` the value of `id` (a rotation), or removes it.
+    pub fn set(&self, id: &str, secret: Option<StoredSecret>) {
+        let mut secrets = self.secrets.lock().expect("the stand-in's secrets");
+        match secret {
+            Some(secret) => secrets.insert(id.to_owned(), secret),
+            None => secrets.remove(id),
+        };
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -56,11 +72,7 @@ impl SecretsManagerStandIn {
     }
 }
 
-async fn serve(
-    mut client: TcpStream,
-    secrets: Arc<HashMap<String, StoredSecret>>,
-    calls: Arc<AtomicUsize>,
-) {
+async fn serve(mut client: TcpStream, secrets: Secrets, calls: Arc<AtomicUsize>) {
     let mut buffer = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buffer).await {
         calls.fetch_add(1, Ordering::SeqCst);
@@ -68,7 +80,8 @@ async fn serve(
         let body_start = find(&request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
         let body: Value = serde_json::from_slice(&request[body_start..]).unwrap_or_default();
         let id = body["SecretId"].as_str().unwrap_or_default();
-        let (status, answer) = match (target.as_str(), secrets.get(id)) {
+        let stored = secrets.lock().ok().and_then(|s| s.get(id).cloned());
+        let (status, answer) = match (target.as_str(), stored) {
             ("secretsmanager.GetSecretValue", Some(secret)) => {
                 let mut answer = json!({
                     "ARN": id,

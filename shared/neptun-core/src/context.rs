@@ -12,14 +12,15 @@ use crate::functions::Endpoint;
 use crate::links::{FileLinks, LinkConfigError};
 use crate::metrics::{self, RequestMetrics};
 use crate::origin::{OriginCheck, OriginConfigError};
-use crate::session::{SessionConfig, SessionConfigError, SessionSecrets};
+use crate::session::{LiveSession, SessionConfig, SessionConfigError, SessionSecrets};
 use crate::store::ApiStore;
 
 /// The context of every handler. `S` is the store (DynamoDB in production, the in-memory
 /// store of `neptun-testkit` in handler tests).
 pub struct AppContext<S> {
     pub store: S,
-    pub session: SessionConfig,
+    /// The session secrets, read again from the secret store when it holds them.
+    pub session: LiveSession,
     /// File URL settings (TTL, public base URL).
     pub links: FileLinks,
     /// Which requests are answered at all (the secret origin header).
@@ -74,7 +75,7 @@ impl Settings {
     pub fn with_store<S>(self, store: S) -> AppContext<S> {
         AppContext {
             store,
-            session: self.session,
+            session: LiveSession::fixed(self.session),
             links: self.links,
             origin: self.origin,
             cross_site: self.cross_site,
@@ -99,25 +100,33 @@ impl<S> AppContext<S> {
         (!self.cross_site.admits(request.method(), request.headers()))
             .then(|| ApiError::CrossSiteWrite.into_response())
     }
+
+    /// The answer to `request`: its [`AppContext::refusal`], else `handle`'s answer, with the
+    /// session secrets read again first when their time has come. Lambda's loop ([`serve`])
+    /// and the handler tests alike.
+    pub async fn answer<'a, F, Fut>(&'a self, request: Request, handle: F) -> Response<Body>
+    where
+        F: FnOnce(&'a Self, Request) -> Fut,
+        Fut: Future<Output = Response<Body>>,
+    {
+        if let Some(refusal) = self.refusal(&request) {
+            return refusal;
+        }
+        self.session.refresh_if_due(clock::now_ms()).await;
+        handle(self, request).await
+    }
 }
 
 /// Serves the endpoint `E` on the Lambda runtime until the process ends: every request
-/// through [`AppContext::refusal`], then its metrics line.
+/// through [`AppContext::answer`], then its metrics line.
 pub async fn serve<E: Endpoint, S: ApiStore>(
     context: &'static AppContext<S>,
 ) -> Result<(), lambda_http::Error> {
     lambda_http::run(lambda_http::service_fn(move |request| {
         let started = Instant::now();
         let storage_before = metrics::storage_requests();
-        let pending = match context.refusal(&request) {
-            Some(refusal) => Err(refusal),
-            None => Ok(E::handle(context, request)),
-        };
         async move {
-            let response = match pending {
-                Ok(handled) => handled.await,
-                Err(refusal) => refusal,
-            };
+            let response = context.answer(request, E::handle).await;
             RequestMetrics {
                 function: E::FUNCTION,
                 status: response.status().as_u16(),

@@ -2,12 +2,13 @@
 //! Lambda Init): the HTTP functions' [`AppContext`] on DynamoDB, and the stream functions'
 //! [`StreamContext`].
 
+use neptun_core::clock;
 use neptun_core::context::{AppContext, Settings, SettingsError};
 use neptun_core::error::ErrorChain;
 
 use crate::client::{StorageTimeouts, dynamodb_client_from, sdk_config};
 use crate::env::{self, EnvError};
-use crate::secrets::{SecretError, secret_id_from_env, session_secrets};
+use crate::secrets::{SecretError, SessionSecret, secret_id_from_env, secret_ttl_from_env};
 use crate::store::DynamoStore;
 use crate::tls::{TrustConfigError, TrustRoots};
 use crate::warm_up::{WARM_UP_ENV, warm_up};
@@ -26,6 +27,8 @@ pub enum ConfigError {
     Trust(#[from] TrustConfigError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+    #[error("invalid session secret refresh")]
+    SecretTtl(#[source] EnvError),
 }
 
 /// The store of the environment: `TABLE_NAME`, the storage limits and the trust store opt-ins.
@@ -61,7 +64,8 @@ impl StorageConfig {
 }
 
 /// Reads the environment once at start-up and keeps the context for the life of the process:
-/// the session secrets (from Secrets Manager when `NEPTUN_SESSION_SECRET_ARN` is set), the
+/// the session secrets (from Secrets Manager when `NEPTUN_SESSION_SECRET_ARN` is set, then read
+/// again every `NEPTUN_SESSION_SECRET_TTL_SECONDS`), the
 /// session and file URL settings, the table, the storage limits, the trust store opt-ins
 /// and `DYNAMODB_WARM_UP`. An unusable configuration is logged (the function's JSON log, so
 /// CloudWatch has the reason) and returned: `main` then exits with it instead of serving.
@@ -70,8 +74,15 @@ pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigErr
         let storage = StorageConfig::from_env()?;
         let warm = env::flag(WARM_UP_ENV, true)?;
         let config = storage.sdk_config().await;
-        let secrets = match secret_id_from_env() {
-            Some(secret_id) => Some(session_secrets(&config, &secret_id).await?),
+        let secret = match secret_id_from_env() {
+            Some(secret_id) => {
+                let ttl = secret_ttl_from_env().map_err(ConfigError::SecretTtl)?;
+                Some((SessionSecret::new(&config, secret_id), ttl))
+            }
+            None => None,
+        };
+        let secrets = match &secret {
+            Some((secret, _)) => Some(secret.read().await?),
             None => None,
         };
         let settings = Settings::from_env_with(secrets)?;
@@ -79,7 +90,14 @@ pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigErr
         if warm {
             warm_up(store.client(), store.table(), timeouts).await;
         }
-        Ok(settings.with_store(store).leak())
+        let mut context = settings.with_store(store);
+        if let Some((secret, ttl)) = secret {
+            context.session =
+                context
+                    .session
+                    .refreshed_from(Box::new(secret), ttl, clock::now_ms());
+        }
+        Ok(context.leak())
     })
     .await
 }

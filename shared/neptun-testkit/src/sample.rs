@@ -9,7 +9,7 @@ use neptun_core::ids::{ChatId, FileId, MessageId, ProjectId, ShareId, UserId, Wh
 use neptun_core::links::FileLinks;
 use neptun_core::model::{Chat, ChatMessage, FileRecord, Role};
 use neptun_core::origin::OriginCheck;
-use neptun_core::session::SessionConfig;
+use neptun_core::session::{LiveSession, SessionConfig};
 use neptun_core::store::{ListedEmail, StoredShare};
 
 use crate::memory::MemoryStore;
@@ -315,7 +315,7 @@ pub fn dev_session() -> SessionConfig {
 pub fn dev_context<S>(store: S) -> AppContext<S> {
     AppContext {
         store,
-        session: dev_session(),
+        session: LiveSession::fixed(dev_session()),
         links: FileLinks::default(),
         origin: OriginCheck::default(),
         cross_site: CrossSiteCheck::default(),

@@ -13,6 +13,7 @@ use aws_sdk_dynamodb::types::{
 };
 use neptun_core::context::AppContext;
 use neptun_core::model::Chat;
+use neptun_core::session::{LiveSession, SessionConfig};
 use neptun_core::validation::{self, Cursor, CursorScope};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::StorageTimeouts;
@@ -258,7 +259,7 @@ async fn counted(context: &AppContext<DynamoStore>) -> (AppContext<DynamoStore>,
     let proxy = StorageProxy::start(storage_endpoint());
     let client = client_with_limits(&proxy.endpoint(), StorageTimeouts::default());
     let store = DynamoStore::new(client, context.store.table());
-    let session = context.session.clone();
+    let session = LiveSession::fixed(SessionConfig::clone(&context.session.current()));
     let links = context.links.clone();
     (
         AppContext {

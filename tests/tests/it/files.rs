@@ -334,7 +334,7 @@ async fn files_are_attached_listed_and_opened_through_signed_urls() {
     assert_eq!(status, 401);
 
     // Expired: signed with an expiry in the past.
-    let key = context.session.derive_key(links::KEY_PURPOSE);
+    let key = context.session.current().derive_key(links::KEY_PURPOSE);
     let file = FileRef {
         user_id: SAMPLE_USER,
         chat_id: SAMPLE_CHAT,
@@ -348,7 +348,7 @@ async fn files_are_attached_listed_and_opened_through_signed_urls() {
     let fresh = LinkSigner::new(format!("https://{DOMAIN}"), key, past + 120).url(file);
     assert_eq!(open(&context, &fresh).await.0, 200);
     // Signed under another purpose's key: 401.
-    let other_key = context.session.derive_key("other-purpose");
+    let other_key = context.session.current().derive_key("other-purpose");
     let foreign = LinkSigner::new(format!("https://{DOMAIN}"), other_key, past + 120).url(file);
     assert_eq!(open(&context, &foreign).await.0, 401);
 
@@ -730,7 +730,7 @@ async fn a_signed_url_made_before_a_rotation_opens_until_the_previous_secret_is_
         let store = DynamoStore::new(before.store.client().clone(), before.store.table());
         AppContext {
             store,
-            session,
+            session: neptun_core::session::LiveSession::fixed(session),
             links: before.links.clone(),
             origin: before.origin.clone(),
             cross_site: before.cross_site.clone(),
@@ -741,7 +741,10 @@ async fn a_signed_url_made_before_a_rotation_opens_until_the_previous_secret_is_
     assert_eq!((status, text.as_str()), (200, SAMPLE_FILE_TEXT));
     // New links are signed with the new secret, and open while the old one is still accepted.
     let (_, body) = list(&during, |e| {
-        let cookie = during.session.seal_user(UserId(1), None, clock::now_ms());
+        let cookie = during
+            .session
+            .current()
+            .seal_user(UserId(1), None, clock::now_ms());
         e["cookies"] = json!([format!("neptun-session={cookie}")]);
     })
     .await;

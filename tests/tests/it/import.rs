@@ -174,10 +174,11 @@ impl Fixture {
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Request {
-        let cookie =
-            self.context
-                .session
-                .seal_user(UserId(user.get()), None, neptun_core::clock::now_ms());
+        let cookie = self.context.session.current().seal_user(
+            UserId(user.get()),
+            None,
+            neptun_core::clock::now_ms(),
+        );
         event_with(template, |event| {
             set_path(event, path);
             set_query(event, query);

@@ -25,7 +25,7 @@ const WHITELIST_UUID: &str = "1a2b3c4d-0000-4000-8000-000000000003";
 
 impl Fixture {
     fn cookie(&self, user: UserId, email: Option<&str>) -> String {
-        let session = &self.context.session;
+        let session = self.context.session.current();
         let token = match email {
             Some(email) => session.seal_user_with_email(UserId(user.get()), email, None, now_ms()),
             None => session.seal_user(UserId(user.get()), None, now_ms()),

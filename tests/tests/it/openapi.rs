@@ -11,7 +11,7 @@ use std::time::Duration;
 use lambda_http::Request;
 use neptun_core::context::AppContext;
 use neptun_core::links::FileLinks;
-use neptun_core::session::SessionConfig;
+use neptun_core::session::{LiveSession, SessionConfig};
 use neptun_core::store::ApiStore;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::StorageTimeouts;
@@ -547,7 +547,9 @@ async fn collect_store_failures(out: &mut Exchanges) {
         store.set_fault(Some(fault));
         AppContext {
             store,
-            session: SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+            session: LiveSession::fixed(
+                SessionConfig::new(DEV_PASSWORD).expect("the dev password is long enough"),
+            ),
             links: FileLinks::default(),
             origin: Default::default(),
             cross_site: Default::default(),

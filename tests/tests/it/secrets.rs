@@ -1,12 +1,14 @@
-//! The session secrets read from Secrets Manager at Init (`NEPTUN_SESSION_SECRET_ARN`), on a
-//! stand-in for its API.
+//! The session secrets read from Secrets Manager at Init (`NEPTUN_SESSION_SECRET_ARN`) and again
+//! once their TTL has passed, on a stand-in for its API.
 
+use neptun_core::functions::Function;
 use neptun_core::ids::UserId;
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use neptun_core::context::Settings;
-use neptun_dynamo::secrets::{SecretError, session_secrets};
+use neptun_dynamo::secrets::{SecretError, SessionSecret, session_secrets};
 use neptun_tests::secrets_manager::{SecretsManagerStandIn, StoredSecret};
 use neptun_tests::*;
 
@@ -75,4 +77,65 @@ async fn the_session_secrets_come_from_secrets_manager_with_the_previous_one() {
         session_secrets(&config, BINARY_ARN).await,
         Err(SecretError::NoSecretString)
     ));
+}
+
+/// A list request of user 1 with a session sealed by `secret`.
+fn list_request_sealed_with(secret: &str) -> lambda_http::Request {
+    let sealer = neptun_core::session::SessionConfig::new(secret).expect("a secret");
+    let token = sealer.seal_user(UserId(1), None, neptun_core::clock::now_ms());
+    event_with("list-chats/200-list.json", |event| {
+        event["cookies"] = serde_json::json!([format!("neptun-session={token}")]);
+    })
+}
+
+#[tokio::test]
+async fn a_rotation_reaches_a_warm_function_within_its_ttl_with_one_read_per_ttl() {
+    const TTL: Duration = Duration::from_millis(1_500);
+    let stand_in = SecretsManagerStandIn::start(HashMap::from([(
+        ARN.to_owned(),
+        StoredSecret::Text(DEV_PASSWORD.to_owned()),
+    )]))
+    .await;
+    let config = config_for(&stand_in.endpoint()).await;
+    let secret = SessionSecret::new(&config, ARN);
+    let secrets = secret.read().await.expect("the secret at Init");
+    let mut context = Settings::from_env_with(Some(secrets))
+        .expect("settings")
+        .with_store(fresh_store().await);
+    let read_at = neptun_core::clock::now_ms();
+    context.session = context
+        .session
+        .refreshed_from(Box::new(secret), TTL, read_at);
+    let status = |request| async {
+        invoke(&context, Function::ListChats, request)
+            .await
+            .status()
+            .as_u16()
+    };
+
+    assert_eq!(status(list_request_sealed_with(DEV_PASSWORD)).await, 200);
+    stand_in.set(ARN, Some(StoredSecret::Text(CURRENT.to_owned())));
+    assert_eq!(
+        status(list_request_sealed_with(CURRENT)).await,
+        401,
+        "the secret read at Init holds until its TTL"
+    );
+    assert_eq!(stand_in.calls(), 1, "no read per request");
+
+    tokio::time::sleep(TTL.saturating_sub(Duration::from_millis(
+        neptun_core::clock::now_ms().saturating_sub(read_at),
+    )))
+    .await;
+    assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
+    assert_eq!(status(list_request_sealed_with(DEV_PASSWORD)).await, 401);
+    for _ in 0..20 {
+        assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
+    }
+    assert_eq!(stand_in.calls(), 2, "one more read for the TTL that passed");
+
+    // The store gone: the function keeps the secret it has.
+    stand_in.set(ARN, None);
+    tokio::time::sleep(TTL).await;
+    assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
+    assert_eq!(stand_in.calls(), 3);
 }

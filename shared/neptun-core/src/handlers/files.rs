@@ -121,7 +121,10 @@ fn authorize_content<S>(context: &AppContext<S>, request: &Request) -> Result<Fi
     let expires = request::query_param(request, links::EXPIRES_PARAM);
     if signature.is_some() || expires.is_some() {
         let verified = links::verify(
-            &context.session.verification_keys(links::KEY_PURPOSE),
+            &context
+                .session
+                .current()
+                .verification_keys(links::KEY_PURPOSE),
             params.each_ref().map(|(_, raw)| raw.as_str()),
             expires.as_deref(),
             signature.as_deref(),
@@ -142,7 +145,7 @@ fn signer<S>(context: &AppContext<S>, request: &Request) -> Result<LinkSigner, A
         .links
         .signer(
             request,
-            context.session.derive_key(links::KEY_PURPOSE),
+            context.session.current().derive_key(links::KEY_PURPOSE),
             clock::now_ms() / 1000,
         )
         .ok_or(ApiError::NoFileUrlOrigin)

@@ -87,6 +87,7 @@ fn session_owner<const N: usize, P: PathIds<N>, S>(
 ) -> Result<(P, SessionUser), ApiError> {
     let session_user = context
         .session
+        .current()
         .authenticate_user(request.headers(), clock::now_ms())
         .map_err(ApiError::Unauthenticated)?;
     let ids = P::from_ids(request::parse_ids(params)?);

@@ -108,6 +108,7 @@ async fn admit<S: SharedChatStore>(
     if !share.whitelist.is_empty() {
         let user = context
             .session
+            .current()
             .authenticate_user(request.headers(), now_ms)
             .map_err(|_| ApiError::ShareNeedsSession(info))?;
         let listed = user
@@ -125,7 +126,10 @@ async fn admit<S: SharedChatStore>(
         share_uuid: &share.uuid,
         password_hash: hash,
     };
-    let keys = context.session.verification_keys(access::KEY_PURPOSE);
+    let keys = context
+        .session
+        .current()
+        .verification_keys(access::KEY_PURPOSE);
     let now_s = now_ms / 1000;
     let cookie = find_token(request.headers(), access::COOKIE_NAME, None);
     if cookie.is_some_and(|(value, _)| access::admits(&keys, grant, &value, now_s)) {
@@ -160,6 +164,6 @@ async fn admit<S: SharedChatStore>(
         return Err(ApiError::ShareCredentials(info));
     }
     let base = request::base_path(request);
-    let key = context.session.derive_key(access::KEY_PURPOSE);
+    let key = context.session.current().derive_key(access::KEY_PURPOSE);
     Ok(Some(access::set_cookie(&key, grant, now_s, &base)))
 }

@@ -8,6 +8,7 @@
 
 pub mod cookie;
 pub mod iron;
+pub mod live;
 pub mod secrets;
 
 use std::fmt;
@@ -21,6 +22,7 @@ pub use cookie::TokenSource;
 pub use iron::{MIN_PASSWORD_LEN, SKEW_MS, unseal};
 #[cfg(feature = "dev")]
 pub use iron::{seal, seal_with_id};
+pub use live::{LiveSession, SecretSource};
 pub use secrets::{SecretFormatError, SessionSecrets};
 
 /// The web app's user id (`data.user.id`, a Postgres serial).
@@ -117,7 +119,8 @@ impl SessionKey {
     }
 }
 
-/// Configuration read once at start-up.
+/// The session configuration of a set of secrets (fixed for the process, or swapped by
+/// [`LiveSession`] when the secret store's value changes).
 #[derive(Clone)]
 pub struct SessionConfig {
     /// The current secret first, then the previous one (a rotation in progress).

@@ -1,5 +1,5 @@
 //! The session secrets as a secret store keeps them (AWS Secrets Manager's `SecretString`, read
-//! once at Init): the password alone, or `{"password": "...", "previous_password": "..."}`
+//! at Init and every TTL after, [`super::live`]): the password alone, or `{"password": "...", "previous_password": "..."}`
 //! during a rotation.
 
 use std::fmt;
