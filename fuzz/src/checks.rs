@@ -18,9 +18,28 @@ const NOW_MS: u64 = 1_795_288_364_006;
 /// limits or issues that explain why not.
 pub fn bodies(data: &[u8]) {
     for format in [BodyFormat::Json, BodyFormat::Form] {
+        let read_messages = validation::read_create_messages(format, data);
+        let read_files = validation::read_create_files(format, data);
         match validation::decode_body(format, data) {
-            Ok(body) => decoded_bodies(&body),
+            Ok(body) => {
+                // Read straight from the bytes, the 3 MiB bodies give what their tree gives.
+                let same = |read: String, tree: String| assert_eq!(read, tree);
+                same(
+                    format!("{read_messages:?}"),
+                    format!("{:?}", validation::parse_create_messages(body.clone())),
+                );
+                same(
+                    format!("{read_files:?}"),
+                    format!("{:?}", validation::parse_create_files(body.clone())),
+                );
+                decoded_bodies(&body);
+            }
             Err(error) => check_error(error),
+        }
+        for result in [read_messages.map(|_| ()), read_files.map(|_| ())] {
+            if let Err(error) = result {
+                check_error(error);
+            }
         }
     }
 }

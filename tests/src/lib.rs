@@ -209,6 +209,7 @@ pub async fn context() -> AppContext<DynamoStore> {
     dev_context(fresh_store().await)
 }
 
+pub mod hostile;
 pub mod origin;
 pub mod postgres;
 pub mod proxy;

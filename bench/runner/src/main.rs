@@ -23,6 +23,7 @@
 mod cpu_slice;
 mod erasure;
 mod fresh_cases;
+mod hostile;
 mod measure;
 mod playground_save;
 mod report;
@@ -127,6 +128,8 @@ pub struct Results {
     pub share_passwords: Result<Vec<share_passwords::PasswordCost>, String>,
     /// The playground's 1,000-message save.
     pub playground_save: Result<measure::Steady, String>,
+    /// The hostile corpus's peak memory, per function.
+    pub hostile: Result<Vec<hostile::HostilePeaks>, String>,
 }
 
 #[tokio::main]
@@ -450,6 +453,19 @@ async fn main() {
         Err(reason) => eprintln!("   the 1,000-message save not measured: {reason}"),
     }
 
+    let functions: Vec<&Binary> = binaries
+        .iter()
+        .filter(|b| b.level == main_level && FUNCTIONS.contains(&b.name.as_str()))
+        .collect();
+    eprintln!(
+        "== hostile bodies: peak memory of {} functions",
+        functions.len()
+    );
+    let hostile = hostile::measure(&bench, &functions).await;
+    if let Err(reason) = &hostile {
+        eprintln!("   hostile bodies not measured: {reason}");
+    }
+
     if std::env::var_os("BENCH_ONLY").is_some() {
         for ((level, name, setup), samples) in &cold {
             let mut starts: Vec<f64> = samples
@@ -504,6 +520,7 @@ async fn main() {
         slice_spawns,
         share_passwords,
         playground_save,
+        hostile,
     };
     let text = report::render(&results, !variants.is_empty());
     std::fs::write(&output, text)

@@ -607,6 +607,32 @@ impl Bench {
         })
     }
 
+    /// The peak memory of one process of `binary`: after `ordinary` (its usual request, a few
+    /// times), then for each of `bodies` on its own (the peak is reset before each,
+    /// `/proc/<pid>/clear_refs`): its label, the status it answered and the peak, in kB.
+    pub async fn peak_memory(
+        &self,
+        binary: &Binary,
+        table: &str,
+        ordinary: Event,
+        bodies: &[(String, Event)],
+    ) -> Result<(u64, Vec<(String, u64, u64)>), String> {
+        let (mut running, _, _) = self.start_function(binary, table, Setup::Deployed).await?;
+        let pid = running.child.id();
+        for _ in 0..STEADY_WARM_UP {
+            running.status_of(ordinary.clone()).await?;
+        }
+        let ordinary_kb = vm_hwm_kb(pid)?;
+        let mut peaks = Vec::with_capacity(bodies.len());
+        for (label, event) in bodies {
+            std::fs::write(format!("/proc/{pid}/clear_refs"), "5")
+                .map_err(|error| format!("/proc/{pid}/clear_refs: {error}"))?;
+            let status = running.status_of(event.clone()).await?;
+            peaks.push((label.clone(), status, vm_hwm_kb(pid)?));
+        }
+        Ok((ordinary_kb, peaks))
+    }
+
     /// `requests` requests of `event` to one process (CPU time, RSS, storage requests), then
     /// each counting case.
     pub async fn steady(

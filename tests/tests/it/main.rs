@@ -10,6 +10,7 @@ mod contract;
 mod cookies;
 mod erasure;
 mod files;
+mod hostile;
 mod import;
 mod import_live;
 mod import_tls;

@@ -1,9 +1,11 @@
 //! BENCHMARKS.md, in parts: the machine ([`machine`]), the statistics of the samples
 //! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]); the
 //! section of the erasure run ([`erasure`]); the cost of share passwords
-//! ([`share_passwords`]); the playground's 1,000-message save ([`playground_save`]).
+//! ([`share_passwords`]); the playground's 1,000-message save ([`playground_save`]); the
+//! hostile bodies ([`hostile`]).
 
 mod erasure;
+mod hostile;
 mod machine;
 mod playground_save;
 mod render;

@@ -63,6 +63,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     slices_section(w, r);
     super::share_passwords::share_passwords_section(w, &r.share_passwords);
     super::playground_save::playground_save_section(w, &r.playground_save);
+    super::hostile::hostile_section(w, &r.hostile);
     memory_section(w, r);
     let _ = writeln!(w, "## opt-level\n");
     if compared {

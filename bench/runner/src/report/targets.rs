@@ -42,6 +42,7 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
         package_size(r),
         cpu(r),
         max_rss(r),
+        super::hostile::hostile_target(&r.hostile),
         peer_ratio(r, PeerMetric::ColdStart, NODE_PEER, Bound::AtLeast(20.0)),
         peer_ratio(r, PeerMetric::ColdStart, SDK_FLOOR, Bound::AtMost(1.3)),
         peer_ratio(r, PeerMetric::Cpu, NODE_PEER, Bound::AtLeast(10.0)),

@@ -5,7 +5,7 @@ use http::Method;
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    BodySpec, RESPONSE_BUDGET_BYTES, authorize, create_route, finish, object_response,
+    BodyReader, BodySpec, RESPONSE_BUDGET_BYTES, authorize, create_route, finish, object_response,
     page_response_with,
 };
 use crate::clock;
@@ -22,7 +22,7 @@ use crate::validation::{self, ChatOrder, Cursor, NewChat};
 const CREATE: BodySpec<NewChat> = BodySpec {
     function: Function::CreateChat,
     kind: BodyKind::Chat,
-    parse: validation::parse_create_chat,
+    parse: BodyReader::Tree(validation::parse_create_chat),
 };
 
 /// The JSON key of the chat lists' items.

@@ -8,8 +8,8 @@ use lambda_http::{Body, Request, Response};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use super::{
-    BodySpec, ItemKeys, ListKeys, authorize_session, create_route, finish, items_created_response,
-    list_route,
+    BodyReader, BodySpec, ItemKeys, ListKeys, authorize_session, create_route, finish,
+    items_created_response, list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
@@ -27,7 +27,7 @@ use crate::validation::{self, Batch, NewFile};
 const CREATE: BodySpec<Batch<NewFile>> = BodySpec {
     function: Function::CreateChatFiles,
     kind: BodyKind::Files,
-    parse: validation::parse_create_files,
+    parse: BodyReader::Shaped(validation::read_create_files),
 };
 
 const CREATED: ItemKeys = ItemKeys {

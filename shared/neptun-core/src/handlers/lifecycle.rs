@@ -5,7 +5,9 @@
 use http::Method;
 use lambda_http::{Body, Request, Response};
 
-use super::{BodySpec, bodiless_write_route, done_response, finish, object_response, write_route};
+use super::{
+    BodyReader, BodySpec, bodiless_write_route, done_response, finish, object_response, write_route,
+};
 use crate::clock;
 use crate::context::AppContext;
 use crate::error::{ApiError, BodyKind};
@@ -20,13 +22,13 @@ use crate::validation::{self, ChatUpdate, ChatsToDelete};
 const UPDATE: BodySpec<ChatUpdate> = BodySpec {
     function: Function::UpdateChat,
     kind: BodyKind::ChatName,
-    parse: validation::parse_update_chat,
+    parse: BodyReader::Tree(validation::parse_update_chat),
 };
 
 const DELETE_SEVERAL: BodySpec<ChatsToDelete> = BodySpec {
     function: Function::DeleteChats,
     kind: BodyKind::ChatIds,
-    parse: validation::parse_delete_chats,
+    parse: BodyReader::Tree(validation::parse_delete_chats),
 };
 
 pub async fn update_chat<S: ChatUpdateStore>(

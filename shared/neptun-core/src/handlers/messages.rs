@@ -3,7 +3,8 @@
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    BodySpec, ItemKeys, ListKeys, create_route, finish, items_created_response, list_route,
+    BodyReader, BodySpec, ItemKeys, ListKeys, create_route, finish, items_created_response,
+    list_route,
 };
 use crate::clock;
 use crate::context::AppContext;
@@ -18,7 +19,7 @@ use crate::validation::{self, Batch, NewMessage};
 const CREATE: BodySpec<Batch<NewMessage>> = BodySpec {
     function: Function::CreateChatMessages,
     kind: BodyKind::Messages,
-    parse: validation::parse_create_messages,
+    parse: BodyReader::Shaped(validation::read_create_messages),
 };
 
 const CREATED: ItemKeys = ItemKeys {

@@ -8,7 +8,7 @@ use lambda_http::{Body, Request, Response};
 
 use super::chats::{create, list};
 use super::lifecycle::delete_one;
-use super::{BodySpec, done_response, finish, write_route};
+use super::{BodyReader, BodySpec, done_response, finish, write_route};
 use crate::context::AppContext;
 use crate::error::BodyKind;
 use crate::functions::Function;
@@ -21,13 +21,13 @@ use crate::validation::{self, NewChat};
 const CREATE: BodySpec<NewChat> = BodySpec {
     function: Function::CreateProjectChat,
     kind: BodyKind::Chat,
-    parse: validation::parse_create_chat,
+    parse: BodyReader::Tree(validation::parse_create_chat),
 };
 
 const DELETE_SEVERAL: BodySpec<Vec<ChatId>> = BodySpec {
     function: Function::DeleteProjectChats,
     kind: BodyKind::ChatIds,
-    parse: validation::parse_project_chat_ids,
+    parse: BodyReader::Tree(validation::parse_project_chat_ids),
 };
 
 pub async fn create_project_chat<S: ChatStore>(

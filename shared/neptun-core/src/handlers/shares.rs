@@ -10,7 +10,7 @@ use http::Method;
 use lambda_http::{Body, Request, Response};
 
 use super::{
-    BodySpec, authorize, bodiless_write_route, create_route, done_response, finish,
+    BodyReader, BodySpec, authorize, bodiless_write_route, create_route, done_response, finish,
     object_response, ok_response, user_write_route,
 };
 use crate::clock;
@@ -27,13 +27,13 @@ use crate::validation::{self, ShareSettings};
 const SETTINGS: BodySpec<ShareSettings> = BodySpec {
     function: Function::CreateChatShare,
     kind: BodyKind::ShareSettings,
-    parse: validation::parse_share_settings,
+    parse: BodyReader::Tree(validation::parse_share_settings),
 };
 
 const WHITELIST: BodySpec<Vec<String>> = BodySpec {
     function: Function::CreateShareWhitelistEntries,
     kind: BodyKind::Whitelist,
-    parse: validation::parse_whitelist,
+    parse: BodyReader::Tree(validation::parse_whitelist),
 };
 
 /// Creates the chat's share or replaces its settings (its uuid stays). The password is

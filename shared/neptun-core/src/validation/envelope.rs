@@ -1,6 +1,7 @@
 //! What wraps every body: its size (413), its media type (415), and its bytes turned into one
 //! object for the body parsers.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::budget;
@@ -128,6 +129,11 @@ pub(crate) fn truncate_chars(s: &str, max: usize) -> String {
 ///
 /// A leading UTF-8 byte order mark is ignored (RFC 8259 allows that).
 pub(crate) fn parse_json(body: &[u8]) -> Result<Value, BodyError> {
+    parse_json_as(body)
+}
+
+/// [`parse_json`] into `T`, after the same checks.
+pub(crate) fn parse_json_as<T: DeserializeOwned>(body: &[u8]) -> Result<T, BodyError> {
     check_body_size(body.len(), MAX_BODY_BYTES)?;
     let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|e| {

@@ -77,9 +77,14 @@ impl Issue {
 
     /// `invalid_type` with zod's wording, e.g. `Expected string, received number`.
     pub fn wrong_type(expected: &str, received: &Value, path: Vec<PathSegment>) -> Self {
+        Self::wrong_type_named(expected, received_name(received), path)
+    }
+
+    /// [`Issue::wrong_type`] of a value known by its type's name only.
+    pub fn wrong_type_named(expected: &str, received: &str, path: Vec<PathSegment>) -> Self {
         Issue::new(
             IssueCode::InvalidType,
-            format!("Expected {expected}, received {}", received_name(received)),
+            format!("Expected {expected}, received {received}"),
             path,
         )
     }

@@ -37,13 +37,15 @@ mod issues;
 mod lifecycle;
 mod order;
 mod params;
+mod shape;
 mod shares;
 
 pub use bodies::{
     Batch, DEFAULT_EXTENSION, DEFAULT_LANGUAGE, MAX_CHAT_MODEL_CHARS, MAX_CHAT_NAME_CHARS,
     MAX_LANGUAGE_CHARS, MAX_TITLE_CHARS, NewChat, NewFile, NewMessage, parse_create_chat,
-    parse_create_files, parse_create_messages,
+    parse_create_files, parse_create_messages, read_create_files, read_create_messages,
 };
+pub use budget::{MAX_FORM_PAIRS, MAX_JSON_VALUES, check_json_values};
 pub(crate) use envelope::is_token;
 pub use envelope::{BodyError, BodyFormat, body_format, check_body_size, decode_body};
 pub(crate) use fields::is_blank;
