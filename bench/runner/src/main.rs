@@ -24,6 +24,7 @@ mod cpu_slice;
 mod erasure;
 mod fresh_cases;
 mod hostile;
+mod instructions;
 mod measure;
 mod playground_save;
 mod report;
@@ -128,6 +129,8 @@ pub struct Results {
     pub share_passwords: Result<Vec<share_passwords::PasswordCost>, String>,
     /// The playground's 1,000-message save.
     pub playground_save: Result<measure::Steady, String>,
+    /// Per binary: instructions per request of its usual event (cachegrind), or why not.
+    pub instructions: BTreeMap<String, Result<f64, String>>,
     /// The hostile corpus's peak memory, per function.
     pub hostile: Result<Vec<hostile::HostilePeaks>, String>,
 }
@@ -453,6 +456,27 @@ async fn main() {
         Err(reason) => eprintln!("   the 1,000-message save not measured: {reason}"),
     }
 
+    eprintln!(
+        "== instructions per request (cachegrind): {} and {} requests, one process each",
+        instructions::REQUESTS,
+        2 * instructions::REQUESTS
+    );
+    let mut counted = BTreeMap::new();
+    for binary in binaries
+        .iter()
+        .filter(|b| b.level == main_level && b.name != NODE_PEER)
+    {
+        let table = bench.seeded_table().await;
+        let event = bench.main_event(&binary.name);
+        let measured = instructions::per_request(&bench, binary, &table, event).await;
+        bench.drop_table(&table).await;
+        match &measured {
+            Ok(count) => eprintln!("   {:<31} {count:>12.0}", binary.name),
+            Err(error) => eprintln!("   {:<31} not counted: {error}", binary.name),
+        }
+        counted.insert(binary.name.clone(), measured);
+    }
+
     let functions: Vec<&Binary> = binaries
         .iter()
         .filter(|b| b.level == main_level && FUNCTIONS.contains(&b.name.as_str()))
@@ -520,6 +544,7 @@ async fn main() {
         slice_spawns,
         share_passwords,
         playground_save,
+        instructions: counted,
         hostile,
     };
     let text = report::render(&results, !variants.is_empty());

@@ -158,8 +158,9 @@ pub struct Binary {
     pub level: String,
     /// The executable, or the script of [`Binary::interpreter`].
     pub path: PathBuf,
-    /// The program that runs `path` (`node` for the Node peer); `None` for a native binary.
-    pub interpreter: Option<String>,
+    /// The program and its arguments that run `path` (`node` for the Node peer, valgrind for
+    /// the instruction counts); empty for a native binary run as it is.
+    pub launcher: Vec<String>,
 }
 
 impl Binary {
@@ -168,23 +169,51 @@ impl Binary {
             name: name.to_owned(),
             level: level.to_owned(),
             path,
-            interpreter: None,
+            launcher: Vec::new(),
         }
     }
 
     /// A script that `interpreter` runs.
     pub fn script(name: &str, level: &str, interpreter: &str, path: PathBuf) -> Self {
         Self {
-            interpreter: Some(interpreter.to_owned()),
+            launcher: vec![interpreter.to_owned()],
             ..Self::new(name, level, path)
         }
     }
 
+    /// This binary under valgrind's cachegrind, counting instructions only, its counts written
+    /// to `out` when the process ends. `BENCH_CALLGRIND=1`: under callgrind instead, whose
+    /// `out` splits the count by function (`callgrind_annotate --inclusive=yes`, on a build
+    /// with symbols: `scripts/bench-split.sh`).
+    pub fn counted(&self, out: &Path) -> Self {
+        let tool = if std::env::var_os("BENCH_CALLGRIND").is_some() {
+            ["--tool=callgrind", "--dump-instr=no"]
+        } else {
+            ["--tool=cachegrind", "--cache-sim=no"]
+        };
+        let out_option = if tool[0].ends_with("callgrind") {
+            "--callgrind-out-file"
+        } else {
+            "--cachegrind-out-file"
+        };
+        let mut launcher = vec![
+            "valgrind".to_owned(),
+            tool[0].to_owned(),
+            tool[1].to_owned(),
+            format!("{out_option}={}", out.display()),
+        ];
+        launcher.extend(self.launcher.iter().cloned());
+        Self {
+            launcher,
+            ..Self::new(&self.name, &self.level, self.path.clone())
+        }
+    }
+
     fn command(&self) -> Command {
-        match &self.interpreter {
-            Some(interpreter) => {
-                let mut command = Command::new(interpreter);
-                command.arg(&self.path);
+        match self.launcher.split_first() {
+            Some((program, args)) => {
+                let mut command = Command::new(program);
+                command.args(args).arg(&self.path);
                 command
             }
             None => Command::new(&self.path),
@@ -607,6 +636,37 @@ impl Bench {
         })
     }
 
+    /// The instructions one process of `binary` runs (cachegrind's count, Init and exit
+    /// included) for `warm_up` requests of `event` and then `requests` more; it ends by
+    /// SIGTERM, on which valgrind writes its counts.
+    pub async fn instructions(
+        &self,
+        binary: &Binary,
+        table: &str,
+        event: Event,
+        warm_up: usize,
+        requests: usize,
+    ) -> Result<u64, String> {
+        let dir = self.logs.join("cachegrind");
+        std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
+        let out = dir.join(format!("{}-{}-{requests}.out", binary.name, binary.level));
+        std::fs::remove_file(&out).ok();
+        let counted = binary.counted(&out);
+        let (mut running, _, _) = self
+            .start_function(&counted, table, Setup::Deployed)
+            .await?;
+        for _ in 0..warm_up + requests {
+            running.call(event.clone()).await?;
+        }
+        running.terminate()?;
+        let text =
+            std::fs::read_to_string(&out).map_err(|error| format!("{}: {error}", out.display()))?;
+        text.lines()
+            .find_map(|line| line.strip_prefix("summary:"))
+            .and_then(|count| count.trim().parse().ok())
+            .ok_or_else(|| format!("{}: no summary line", out.display()))
+    }
+
     /// The peak memory of one process of `binary`: after `ordinary` (its usual request, a few
     /// times), then for each of `bodies` on its own (the peak is reset before each,
     /// `/proc/<pid>/clear_refs`): its label, the status it answered and the peak, in kB.
@@ -821,6 +881,19 @@ impl Running {
             return Err(format!("status {status}: {body}"));
         }
         Ok(outcome.latency)
+    }
+}
+
+impl Running {
+    /// Ends the process with SIGTERM (valgrind then writes its counts) and waits for it.
+    fn terminate(&mut self) -> Result<(), String> {
+        let pid = self.child.id().to_string();
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .map_err(|error| format!("kill -TERM {pid}: {error}"))?;
+        self.child.wait().map_err(|error| error.to_string())?;
+        Ok(())
     }
 }
 

@@ -1,12 +1,15 @@
-//! The SDK floor for `make bench`: the `TransactWriteItems` of create-chat-messages (a condition
-//! check on the chat's `META`, one put per chunk row of the batch) through our client settings
+//! The SDK floor for `make bench`: the `TransactWriteItems` of create-chat-messages (condition
+//! checks on the chat's `META` and on the user's `ERASED` row, one put per chunk row of the
+//! batch, each put asking for the row it met on a failed condition) through our client settings
 //! (`neptun_dynamo::client::dynamodb_client_trusting`, with the same trust store) and the same Init warm-up, and nothing else: no
 //! session, no validation (the body is only decoded) and no response model. What ours costs on
 //! top of it is ours, not the SDK's. Never deployed (not in template.yaml nor in the
 //! cargo-lambda router).
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+};
 use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
 use neptun_core::ids::{ChatId, MessageId, UserId};
 use neptun_core::model::Role;
@@ -75,6 +78,16 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
         .condition_expression("attribute_exists(#pk)")
         .expression_attribute_names("#pk", schema::PK)
         .build()?;
+    let not_erased = ConditionCheck::builder()
+        .table_name(&floor.table)
+        .key(
+            schema::PK,
+            AttributeValue::S(schema::user_pk(UserId(user_id))),
+        )
+        .key(schema::SK, AttributeValue::S(schema::ERASED_SK.to_owned()))
+        .condition_expression("attribute_not_exists(#pk)")
+        .expression_attribute_names("#pk", schema::PK)
+        .build()?;
     for attempt in 0..ID_ATTEMPTS as u64 {
         let base = neptun_core::ids::batch_base(now_ms + attempt);
         let write_id: u64 = rand::random();
@@ -84,6 +97,9 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
         let mut actions = vec![
             TransactWriteItem::builder()
                 .condition_check(check.clone())
+                .build(),
+            TransactWriteItem::builder()
+                .condition_check(not_erased.clone())
                 .build(),
         ];
         for chunk in chunks {
@@ -107,6 +123,9 @@ async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Error>
                 .set_item(Some(schema::to_attribute_map(&row)?))
                 .condition_expression("attribute_not_exists(#pk)")
                 .expression_attribute_names("#pk", schema::PK)
+                .return_values_on_condition_check_failure(
+                    ReturnValuesOnConditionCheckFailure::AllOld,
+                )
                 .build()?;
             actions.push(TransactWriteItem::builder().put(put).build());
         }

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::functions::Function;
@@ -39,34 +40,98 @@ pub struct RequestMetrics {
 
 impl RequestMetrics {
     /// `2xx`, `4xx`, `5xx`: few series, and still what an alarm or a dashboard splits on.
-    pub fn status_class(&self) -> String {
-        format!("{}xx", self.status / 100)
+    pub fn status_class(&self) -> &'static str {
+        match self.status / 100 {
+            1 => "1xx",
+            2 => "2xx",
+            3 => "3xx",
+            4 => "4xx",
+            _ => "5xx",
+        }
     }
 
-    /// The EMF line, timestamped `timestamp_ms` (milliseconds since the Unix epoch).
+    /// The EMF line, timestamped `timestamp_ms` (milliseconds since the Unix epoch): the
+    /// [`emf_line`] of its dimensions and metrics, serialized from a fixed shape rather than
+    /// a tree of values, as it is written on every request.
     pub fn line(&self, timestamp_ms: u64) -> String {
-        let mut line = emf_line(
-            &[
-                ("Function", self.function.name()),
-                ("StatusClass", &self.status_class()),
-            ],
-            &[
-                ("DynamoDBRequests", "Count", self.storage_requests as f64),
-                (
-                    "Duration",
-                    "Milliseconds",
-                    (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0,
-                ),
-            ],
-            timestamp_ms,
-        );
-        line["Status"] = json!(self.status);
-        line.to_string()
+        let milliseconds = (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+        let line = RequestLine {
+            aws: Directives {
+                timestamp: timestamp_ms,
+                cloud_watch_metrics: [Directive {
+                    namespace: NAMESPACE,
+                    dimensions: [["Function", "StatusClass"]],
+                    metrics: [
+                        Definition {
+                            name: "DynamoDBRequests",
+                            unit: "Count",
+                        },
+                        Definition {
+                            name: "Duration",
+                            unit: "Milliseconds",
+                        },
+                    ],
+                }],
+            },
+            function: self.function.name(),
+            status_class: self.status_class(),
+            storage_requests: self.storage_requests,
+            duration: metric_number(milliseconds),
+            status: self.status,
+        };
+        serde_json::to_string(&line).unwrap_or_default()
     }
 
     /// Writes the line to stdout.
     pub fn emit(&self, timestamp_ms: u64) {
         emit_line(self.line(timestamp_ms));
+    }
+}
+
+#[derive(Serialize)]
+struct RequestLine {
+    #[serde(rename = "_aws")]
+    aws: Directives,
+    #[serde(rename = "Function")]
+    function: &'static str,
+    #[serde(rename = "StatusClass")]
+    status_class: &'static str,
+    #[serde(rename = "DynamoDBRequests")]
+    storage_requests: u64,
+    #[serde(rename = "Duration")]
+    duration: Value,
+    #[serde(rename = "Status")]
+    status: u16,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Directives {
+    timestamp: u64,
+    cloud_watch_metrics: [Directive; 1],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Directive {
+    namespace: &'static str,
+    dimensions: [[&'static str; 2]; 1],
+    metrics: [Definition; 2],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Definition {
+    name: &'static str,
+    unit: &'static str,
+}
+
+/// A metric's value: whole numbers as integers, so that counts read as counts.
+fn metric_number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
     }
 }
 
@@ -96,12 +161,7 @@ pub fn emf_line(
         line[*name] = json!(value);
     }
     for (name, _, value) in metrics {
-        // Whole numbers as integers: counts read as counts.
-        line[*name] = if value.fract() == 0.0 && value.abs() < 9e15 {
-            json!(*value as i64)
-        } else {
-            json!(value)
-        };
+        line[*name] = metric_number(*value);
     }
     line
 }
@@ -146,6 +206,25 @@ mod tests {
         assert_eq!(line["StatusClass"], "2xx");
         assert_eq!(line["DynamoDBRequests"], 2);
         assert_eq!(line["Duration"], 3.456);
+        assert_eq!(line["Status"], 201);
+    }
+
+    #[test]
+    fn the_line_is_the_emf_line_of_its_dimensions_and_metrics() {
+        let metrics = RequestMetrics {
+            duration: Duration::from_millis(7),
+            ..metrics(404)
+        };
+        let mut expected = emf_line(
+            &[("Function", "create-chat"), ("StatusClass", "4xx")],
+            &[
+                ("DynamoDBRequests", "Count", 2.0),
+                ("Duration", "Milliseconds", 7.0),
+            ],
+            5,
+        );
+        expected["Status"] = json!(404);
+        assert_eq!(metrics.line(5), expected.to_string());
     }
 
     #[test]

@@ -139,7 +139,11 @@ fn percent_decode_strict(text: &str) -> Option<String> {
 /// Header bytes as Node reads them (latin1), so that odd bytes give a failing token rather
 /// than a different code path.
 fn latin1(bytes: &[u8]) -> String {
-    bytes.iter().map(|&b| char::from(b)).collect()
+    // ASCII (every token) is its own latin1: copied, not decoded a character at a time.
+    match std::str::from_utf8(bytes) {
+        Ok(text) if bytes.is_ascii() => text.to_owned(),
+        _ => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
 }
 
 #[cfg(test)]

@@ -49,6 +49,24 @@ pub(crate) fn ct_str_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
+/// Iron's step 3: a token whose expiration (field 6, ms since the epoch) has passed, by more
+/// than [`SKEW_MS`], is expired; an empty expiration never expires.
+pub fn check_expiration(expiration: &str, now_ms: u64) -> Result<(), SessionError> {
+    if expiration.is_empty() {
+        return Ok(());
+    }
+    if !expiration.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(SessionError::BadExpiration);
+    }
+    // All digits, so the only parse failure is overflow: a date far in the future.
+    let exp = expiration.parse::<u64>().unwrap_or(u64::MAX);
+    // i128: the library computes `now - 60000` in signed arithmetic.
+    if i128::from(exp) <= i128::from(now_ms) - i128::from(SKEW_MS) {
+        return Err(SessionError::Expired);
+    }
+    Ok(())
+}
+
 /// Unseals an Iron token and returns the sealed JSON value. `now_ms` is milliseconds since the
 /// Unix epoch; `iterations` is the PBKDF2 count (1 for h3 1.x).
 ///
@@ -87,18 +105,7 @@ pub fn unseal(
         return Err(SessionError::BadPrefix);
     }
 
-    // Step 3: an empty expiration never expires.
-    if !expiration.is_empty() {
-        if !expiration.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(SessionError::BadExpiration);
-        }
-        // All digits, so the only parse failure is overflow: a date far in the future.
-        let exp = expiration.parse::<u64>().unwrap_or(u64::MAX);
-        // i128: the library computes `now - 60000` in signed arithmetic.
-        if i128::from(exp) <= i128::from(now_ms) - i128::from(SKEW_MS) {
-            return Err(SessionError::Expired);
-        }
-    }
+    check_expiration(expiration, now_ms)?;
 
     // Steps 4-5: MAC over fields 0..=5, checked before decoding or decrypting anything.
     let (_, expected) = mac_over(

@@ -8,6 +8,7 @@
 
 pub mod cookie;
 pub mod iron;
+mod last;
 pub mod live;
 pub mod secrets;
 
@@ -129,6 +130,7 @@ pub struct SessionConfig {
     /// `x-<cookie-name>-session`, `None` if the name cannot form a header name.
     session_header: Option<HeaderName>,
     iterations: u32,
+    last: last::LastSession,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -197,6 +199,7 @@ impl SessionConfig {
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
             session_header: cookie::session_header_name(DEFAULT_COOKIE_NAME),
             iterations: DEFAULT_ITERATIONS,
+            last: last::LastSession::default(),
         })
     }
 
@@ -212,6 +215,7 @@ impl SessionConfig {
         if let Some(current) = self.keys.first_mut() {
             current.id = id;
         }
+        self.last = last::LastSession::default();
         Ok(self)
     }
 
@@ -232,6 +236,7 @@ impl SessionConfig {
         let id = id.into();
         check_password_id(&id, PREVIOUS_PASSWORD_ID_ENV)?;
         self.keys.push(SessionKey { id, password });
+        self.last = last::LastSession::default();
         Ok(self)
     }
 
@@ -248,6 +253,7 @@ impl SessionConfig {
     #[must_use]
     pub fn with_iterations(mut self, iterations: u32) -> Self {
         self.iterations = iterations.max(1);
+        self.last = last::LastSession::default();
         self
     }
 
@@ -290,9 +296,16 @@ impl SessionConfig {
             tracing::debug!(reason = %SessionError::Missing, "session rejected");
             return Err(SessionError::Missing);
         };
-        let result = self
-            .unseal(&token, now_ms)
-            .and_then(|value| session_user(&value));
+        let result = match self.last.reopen(&token, now_ms) {
+            Some(reopened) => reopened,
+            None => {
+                let opened = self.unseal(&token, now_ms).and_then(|v| session_user(&v));
+                if let Ok(user) = &opened {
+                    self.last.keep(&token, user);
+                }
+                opened
+            }
+        };
         match &result {
             Ok(user) => {
                 tracing::debug!(
@@ -669,6 +682,32 @@ mod tests {
             config.authenticate(&headers, NOW + 1000 + SKEW_MS),
             Err(SessionError::Expired)
         );
+    }
+
+    #[test]
+    fn the_last_session_is_found_again_for_its_very_token_only() {
+        let config = config();
+        let seven = config.seal_user(ids::UserId(7), None, NOW);
+        let eight = config.seal_user(ids::UserId(8), None, NOW);
+        let auth = |token: &str| {
+            let headers = cookie_headers(&format!("neptun-session={token}"));
+            config.authenticate(&headers, NOW)
+        };
+        assert_eq!(auth(&seven), Ok(UserId(7)));
+        assert_eq!(auth(&seven), Ok(UserId(7)), "found again");
+        // One character changed, at the end (the MAC) and in the sealed data: never found.
+        for at in [seven.len() - 1, seven.len() / 2] {
+            let mut tampered = seven.clone().into_bytes();
+            tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
+            let tampered = String::from_utf8(tampered).unwrap_or_default();
+            assert!(auth(&tampered).is_err(), "tampered at {at}");
+        }
+        assert_eq!(auth(&eight), Ok(UserId(8)));
+        assert_eq!(auth(&seven), Ok(UserId(7)));
+        let other = SessionConfig::new("another-secret-of-at-least-32-characters")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let headers = cookie_headers(&format!("neptun-session={seven}"));
+        assert!(other.authenticate(&headers, NOW).is_err(), "another secret");
     }
 
     #[test]

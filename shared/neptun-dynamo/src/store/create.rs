@@ -48,23 +48,27 @@ impl DynamoStore {
             // Each retry draws from a later id space (`draw(now_ms, attempt)`): the ids of one
             // instant differ in only a few random bits. The rows keep the request's own time.
             let id = draw(now_ms, attempt, floor);
-            let record = idempotency
-                .map(|key| {
-                    self.put_idempotency_record(
-                        user_id,
-                        key,
-                        Recorded::Created { result_id: id },
-                        now_ms,
-                    )
-                })
-                .transpose()?;
-            // Every create checks that its user was not erased, in its own transaction.
-            let mut plan = build(id, rand::random())?;
-            plan.checks.push(self.not_erased(user_id)?);
-            let transaction = plan.with_record(record);
+            let write_id = rand::random();
+            // The same transaction each time it is made (the SDK takes the one it sends).
+            let transaction = || {
+                let record = idempotency
+                    .map(|key| {
+                        self.put_idempotency_record(
+                            user_id,
+                            key,
+                            Recorded::Created { result_id: id },
+                            now_ms,
+                        )
+                    })
+                    .transpose()?;
+                // Every create checks that its user was not erased, in its own transaction.
+                let mut plan = build(id, write_id)?;
+                plan.checks.push(self.not_erased(user_id)?);
+                Ok(plan.with_record(record))
+            };
             let created = |value, replayed| Ok(Replayable { value, replayed });
             match self
-                .commit(&transaction, fingerprint, &mut conflicts)
+                .commit(transaction, fingerprint, &mut conflicts)
                 .await?
             {
                 Outcome::Committed => return created((id, now_ms), false),
@@ -103,8 +107,8 @@ impl DynamoStore {
         Err(StoreError::Invariant("ids kept colliding"))
     }
 
-    /// Sends one attempt, again (unchanged) while it conflicts with other transactions and
-    /// the budget lasts.
+    /// Sends one attempt (`make` makes it), again (made again, unchanged) while it
+    /// conflicts with other transactions and the budget lasts.
     ///
     /// A conflict on the `Idempotency-Key`'s record is retried too: it most likely means a
     /// request with the same key is committing, and once it has, our retry meets its record
@@ -113,15 +117,16 @@ impl DynamoStore {
     /// ([`StoreError::IdempotencyInFlight`]); a conflict elsewhere then is a 503.
     async fn commit(
         &self,
-        transaction: &Transaction,
+        make: impl Fn() -> Result<Transaction, StoreError>,
         fingerprint: Option<&str>,
         conflicts: &mut ConflictRetry,
     ) -> Result<Outcome, StoreError> {
+        let mut transaction = make()?;
         loop {
             let sent = self
                 .client
                 .transact_write_items()
-                .set_transact_items(Some(transaction.actions.clone()))
+                .set_transact_items(Some(std::mem::take(&mut transaction.actions)))
                 .send()
                 .await;
             let error = match sent {
@@ -138,6 +143,7 @@ impl DynamoStore {
                 Cancellation::Ended(outcome) => return Ok(outcome),
                 Cancellation::Conflict { on_record } => {
                     if conflicts.pause("TransactWriteItems").await {
+                        transaction = make()?;
                         continue;
                     }
                     return Err(if on_record {
