@@ -39,8 +39,9 @@ fuzz:
 api-fuzz:
 	scripts/api-fuzz.sh
 
-## Release builds, then size, cold start, first vs warm request, DynamoDB requests, CPU and RSS of
-## every function against a hello-world baseline; rewrites BENCHMARKS.md.
+## Release builds, then size, cold start, first vs warm request, DynamoDB requests, instructions,
+## CPU and RSS of every function against a hello-world baseline; rewrites BENCHMARKS.md (about
+## 15 minutes; BENCH_FULL=1 for the long run).
 bench:
 	scripts/bench.sh
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench's erasure figures: `neptun-bench erasure` (built by scripts/bench.sh) erases a user
-# with 5,000 chats and 100,000 messages, then one with 50,000 chats, through the release
+# with 5,000 chats and 100,000 messages, then (BENCH_ERASURE_SIZES="5000 50000", make bench's
+# BENCH_FULL=1) one with 50,000 chats, through the release
 # delete-chats, each on a DynamoDB Local of its own started fresh (an engine that held the one
 # user stalls on the next one's seeding, as the main run's does after an hour of load); the
 # section is appended to BENCHMARKS.md: the first run's, with the second run's row.
@@ -10,7 +11,7 @@ cd "$ROOT"
 
 STORAGE_PID=""
 trap 'stop_dynamodb; wait 2>/dev/null || true' EXIT
-sizes=(5000 50000)
+read -r -a sizes <<<"${BENCH_ERASURE_SIZES:-5000 50000}"
 for chats in "${sizes[@]}"; do
   rm -f "target/bench/erasure-$chats.md"
   port="$(free_port)"

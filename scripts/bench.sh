@@ -7,16 +7,38 @@
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
-# BENCH_SPAWNS (default 30) and BENCH_REQUESTS (default 2000) size the run. The package size is
+# The default run fits in 15 minutes on 2 cores, its build included: 8 cold starts per binary
+# and setup, 400 requests for CPU time, 2 cold starts under each CPU share, the erasure of
+# 5,000 chats and the import of 20,000 messages. BENCH_FULL=1 is the long run (about 100
+# minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
+# chats too and 100,000 messages. BENCH_SPAWNS, BENCH_REQUESTS, BENCH_SLICE_SPAWNS,
+# BENCH_ERASURE_SIZES and NEPTUN_IMPORT_BENCH_MESSAGES override either. The package size is
 # that of the arm64 build (`cargo lambda build --release --arm64`, as `make build` deploys)
 # when the aarch64 standard library is installed, else that of the x86_64 build.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+if [[ "${BENCH_FULL:-0}" == 1 ]]; then
+  : "${BENCH_SPAWNS:=30}" "${BENCH_REQUESTS:=2000}" "${BENCH_SLICE_SPAWNS:=5}"
+  : "${BENCH_ERASURE_SIZES:=5000 50000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=100000}"
+else
+  : "${BENCH_SPAWNS:=8}" "${BENCH_REQUESTS:=400}" "${BENCH_SLICE_SPAWNS:=2}"
+  : "${BENCH_ERASURE_SIZES:=5000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=20000}"
+fi
+export BENCH_SPAWNS BENCH_REQUESTS BENCH_SLICE_SPAWNS BENCH_ERASURE_SIZES
+export NEPTUN_IMPORT_BENCH_MESSAGES
+
 BENCH_STARTED="$(date +%s)"
 export BENCH_STARTED
 "$ROOT/scripts/install-tools.sh"
+# Instructions per request are counted by Debian's valgrind (cachegrind).
+if ! command -v valgrind >/dev/null; then
+  sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends valgrind >/dev/null
+fi
 
 # The Node peer's pinned packages (bench/node-peer), installed again only when its lock changes.
 peer="$ROOT/bench/node-peer"

@@ -14,8 +14,8 @@
 //!   (`target/lambda`, `arm64`, from `cargo lambda build --arm64`); x86_64 is always zipped too;
 //! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
 //!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
-//! - `BENCH_SPAWNS` (default 30) cold starts per binary, `BENCH_REQUESTS` (default 2000)
-//!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 5, 0 skips them) cold
+//! - `BENCH_SPAWNS` (default 8) cold starts per binary, `BENCH_REQUESTS` (default 400)
+//!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 2, 0 skips them) cold
 //!   starts per binary under each of Lambda's CPU shares (a cgroup v1 CPU quota);
 //! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
 //!   the duration of `make bench`).
@@ -72,9 +72,10 @@ pub const NODE_PEER_SCRIPT: &str = "bench/node-peer/index.mjs";
 pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
-pub const DEFAULT_SPAWNS: usize = 30;
-pub const DEFAULT_REQUESTS: usize = 2000;
-pub const DEFAULT_SLICE_SPAWNS: usize = 5;
+// The quick run's sizes (`scripts/bench.sh` sets the long run's under BENCH_FULL=1).
+pub const DEFAULT_SPAWNS: usize = 8;
+pub const DEFAULT_REQUESTS: usize = 400;
+pub const DEFAULT_SLICE_SPAWNS: usize = 2;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
 

@@ -2,10 +2,11 @@
 //! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]); the
 //! section of the erasure run ([`erasure`]); the cost of share passwords
 //! ([`share_passwords`]); the playground's 1,000-message save ([`playground_save`]); the
-//! hostile bodies ([`hostile`]).
+//! hostile bodies ([`hostile`]); instructions per request ([`instructions`]).
 
 mod erasure;
 mod hostile;
+mod instructions;
 mod machine;
 mod playground_save;
 mod render;

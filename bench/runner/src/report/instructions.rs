@@ -1,0 +1,83 @@
+//! The "Instructions per request" section of BENCHMARKS.md, and its target.
+
+use std::fmt::Write as _;
+
+use super::targets::Target;
+use crate::instructions::{REQUESTS, WARM_UP};
+use crate::{FUNCTIONS, HELLO, PEERS_OF, Results, SDK_FLOOR};
+
+/// create-chat-messages at most this many times the SDK floor's instructions.
+const FLOOR_RATIO_TARGET: f64 = 1.05;
+
+fn counted(r: &Results, name: &str) -> Option<f64> {
+    r.instructions.get(name)?.as_ref().ok().copied()
+}
+
+pub fn instructions_section(w: &mut String, r: &Results) {
+    let _ = writeln!(w, "## Instructions per request\n");
+    let _ = writeln!(
+        w,
+        "Counted by valgrind's cachegrind (`--cache-sim=no`), deterministic where CPU time on a \
+         shared machine is not: each binary's usual event {REQUESTS} times in one process and \
+         {} times in another, both after {WARM_UP} more, against DynamoDB Local over the TLS \
+         terminator; (second − first) ÷ {REQUESTS}, so that Init and exit drop out. User + sys \
+         time, from the steady state above, is the second figure. Ratios: to `{SDK_FLOOR}` (the \
+         same `TransactWriteItems` as `{PEERS_OF}`, nothing else) and to `{HELLO}` (the \
+         runtime alone).\n",
+        2 * REQUESTS
+    );
+    let floor = counted(r, SDK_FLOOR);
+    let hello = counted(r, HELLO);
+    let _ = writeln!(
+        w,
+        "| binary | instructions per request | ÷ {SDK_FLOOR} | ÷ {HELLO} | CPU per request, µs (user + sys) |\n|---|--:|--:|--:|--:|"
+    );
+    for name in std::iter::once(HELLO).chain([SDK_FLOOR]).chain(FUNCTIONS) {
+        let Some(measured) = r.instructions.get(name) else {
+            continue;
+        };
+        let cpu = r
+            .steady_main(name)
+            .map_or("-".to_owned(), |s| format!("{:.1}", s.cpu_us_per_request));
+        let line = match measured {
+            Ok(count) => {
+                let over = |base: Option<f64>| {
+                    base.filter(|b| *b > 0.0)
+                        .map_or("-".to_owned(), |b| format!("{:.2}", count / b))
+                };
+                format!(
+                    "| {name} | {count:.0} | {} | {} | {cpu} |",
+                    over(floor),
+                    over(hello)
+                )
+            }
+            Err(reason) => format!("| {name} | not counted: {reason} | | | {cpu} |"),
+        };
+        let _ = writeln!(w, "{line}");
+    }
+    let _ = writeln!(w);
+}
+
+/// create-chat-messages within [`FLOOR_RATIO_TARGET`] of the SDK floor, in instructions.
+pub fn instructions_target(r: &Results) -> Target {
+    let name =
+        format!("{PEERS_OF} ≤ {FLOOR_RATIO_TARGET}× {SDK_FLOOR} in instructions per request");
+    let (figure, met) = match (counted(r, PEERS_OF), counted(r, SDK_FLOOR)) {
+        (Some(ours), Some(floor)) if floor > 0.0 => (
+            format!("{:.3}× (ours {ours:.0} vs {floor:.0})", ours / floor),
+            ours / floor <= FLOOR_RATIO_TARGET,
+        ),
+        _ => ("not measured".to_owned(), false),
+    };
+    Target {
+        name,
+        figure,
+        met,
+        obstacle: "on top of the floor's SDK call ours opens the session cookie (the last one \
+                   a process opened is found again, compared in constant time), reads and \
+                   validates the body, checks the origin and cross-site headers, and returns the \
+                   created messages (their JSON, escaped again into Lambda's response: the floor \
+                   answers an empty 200) and the metrics line"
+            .to_owned(),
+    }
+}
