@@ -156,7 +156,7 @@ pub type Item = HashMap<String, AttributeValue>;
 pub struct Binary {
     pub name: String,
     pub level: String,
-    /// The executable, or the script of [`Binary::interpreter`].
+    /// The executable, or the script its [`Binary::launcher`] runs.
     pub path: PathBuf,
     /// The program and its arguments that run `path` (`node` for the Node peer, valgrind for
     /// the instruction counts); empty for a native binary run as it is.
@@ -183,8 +183,9 @@ impl Binary {
 
     /// This binary under valgrind's cachegrind, counting instructions only, its counts written
     /// to `out` when the process ends. `BENCH_CALLGRIND=1`: under callgrind instead, whose
-    /// `out` splits the count by function (`callgrind_annotate --inclusive=yes`, on a build
-    /// with symbols: `scripts/bench-split.sh`).
+    /// `out` splits the count by function (`callgrind_annotate --inclusive=yes`) on a build
+    /// with symbols (`cargo build --profile bench-symbols`, then
+    /// `BENCH_BIN_DIR=target/bench-symbols`).
     pub fn counted(&self, out: &Path) -> Self {
         let tool = if std::env::var_os("BENCH_CALLGRIND").is_some() {
             ["--tool=callgrind", "--dump-instr=no"]

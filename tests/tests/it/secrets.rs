@@ -90,7 +90,7 @@ fn list_request_sealed_with(secret: &str) -> lambda_http::Request {
 
 #[tokio::test]
 async fn a_rotation_reaches_a_warm_function_within_its_ttl_with_one_read_per_ttl() {
-    const TTL: Duration = Duration::from_millis(1_500);
+    const TTL: Duration = Duration::from_secs(3);
     let stand_in = SecretsManagerStandIn::start(HashMap::from([(
         ARN.to_owned(),
         StoredSecret::Text(DEV_PASSWORD.to_owned()),
@@ -128,14 +128,19 @@ async fn a_rotation_reaches_a_warm_function_within_its_ttl_with_one_read_per_ttl
     .await;
     assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
     assert_eq!(status(list_request_sealed_with(DEV_PASSWORD)).await, 401);
+    assert_eq!(stand_in.calls(), 2, "one more read for the TTL that passed");
+    // At most one read per TTL, however many requests (a slow machine may pass a TTL here).
+    let (started, reads) = (std::time::Instant::now(), stand_in.calls());
     for _ in 0..20 {
         assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
     }
-    assert_eq!(stand_in.calls(), 2, "one more read for the TTL that passed");
+    let ttls_passed = started.elapsed().as_millis() / TTL.as_millis();
+    assert!(stand_in.calls() - reads <= usize::try_from(ttls_passed).unwrap_or(usize::MAX) + 1);
 
     // The store gone: the function keeps the secret it has.
+    let reads = stand_in.calls();
     stand_in.set(ARN, None);
     tokio::time::sleep(TTL).await;
     assert_eq!(status(list_request_sealed_with(CURRENT)).await, 200);
-    assert_eq!(stand_in.calls(), 3);
+    assert!(stand_in.calls() > reads, "read again, and failed");
 }
