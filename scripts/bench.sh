@@ -7,11 +7,12 @@
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
-# The default run fits in 15 minutes on 2 cores, its build included: 8 cold starts per binary
-# and setup, 400 requests for CPU time, 2 cold starts under each CPU share, the erasure of
+# The default run fits in 15 minutes on 2 cores, its build included: 6 cold starts per binary
+# and setup, 300 requests for CPU time, 2 cold starts under each CPU share, the erasure of
 # 5,000 chats and the import of 20,000 messages. BENCH_FULL=1 is the long run (about 100
 # minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
-# chats too and 100,000 messages. BENCH_SPAWNS, BENCH_REQUESTS, BENCH_SLICE_SPAWNS,
+# chats too, 100,000 messages, and the split of a request's instructions by function (on a
+# build with symbols, profile bench-symbols). BENCH_SPAWNS, BENCH_REQUESTS, BENCH_SLICE_SPAWNS,
 # BENCH_ERASURE_SIZES and NEPTUN_IMPORT_BENCH_MESSAGES override either. The package size is
 # that of the arm64 build (`cargo lambda build --release --arm64`, as `make build` deploys)
 # when the aarch64 standard library is installed, else that of the x86_64 build.
@@ -23,7 +24,7 @@ if [[ "${BENCH_FULL:-0}" == 1 ]]; then
   : "${BENCH_SPAWNS:=30}" "${BENCH_REQUESTS:=2000}" "${BENCH_SLICE_SPAWNS:=5}"
   : "${BENCH_ERASURE_SIZES:=5000 50000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=100000}"
 else
-  : "${BENCH_SPAWNS:=8}" "${BENCH_REQUESTS:=400}" "${BENCH_SLICE_SPAWNS:=2}"
+  : "${BENCH_SPAWNS:=6}" "${BENCH_REQUESTS:=300}" "${BENCH_SLICE_SPAWNS:=2}"
   : "${BENCH_ERASURE_SIZES:=5000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=20000}"
 fi
 export BENCH_SPAWNS BENCH_REQUESTS BENCH_SLICE_SPAWNS BENCH_ERASURE_SIZES
@@ -79,6 +80,11 @@ if ! diff <(features_of "${function_args[@]}") <(features_of "${function_args[@]
 fi
 echo "== release build, x86_64, opt-level $level: the functions, hello-baseline and sdk-floor"
 cargo build --release --locked "${function_args[@]}" "${peer_args[@]}"
+if [[ "${BENCH_FULL:-0}" == 1 ]]; then
+  echo "== build with symbols (profile bench-symbols): create-chat-messages and sdk-floor, for the split"
+  cargo build --profile bench-symbols --locked -p create-chat-messages -p sdk-floor
+  export BENCH_SPLIT=1
+fi
 # The runner and the import (dev features, PostgreSQL) in an invocation of their own.
 echo "== build of the runner and the import (profile bench-tools: opt-level 3, no LTO)"
 cargo build --profile bench-tools --locked -p neptun-bench -p neptun-import

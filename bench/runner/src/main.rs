@@ -14,7 +14,7 @@
 //!   (`target/lambda`, `arm64`, from `cargo lambda build --arm64`); x86_64 is always zipped too;
 //! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
 //!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
-//! - `BENCH_SPAWNS` (default 8) cold starts per binary, `BENCH_REQUESTS` (default 400)
+//! - `BENCH_SPAWNS` (default 6) cold starts per binary, `BENCH_REQUESTS` (default 300)
 //!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 2, 0 skips them) cold
 //!   starts per binary under each of Lambda's CPU shares (a cgroup v1 CPU quota);
 //! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
@@ -31,6 +31,7 @@ mod report;
 mod rows;
 mod runtime_api;
 mod share_passwords;
+mod split;
 mod storage_proxy;
 mod tls_terminator;
 
@@ -39,7 +40,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use measure::{Bench, Binary, ColdSample, Setup, Steady};
+use measure::{Bench, Binary, ColdSample, Counter, Setup, Steady};
 use neptun_core::functions::Function;
 
 /// The functions, as named under `functions/` and `events/`.
@@ -73,8 +74,8 @@ pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
 // The quick run's sizes (`scripts/bench.sh` sets the long run's under BENCH_FULL=1).
-pub const DEFAULT_SPAWNS: usize = 8;
-pub const DEFAULT_REQUESTS: usize = 400;
+pub const DEFAULT_SPAWNS: usize = 6;
+pub const DEFAULT_REQUESTS: usize = 300;
 pub const DEFAULT_SLICE_SPAWNS: usize = 2;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
@@ -132,6 +133,8 @@ pub struct Results {
     pub playground_save: Result<measure::Steady, String>,
     /// Per binary: instructions per request of its usual event (cachegrind), or why not.
     pub instructions: BTreeMap<String, Result<f64, String>>,
+    /// [`PEERS_OF`]'s and the SDK floor's instructions per request by part ([`split::PARTS`]).
+    pub split: Result<Vec<(String, [f64; 4])>, String>,
     /// The hostile corpus's peak memory, per function.
     pub hostile: Result<Vec<hostile::HostilePeaks>, String>,
 }
@@ -469,13 +472,25 @@ async fn main() {
     {
         let table = bench.seeded_table().await;
         let event = bench.main_event(&binary.name);
-        let measured = instructions::per_request(&bench, binary, &table, event).await;
+        let measured =
+            instructions::per_request(&bench, binary, &table, event, Counter::Cachegrind)
+                .await
+                .map(|(count, _)| count);
         bench.drop_table(&table).await;
         match &measured {
             Ok(count) => eprintln!("   {:<31} {count:>12.0}", binary.name),
             Err(error) => eprintln!("   {:<31} not counted: {error}", binary.name),
         }
         counted.insert(binary.name.clone(), measured);
+    }
+    let split = split_of_the_create(&bench, &main_level).await;
+    match &split {
+        Ok(parts) => {
+            for (name, figures) in parts {
+                eprintln!("   {name}: {figures:.0?} ({})", split::PARTS.join("; "));
+            }
+        }
+        Err(reason) => eprintln!("   the split by function not measured: {reason}"),
     }
 
     let functions: Vec<&Binary> = binaries
@@ -546,6 +561,7 @@ async fn main() {
         share_passwords,
         playground_save,
         instructions: counted,
+        split,
         hostile,
     };
     let text = report::render(&results, !variants.is_empty());
@@ -561,6 +577,37 @@ async fn main() {
 
 /// A shared event body.
 pub type Event = Arc<str>;
+
+/// [`PEERS_OF`] and the SDK floor under callgrind, with `BENCH_SPLIT=1`, from the builds with
+/// symbols of `BENCH_SYMBOLS_DIR` (`target/bench-symbols`, which `scripts/bench.sh` builds
+/// then).
+async fn split_of_the_create(
+    bench: &Bench,
+    level: &str,
+) -> Result<Vec<(String, [f64; 4])>, String> {
+    if std::env::var("BENCH_SPLIT").as_deref() != Ok("1") {
+        return Err("only in the long run (`BENCH_FULL=1 make bench`)".to_owned());
+    }
+    let dir = PathBuf::from(env_or("BENCH_SYMBOLS_DIR", "target/bench-symbols"));
+    let mut parts = Vec::new();
+    for (name, marks) in [(PEERS_OF, split::OURS), (SDK_FLOOR, split::FLOOR)] {
+        let binary = Binary::new(name, level, dir.join(name));
+        if !binary.path.is_file() {
+            return Err(format!(
+                "{} is not built (`BENCH_FULL=1 make bench` builds it)",
+                binary.path.display()
+            ));
+        }
+        let table = bench.seeded_table().await;
+        let event = bench.main_event(PEERS_OF);
+        let measured =
+            instructions::per_request(bench, &binary, &table, event, Counter::Callgrind).await;
+        bench.drop_table(&table).await;
+        let (_, [once, twice]) = measured?;
+        parts.push((name.to_owned(), split::split(&once, &twice, &marks)?));
+    }
+    Ok(parts)
+}
 
 /// `neptun-bench erasure`: only the erasure of a large user ([`erasure`]), on a storage engine
 /// of its own (`scripts/bench-erasure.sh` starts a fresh one: the main run's engine, after an

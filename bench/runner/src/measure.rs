@@ -153,6 +153,14 @@ pub type RouteCounts = Vec<(String, Counts)>;
 /// A row as DynamoDB returns it.
 pub type Item = HashMap<String, AttributeValue>;
 
+/// The valgrind tool that counts a process's instructions: cachegrind for the count,
+/// callgrind for the count by function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counter {
+    Cachegrind,
+    Callgrind,
+}
+
 pub struct Binary {
     pub name: String,
     pub level: String,
@@ -181,26 +189,17 @@ impl Binary {
         }
     }
 
-    /// This binary under valgrind's cachegrind, counting instructions only, its counts written
-    /// to `out` when the process ends. `BENCH_CALLGRIND=1`: under callgrind instead, whose
-    /// `out` splits the count by function (`callgrind_annotate --inclusive=yes`) on a build
-    /// with symbols (`cargo build --profile bench-symbols`, then
-    /// `BENCH_BIN_DIR=target/bench-symbols`).
-    pub fn counted(&self, out: &Path) -> Self {
-        let tool = if std::env::var_os("BENCH_CALLGRIND").is_some() {
-            ["--tool=callgrind", "--dump-instr=no"]
-        } else {
-            ["--tool=cachegrind", "--cache-sim=no"]
-        };
-        let out_option = if tool[0].ends_with("callgrind") {
-            "--callgrind-out-file"
-        } else {
-            "--cachegrind-out-file"
+    /// This binary under valgrind's `tool`, counting instructions only, its counts written to
+    /// `out` when the process ends.
+    pub fn counted(&self, out: &Path, tool: Counter) -> Self {
+        let [tool, option, out_option] = match tool {
+            Counter::Cachegrind => ["cachegrind", "--cache-sim=no", "--cachegrind-out-file"],
+            Counter::Callgrind => ["callgrind", "--dump-instr=no", "--callgrind-out-file"],
         };
         let mut launcher = vec![
             "valgrind".to_owned(),
-            tool[0].to_owned(),
-            tool[1].to_owned(),
+            format!("--tool={tool}"),
+            option.to_owned(),
             format!("{out_option}={}", out.display()),
         ];
         launcher.extend(self.launcher.iter().cloned());
@@ -637,22 +636,25 @@ impl Bench {
         })
     }
 
-    /// The instructions one process of `binary` runs (cachegrind's count, Init and exit
-    /// included) for `warm_up` requests of `event` and then `requests` more; it ends by
-    /// SIGTERM, on which valgrind writes its counts.
+    /// The instructions one process of `binary` runs (valgrind's count, Init and exit
+    /// included) for `warm_up` requests of `event` and then `requests` more, and the file
+    /// `tool` wrote them to; it ends by SIGTERM, on which valgrind writes its counts.
     pub async fn instructions(
         &self,
         binary: &Binary,
         table: &str,
         event: Event,
-        warm_up: usize,
-        requests: usize,
-    ) -> Result<u64, String> {
-        let dir = self.logs.join("cachegrind");
+        (warm_up, requests): (usize, usize),
+        tool: Counter,
+    ) -> Result<(u64, PathBuf), String> {
+        let dir = self.logs.join("valgrind");
         std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
-        let out = dir.join(format!("{}-{}-{requests}.out", binary.name, binary.level));
+        let out = dir.join(format!(
+            "{}-{}-{tool:?}-{requests}.out",
+            binary.name, binary.level
+        ));
         std::fs::remove_file(&out).ok();
-        let counted = binary.counted(&out);
+        let counted = binary.counted(&out, tool);
         let (mut running, _, _) = self
             .start_function(&counted, table, Setup::Deployed)
             .await?;
@@ -662,10 +664,12 @@ impl Bench {
         running.terminate()?;
         let text =
             std::fs::read_to_string(&out).map_err(|error| format!("{}: {error}", out.display()))?;
-        text.lines()
+        let count = text
+            .lines()
             .find_map(|line| line.strip_prefix("summary:"))
             .and_then(|count| count.trim().parse().ok())
-            .ok_or_else(|| format!("{}: no summary line", out.display()))
+            .ok_or_else(|| format!("{}: no summary line", out.display()))?;
+        Ok((count, out))
     }
 
     /// The peak memory of one process of `binary`: after `ordinary` (its usual request, a few

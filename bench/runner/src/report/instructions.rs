@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::targets::Target;
 use crate::instructions::{REQUESTS, WARM_UP};
+use crate::split;
 use crate::{FUNCTIONS, HELLO, PEERS_OF, Results, SDK_FLOOR};
 
 /// create-chat-messages at most this many times the SDK floor's instructions.
@@ -56,6 +57,43 @@ pub fn instructions_section(w: &mut String, r: &Results) {
         let _ = writeln!(w, "{line}");
     }
     let _ = writeln!(w);
+    split_table(w, r);
+}
+
+/// Where the instructions of [`PEERS_OF`] and the floor go ([`split`]).
+fn split_table(w: &mut String, r: &Results) {
+    let _ = writeln!(
+        w,
+        "Where they go: `{PEERS_OF}` and `{SDK_FLOOR}` again, under callgrind on the build with \
+         symbols (`cargo build --profile bench-symbols`, the release code), split by the call \
+         graph's costs (`bench/runner/src/split.rs`).\n"
+    );
+    let parts = match &r.split {
+        Ok(parts) => parts,
+        Err(reason) => {
+            let _ = writeln!(w, "Not measured in this run: {reason}.\n");
+            return;
+        }
+    };
+    let names: Vec<&str> = parts.iter().map(|(name, _)| name.as_str()).collect();
+    let _ = writeln!(
+        w,
+        "| part | {} |\n|---|{}",
+        names.join(" | "),
+        "--:|".repeat(names.len())
+    );
+    for (index, part) in split::PARTS.iter().enumerate() {
+        let figures: Vec<String> = parts
+            .iter()
+            .map(|(_, figures)| format!("{:.0}", figures[index]))
+            .collect();
+        let _ = writeln!(w, "| {part} | {} |", figures.join(" | "));
+    }
+    let totals: Vec<String> = parts
+        .iter()
+        .map(|(_, figures)| format!("{:.0}", figures.iter().sum::<f64>()))
+        .collect();
+    let _ = writeln!(w, "| **total** | {} |\n", totals.join(" | "));
 }
 
 /// create-chat-messages within [`FLOOR_RATIO_TARGET`] of the SDK floor, in instructions.

@@ -39,15 +39,17 @@ impl ChatStore for DynamoStore {
                 first_row,
             })
         };
+        let known = self.chat_floors.of(user_id);
         let created = self
             .create(
                 user_id,
-                |now_ms, _, floor| ids::chat_id_above(now_ms, floor),
+                |now_ms, _, floor| ids::chat_id_above(now_ms, floor.max(known)),
                 build,
                 idempotency,
                 now_ms,
             )
             .await?;
+        self.chat_floors.keep(user_id, created.value.0);
         Ok(created.map(|(id, created_at)| row(id, created_at, 0).into()))
     }
 

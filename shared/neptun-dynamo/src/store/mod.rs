@@ -11,6 +11,7 @@
 //! [`crate::purge`]).
 
 pub(crate) mod batch;
+mod chat_floors;
 mod chat_list;
 mod chats;
 mod classify;
@@ -31,6 +32,7 @@ mod transact;
 mod update;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
@@ -55,6 +57,8 @@ pub struct DynamoStore {
     table: String,
     /// How long one store operation may keep retrying transaction conflicts.
     retry_budget: Duration,
+    /// The largest chat id created for each recent user, to draw the next one above it.
+    chat_floors: Arc<chat_floors::ChatFloors>,
 }
 
 impl DynamoStore {
@@ -65,6 +69,7 @@ impl DynamoStore {
             client,
             table: table.into(),
             retry_budget: StorageTimeouts::default().operation,
+            chat_floors: Arc::default(),
         }
     }
 
