@@ -23,7 +23,9 @@
 mod cpu_slice;
 mod erasure;
 mod fresh_cases;
+mod function_latency;
 mod hostile;
+mod instant_storage;
 mod instructions;
 mod measure;
 mod playground_save;
@@ -135,6 +137,8 @@ pub struct Results {
     pub instructions: BTreeMap<String, Result<f64, String>>,
     /// [`PEERS_OF`]'s and the SDK floor's instructions per request by part ([`split::PARTS`]).
     pub split: Result<Vec<(String, [f64; 4])>, String>,
+    /// [`PEERS_OF`] and its peers against the instant storage stand-in.
+    pub latency: Result<Vec<function_latency::Latency>, String>,
     /// The hostile corpus's peak memory, per function.
     pub hostile: Result<Vec<hostile::HostilePeaks>, String>,
 }
@@ -483,6 +487,33 @@ async fn main() {
         }
         counted.insert(binary.name.clone(), measured);
     }
+    let compared: Vec<&Binary> = binaries
+        .iter()
+        .filter(|b| {
+            b.level == main_level && (b.name == PEERS_OF || PEERS.contains(&b.name.as_str()))
+        })
+        .collect();
+    eprintln!(
+        "== the function's own latency: {} binaries against the instant storage stand-in",
+        compared.len()
+    );
+    let memory_sizes: Vec<u32> = bench.cpu_groups.iter().map(|g| g.memory_mb).collect();
+    let latency = function_latency::measure(&bench, &compared, &memory_sizes).await;
+    match &latency {
+        Ok(rows) => {
+            for row in rows {
+                eprintln!(
+                    "   {:<22} {:>5}: {:?}",
+                    row.name,
+                    row.memory_mb
+                        .map_or("core".to_owned(), |mb| format!("{mb} MB")),
+                    row.steady.latencies.iter().min()
+                );
+            }
+        }
+        Err(reason) => eprintln!("   not measured: {reason}"),
+    }
+
     let split = split_of_the_create(&bench, &main_level).await;
     match &split {
         Ok(parts) => {
@@ -562,6 +593,7 @@ async fn main() {
         playground_save,
         instructions: counted,
         split,
+        latency,
         hostile,
     };
     let text = report::render(&results, !variants.is_empty());

@@ -60,6 +60,10 @@ pub enum Setup {
     SecretsManager,
     /// As deployed, in the CPU quota group of this memory size (see [`crate::cpu_slice`]).
     Throttled(u32),
+    /// As deployed, against the instant storage stand-in ([`crate::instant_storage`], over a
+    /// TLS terminator of its own), on the whole core or in the CPU quota group of this memory
+    /// size.
+    Instant(Option<u32>),
     /// The trust check: the compiled-in roots only (no extra CA file), so the run's CA, a root
     /// outside that set, must be refused.
     CompiledRootsOnly,
@@ -253,6 +257,8 @@ pub struct Bench {
     client: aws_sdk_dynamodb::Client,
     proxy: CountingProxy,
     tls: TlsTerminator,
+    /// The TLS terminator in front of the instant storage stand-in.
+    instant: TlsTerminator,
     logs: PathBuf,
     events: HashMap<String, Event>,
     ok_events: HashMap<String, Vec<(String, Value)>>,
@@ -273,6 +279,17 @@ impl Bench {
             "== TLS 1.3 terminator {} in front of the proxy (CA of this run: {})",
             tls.endpoint(),
             tls.ca_file().display()
+        );
+        let instant_storage = crate::instant_storage::start()
+            .await
+            .expect("start the instant storage stand-in");
+        let instant = TlsTerminator::start(&instant_storage, &logs.join("../bench-instant-ca.pem"))
+            .await
+            .unwrap_or_else(|error| panic!("start the instant stand-in's TLS terminator: {error}"));
+        eprintln!(
+            "== instant storage stand-in {} (over TLS: {})",
+            instant_storage,
+            instant.endpoint()
         );
         let client = neptun_tests::client();
         let mut events: HashMap<String, Event> = HashMap::new();
@@ -308,6 +325,7 @@ impl Bench {
             client,
             proxy,
             tls,
+            instant,
             logs,
             events,
             ok_events,
@@ -441,7 +459,7 @@ impl Bench {
         let log_err = log.try_clone().map_err(|error| error.to_string())?;
         let mut command = binary.command();
         let mut memory_mb = FUNCTION_MEMORY_MB;
-        if let Setup::Throttled(slice_mb) = setup {
+        if let Setup::Throttled(slice_mb) | Setup::Instant(Some(slice_mb)) = setup {
             let group = self
                 .cpu_groups
                 .iter()
@@ -450,6 +468,12 @@ impl Bench {
             group.contain(&mut command)?;
             memory_mb = slice_mb;
         }
+        // The storage: the counting proxy (plainly or over TLS), or the instant stand-in.
+        let (storage, ca_file) = match setup {
+            Setup::Instant(_) => (self.instant.endpoint(), self.instant.ca_file()),
+            _ if setup.plain_http() => (self.proxy.endpoint(), self.tls.ca_file()),
+            _ => (self.tls.endpoint(), self.tls.ca_file()),
+        };
         command
             .env_clear()
             .env("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -466,16 +490,9 @@ impl Bench {
             )
             .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
             .env("TABLE_NAME", table)
-            .env(
-                "AWS_ENDPOINT_URL_DYNAMODB",
-                if setup.plain_http() {
-                    self.proxy.endpoint()
-                } else {
-                    self.tls.endpoint()
-                },
-            )
+            .env("AWS_ENDPOINT_URL_DYNAMODB", storage)
             // The Node peer's trust of the run's CA (read by node at start-up).
-            .env("NODE_EXTRA_CA_CERTS", self.tls.ca_file())
+            .env("NODE_EXTRA_CA_CERTS", ca_file)
             .env("AWS_REGION", "us-east-1")
             .env("AWS_DEFAULT_REGION", "us-east-1")
             .env("AWS_ACCESS_KEY_ID", "bench")
@@ -488,7 +505,7 @@ impl Bench {
                 if setup.warm_up() { "true" } else { "false" },
             )
             .env("RUST_LOG", "warn")
-            .envs(setup.trust_env(self.tls.ca_file()))
+            .envs(setup.trust_env(ca_file))
             // The terminator under its other name: the SDK's clients share one connection pool,
             // keyed by host, so at 127.0.0.1 the warm-up would reuse the secret's connection.
             // Under a name of its own the secret takes a connection and handshake of its own, as

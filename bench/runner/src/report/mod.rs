@@ -2,11 +2,13 @@
 //! ([`stats`]), the targets judged on them ([`targets`]) and the text ([`render`]); the
 //! section of the erasure run ([`erasure`]); the cost of share passwords
 //! ([`share_passwords`]); the playground's 1,000-message save ([`playground_save`]); the
-//! hostile bodies ([`hostile`]); instructions per request ([`instructions`]).
+//! hostile bodies ([`hostile`]); instructions per request ([`instructions`]); the function's own
+//! latency against the instant storage stand-in ([`latency`]).
 
 mod erasure;
 mod hostile;
 mod instructions;
+mod latency;
 mod machine;
 mod playground_save;
 mod render;

@@ -61,6 +61,7 @@ pub fn render(r: &Results, compared: bool) -> String {
     steady_section(w, r);
     peers_section(w, r);
     super::instructions::instructions_section(w, r);
+    super::latency::latency_section(w, r);
     slices_section(w, r);
     super::share_passwords::share_passwords_section(w, &r.share_passwords);
     super::playground_save::playground_save_section(w, &r.playground_save);

@@ -69,7 +69,7 @@ impl PeerMetric {
         match self {
             Self::ColdStart => "cold start",
             Self::Cpu => "CPU per request",
-            Self::WarmAt128Mb => "warm latency at 128 MB of CPU",
+            Self::WarmAt128Mb => "warm latency at 128 MB of CPU, against the instant storage",
             Self::MaxRss => "max RSS",
         }
     }
@@ -78,7 +78,7 @@ impl PeerMetric {
         match self {
             Self::ColdStart => Some(r.main(name, Setup::Deployed)?.cold.median),
             Self::Cpu => Some(r.steady_main(name)?.cpu_us_per_request),
-            Self::WarmAt128Mb => Some(r.main(name, Setup::Throttled(128))?.warm.median),
+            Self::WarmAt128Mb => super::latency::median_ms(r, name, Some(128)),
             Self::MaxRss => Some(r.steady_main(name)?.max_rss_kb as f64),
         }
     }
