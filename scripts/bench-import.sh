@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench's import figures: the `import` binary (profile bench-tools, built by scripts/bench.sh) imports
-# 100,000 generated messages from a private PostgreSQL into a DynamoDB Local of its own (the
+# 100,000 generated messages from a private PostgreSQL, over TLS (verify-full; the server refuses
+# plain TCP), into a DynamoDB Local of its own (the
 # bench's engine holds the tables of a long run, which would slow it down), under GNU time;
 # the section is appended to BENCHMARKS.md.
 #   NEPTUN_IMPORT_BENCH_MESSAGES  how many messages (default 100000)
@@ -15,7 +16,7 @@ if [[ ! -x /usr/bin/time ]]; then
 fi
 section="target/bench/import.md"
 rm -f "$section"
-echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (import binary of profile bench-tools, private PostgreSQL)"
+echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (import binary of profile bench-tools, private PostgreSQL over TLS)"
 env -u NEPTUN_TEST_DYNAMODB_ENDPOINT \
   NEPTUN_IMPORT_BIN="$ROOT/target/bench-tools/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
   cargo test -q --locked -p neptun-tests --test it -- --ignored --exact \

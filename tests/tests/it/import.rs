@@ -928,7 +928,8 @@ async fn killed_throttled_and_cut_off_imports_complete_when_run_again() {
 /// `make bench`'s import figures (ignored in `make test`): 100,000 messages in 1,000 chats of
 /// 10 users, a file per 20 messages, a fifth of the chats in projects and a tenth shared (a
 /// third of those with a password, each share with a whitelist entry), imported by the
-/// optimised `import` binary (`NEPTUN_IMPORT_BIN`) into the engine through a proxy that
+/// optimised `import` binary (`NEPTUN_IMPORT_BIN`) over TLS (`sslmode=verify-full`, the
+/// TLS-only server) into the engine through a proxy that
 /// counts DynamoDB requests, under GNU time: the first run, a run over the unchanged source,
 /// and a catch-up run after rows were added below the highest imported ids. Writes a
 /// Markdown section to `NEPTUN_IMPORT_BENCH_OUT` (or prints it); asserts that every row
@@ -943,10 +944,17 @@ async fn measure_import_of_100000_messages() {
     let binary = std::env::var("NEPTUN_IMPORT_BIN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| repo_root().join("target/debug/import"));
-    let url = neptun_tests::postgres::shared()
-        .database_with_web_app_schema()
-        .await;
-    let pg = neptun_tests::postgres::connect_url(&url).await;
+    // Over TLS, checked as against a hosted database: the TLS-only server, verify-full.
+    let tls = neptun_tests::postgres::tls_only();
+    let database = tls.server.web_app_database().await;
+    let pg = tls.server.connect(&database).await;
+    let url = format!(
+        "{}?sslmode=verify-full&sslrootcert={}",
+        tls.server
+            .url(&database)
+            .replacen("@127.0.0.1:", "@localhost:", 1),
+        tls.ca_file.display()
+    );
     let chats = (messages / 100).max(1);
     pg.batch_execute(&format!(
         "
@@ -1043,7 +1051,8 @@ async fn measure_import_of_100000_messages() {
     let section = format!(
         "## Import\n\n`import` of `neptun-import` ({}) of {messages} messages in {chats} chats of 10 users, a file \
          per 20 messages ({rows} rows: messages, files and two per chat), {} project links, {} shares \
-         ({} with a password, each with a whitelist entry), from a private PostgreSQL into the local \
+         ({} with a password, each with a whitelist entry), from a private PostgreSQL that refuses \
+         connections without TLS (`sslmode=verify-full` against its own CA) into the local \
          engine through a proxy that counts DynamoDB requests, under GNU time. The last run \
          finds the {} messages committed after the first two runs with ids below the highest \
          one imported:\n\n\
