@@ -257,9 +257,9 @@ impl<'de, T: Fields> Deserialize<'de> for Shaped<T> {
 /// Reads a [`List`], keeping its first `keep` items and checking every item's text against
 /// `max_text_bytes`.
 pub(crate) struct ListSeed<T> {
-    pub keep: usize,
-    pub max_text_bytes: usize,
-    pub items: PhantomData<T>,
+    keep: usize,
+    max_text_bytes: usize,
+    items: PhantomData<T>,
 }
 
 impl<T> ListSeed<T> {

@@ -11,11 +11,10 @@
 
 use std::time::Instant;
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_core::ids::UserId;
 use neptun_core::store::StoreError;
 
-use super::{PurgeError, PurgeOptions, PurgeReport};
+use super::{PurgeError, PurgeOptions, PurgeReport, partition_query};
 use crate::schema::{self, ChatRow, PendingPurgeRow};
 use crate::store::batch::{Key, delete_all, put_all, with_backoff};
 use crate::store::{DynamoStore, decode, to_item};
@@ -70,15 +69,8 @@ impl DynamoStore {
 
     /// The first rows of the user's partition but `ERASED` (read consistently), and its chats.
     async fn user_page(&self, user_id: UserId) -> Result<(Vec<Key>, Vec<ChatRow>), StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_values(":pk", AttributeValue::S(schema::user_pk(user_id)))
-            .consistent_read(true)
-            .limit(PAGE_ROWS);
+        let query =
+            partition_query(self.client(), self.table(), schema::user_pk(user_id)).limit(PAGE_ROWS);
         let output = with_backoff(|| query.clone().send()).await?;
         let (mut rows, mut chats) = (Vec::new(), Vec::new());
         for item in output.items.unwrap_or_default() {

@@ -15,8 +15,25 @@ pub use sweep::{SWEEP_GRACE, SweepReport};
 use std::future::Future;
 use std::time::Instant;
 
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::types::AttributeValue;
+
 use neptun_core::ids::UserId;
 use neptun_core::store::StoreError;
+
+use crate::schema;
+
+/// A `Query` of the whole partition `pk`, read consistently: a purge sees every row written.
+fn partition_query(client: &Client, table: &str, pk: String) -> QueryFluentBuilder {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk")
+        .expression_attribute_names("#pk", schema::PK)
+        .expression_attribute_values(":pk", AttributeValue::S(pk))
+        .consistent_read(true)
+}
 
 /// How a purge runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

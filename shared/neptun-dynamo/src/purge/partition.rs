@@ -15,7 +15,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use tokio::task::JoinSet;
 
-use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
+use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport, partition_query};
 use crate::schema;
 use crate::store::DynamoStore;
 use crate::store::batch::{
@@ -126,16 +126,9 @@ impl Purge<'_> {
 
     /// One page of the partition's keys, from `start`: as many as DynamoDB's 1 MB page holds.
     async fn keys_page(&self, start: Option<Key>) -> Result<(Vec<Key>, Option<Key>), StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.table)
-            .key_condition_expression("#pk = :pk")
+        let query = partition_query(self.client, self.table, self.pk.to_owned())
             .projection_expression("#pk, #sk")
-            .expression_attribute_names("#pk", schema::PK)
             .expression_attribute_names("#sk", schema::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(self.pk.to_owned()))
-            .consistent_read(true)
             .set_exclusive_start_key(start);
         let output = with_backoff(|| query.clone().send()).await?;
         Ok((output.items.unwrap_or_default(), output.last_evaluated_key))

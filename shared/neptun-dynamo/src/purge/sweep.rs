@@ -9,13 +9,12 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_core::error::ErrorChain;
 use neptun_core::metrics::{emf_line, emit_line};
 use neptun_core::store::StoreError;
 
 use super::partition::{forget_pending_purge, purge_chat_partition};
-use super::{PurgeError, PurgeOptions};
+use super::{PurgeError, PurgeOptions, partition_query};
 use crate::schema::{self, PendingPurgeRow};
 use crate::store::batch::with_backoff;
 use crate::store::{DynamoStore, Item, decode};
@@ -130,17 +129,8 @@ impl DynamoStore {
         shard: u64,
         start: Option<Item>,
     ) -> Result<(Vec<PendingPurgeRow>, Option<Item>), StoreError> {
-        let query = self
-            .client()
-            .query()
-            .table_name(self.table())
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_values(
-                ":pk",
-                AttributeValue::S(schema::pending_purge_shard_pk(shard)),
-            )
-            .consistent_read(true)
+        let pk = schema::pending_purge_shard_pk(shard);
+        let query = partition_query(self.client(), self.table(), pk)
             .limit(RECORDS_PER_PAGE)
             .set_exclusive_start_key(start);
         let output = with_backoff(|| query.clone().send()).await?;

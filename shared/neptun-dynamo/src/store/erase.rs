@@ -12,14 +12,11 @@
 //!
 //! Erasing again finds `ERASED` and answers the same; the removal goes on where it was.
 
-use std::time::Instant;
-
 use neptun_core::ids::UserId;
 use neptun_core::store::{ChatEraseStore, StoreError};
 
+use super::DynamoStore;
 use super::guarded::RowCondition;
-use super::retry::ConflictRetry;
-use super::{DynamoStore, decode};
 use crate::schema::{self, ErasedRow, ErasureRow, PendingPurgeRow};
 
 impl DynamoStore {
@@ -33,19 +30,8 @@ impl DynamoStore {
         &self,
         user_id: UserId,
     ) -> Result<Option<ErasedRow>, StoreError> {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                schema::user_pk(user_id),
-                schema::ERASED_SK.to_owned(),
-            )))
-            .consistent_read(true);
-        let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("GetItem", || read.clone().send())
-            .await?;
-        output.item.map(decode).transpose()
+        self.consistent_row(schema::user_pk(user_id), schema::ERASED_SK.to_owned())
+            .await
     }
 
     /// [`StoreError::Erased`] if the user was erased: a write that finds nothing to write (or

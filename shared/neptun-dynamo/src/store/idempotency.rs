@@ -3,7 +3,6 @@
 //! comes again.
 
 use neptun_core::ids::UserId;
-use std::time::Instant;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
@@ -13,8 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::guarded::FailedConditions;
-use super::retry::ConflictRetry;
-use super::{DynamoStore, build_error, decode, to_item};
+use super::{DynamoStore, build_error, to_item};
 use crate::schema::{self, IdempotencyRecordRow};
 
 /// What a write records under its key: the ids a create drew, or the response of any other
@@ -115,21 +113,15 @@ impl DynamoStore {
         key: &Idempotency,
         now_ms: u64,
     ) -> Result<Option<T>, StoreError> {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
+        let record: Option<IdempotencyRecordRow> = self
+            .consistent_row(
                 schema::user_pk(user_id),
                 schema::idempotency_sk(&key.key_hash),
-            )))
-            .consistent_read(true);
-        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
-        let output = conflicts.send("GetItem", || read.clone().send()).await?;
-        let Some(item) = output.item else {
+            )
+            .await?;
+        let Some(record) = record else {
             return Ok(None);
         };
-        let record: IdempotencyRecordRow = decode(item)?;
         // TTL deletes late or never (DynamoDB Local): our own clock decides.
         if record.expires_at < now_ms / 1000 {
             return Ok(None);

@@ -1,4 +1,4 @@
-//! Reading a partition page by page, and cutting the items into one API page.
+//! Reading one row, and a partition page by page, cutting the items into one API page.
 
 use neptun_core::ids::{ChatId, UserId};
 use std::time::Instant;
@@ -106,6 +106,25 @@ pub(super) enum Existence {
 }
 
 impl DynamoStore {
+    /// The row at `pk`/`sk`, read consistently (a write is seen at once), again over
+    /// transaction conflicts within the retry budget.
+    pub(crate) async fn consistent_row<T: DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: String,
+    ) -> Result<Option<T>, StoreError> {
+        let read = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(Self::key(pk, sk)))
+            .consistent_read(true);
+        let output = ConflictRetry::new(Instant::now(), self.retry_budget)
+            .send("GetItem", || read.clone().send())
+            .await?;
+        output.item.map(decode).transpose()
+    }
+
     /// Whether the chat's `META` exists (read consistently: a delete is seen at once).
     pub(super) async fn chat_exists(
         &self,

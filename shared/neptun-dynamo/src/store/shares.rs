@@ -16,9 +16,9 @@ use neptun_core::model::WhitelistEntry;
 use neptun_core::store::{ShareStore, ShareWrite, StoreError, StoredShare};
 use neptun_core::validation::MAX_WHITELIST;
 
+use super::DynamoStore;
 use super::guarded::RowCondition;
 use super::retry::ConflictRetry;
-use super::{DynamoStore, decode};
 use crate::schema::{self, ChatRow, ShareRow};
 
 /// What one attempt of a write did: `None` when the rows changed since they were read.
@@ -27,18 +27,8 @@ type Attempt<T> = Option<T>;
 impl DynamoStore {
     /// The share's row, read consistently.
     pub(super) async fn share_row(&self, uuid: &str) -> Result<Option<ShareRow>, StoreError> {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                schema::share_pk(uuid),
-                schema::SHARE_SK.to_owned(),
-            )))
-            .consistent_read(true);
-        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
-        let output = conflicts.send("GetItem", || read.clone().send()).await?;
-        output.item.map(decode).transpose()
+        self.consistent_row(schema::share_pk(uuid), schema::SHARE_SK.to_owned())
+            .await
     }
 
     /// The chat's row in the user's list, for a write: [`StoreError::ChatNotFound`], or

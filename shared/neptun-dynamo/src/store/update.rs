@@ -13,10 +13,10 @@ use neptun_core::model::Chat;
 use neptun_core::store::{ChatUpdateStore, Idempotency, Replayable, StoreError};
 use neptun_core::validation::ChatUpdate;
 
+use super::DynamoStore;
 use super::guarded::RowCondition;
 use super::idempotency::Committed;
 use super::retry::ConflictRetry;
-use super::{DynamoStore, decode};
 use crate::schema::{self, ChatRow};
 
 impl DynamoStore {
@@ -26,18 +26,8 @@ impl DynamoStore {
         user_id: UserId,
         chat_id: ChatId,
     ) -> Result<Option<ChatRow>, StoreError> {
-        let read = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(Self::key(
-                schema::user_pk(user_id),
-                schema::chat_sk(chat_id),
-            )))
-            .consistent_read(true);
-        let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
-        let output = conflicts.send("GetItem", || read.clone().send()).await?;
-        output.item.map(decode).transpose()
+        self.consistent_row(schema::user_pk(user_id), schema::chat_sk(chat_id))
+            .await
     }
 }
 
