@@ -57,6 +57,15 @@ export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 
 # The integration tests wait on DynamoDB Local, PostgreSQL and cargo lambda watch far more
 # than on the CPU: more of them at once than there are cores.
+# Terse (a dot per test, each failure in full after its binary), and every failure again at
+# the very end, so that a CI log cut short still shows what failed.
 step "tests"
-cargo test --workspace --locked --no-fail-fast "$@" -- --test-threads "${NEPTUN_TEST_THREADS:-8}"
+tests_log=target/test-logs/tests.log
+if ! cargo test --workspace --locked --no-fail-fast "$@" -- \
+  --test-threads "${NEPTUN_TEST_THREADS:-8}" --format terse 2>&1 | tee "$tests_log"; then
+  echo "== failed (the whole output: $tests_log):"
+  grep -E -e "^---- |panicked at|FAILED|failed, to rerun|overflowed|fatal runtime|signal: " \
+    "$tests_log" || true
+  exit 1
+fi
 step "done"

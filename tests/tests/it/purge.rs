@@ -520,6 +520,68 @@ async fn a_purge_failing_in_the_handler_is_reported_as_its_records_failure() {
     );
 }
 
+/// The import writes a deleted chat's pending purge record again for rows it wrote into the
+/// chat after the delete; a purge running meanwhile deletes only the record it read before it
+/// began, so the new one stays, and the sweep removes the late rows.
+#[tokio::test]
+async fn a_pending_purge_written_again_during_a_purge_stays_for_the_sweep() {
+    use neptun_dynamo::purge::SWEEP_GRACE;
+
+    let store = store().await;
+    let (chat, rows) = (1_003, 2_500);
+    let scope = schema::ChatScope {
+        user_id: USER,
+        chat_id: ChatId(chat),
+    };
+    seed_chat(&store, USER, ChatId(chat), rows).await;
+    delete_chat(&store, USER, ChatId(chat)).await;
+    put_all(
+        &store,
+        vec![item(&schema::PendingPurgeRow::new(scope, 1_000))],
+    )
+    .await;
+    let pk = schema::chat_pk(USER, ChatId(chat));
+
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = behind(&proxy, store.table());
+    let purge = {
+        let (store, pk) = (through_proxy.clone(), pk.clone());
+        tokio::spawn(async move {
+            store
+                .purge_chat_partition(&pk, PurgeOptions::default())
+                .await
+        })
+    };
+    proxy.wait_for_calls("BatchWriteItem", 2).await;
+    // As the import does: a row acknowledged, then the record written again.
+    let late_row = HashMap::from([
+        (schema::PK.to_owned(), AttributeValue::S(pk.clone())),
+        (schema::SK.to_owned(), AttributeValue::S("~late".to_owned())),
+    ]);
+    put_all(
+        &store,
+        vec![late_row, item(&schema::PendingPurgeRow::new(scope, 2_000))],
+    )
+    .await;
+    purge
+        .await
+        .expect("the purge task")
+        .expect("the purge finishes");
+    assert_eq!(
+        pending_of(&store, ChatId(chat)).await,
+        1,
+        "the record written during the purge stays"
+    );
+
+    let report = store
+        .sweep_pending_purges(neptun_core::clock::now_ms(), SWEEP_GRACE, None)
+        .await
+        .expect("a sweep");
+    assert_eq!((report.purged, report.failed), (1, 0), "{report:?}");
+    assert_eq!(rows_of(&store, &pk).await, 0);
+    assert_eq!(pending_of(&store, ChatId(chat)).await, 0);
+}
+
 /// The pending purge records of a chat's shard.
 async fn pending_of(store: &DynamoStore, chat_id: ChatId) -> usize {
     let shard = chat_id.get() % schema::PENDING_PURGE_SHARDS;

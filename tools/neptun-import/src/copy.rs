@@ -401,7 +401,7 @@ impl Run<'_> {
                 ParentState::Gone => {
                     report.parent_gone += 1;
                     writer.skip(id);
-                    self.purge_later([chat]).await?;
+                    self.purge_skipped([chat]).await?;
                     continue;
                 }
                 ParentState::Rejected(rejection) => Plan::Reject(rejection),
@@ -549,23 +549,32 @@ impl Run<'_> {
         Ok(written)
     }
 
-    /// Gives chats to the purge, each once a run.
-    async fn purge_later(
+    /// Gives chats whose rows were skipped to the purge, each once a run: it removes what a run
+    /// killed before its check had written.
+    async fn purge_skipped(
         &mut self,
         chats: impl IntoIterator<Item = SourceChatKey>,
     ) -> Result<(), ImportError> {
-        if self.dry_run {
-            return Ok(());
-        }
         let new: Vec<SourceChatKey> = chats
             .into_iter()
             .filter(|chat| self.purged.insert(*chat))
             .collect();
+        self.purge_written(new).await
+    }
+
+    /// Gives chats that rows were written into to the purge, after those rows were acknowledged:
+    /// every time, since a purge may have run, and forgotten an earlier record, before they
+    /// landed.
+    async fn purge_written(&mut self, chats: Vec<SourceChatKey>) -> Result<(), ImportError> {
+        if self.dry_run {
+            return Ok(());
+        }
+        self.purged.extend(chats.iter().copied());
         let client = &self.target.client;
         gone::purge_later(
             client,
             &self.target.table,
-            new,
+            chats,
             neptun_core::clock::now_ms(),
         )
         .await?;
@@ -603,7 +612,7 @@ impl Run<'_> {
             for (_, chat) in &deleted {
                 self.gone.insert(*chat);
             }
-            self.purge_later(deleted).await?;
+            self.purge_written(deleted.into_iter().collect()).await?;
         }
         let blocks = unsaved.settle(last_id, self.ledger.ids_mut(table));
         if !self.dry_run {

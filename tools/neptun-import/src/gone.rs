@@ -7,8 +7,9 @@
 //!   so are its messages and files.
 //! * A message or file row cannot carry such checks (they go in `BatchWriteItem`s). So before
 //!   its id enters the ledger, its chat is checked again, after the row was acknowledged: a
-//!   chat deleted or erased meanwhile gets a pending purge (`PURGES#<shard>`), and the purge
-//!   (its sweep) empties the chat's partition. A delete that comes after the check finds the
+//!   chat deleted or erased meanwhile gets a pending purge (`PURGES#<shard>`), at every check
+//!   that finds rows written into it, and the purge (its sweep) empties the chat's partition;
+//!   a purge that ran meanwhile removes only the record it read before it began. A delete that comes after the check finds the
 //!   row there and purges it itself. A row skipped because its chat is gone gives the chat a
 //!   pending purge too, which removes what a run killed before its check had written.
 

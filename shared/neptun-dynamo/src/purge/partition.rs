@@ -12,15 +12,17 @@
 use std::time::Instant;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use tokio::task::JoinSet;
 
 use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport, partition_query};
-use crate::schema;
+use crate::schema::{self, PendingPurgeRow};
 use crate::store::DynamoStore;
 use crate::store::batch::{
     BATCH_SIZE, BatchOutcome, Key, delete_batch, delete_request, joined, with_backoff,
 };
+use crate::store::decode;
 use neptun_core::ids::UserId;
 use neptun_core::store::StoreError;
 
@@ -62,33 +64,72 @@ pub async fn purge_chat_partition(
     if purge.marker_exists().await.map_err(PurgeError::Store)? {
         return Err(PurgeError::ChatExists(pk.to_owned()));
     }
-    let report = purge.run().await?;
-    forget_pending_purge(client, table, scope)
+    // The pending purge as it is before the partition is read: one written while this purge
+    // runs (by the import, for a row it wrote into the deleted chat meanwhile) is newer, and
+    // stays for the sweep.
+    let pending = pending_purge(client, table, scope)
         .await
         .map_err(PurgeError::Store)?;
+    let report = purge.run().await?;
+    if let Some(pending) = pending {
+        forget_pending_purge(client, table, &pending)
+            .await
+            .map_err(PurgeError::Store)?;
+    }
     Ok(report)
 }
 
-/// Deletes a chat's pending purge record: its partition is empty (or its chat exists after
-/// all, when the sweep finds it).
-pub async fn forget_pending_purge(
+/// The chat's pending purge record, read consistently, if it has one.
+async fn pending_purge(
     client: &Client,
     table: &str,
     scope: schema::ChatScope,
+) -> Result<Option<PendingPurgeRow>, StoreError> {
+    let query = partition_query(client, table, schema::pending_purge_pk(scope))
+        .key_condition_expression("#pk = :pk AND #sk = :sk")
+        .expression_attribute_names("#sk", schema::SK)
+        .expression_attribute_values(
+            ":sk",
+            AttributeValue::S(schema::chat_pk(scope.user_id, scope.chat_id)),
+        );
+    let output = with_backoff(|| query.clone().send()).await?;
+    output
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .next()
+        .map(decode)
+        .transpose()
+}
+
+/// Deletes a chat's pending purge record `pending`, unless it was written again since: its
+/// partition is empty (or its chat exists after all, when the sweep finds it).
+pub async fn forget_pending_purge(
+    client: &Client,
+    table: &str,
+    pending: &PendingPurgeRow,
 ) -> Result<(), StoreError> {
     let delete = client
         .delete_item()
         .table_name(table)
-        .key(
-            schema::PK,
-            AttributeValue::S(schema::pending_purge_pk(scope)),
-        )
-        .key(
-            schema::SK,
-            AttributeValue::S(schema::chat_pk(scope.user_id, scope.chat_id)),
-        );
-    with_backoff(|| delete.clone().send()).await?;
-    Ok(())
+        .key(schema::PK, AttributeValue::S(pending.pk.clone()))
+        .key(schema::SK, AttributeValue::S(pending.sk.clone()))
+        .condition_expression("#at = :at")
+        .expression_attribute_names("#at", schema::DELETED_AT)
+        .expression_attribute_values(":at", AttributeValue::N(pending.deleted_at.to_string()));
+    with_backoff(|| async {
+        match delete.clone().send().await {
+            Err(error)
+                if error
+                    .as_service_error()
+                    .is_some_and(DeleteItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(())
+            }
+            outcome => outcome.map(|_| ()),
+        }
+    })
+    .await
 }
 
 struct Purge<'a> {

@@ -109,8 +109,8 @@ impl DynamoStore {
             Ok(_) if erased_user.is_some() => report.erasures_finished += 1,
             Ok(_) => report.purged += 1,
             Err(PurgeError::ChatExists(_) | PurgeError::NotAChatPartition(_)) => {
-                if let Some(scope) = schema::parse_chat_pk(&row.sk) {
-                    forget_pending_purge(self.client(), self.table(), scope).await?;
+                if schema::parse_chat_pk(&row.sk).is_some() {
+                    forget_pending_purge(self.client(), self.table(), &row).await?;
                 }
                 report.forgotten += 1;
             }

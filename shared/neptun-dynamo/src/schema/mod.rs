@@ -59,6 +59,8 @@ use serde::Serialize;
 
 pub const PK: &str = "PK";
 pub const SK: &str = "SK";
+/// When a pending purge was recorded ([`PendingPurgeRow::deleted_at`]).
+pub const DELETED_AT: &str = "deleted_at";
 /// Number of items in a chunk row; an item exists iff its slot is below it.
 pub const ITEM_COUNT: &str = "n";
 /// Epoch seconds after which DynamoDB's TTL may delete the row (idempotency records).
