@@ -1,32 +1,71 @@
-//! A storage stand-in that answers every DynamoDB request at once with a canned, valid answer
-//! (`{}`: a `TransactWriteItems` that committed, a `GetItem` that found nothing), so that a
-//! latency measured against it is the function's own, not the storage engine's. DynamoDB Local
-//! stays for the request counts and for correctness.
+//! A storage stand-in that answers every DynamoDB request at once: with the answer recorded for
+//! a request of the very same body ([`InstantStorage::replay`], what a route's floor sends,
+//! [`crate::floors`]), or else with a canned, valid one (`{}`: a `TransactWriteItems` that
+//! committed, a `GetItem` that found nothing), so that a latency measured against it is the
+//! function's own, not the storage engine's. DynamoDB Local stays for the request counts and for
+//! correctness.
 
-use neptun_tests::proxy::read_message;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use neptun_tests::proxy::{find, read_message};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::storage_proxy::Exchange;
 
 const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
 x-amzn-requestid: 00000000000000000000000000000000000000000000000000\r\ncontent-length: 2\r\n\r\n{}";
 
-/// Listens on a free port of 127.0.0.1; its `http://` endpoint.
-pub async fn start() -> std::io::Result<String> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            client.set_nodelay(true).ok();
-            tokio::spawn(answer(client));
-        }
-    });
-    Ok(endpoint)
+/// Recorded answers by request body.
+type Answers = Arc<Mutex<HashMap<Vec<u8>, Vec<u8>>>>;
+
+pub struct InstantStorage {
+    /// Its `http://` endpoint.
+    pub endpoint: String,
+    answers: Answers,
 }
 
-async fn answer(mut client: TcpStream) {
+impl InstantStorage {
+    /// Listens on a free port of 127.0.0.1.
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let endpoint = format!("http://{}", listener.local_addr()?);
+        let answers = Answers::default();
+        let shared = answers.clone();
+        tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                client.set_nodelay(true).ok();
+                tokio::spawn(answer(client, shared.clone()));
+            }
+        });
+        Ok(Self { endpoint, answers })
+    }
+
+    /// From now on, a request with the body of one of `exchanges` gets its recorded answer.
+    pub fn replay(&self, exchanges: &[Exchange]) {
+        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        answers.clear();
+        for exchange in exchanges {
+            answers.insert(exchange.request_body.clone(), exchange.response.clone());
+        }
+    }
+}
+
+async fn answer(mut client: TcpStream, answers: Answers) {
     let mut buffer = Vec::new();
-    while read_message(&mut client, &mut buffer).await.is_some() {
-        if client.write_all(ANSWER).await.is_err() {
+    while let Some(request) = read_message(&mut client, &mut buffer).await {
+        let body_start = find(&request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+        let recorded = answers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&request[body_start..])
+            .cloned();
+        let written = match recorded {
+            Some(response) => client.write_all(&response).await,
+            None => client.write_all(ANSWER).await,
+        };
+        if written.is_err() {
             return;
         }
     }

@@ -7,34 +7,52 @@
 use std::path::PathBuf;
 
 use crate::Event;
-use crate::measure::{Bench, Binary, Counter};
+use crate::measure::{Bench, Binary, Counter, Setup};
+use crate::storage_proxy::Exchange;
 
 pub const REQUESTS: usize = 10;
 pub const WARM_UP: usize = 5;
 
-/// Instructions per request of `binary` for `event`, on `table`, and the two files `tool`
-/// wrote (of [`REQUESTS`] and twice as many requests).
+/// What one count found: instructions per request, the two files the tool wrote (of
+/// [`REQUESTS`] and twice as many requests), and the DynamoDB exchanges of the first run's last
+/// request.
+pub struct Counted {
+    pub per_request: f64,
+    pub files: [PathBuf; 2],
+    pub last_exchanges: Vec<Exchange>,
+}
+
+/// Instructions per request of `binary` for `event`, on `table` in `setup`.
 pub async fn per_request(
     bench: &Bench,
     binary: &Binary,
     table: &str,
+    setup: Setup,
     event: Event,
     tool: Counter,
-) -> Result<(f64, [PathBuf; 2]), String> {
-    let (once, once_file) = bench
-        .instructions(binary, table, event.clone(), (WARM_UP, REQUESTS), tool)
+) -> Result<Counted, String> {
+    let (once, once_file, last_exchanges) = bench
+        .instructions(
+            binary,
+            table,
+            setup,
+            event.clone(),
+            (WARM_UP, REQUESTS),
+            tool,
+        )
         .await?;
     bench.reset_table(table).await;
-    let (twice, twice_file) = bench
-        .instructions(binary, table, event, (WARM_UP, 2 * REQUESTS), tool)
+    let (twice, twice_file, _) = bench
+        .instructions(binary, table, setup, event, (WARM_UP, 2 * REQUESTS), tool)
         .await?;
     if twice < once {
         return Err(format!(
             "{twice} instructions for twice the requests, {once} for once"
         ));
     }
-    Ok((
-        (twice - once) as f64 / REQUESTS as f64,
-        [once_file, twice_file],
-    ))
+    Ok(Counted {
+        per_request: (twice - once) as f64 / REQUESTS as f64,
+        files: [once_file, twice_file],
+        last_exchanges,
+    })
 }

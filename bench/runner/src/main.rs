@@ -22,6 +22,7 @@
 
 mod cpu_slice;
 mod erasure;
+mod floors;
 mod fresh_cases;
 mod function_latency;
 mod hostile;
@@ -135,6 +136,8 @@ pub struct Results {
     pub playground_save: Result<measure::Steady, String>,
     /// Per binary: instructions per request of its usual event (cachegrind), or why not.
     pub instructions: BTreeMap<String, Result<f64, String>>,
+    /// Per function: its own floor's instructions per request ([`floors`]), or why not.
+    pub floors: BTreeMap<String, Result<floors::Floor, String>>,
     /// [`PEERS_OF`]'s and the SDK floor's instructions per request by part ([`split::PARTS`]).
     pub split: Result<Vec<(String, [f64; 4])>, String>,
     /// [`PEERS_OF`] and its peers against the instant storage stand-in.
@@ -470,22 +473,56 @@ async fn main() {
         2 * instructions::REQUESTS
     );
     let mut counted = BTreeMap::new();
+    let mut floors = BTreeMap::new();
+    let floors_dir = root.join("target/bench/floors");
     for binary in binaries
         .iter()
         .filter(|b| b.level == main_level && b.name != NODE_PEER)
     {
         let table = bench.seeded_table().await;
         let event = bench.main_event(&binary.name);
-        let measured =
-            instructions::per_request(&bench, binary, &table, event, Counter::Cachegrind)
-                .await
-                .map(|(count, _)| count);
-        bench.drop_table(&table).await;
+        let measured = instructions::per_request(
+            &bench,
+            binary,
+            &table,
+            Setup::Deployed,
+            event.clone(),
+            Counter::Cachegrind,
+        )
+        .await;
         match &measured {
-            Ok(count) => eprintln!("   {:<31} {count:>12.0}", binary.name),
+            Ok(count) => eprintln!("   {:<31} {:>12.0}", binary.name, count.per_request),
             Err(error) => eprintln!("   {:<31} not counted: {error}", binary.name),
         }
-        counted.insert(binary.name.clone(), measured);
+        if FUNCTIONS.contains(&binary.name.as_str()) {
+            let floor = match &measured {
+                Ok(count) => {
+                    floors::count(
+                        &bench,
+                        (&bin_dir, &main_level),
+                        &binary.name,
+                        &table,
+                        event,
+                        &count.last_exchanges,
+                        &floors_dir,
+                    )
+                    .await
+                }
+                Err(_) => Err("the function was not counted".to_owned()),
+            };
+            match &floor {
+                Ok(floor) => eprintln!(
+                    "   {:<31} {:>12.0} ({})",
+                    "  its floor",
+                    floor.per_request,
+                    floor.operations.join(", ")
+                ),
+                Err(error) => eprintln!("     its floor not counted: {error}"),
+            }
+            floors.insert(binary.name.clone(), floor);
+        }
+        bench.drop_table(&table).await;
+        counted.insert(binary.name.clone(), measured.map(|count| count.per_request));
     }
     let compared: Vec<&Binary> = binaries
         .iter()
@@ -592,6 +629,7 @@ async fn main() {
         share_passwords,
         playground_save,
         instructions: counted,
+        floors,
         split,
         latency,
         hostile,
@@ -632,10 +670,17 @@ async fn split_of_the_create(
         }
         let table = bench.seeded_table().await;
         let event = bench.main_event(PEERS_OF);
-        let measured =
-            instructions::per_request(bench, &binary, &table, event, Counter::Callgrind).await;
+        let measured = instructions::per_request(
+            bench,
+            &binary,
+            &table,
+            Setup::Deployed,
+            event,
+            Counter::Callgrind,
+        )
+        .await;
         bench.drop_table(&table).await;
-        let (_, [once, twice]) = measured?;
+        let [once, twice] = measured?.files;
         parts.push((name.to_owned(), split::split(&once, &twice, &marks)?));
     }
     Ok(parts)

@@ -14,8 +14,9 @@ use neptun_dynamo::schema;
 use serde_json::Value;
 
 use crate::cpu_slice::CpuGroup;
+use crate::instant_storage::InstantStorage;
 use crate::runtime_api::RuntimeApi;
-use crate::storage_proxy::CountingProxy;
+use crate::storage_proxy::{CountingProxy, Exchange};
 use crate::tls_terminator::TlsTerminator;
 use crate::{Event, FUNCTIONS, HELLO, PEERS, PEERS_OF};
 
@@ -173,6 +174,8 @@ pub struct Binary {
     /// The program and its arguments that run `path` (`node` for the Node peer, valgrind for
     /// the instruction counts); empty for a native binary run as it is.
     pub launcher: Vec<String>,
+    /// The arguments after `path`.
+    pub args: Vec<String>,
 }
 
 impl Binary {
@@ -182,6 +185,7 @@ impl Binary {
             level: level.to_owned(),
             path,
             launcher: Vec::new(),
+            args: Vec::new(),
         }
     }
 
@@ -209,19 +213,22 @@ impl Binary {
         launcher.extend(self.launcher.iter().cloned());
         Self {
             launcher,
+            args: self.args.clone(),
             ..Self::new(&self.name, &self.level, self.path.clone())
         }
     }
 
     fn command(&self) -> Command {
-        match self.launcher.split_first() {
+        let mut command = match self.launcher.split_first() {
             Some((program, args)) => {
                 let mut command = Command::new(program);
                 command.args(args).arg(&self.path);
                 command
             }
             None => Command::new(&self.path),
-        }
+        };
+        command.args(&self.args);
+        command
     }
 }
 
@@ -257,7 +264,8 @@ pub struct Bench {
     client: aws_sdk_dynamodb::Client,
     proxy: CountingProxy,
     tls: TlsTerminator,
-    /// The TLS terminator in front of the instant storage stand-in.
+    /// The instant storage stand-in, and the TLS terminator in front of it.
+    instant_storage: InstantStorage,
     instant: TlsTerminator,
     logs: PathBuf,
     events: HashMap<String, Event>,
@@ -280,15 +288,18 @@ impl Bench {
             tls.endpoint(),
             tls.ca_file().display()
         );
-        let instant_storage = crate::instant_storage::start()
+        let instant_storage = InstantStorage::start()
             .await
             .expect("start the instant storage stand-in");
-        let instant = TlsTerminator::start(&instant_storage, &logs.join("../bench-instant-ca.pem"))
-            .await
-            .unwrap_or_else(|error| panic!("start the instant stand-in's TLS terminator: {error}"));
+        let instant = TlsTerminator::start(
+            &instant_storage.endpoint,
+            &logs.join("../bench-instant-ca.pem"),
+        )
+        .await
+        .unwrap_or_else(|error| panic!("start the instant stand-in's TLS terminator: {error}"));
         eprintln!(
             "== instant storage stand-in {} (over TLS: {})",
-            instant_storage,
+            instant_storage.endpoint,
             instant.endpoint()
         );
         let client = neptun_tests::client();
@@ -325,6 +336,7 @@ impl Bench {
             client,
             proxy,
             tls,
+            instant_storage,
             instant,
             logs,
             events,
@@ -660,10 +672,11 @@ impl Bench {
         &self,
         binary: &Binary,
         table: &str,
+        setup: Setup,
         event: Event,
         (warm_up, requests): (usize, usize),
         tool: Counter,
-    ) -> Result<(u64, PathBuf), String> {
+    ) -> Result<(u64, PathBuf, Vec<Exchange>), String> {
         let dir = self.logs.join("valgrind");
         std::fs::create_dir_all(&dir).map_err(|error| error.to_string())?;
         let out = dir.join(format!(
@@ -672,12 +685,15 @@ impl Bench {
         ));
         std::fs::remove_file(&out).ok();
         let counted = binary.counted(&out, tool);
-        let (mut running, _, _) = self
-            .start_function(&counted, table, Setup::Deployed)
-            .await?;
-        for _ in 0..warm_up + requests {
+        let (mut running, _, _) = self.start_function(&counted, table, setup).await?;
+        for _ in 1..warm_up + requests {
             running.call(event.clone()).await?;
         }
+        // The last request's exchanges with the engine (none against the instant stand-in).
+        self.proxy.record();
+        let last = running.call(event).await;
+        let exchanges = self.proxy.take_recording();
+        last?;
         running.terminate()?;
         let text =
             std::fs::read_to_string(&out).map_err(|error| format!("{}: {error}", out.display()))?;
@@ -686,7 +702,12 @@ impl Bench {
             .find_map(|line| line.strip_prefix("summary:"))
             .and_then(|count| count.trim().parse().ok())
             .ok_or_else(|| format!("{}: no summary line", out.display()))?;
-        Ok((count, out))
+        Ok((count, out, exchanges))
+    }
+
+    /// The instant storage stand-in answers requests of these bodies as recorded.
+    pub fn replay_answers(&self, exchanges: &[Exchange]) {
+        self.instant_storage.replay(exchanges);
     }
 
     /// The peak memory of one process of `binary`: after `ordinary` (its usual request, a few

@@ -5,7 +5,8 @@
 //! keeps connections alive, and the point of the Init warm-up is a connection that stays open:
 //! this proxy keeps the function's connection open (it drops the engine's `Connection: close`)
 //! and opens a fresh one to the engine per request, on its own side. It counts requests per DynamoDB
-//! operation (`X-Amz-Target`) where they arrive, as the tests' proxy does.
+//! operation (`X-Amz-Target`) where they arrive, as the tests' proxy does, and records them
+//! with their answers on request (what a route's floor sends again, [`crate::floors`]).
 //!
 //! It also stands in for Secrets Manager: a request whose target is `secretsmanager.*` (the
 //! functions send only `GetSecretValue`, at Init, in [`crate::measure::Setup::SecretsManager`])
@@ -18,9 +19,23 @@ use std::sync::{Arc, Mutex, PoisonError};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
+/// One DynamoDB request and the engine's answer to it, as they crossed the proxy.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// `X-Amz-Target` without the service: `Query`.
+    pub operation: String,
+    pub request_body: Vec<u8>,
+    /// The whole HTTP response, as the function received it.
+    pub response: Vec<u8>,
+}
+
+/// The exchanges seen while recording (`None`: not recording).
+type Recording = Arc<Mutex<Option<Vec<Exchange>>>>;
+
 #[derive(Clone)]
 pub struct CountingProxy {
     counts: Arc<Mutex<HashMap<String, usize>>>,
+    recording: Recording,
     endpoint: String,
 }
 
@@ -31,18 +46,40 @@ impl CountingProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let endpoint = format!("http://{}", listener.local_addr()?);
         let counts = Arc::new(Mutex::new(HashMap::new()));
-        let shared = counts.clone();
+        let recording = Recording::default();
+        let shared = (counts.clone(), recording.clone());
         tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 client.set_nodelay(true).ok();
                 tokio::spawn(serve(client, upstream.clone(), shared.clone()));
             }
         });
-        Ok(Self { counts, endpoint })
+        Ok(Self {
+            counts,
+            recording,
+            endpoint,
+        })
     }
 
     pub fn endpoint(&self) -> String {
         self.endpoint.clone()
+    }
+
+    /// Records every DynamoDB exchange from now until [`CountingProxy::take_recording`].
+    pub fn record(&self) {
+        *self
+            .recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Vec::new());
+    }
+
+    /// The exchanges since [`CountingProxy::record`], in order; recording stops.
+    pub fn take_recording(&self) -> Vec<Exchange> {
+        self.recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+            .unwrap_or_default()
     }
 
     /// Requests seen per DynamoDB operation since the last call.
@@ -54,7 +91,7 @@ impl CountingProxy {
 async fn serve(
     mut client: TcpStream,
     upstream: String,
-    counts: Arc<Mutex<HashMap<String, usize>>>,
+    (counts, recording): (Arc<Mutex<HashMap<String, usize>>>, Recording),
 ) {
     let mut buffer = Vec::new();
     loop {
@@ -62,11 +99,12 @@ async fn serve(
             return;
         };
         let target = header(&request, "x-amz-target").unwrap_or_default();
-        if let Some(operation) = target.split('.').nth(1) {
+        let operation = target.split('.').nth(1).unwrap_or_default().to_owned();
+        if !operation.is_empty() {
             *counts
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry(operation.to_owned())
+                .entry(operation.clone())
                 .or_default() += 1;
         }
         if target.starts_with("secretsmanager.") {
@@ -86,7 +124,20 @@ async fn serve(
         let Some(response) = read_message(&mut server, &mut server_buffer).await else {
             return;
         };
-        if client.write_all(&keep_alive(&response)).await.is_err() {
+        let response = keep_alive(&response);
+        if let Some(exchanges) = recording
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            let body_start = find(&request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+            exchanges.push(Exchange {
+                operation,
+                request_body: request[body_start..].to_vec(),
+                response: response.clone(),
+            });
+        }
+        if client.write_all(&response).await.is_err() {
             return;
         }
     }

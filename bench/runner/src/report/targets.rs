@@ -40,6 +40,7 @@ pub fn evaluate(r: &Results) -> Vec<Target> {
         first_request(r),
         package_size(r),
         super::instructions::instructions_target(r),
+        super::instructions::route_floors_target(r),
         max_rss(r),
         super::hostile::hostile_target(&r.hostile),
         peer_ratio(r, PeerMetric::ColdStart, NODE_PEER, Bound::AtLeast(20.0)),
