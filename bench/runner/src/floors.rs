@@ -1,35 +1,44 @@
-//! Each route's own SDK floor: the DynamoDB requests its function sent for the last of its
-//! counted requests (recorded by the counting proxy), sent again by `sdk-floor --replay`
+//! Each route's own SDK floor: the DynamoDB requests its function sent for the last request of
+//! its first count (recorded by the counting proxy), sent again by `sdk-floor --replay`
 //! (`bench/sdk-floor/src/replay.rs`) against the instant storage stand-in, which answers each as
 //! DynamoDB Local answered the function. Its instructions per request are counted as the
 //! function's are, so that their ratio is what the function adds to the same DynamoDB calls.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
 
-use crate::instructions::{self, Counted};
+use crate::instructions::{self, REQUESTS, Run, per_request};
 use crate::measure::{Bench, Binary, Counter, Setup};
 use crate::storage_proxy::Exchange;
-use crate::{Event, SDK_FLOOR};
+use crate::{Event, FUNCTIONS, SDK_FLOOR};
 
-/// A route's floor: instructions per request, and the operations it sends, in order.
+const CACHEGRIND: Counter = Counter::Cachegrind;
+
+/// A route's floor, ready to count: `sdk-floor --replay` with its calls file.
+pub struct Replay {
+    pub binary: Binary,
+    /// The operations it sends, in order.
+    pub operations: Vec<String>,
+}
+
+/// A route's floor, counted.
 pub struct Floor {
     pub per_request: f64,
     pub operations: Vec<String>,
 }
 
-/// The floor of `function`, which sent `exchanges` for one request of `event`; the
-/// `sdk-floor` binary is the one of `floor_dir`, its calls file is written under `dir`.
-pub async fn count(
+/// The floor of `function`, which sent `exchanges` for one request: its calls file written
+/// under `dir`, their answers given to the instant stand-in; the `sdk-floor` binary is the one
+/// of `floor_dir`.
+pub fn prepare(
     bench: &Bench,
     (floor_dir, level): (&Path, &str),
     function: &str,
-    table: &str,
-    event: Event,
     exchanges: &[Exchange],
     dir: &Path,
-) -> Result<Floor, String> {
+) -> Result<Replay, String> {
     if exchanges.is_empty() {
         return Err("its request sent nothing to DynamoDB".to_owned());
     }
@@ -46,25 +55,165 @@ pub async fn count(
     std::fs::write(&file, serde_json::Value::Array(calls).to_string())
         .map_err(|error| format!("{}: {error}", file.display()))?;
     bench.replay_answers(exchanges);
-    let binary = Binary {
-        args: vec!["--replay".to_owned(), file.display().to_string()],
-        ..Binary::new(
-            &format!("{function}.floor"),
-            level,
-            floor_dir.join(SDK_FLOOR),
-        )
-    };
-    let Counted { per_request, .. } = instructions::per_request(
-        bench,
-        &binary,
-        table,
-        Setup::Instant(None),
-        event,
-        Counter::Cachegrind,
-    )
-    .await?;
-    Ok(Floor {
-        per_request,
+    Ok(Replay {
+        binary: Binary {
+            args: vec!["--replay".to_owned(), file.display().to_string()],
+            ..Binary::new(
+                &format!("{function}.floor"),
+                level,
+                floor_dir.join(SDK_FLOOR),
+            )
+        },
         operations: exchanges.iter().map(|e| e.operation.clone()).collect(),
     })
+}
+
+/// A floor whose first run is done, its second to come beside the next function's first.
+struct Halfway {
+    function: String,
+    replay: Replay,
+    table: String,
+    event: Event,
+    once: Run,
+}
+
+/// Instructions per request of each of `binaries` and of each function's floor, two counts at
+/// a time: a function's first run (the proxy records its last request) beside the previous
+/// function's floor's second, then its second beside its own floor's first. The floors are
+/// `sdk-floor --replay` of `floor_dir` at `level`, their calls files under `dir`.
+pub async fn count_all(
+    bench: &Bench,
+    binaries: &[&Binary],
+    (floor_dir, level): (&Path, &str),
+    dir: &Path,
+) -> (
+    BTreeMap<String, Result<f64, String>>,
+    BTreeMap<String, Result<Floor, String>>,
+) {
+    let mut counted = BTreeMap::new();
+    let mut floors = BTreeMap::new();
+    let mut halfway: Option<Halfway> = None;
+    for binary in binaries {
+        let name = binary.name.clone();
+        let table = bench.seeded_table().await;
+        let event = bench.main_event(&name);
+        let deployed = (table.as_str(), Setup::Deployed);
+        let (once, finished) = tokio::join!(
+            instructions::run(bench, binary, deployed, event.clone(), REQUESTS, CACHEGRIND),
+            finish(bench, halfway.take()),
+        );
+        if let Some((function, floor)) = finished {
+            report_floor(&function, &floor);
+            floors.insert(function, floor);
+        }
+        bench.reset_table(&table).await;
+        let replay = match &once {
+            _ if !FUNCTIONS.contains(&name.as_str()) => None,
+            Ok(run) => Some(prepare(
+                bench,
+                (floor_dir, level),
+                &name,
+                &run.last_exchanges,
+                dir,
+            )),
+            Err(_) => Some(Err("the function was not counted".to_owned())),
+        };
+        let floor_once = async {
+            match &replay {
+                Some(Ok(replay)) => Some(
+                    instructions::run(
+                        bench,
+                        &replay.binary,
+                        (&table, Setup::Instant(None)),
+                        event.clone(),
+                        REQUESTS,
+                        CACHEGRIND,
+                    )
+                    .await,
+                ),
+                _ => None,
+            }
+        };
+        let (twice, floor_once) = tokio::join!(
+            instructions::run(
+                bench,
+                binary,
+                deployed,
+                event.clone(),
+                2 * REQUESTS,
+                CACHEGRIND
+            ),
+            floor_once,
+        );
+        let measured = once.and_then(|once| per_request(&once, &twice?));
+        match &measured {
+            Ok(count) => eprintln!("   {name:<31} {count:>12.0}"),
+            Err(error) => eprintln!("   {name:<31} not counted: {error}"),
+        }
+        counted.insert(name.clone(), measured);
+        match (replay, floor_once) {
+            (Some(Ok(replay)), Some(Ok(once))) => {
+                halfway = Some(Halfway {
+                    function: name,
+                    replay,
+                    table: table.clone(),
+                    event,
+                    once,
+                });
+            }
+            (Some(Err(error)), _) | (Some(Ok(_)), Some(Err(error))) => {
+                report_floor(&name, &Err(error.clone()));
+                floors.insert(name, Err(error));
+            }
+            _ => {}
+        }
+        bench.drop_table(&table).await;
+    }
+    if let Some((function, floor)) = finish(bench, halfway).await {
+        report_floor(&function, &floor);
+        floors.insert(function, floor);
+    }
+    (counted, floors)
+}
+
+/// The second run of a floor, and its count.
+async fn finish(
+    bench: &Bench,
+    halfway: Option<Halfway>,
+) -> Option<(String, Result<Floor, String>)> {
+    let Halfway {
+        function,
+        replay,
+        table,
+        event,
+        once,
+    } = halfway?;
+    let twice = instructions::run(
+        bench,
+        &replay.binary,
+        (&table, Setup::Instant(None)),
+        event,
+        2 * REQUESTS,
+        CACHEGRIND,
+    )
+    .await;
+    let floor = twice
+        .and_then(|twice| per_request(&once, &twice))
+        .map(|per_request| Floor {
+            per_request,
+            operations: replay.operations,
+        });
+    Some((function, floor))
+}
+
+fn report_floor(function: &str, floor: &Result<Floor, String>) {
+    match floor {
+        Ok(floor) => eprintln!(
+            "   {:<31} {:>12.0} ({})",
+            format!("{function}'s floor"),
+            floor.per_request,
+            floor.operations.join(", ")
+        ),
+        Err(error) => eprintln!("   {function}'s floor not counted: {error}"),
+    }
 }

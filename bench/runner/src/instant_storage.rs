@@ -42,10 +42,10 @@ impl InstantStorage {
         Ok(Self { endpoint, answers })
     }
 
-    /// From now on, a request with the body of one of `exchanges` gets its recorded answer.
+    /// From now on, a request with the body of one of `exchanges` gets its recorded answer
+    /// (those given before stay: the floors of two routes may be counted side by side).
     pub fn replay(&self, exchanges: &[Exchange]) {
         let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
-        answers.clear();
         for exchange in exchanges {
             answers.insert(exchange.request_body.clone(), exchange.response.clone());
         }

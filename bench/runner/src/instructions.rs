@@ -1,8 +1,10 @@
 //! Instructions per request, counted by valgrind's cachegrind (`--cache-sim=no`): the function's
 //! usual event [`REQUESTS`] times in one process and twice that in another, each after the same
 //! [`WARM_UP`]; the difference over [`REQUESTS`] is one request's, Init and exit dropping out.
-//! Deterministic where CPU time, in 10 ms ticks on a shared machine, is not. Under callgrind,
-//! on a build with symbols, the same runs give the count by function ([`crate::split`]).
+//! Deterministic where CPU time, in 10 ms ticks on a shared machine, is not, so two counts may
+//! run side by side (`make bench` runs a function's second beside its floor's first). Under
+//! callgrind, on a build with symbols, the same runs give the count by function
+//! ([`crate::split`]).
 
 use std::path::PathBuf;
 
@@ -13,46 +15,55 @@ use crate::storage_proxy::Exchange;
 pub const REQUESTS: usize = 10;
 pub const WARM_UP: usize = 5;
 
-/// What one count found: instructions per request, the two files the tool wrote (of
-/// [`REQUESTS`] and twice as many requests), and the DynamoDB exchanges of the first run's last
-/// request.
-pub struct Counted {
-    pub per_request: f64,
-    pub files: [PathBuf; 2],
+/// One counted process: its instructions in all, the file the tool wrote, and the DynamoDB
+/// exchanges of its last request (none against the instant stand-in).
+pub struct Run {
+    pub instructions: u64,
+    pub file: PathBuf,
     pub last_exchanges: Vec<Exchange>,
 }
 
-/// Instructions per request of `binary` for `event`, on `table` in `setup`.
-pub async fn per_request(
+/// `binary` under `tool`, on `table` in `setup`: [`WARM_UP`] requests of `event`, then
+/// `requests` more.
+pub async fn run(
     bench: &Bench,
     binary: &Binary,
-    table: &str,
-    setup: Setup,
+    (table, setup): (&str, Setup),
     event: Event,
+    requests: usize,
     tool: Counter,
-) -> Result<Counted, String> {
-    let (once, once_file, last_exchanges) = bench
-        .instructions(
-            binary,
-            table,
-            setup,
-            event.clone(),
-            (WARM_UP, REQUESTS),
-            tool,
-        )
+) -> Result<Run, String> {
+    let (instructions, file, last_exchanges) = bench
+        .instructions(binary, table, setup, event, (WARM_UP, requests), tool)
         .await?;
-    bench.reset_table(table).await;
-    let (twice, twice_file, _) = bench
-        .instructions(binary, table, setup, event, (WARM_UP, 2 * REQUESTS), tool)
-        .await?;
-    if twice < once {
-        return Err(format!(
-            "{twice} instructions for twice the requests, {once} for once"
-        ));
-    }
-    Ok(Counted {
-        per_request: (twice - once) as f64 / REQUESTS as f64,
-        files: [once_file, twice_file],
+    Ok(Run {
+        instructions,
+        file,
         last_exchanges,
     })
+}
+
+/// Instructions per request from a run of [`REQUESTS`] and one of twice as many.
+pub fn per_request(once: &Run, twice: &Run) -> Result<f64, String> {
+    if twice.instructions < once.instructions {
+        return Err(format!(
+            "{} instructions for twice the requests, {} for once",
+            twice.instructions, once.instructions
+        ));
+    }
+    Ok((twice.instructions - once.instructions) as f64 / REQUESTS as f64)
+}
+
+/// Both runs of `binary`, one after the other, the table reset between them.
+pub async fn both_runs(
+    bench: &Bench,
+    binary: &Binary,
+    (table, setup): (&str, Setup),
+    event: Event,
+    tool: Counter,
+) -> Result<[Run; 2], String> {
+    let once = run(bench, binary, (table, setup), event.clone(), REQUESTS, tool).await?;
+    bench.reset_table(table).await;
+    let twice = run(bench, binary, (table, setup), event, 2 * REQUESTS, tool).await?;
+    Ok([once, twice])
 }

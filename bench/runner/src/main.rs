@@ -472,58 +472,17 @@ async fn main() {
         instructions::REQUESTS,
         2 * instructions::REQUESTS
     );
-    let mut counted = BTreeMap::new();
-    let mut floors = BTreeMap::new();
-    let floors_dir = root.join("target/bench/floors");
-    for binary in binaries
+    let counted_binaries: Vec<&Binary> = binaries
         .iter()
         .filter(|b| b.level == main_level && b.name != NODE_PEER)
-    {
-        let table = bench.seeded_table().await;
-        let event = bench.main_event(&binary.name);
-        let measured = instructions::per_request(
-            &bench,
-            binary,
-            &table,
-            Setup::Deployed,
-            event.clone(),
-            Counter::Cachegrind,
-        )
-        .await;
-        match &measured {
-            Ok(count) => eprintln!("   {:<31} {:>12.0}", binary.name, count.per_request),
-            Err(error) => eprintln!("   {:<31} not counted: {error}", binary.name),
-        }
-        if FUNCTIONS.contains(&binary.name.as_str()) {
-            let floor = match &measured {
-                Ok(count) => {
-                    floors::count(
-                        &bench,
-                        (&bin_dir, &main_level),
-                        &binary.name,
-                        &table,
-                        event,
-                        &count.last_exchanges,
-                        &floors_dir,
-                    )
-                    .await
-                }
-                Err(_) => Err("the function was not counted".to_owned()),
-            };
-            match &floor {
-                Ok(floor) => eprintln!(
-                    "   {:<31} {:>12.0} ({})",
-                    "  its floor",
-                    floor.per_request,
-                    floor.operations.join(", ")
-                ),
-                Err(error) => eprintln!("     its floor not counted: {error}"),
-            }
-            floors.insert(binary.name.clone(), floor);
-        }
-        bench.drop_table(&table).await;
-        counted.insert(binary.name.clone(), measured.map(|count| count.per_request));
-    }
+        .collect();
+    let (counted, floors) = floors::count_all(
+        &bench,
+        &counted_binaries,
+        (&bin_dir, &main_level),
+        &root.join("target/bench/floors"),
+    )
+    .await;
     let compared: Vec<&Binary> = binaries
         .iter()
         .filter(|b| {
@@ -670,17 +629,16 @@ async fn split_of_the_create(
         }
         let table = bench.seeded_table().await;
         let event = bench.main_event(PEERS_OF);
-        let measured = instructions::per_request(
+        let measured = instructions::both_runs(
             bench,
             &binary,
-            &table,
-            Setup::Deployed,
+            (&table, Setup::Deployed),
             event,
             Counter::Callgrind,
         )
         .await;
         bench.drop_table(&table).await;
-        let [once, twice] = measured?.files;
+        let [once, twice] = measured?.map(|run| run.file);
         parts.push((name.to_owned(), split::split(&once, &twice, &marks)?));
     }
     Ok(parts)

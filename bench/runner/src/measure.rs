@@ -689,10 +689,18 @@ impl Bench {
         for _ in 1..warm_up + requests {
             running.call(event.clone()).await?;
         }
-        // The last request's exchanges with the engine (none against the instant stand-in).
-        self.proxy.record();
+        // The last request's exchanges with the engine (none against the instant stand-in,
+        // which a count may run against beside another's recording).
+        let recorded = !matches!(setup, Setup::Instant(_));
+        if recorded {
+            self.proxy.record();
+        }
         let last = running.call(event).await;
-        let exchanges = self.proxy.take_recording();
+        let exchanges = if recorded {
+            self.proxy.take_recording()
+        } else {
+            Vec::new()
+        };
         last?;
         running.terminate()?;
         let text =

@@ -22,7 +22,7 @@ use neptun_dynamo::purge::stream::purge_deleted_chats;
 
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::purge::purge_chat_partition;
-use neptun_dynamo::purge::{ChatPurge, PurgeError, PurgeOptions};
+use neptun_dynamo::purge::{ChatPurge, PurgeError, PurgeOptions, PurgeReport};
 use neptun_dynamo::schema::{
     self, ChatRow, FileChunkRow, MessageChunkRow, StoredFile, StoredMessage,
 };
@@ -43,6 +43,29 @@ fn behind(proxy: &StorageProxy, table: &str) -> DynamoStore {
         ..StorageTimeouts::default()
     };
     DynamoStore::new(client_with_limits(&proxy.endpoint(), limits), table)
+}
+
+/// The purge of partition `pk` started in the background through a fresh proxy; the proxy and
+/// the store behind it.
+fn purge_behind_a_proxy(
+    store: &DynamoStore,
+    pk: &str,
+) -> (
+    StorageProxy,
+    DynamoStore,
+    tokio::task::JoinHandle<Result<PurgeReport, PurgeError>>,
+) {
+    let proxy = StorageProxy::start(storage_endpoint());
+    let through_proxy = behind(&proxy, store.table());
+    let purge = {
+        let (store, pk) = (through_proxy.clone(), pk.to_owned());
+        tokio::spawn(async move {
+            store
+                .purge_chat_partition(&pk, PurgeOptions::default())
+                .await
+        })
+    };
+    (proxy, through_proxy, purge)
 }
 
 async fn store() -> DynamoStore {
@@ -282,16 +305,7 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
     delete_chat(&store, USER, ChatId(chat)).await;
     let pk = schema::chat_pk(USER, ChatId(chat));
 
-    let proxy = StorageProxy::start(storage_endpoint());
-    let through_proxy = behind(&proxy, store.table());
-    let purge = {
-        let (store, pk) = (through_proxy.clone(), pk.clone());
-        tokio::spawn(async move {
-            store
-                .purge_chat_partition(&pk, PurgeOptions::default())
-                .await
-        })
-    };
+    let (proxy, through_proxy, purge) = purge_behind_a_proxy(&store, &pk);
     proxy.wait_for_calls("BatchWriteItem", 8).await;
     proxy.set_mode(Mode::Refuse);
     let error = purge
@@ -542,16 +556,7 @@ async fn a_pending_purge_written_again_during_a_purge_stays_for_the_sweep() {
     .await;
     let pk = schema::chat_pk(USER, ChatId(chat));
 
-    let proxy = StorageProxy::start(storage_endpoint());
-    let through_proxy = behind(&proxy, store.table());
-    let purge = {
-        let (store, pk) = (through_proxy.clone(), pk.clone());
-        tokio::spawn(async move {
-            store
-                .purge_chat_partition(&pk, PurgeOptions::default())
-                .await
-        })
-    };
+    let (proxy, _, purge) = purge_behind_a_proxy(&store, &pk);
     proxy.wait_for_calls("BatchWriteItem", 2).await;
     // As the import does: a row acknowledged, then the record written again.
     let late_row = HashMap::from([
