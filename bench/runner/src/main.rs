@@ -148,9 +148,10 @@ pub struct Results {
 
 #[tokio::main]
 async fn main() {
-    if std::env::args().nth(1).as_deref() == Some("erasure") {
-        erasure_only().await;
-        return;
+    match std::env::args().nth(1).as_deref() {
+        Some("erasure") => return erasure_only().await,
+        Some("profile") => return profile(std::env::args().skip(2).collect()).await,
+        _ => {}
     }
     let started = Instant::now();
     let root = neptun_tests::repo_root();
@@ -642,6 +643,40 @@ async fn split_of_the_create(
         parts.push((name.to_owned(), split::split(&once, &twice, &marks)?));
     }
     Ok(parts)
+}
+
+/// `neptun-bench profile NAME...`: each named binary's usual event under callgrind, on the
+/// build with symbols (`BENCH_SYMBOLS_DIR`, `target/bench-symbols`), [`instructions::REQUESTS`]
+/// and twice as many requests: the two files whose difference `callgrind_annotate` shows by
+/// function.
+async fn profile(names: Vec<String>) {
+    let root = neptun_tests::repo_root();
+    let dir = PathBuf::from(env_or("BENCH_SYMBOLS_DIR", "target/bench-symbols"));
+    let bench = Bench::start(root.join("target/bench/logs")).await;
+    for name in names {
+        let binary = Binary::new(&name, "symbols", dir.join(&name));
+        let table = bench.seeded_table().await;
+        let runs = instructions::both_runs(
+            &bench,
+            &binary,
+            (&table, Setup::Deployed),
+            bench.main_event(&name),
+            Counter::Callgrind,
+        )
+        .await;
+        bench.drop_table(&table).await;
+        match runs.and_then(|[once, twice]| {
+            let count = instructions::per_request(&once, &twice)?;
+            Ok((count, once.file, twice.file))
+        }) {
+            Ok((count, once, twice)) => eprintln!(
+                "{name}: {count:.0} instructions per request; callgrind: {} and {}",
+                once.display(),
+                twice.display()
+            ),
+            Err(error) => eprintln!("{name}: {error}"),
+        }
+    }
 }
 
 /// `neptun-bench erasure`: only the erasure of a large user ([`erasure`]), on a storage engine
