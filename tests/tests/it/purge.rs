@@ -35,28 +35,34 @@ type Item = HashMap<String, AttributeValue>;
 
 const USER: UserId = UserId(77);
 
-/// A store through `proxy` that gives up at once (one attempt per call): the purge's own
-/// backoff is what retries.
-fn behind(proxy: &StorageProxy, table: &str) -> DynamoStore {
-    let limits = StorageTimeouts {
+/// Storage calls that give up at once (one attempt per call): the purge's own backoff is what
+/// retries.
+fn one_attempt() -> StorageTimeouts {
+    StorageTimeouts {
         max_attempts: 1,
         ..StorageTimeouts::default()
-    };
-    DynamoStore::new(client_with_limits(&proxy.endpoint(), limits), table)
+    }
 }
 
-/// The purge of partition `pk` started in the background through a fresh proxy; the proxy and
-/// the store behind it.
+/// A store through `proxy` that gives up at once.
+fn behind(proxy: &StorageProxy, table: &str) -> DynamoStore {
+    DynamoStore::new(client_with_limits(&proxy.endpoint(), one_attempt()), table)
+}
+
+/// The purge of partition `pk` started in the background through a fresh proxy, its storage
+/// calls within `limits`; the proxy and the store behind it.
 fn purge_behind_a_proxy(
     store: &DynamoStore,
     pk: &str,
+    limits: StorageTimeouts,
 ) -> (
     StorageProxy,
     DynamoStore,
     tokio::task::JoinHandle<Result<PurgeReport, PurgeError>>,
 ) {
     let proxy = StorageProxy::start(storage_endpoint());
-    let through_proxy = behind(&proxy, store.table());
+    let through_proxy =
+        DynamoStore::new(client_with_limits(&proxy.endpoint(), limits), store.table());
     let purge = {
         let (store, pk) = (through_proxy.clone(), pk.to_owned());
         tokio::spawn(async move {
@@ -305,7 +311,7 @@ async fn a_purge_cut_off_by_a_storage_fault_finishes_when_run_again() {
     delete_chat(&store, USER, ChatId(chat)).await;
     let pk = schema::chat_pk(USER, ChatId(chat));
 
-    let (proxy, through_proxy, purge) = purge_behind_a_proxy(&store, &pk);
+    let (proxy, through_proxy, purge) = purge_behind_a_proxy(&store, &pk, one_attempt());
     proxy.wait_for_calls("BatchWriteItem", 8).await;
     proxy.set_mode(Mode::Refuse);
     let error = purge
@@ -556,7 +562,14 @@ async fn a_pending_purge_written_again_during_a_purge_stays_for_the_sweep() {
     .await;
     let pk = schema::chat_pk(USER, ChatId(chat));
 
-    let (proxy, _, purge) = purge_behind_a_proxy(&store, &pk);
+    // Patient storage calls: the purge must finish in one run for what this test checks (a
+    // run after it would read the new record first, and rightly forget it).
+    let patient = StorageTimeouts {
+        attempt: Duration::from_secs(20),
+        operation: Duration::from_secs(60),
+        ..StorageTimeouts::default()
+    };
+    let (proxy, _, purge) = purge_behind_a_proxy(&store, &pk, patient);
     proxy.wait_for_calls("BatchWriteItem", 2).await;
     // As the import does: a row acknowledged, then the record written again.
     let late_row = HashMap::from([
