@@ -548,7 +548,7 @@ async fn a_pending_purge_written_again_during_a_purge_stays_for_the_sweep() {
     use neptun_dynamo::purge::SWEEP_GRACE;
 
     let store = store().await;
-    let (chat, rows) = (1_003, 2_500);
+    let (chat, rows) = (1_003, 1_000);
     let scope = schema::ChatScope {
         user_id: USER,
         chat_id: ChatId(chat),
