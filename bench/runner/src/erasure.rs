@@ -8,7 +8,7 @@
 use neptun_core::ids::{ChatId, FIRST_API_CHAT_ID, ProjectId, UserId};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_core::clock::now_ms;
 use neptun_core::model::Role;
 use neptun_core::store::MessageStore;
@@ -16,7 +16,7 @@ use neptun_core::validation::NewMessage;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema::{self, ChatRow};
 
-use crate::measure::{Bench, Binary, Counts};
+use crate::measure::{Bench, Binary, Counts, put_items};
 
 /// A user to erase.
 #[derive(Debug, Clone, Copy)]
@@ -155,33 +155,15 @@ async fn seed(store: &DynamoStore, size: Size) -> Result<(), String> {
         if writing.len() >= SEED_IN_FLIGHT {
             joined(writing.join_next().await)?;
         }
-        let requests = batch
-            .iter()
-            .map(|item| {
-                let put = PutRequest::builder()
-                    .set_item(Some(item.clone()))
-                    .build()
-                    .map_err(|error| format!("a put: {error}"))?;
-                Ok(WriteRequest::builder().put_request(put).build())
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let store = store.clone();
+        let (client, table, batch) = (
+            store.client().clone(),
+            store.table().to_owned(),
+            batch.to_vec(),
+        );
         writing.spawn(async move {
-            let mut pending = requests;
-            while !pending.is_empty() {
-                let output = store
-                    .client()
-                    .batch_write_item()
-                    .request_items(store.table(), pending)
-                    .send()
-                    .await
-                    .map_err(|error| format!("seed the chats: {error}"))?;
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut left| left.remove(store.table()))
-                    .unwrap_or_default();
-            }
-            Ok(())
+            put_items(&client, &table, batch)
+                .await
+                .map_err(|error| format!("seed the chats: {error}"))
         });
     }
     while let Some(done) = writing.join_next().await {

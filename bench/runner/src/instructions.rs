@@ -54,16 +54,38 @@ pub fn per_request(once: &Run, twice: &Run) -> Result<f64, String> {
     Ok((twice.instructions - once.instructions) as f64 / REQUESTS as f64)
 }
 
-/// Both runs of `binary`, one after the other, the table reset between them.
-pub async fn both_runs(
+/// Both runs of `binary` under callgrind (the count by function), one after the other, on a
+/// fresh table reset between them.
+pub async fn callgrind_runs(
     bench: &Bench,
     binary: &Binary,
-    (table, setup): (&str, Setup),
     event: Event,
-    tool: Counter,
 ) -> Result<[Run; 2], String> {
-    let once = run(bench, binary, (table, setup), event.clone(), REQUESTS, tool).await?;
-    bench.reset_table(table).await;
-    let twice = run(bench, binary, (table, setup), event, 2 * REQUESTS, tool).await?;
-    Ok([once, twice])
+    let table = bench.seeded_table().await;
+    let deployed = (table.as_str(), Setup::Deployed);
+    let runs = async {
+        let once = run(
+            bench,
+            binary,
+            deployed,
+            event.clone(),
+            REQUESTS,
+            Counter::Callgrind,
+        )
+        .await?;
+        bench.reset_table(&table).await;
+        let twice = run(
+            bench,
+            binary,
+            deployed,
+            event,
+            2 * REQUESTS,
+            Counter::Callgrind,
+        )
+        .await?;
+        Ok([once, twice])
+    }
+    .await;
+    bench.drop_table(&table).await;
+    runs
 }

@@ -43,7 +43,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use measure::{Bench, Binary, ColdSample, Counter, Setup, Steady};
+use measure::{Bench, Binary, ColdSample, Setup, Steady};
 use neptun_core::functions::Function;
 
 /// The functions, as named under `functions/` and `events/`.
@@ -628,18 +628,8 @@ async fn split_of_the_create(
                 binary.path.display()
             ));
         }
-        let table = bench.seeded_table().await;
-        let event = bench.main_event(PEERS_OF);
-        let measured = instructions::both_runs(
-            bench,
-            &binary,
-            (&table, Setup::Deployed),
-            event,
-            Counter::Callgrind,
-        )
-        .await;
-        bench.drop_table(&table).await;
-        let [once, twice] = measured?.map(|run| run.file);
+        let runs = instructions::callgrind_runs(bench, &binary, bench.main_event(PEERS_OF)).await;
+        let [once, twice] = runs?.map(|run| run.file);
         parts.push((name.to_owned(), split::split(&once, &twice, &marks)?));
     }
     Ok(parts)
@@ -655,16 +645,7 @@ async fn profile(names: Vec<String>) {
     let bench = Bench::start(root.join("target/bench/logs")).await;
     for name in names {
         let binary = Binary::new(&name, "symbols", dir.join(&name));
-        let table = bench.seeded_table().await;
-        let runs = instructions::both_runs(
-            &bench,
-            &binary,
-            (&table, Setup::Deployed),
-            bench.main_event(&name),
-            Counter::Callgrind,
-        )
-        .await;
-        bench.drop_table(&table).await;
+        let runs = instructions::callgrind_runs(&bench, &binary, bench.main_event(&name)).await;
         match runs.and_then(|[once, twice]| {
             let count = instructions::per_request(&once, &twice)?;
             Ok((count, once.file, twice.file))

@@ -179,6 +179,40 @@ async fn scan(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<Item> {
     }
 }
 
+/// Puts `items` into `table`, `BatchWriteItem`s of 25 until nothing is left unprocessed.
+pub async fn put_items(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    items: Vec<Item>,
+) -> Result<(), String> {
+    let requests = items
+        .into_iter()
+        .map(|item| {
+            let put = PutRequest::builder()
+                .set_item(Some(item))
+                .build()
+                .map_err(|error| format!("a put: {error}"))?;
+            Ok(WriteRequest::builder().put_request(put).build())
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    for batch in requests.chunks(25) {
+        let mut pending = batch.to_vec();
+        while !pending.is_empty() {
+            let output = client
+                .batch_write_item()
+                .request_items(table, pending)
+                .send()
+                .await
+                .map_err(|error| error.to_string())?;
+            pending = output
+                .unprocessed_items
+                .and_then(|mut left| left.remove(table))
+                .unwrap_or_default();
+        }
+    }
+    Ok(())
+}
+
 /// The valgrind tool that counts a process's instructions: cachegrind for the count,
 /// callgrind for the count by function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -398,34 +432,9 @@ impl Bench {
     }
 
     async fn write_items(&self, table: &str, items: Vec<Item>) {
-        let puts = items.into_iter().filter_map(|item| {
-            Some(
-                WriteRequest::builder()
-                    .put_request(PutRequest::builder().set_item(Some(item)).build().ok()?)
-                    .build(),
-            )
-        });
-        self.write(table, puts.collect()).await;
-    }
-
-    /// `BatchWriteItem`s of 25, until nothing is left unprocessed.
-    async fn write(&self, table: &str, requests: Vec<WriteRequest>) {
-        for batch in requests.chunks(25) {
-            let mut pending = batch.to_vec();
-            while !pending.is_empty() {
-                let output = self
-                    .client
-                    .batch_write_item()
-                    .request_items(table, pending)
-                    .send()
-                    .await
-                    .unwrap_or_else(|error| panic!("write to {table}: {error}"));
-                pending = output
-                    .unprocessed_items
-                    .and_then(|mut left| left.remove(table))
-                    .unwrap_or_default();
-            }
-        }
+        put_items(&self.client, table, items)
+            .await
+            .unwrap_or_else(|error| panic!("write to {table}: {error}"));
     }
 
     /// The message chunk rows of the sample chat, but the seeded one.

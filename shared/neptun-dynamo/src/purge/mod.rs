@@ -35,6 +35,20 @@ fn partition_query(client: &Client, table: &str, pk: String) -> QueryFluentBuild
         .consistent_read(true)
 }
 
+/// A `Query` of the one row `pk`/`sk`, read consistently: the purge function may `Query` but
+/// not `GetItem`.
+fn row_query(client: &Client, table: &str, pk: String, sk: String) -> QueryFluentBuilder {
+    client
+        .query()
+        .table_name(table)
+        .key_condition_expression("#pk = :pk AND #sk = :sk")
+        .expression_attribute_names("#pk", schema::PK)
+        .expression_attribute_names("#sk", schema::SK)
+        .expression_attribute_values(":pk", AttributeValue::S(pk))
+        .expression_attribute_values(":sk", AttributeValue::S(sk))
+        .consistent_read(true)
+}
+
 /// How a purge runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PurgeOptions {

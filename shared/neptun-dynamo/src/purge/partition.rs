@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use tokio::task::JoinSet;
 
-use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport, partition_query};
+use super::{ChatPurge, PurgeError, PurgeOptions, PurgeReport, partition_query, row_query};
 use crate::schema::{self, PendingPurgeRow};
 use crate::store::DynamoStore;
 use crate::store::batch::{
@@ -85,13 +85,12 @@ async fn pending_purge(
     table: &str,
     scope: schema::ChatScope,
 ) -> Result<Option<PendingPurgeRow>, StoreError> {
-    let query = partition_query(client, table, schema::pending_purge_pk(scope))
-        .key_condition_expression("#pk = :pk AND #sk = :sk")
-        .expression_attribute_names("#sk", schema::SK)
-        .expression_attribute_values(
-            ":sk",
-            AttributeValue::S(schema::chat_pk(scope.user_id, scope.chat_id)),
-        );
+    let query = row_query(
+        client,
+        table,
+        schema::pending_purge_pk(scope),
+        schema::chat_pk(scope.user_id, scope.chat_id),
+    );
     let output = with_backoff(|| query.clone().send()).await?;
     output
         .items
@@ -147,20 +146,15 @@ impl Purge<'_> {
         }
     }
 
-    /// Whether the partition's `META` row exists (a `Query` of that one key: the function may
-    /// `Query` but not `GetItem`).
+    /// Whether the partition's `META` row exists.
     async fn marker_exists(&self) -> Result<bool, StoreError> {
-        let query = self
-            .client
-            .query()
-            .table_name(self.table)
-            .key_condition_expression("#pk = :pk AND #sk = :meta")
-            .expression_attribute_names("#pk", schema::PK)
-            .expression_attribute_names("#sk", schema::SK)
-            .expression_attribute_values(":pk", AttributeValue::S(self.pk.to_owned()))
-            .expression_attribute_values(":meta", AttributeValue::S(schema::CHAT_META_SK.into()))
-            .select(Select::Count)
-            .consistent_read(true);
+        let query = row_query(
+            self.client,
+            self.table,
+            self.pk.to_owned(),
+            schema::CHAT_META_SK.to_owned(),
+        )
+        .select(Select::Count);
         let output = with_backoff(|| query.clone().send()).await?;
         Ok(output.count > 0)
     }
