@@ -58,14 +58,27 @@ export NEPTUN_TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
 # The integration tests wait on DynamoDB Local, PostgreSQL and cargo lambda watch far more
 # than on the CPU: more of them at once than there are cores.
 # Terse (a dot per test, each failure in full after its binary), and every failure again at
-# the very end, so that a CI log cut short still shows what failed.
+# the very end, so that a CI log cut short still shows what failed. A hung test cannot take the
+# CI's 90 minutes: after NEPTUN_TEST_TIMEOUT seconds the run stops and says what was slow.
 step "tests"
 tests_log=target/test-logs/tests.log
-if ! cargo test --workspace --locked --no-fail-fast "$@" -- \
-  --test-threads "${NEPTUN_TEST_THREADS:-8}" --format terse 2>&1 | tee "$tests_log"; then
+set +e
+timeout --kill-after 30 "${NEPTUN_TEST_TIMEOUT:-1500}" \
+  cargo test --workspace --locked --no-fail-fast "$@" -- \
+  --test-threads "${NEPTUN_TEST_THREADS:-8}" --format terse 2>&1 | tee "$tests_log"
+status=${PIPESTATUS[0]}
+set -e
+if ((status != 0)); then
+  ((status == 124)) && echo "== the tests did not finish in ${NEPTUN_TEST_TIMEOUT:-1500} s"
   echo "== failed (the whole output: $tests_log):"
   grep -E -e "^---- |panicked at|FAILED|failed, to rerun|overflowed|fatal runtime|signal: " \
-    "$tests_log" || true
+    -e "has been running for over" "$tests_log" || true
+  echo "== the machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  free -m
+  df -h . | tail -n 1
+  ps -eo pid,pcpu,rss,etime,args --sort=-pcpu | head -n 12 | cut -c1-160
+  echo "== DynamoDB Local's log (last lines):"
+  tail -n 20 target/test-logs/dynamodb-local.log
   exit 1
 fi
 step "done"

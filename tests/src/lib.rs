@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use lambda_http::{Body, Request, Response};
 use neptun_core::context::AppContext;
-use neptun_devtools::table::create_table;
+use neptun_devtools::table::{Stream, create_table};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::{StorageTimeouts, https_client};
 use neptun_dynamo::tls::TrustRoots;
@@ -188,10 +188,15 @@ pub fn client_for(endpoint: &str) -> Client {
     client_with_limits(endpoint, limits)
 }
 
-/// A new, uniquely named table on the test server.
+/// A new, uniquely named table on the test server, without its stream (a test that follows
+/// the stream takes [`fresh_store_with_stream`]).
 pub async fn fresh_table(client: &Client) -> String {
+    table_named_at_random(client, Stream::Off).await
+}
+
+async fn table_named_at_random(client: &Client, stream: Stream) -> String {
     let name = format!("neptun-test-{:016x}", rand::random::<u64>());
-    create_table(client, &name)
+    create_table(client, &name, stream)
         .await
         .expect("create the test table");
     name
@@ -201,6 +206,13 @@ pub async fn fresh_table(client: &Client) -> String {
 pub async fn fresh_store() -> DynamoStore {
     let client = client();
     let table = fresh_table(&client).await;
+    DynamoStore::new(client, table)
+}
+
+/// A store on a fresh table with its stream, for [`follow_the_stream`].
+pub async fn fresh_store_with_stream() -> DynamoStore {
+    let client = client();
+    let table = table_named_at_random(&client, Stream::On).await;
     DynamoStore::new(client, table)
 }
 
@@ -388,8 +400,8 @@ pub fn tools_bin() -> PathBuf {
     repo_root().join(".tools/venv/bin")
 }
 
-/// The purge function's stand-in of `make dev` following the table's stream on the test
-/// server (`neptun-devtools`' `stream-purge`), until the task is aborted.
+/// The purge function's stand-in of `make dev` following the table's stream (a store of
+/// [`fresh_store_with_stream`]) on the test server (`neptun-devtools`' `stream-purge`), until the task is aborted.
 pub fn follow_the_stream(
     store: &DynamoStore,
 ) -> tokio::task::JoinHandle<Result<(), neptun_devtools::stream_purge::FollowError>> {

@@ -62,9 +62,8 @@ pub struct ErasureFigures {
 }
 
 pub async fn measure(bench: &Bench, binary: &Binary, size: Size) -> Result<ErasureFigures, String> {
-    let client = neptun_tests::client();
-    let table = neptun_tests::fresh_table(&client).await;
-    let store = DynamoStore::new(client, table.clone());
+    let store = neptun_tests::fresh_store_with_stream().await;
+    let table = store.table().to_owned();
     // From the table's first record: the seeding is read (and filtered out) while it runs.
     let follower = neptun_tests::follow_the_stream(&store);
     let figures = erase_and_purge(bench, binary, &store, size).await;

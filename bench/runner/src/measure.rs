@@ -425,9 +425,13 @@ impl Bench {
     /// those `seed_sample_data` wrote once: no password hashed again).
     pub async fn reset_table(&self, table: &str) {
         self.drop_table(table).await;
-        neptun_devtools::table::create_table(&self.client, table)
-            .await
-            .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
+        neptun_devtools::table::create_table(
+            &self.client,
+            table,
+            neptun_devtools::table::Stream::Off,
+        )
+        .await
+        .unwrap_or_else(|error| panic!("create table {table} again: {error}"));
         self.write_items(table, self.sample_items.clone()).await;
     }
 

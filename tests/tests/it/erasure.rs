@@ -77,7 +77,7 @@ async fn rows_left(store: &DynamoStore, chats: &[ChatId]) -> usize {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn erasing_a_large_user_racing_appends_leaves_no_row() {
-    let store = fresh_store().await;
+    let store = fresh_store_with_stream().await;
     let chats = seed(&store).await;
     assert!(rows_left(&store, &chats).await > 2 * CHATS as usize);
     let follower = follow_the_stream(&store);

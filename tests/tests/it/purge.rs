@@ -428,7 +428,7 @@ async fn the_purge_refuses_a_live_chat_and_any_partition_that_is_not_a_chat() {
 
 #[tokio::test]
 async fn the_stream_consumer_purges_a_chat_deleted_by_the_delete_transaction() {
-    let store = store().await;
+    let store = fresh_store_with_stream().await;
     let (deleted, kept) = (1_004, 1_005);
     seed_chat(&store, USER, ChatId(deleted), 300).await;
     seed_chat(&store, USER, ChatId(kept), 30).await;

@@ -126,9 +126,24 @@ impl TableDefinition {
 
 pub type CreateTableError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Creates the table with its stream (and turns on its TTL). Fails if it exists.
-pub async fn create_table(client: &Client, table: &str) -> Result<(), CreateTableError> {
-    create_table_request(client, table)?.send().await?;
+/// Whether [`create_table`] turns the table's stream on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream {
+    /// As deployed: the purge of deleted chats follows it.
+    On,
+    /// For a test that does not follow it. DynamoDB Local slows every write by the number of
+    /// stream-enabled tables it holds (tenfold at 150), and a test run creates hundreds.
+    Off,
+}
+
+/// Creates the table (with its stream if `stream` says so) and turns on its TTL. Fails if it
+/// exists.
+pub async fn create_table(
+    client: &Client,
+    table: &str,
+    stream: Stream,
+) -> Result<(), CreateTableError> {
+    create_table_request(client, table, stream)?.send().await?;
     time_to_live_request(client, table)?.send().await?;
     Ok(())
 }
@@ -136,14 +151,18 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), CreateTabl
 fn create_table_request(
     client: &Client,
     table: &str,
+    stream: Stream,
 ) -> Result<CreateTableFluentBuilder, BuildError> {
-    Ok(client
+    let request = client
         .create_table()
         .table_name(table)
         .set_attribute_definitions(Some(TABLE.attribute_definitions()?))
         .set_key_schema(Some(TABLE.key_schema()?))
-        .billing_mode(TABLE.billing_mode.clone())
-        .stream_specification(TABLE.stream_specification()?))
+        .billing_mode(TABLE.billing_mode.clone());
+    Ok(match stream {
+        Stream::On => request.stream_specification(TABLE.stream_specification()?),
+        Stream::Off => request,
+    })
 }
 
 fn time_to_live_request(
@@ -176,7 +195,7 @@ mod tests {
     /// the requests themselves).
     fn sent_as_json() -> Value {
         let client = offline_client();
-        let create = create_table_request(&client, "t").expect("create request");
+        let create = create_table_request(&client, "t", Stream::On).expect("create request");
         let ttl = time_to_live_request(&client, "t").expect("ttl request");
         let ttl = ttl
             .get_time_to_live_specification()
@@ -211,6 +230,18 @@ mod tests {
     #[test]
     fn create_table_sends_what_the_cloudformation_json_says() {
         assert_eq!(sent_as_json(), TABLE.to_cloudformation_json());
+    }
+
+    #[test]
+    fn a_table_for_a_test_that_does_not_follow_the_stream_has_none() {
+        let create = create_table_request(&offline_client(), "t", Stream::Off).expect("request");
+        assert!(create.get_stream_specification().is_none());
+        assert_eq!(
+            create.get_key_schema(),
+            create_table_request(&offline_client(), "t", Stream::On)
+                .expect("request")
+                .get_key_schema()
+        );
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use neptun_core::error::ErrorChain;
 use neptun_devtools::seed::seed_sample_data;
-use neptun_devtools::table::create_table;
+use neptun_devtools::table::{Stream, create_table};
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::client::{StorageTimeouts, dynamodb_client};
 
@@ -52,7 +52,7 @@ async fn create(client: &aws_sdk_dynamodb::Client, table: &str) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match create_table(client, table).await {
+    match create_table(client, table, Stream::On).await {
         Ok(()) => {
             eprintln!("created table {table}");
             ExitCode::SUCCESS
