@@ -1,5 +1,5 @@
 //! A storage stand-in that answers every DynamoDB request at once: with the answer recorded for
-//! a request of the very same body ([`InstantStorage::replay`], what a route's floor sends,
+//! a request of the same body, as JSON ([`InstantStorage::replay`], what a route's floor sends,
 //! [`crate::floors`]), or else with a canned, valid one (`{}`: a `TransactWriteItems` that
 //! committed, a `GetItem` that found nothing), so that a latency measured against it is the
 //! function's own, not the storage engine's. DynamoDB Local stays for the request counts and for
@@ -17,7 +17,8 @@ use crate::storage_proxy::Exchange;
 const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-1.0\r\n\
 x-amzn-requestid: 00000000000000000000000000000000000000000000000000\r\ncontent-length: 2\r\n\r\n{}";
 
-/// Recorded answers by request body.
+/// Recorded answers by request body, its JSON with sorted keys (a floor's items are maps,
+/// serialized in another order than the function's).
 type Answers = Arc<Mutex<HashMap<Vec<u8>, Vec<u8>>>>;
 
 pub struct InstantStorage {
@@ -47,8 +48,19 @@ impl InstantStorage {
     pub fn replay(&self, exchanges: &[Exchange]) {
         let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
         for exchange in exchanges {
-            answers.insert(exchange.request_body.clone(), exchange.response.clone());
+            answers.insert(same_json(&exchange.request_body), exchange.response.clone());
         }
+    }
+}
+
+/// `body` with its objects' keys sorted, if it is JSON.
+fn same_json(body: &[u8]) -> Vec<u8> {
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(mut value) => {
+            value.sort_all_objects();
+            serde_json::to_vec(&value).unwrap_or_else(|_| body.to_vec())
+        }
+        Err(_) => body.to_vec(),
     }
 }
 
@@ -56,10 +68,11 @@ async fn answer(mut client: TcpStream, answers: Answers) {
     let mut buffer = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buffer).await {
         let body_start = find(&request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
+        let body = same_json(&request[body_start..]);
         let recorded = answers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&request[body_start..])
+            .get(&body)
             .cloned();
         let written = match recorded {
             Some(response) => client.write_all(&response).await,

@@ -4,9 +4,10 @@
 //! SDK's. Never deployed (not in template.yaml nor in the cargo-lambda router).
 //!
 //! - `sdk-floor`: create-chat-messages' `TransactWriteItems`, built by hand ([`transaction`]);
-//! - `sdk-floor --replay CALLS.json`: any route's DynamoDB requests as its function sent them
-//!   ([`replay`]).
+//! - `sdk-floor --replay CALLS.json`: any route's DynamoDB requests as its function sent them,
+//!   from their typed inputs ([`replay`], [`input`]).
 
+mod input;
 mod replay;
 mod transaction;
 
@@ -35,7 +36,7 @@ async fn main() -> Result<(), Error> {
         }
         [flag, calls] if flag == "--replay" => {
             let replay: &'static replay::Replay =
-                Box::leak(Box::new(replay::Replay::load(&client, table, calls)?));
+                Box::leak(Box::new(replay::Replay::load(&client, calls).await?));
             lambda_http::run(service_fn(move |_: Request| replay.send_all())).await
         }
         _ => Err("usage: sdk-floor [--replay CALLS.json]".into()),

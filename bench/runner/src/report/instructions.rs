@@ -35,11 +35,11 @@ pub fn instructions_section(w: &mut String, r: &Results) {
          time, from the steady state above, is the second figure. Ratios: to `{SDK_FLOOR}` (the \
          same `TransactWriteItems` as `{PEERS_OF}`, built by hand, nothing else), to `{HELLO}` \
          (the runtime alone), and to the function's own floor: the DynamoDB requests it sent \
-         for the last request of the first count, sent again by `{SDK_FLOOR} --replay` (the \
-         SDK's operation, its body swapped for the recorded one, nothing else) against the \
-         instant stand-in answering each as DynamoDB Local had \
-         (`bench/runner/src/floors.rs`); it skips building and serializing the input, which \
-         the function pays.\n",
+         for the last request of the first count, sent again by `{SDK_FLOOR} --replay` (each \
+         a copy of its typed input, rebuilt once from the recorded body and checked to \
+         serialize to it again: the SDK serializes, signs, sends and parses as for the \
+         function, and nothing else runs) against the instant stand-in answering each as \
+         DynamoDB Local had (`bench/runner/src/floors.rs`).\n",
         2 * REQUESTS
     );
     let floor = counted(r, SDK_FLOOR);
