@@ -95,8 +95,11 @@ pub(crate) fn to_item<T: Serialize>(row: &T) -> Result<Item, StoreError> {
     schema::to_attribute_map(row).map_err(|error| StoreError::Encode(Box::new(error)))
 }
 
+/// A row from its attribute map. Given as one map value: `serde_dynamo::from_item` builds the
+/// map twice over (into its `Item`, then back), a tenth of a list's instructions.
 pub(crate) fn decode<T: DeserializeOwned>(item: Item) -> Result<T, StoreError> {
-    serde_dynamo::from_item(item).map_err(|error| StoreError::Decode(Box::new(error)))
+    serde_dynamo::from_attribute_value(AttributeValue::M(item))
+        .map_err(|error| StoreError::Decode(Box::new(error)))
 }
 
 /// A request the SDK's builder refused (a required field left out).
