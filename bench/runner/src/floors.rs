@@ -68,6 +68,39 @@ pub fn prepare(
     })
 }
 
+/// `function`'s floor, which sent `exchanges`, under callgrind on the build with symbols in
+/// `symbols_dir` (`neptun-bench profile`): its runs of [`REQUESTS`] and twice as many requests.
+pub async fn callgrind_runs(
+    bench: &Bench,
+    symbols_dir: &Path,
+    function: &str,
+    exchanges: &[Exchange],
+    event: Event,
+    dir: &Path,
+) -> Result<[Run; 2], String> {
+    let replay = prepare(bench, (symbols_dir, "symbols"), function, exchanges, dir)?;
+    let instant = (FLOOR_TABLE, Setup::Instant(None));
+    let callgrind = Counter::Callgrind;
+    let once = instructions::run(
+        bench,
+        &replay.binary,
+        instant,
+        event.clone(),
+        REQUESTS,
+        callgrind,
+    );
+    let once = once.await?;
+    let twice = instructions::run(
+        bench,
+        &replay.binary,
+        instant,
+        event,
+        2 * REQUESTS,
+        callgrind,
+    );
+    Ok([once, twice.await?])
+}
+
 /// The table a floor is told of: it sends its recorded bodies, which name the function's
 /// table, to the instant stand-in, which reads no table.
 const FLOOR_TABLE: &str = "replayed";

@@ -638,25 +638,41 @@ async fn split_of_the_create(
 /// `neptun-bench profile NAME...`: each named binary's usual event under callgrind, on the
 /// build with symbols (`BENCH_SYMBOLS_DIR`, `target/bench-symbols`), [`instructions::REQUESTS`]
 /// and twice as many requests: the two files whose difference `callgrind_annotate` shows by
-/// function.
+/// function; for a route, its floor's two files too (`sdk-floor` of the same build).
 async fn profile(names: Vec<String>) {
     let root = neptun_tests::repo_root();
     let dir = PathBuf::from(env_or("BENCH_SYMBOLS_DIR", "target/bench-symbols"));
     let bench = Bench::start(root.join("target/bench/logs")).await;
     for name in names {
         let binary = Binary::new(&name, "symbols", dir.join(&name));
-        let runs = instructions::callgrind_runs(&bench, &binary, bench.main_event(&name)).await;
-        match runs.and_then(|[once, twice]| {
-            let count = instructions::per_request(&once, &twice)?;
-            Ok((count, once.file, twice.file))
-        }) {
-            Ok((count, once, twice)) => eprintln!(
-                "{name}: {count:.0} instructions per request; callgrind: {} and {}",
-                once.display(),
-                twice.display()
-            ),
-            Err(error) => eprintln!("{name}: {error}"),
+        let event = bench.main_event(&name);
+        let runs = instructions::callgrind_runs(&bench, &binary, event.clone()).await;
+        let exchanges = runs
+            .as_ref()
+            .map(|[once, _]| once.last_exchanges.clone())
+            .unwrap_or_default();
+        report_profile(&name, runs);
+        // Its floor beside it, when it is a route: what the function adds is the difference.
+        if FUNCTIONS.contains(&name.as_str()) {
+            let floors = root.join("target/bench/floors-symbols");
+            let runs =
+                floors::callgrind_runs(&bench, &dir, &name, &exchanges, event, &floors).await;
+            report_profile(&format!("{name}'s floor"), runs);
         }
+    }
+}
+
+fn report_profile(name: &str, runs: Result<[instructions::Run; 2], String>) {
+    match runs.and_then(|[once, twice]| {
+        let count = instructions::per_request(&once, &twice)?;
+        Ok((count, once.file, twice.file))
+    }) {
+        Ok((count, once, twice)) => eprintln!(
+            "{name}: {count:.0} instructions per request; callgrind: {} and {}",
+            once.display(),
+            twice.display()
+        ),
+        Err(error) => eprintln!("{name}: {error}"),
     }
 }
 

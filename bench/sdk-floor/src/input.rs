@@ -202,106 +202,81 @@ fn query(fields: &Fields) -> Result<QueryInputBuilder, String> {
         .set_return_consumed_capacity(consumed_capacity(fields)))
 }
 
+/// The settings every conditional write shares: its table, its condition with the condition's
+/// names and values, and what a failed condition returns.
+macro_rules! conditional {
+    ($builder:expr, $fields:expr) => {
+        $builder
+            .set_table_name(text($fields, "TableName"))
+            .set_condition_expression(text($fields, "ConditionExpression"))
+            .set_expression_attribute_names(names_of($fields))
+            .set_expression_attribute_values(values_of($fields)?)
+            .set_return_values_on_condition_check_failure(on_condition_failure($fields))
+    };
+}
+
 fn put_item(fields: &Fields) -> Result<PutItemInputBuilder, String> {
-    Ok(
-        aws_sdk_dynamodb::operation::put_item::PutItemInput::builder()
-            .set_table_name(text(fields, "TableName"))
-            .set_item(item_of(fields, "Item")?)
-            .set_condition_expression(text(fields, "ConditionExpression"))
-            .set_expression_attribute_names(names_of(fields))
-            .set_expression_attribute_values(values_of(fields)?)
-            .set_return_values(return_values(fields))
-            .set_return_values_on_condition_check_failure(on_condition_failure(fields))
-            .set_return_consumed_capacity(consumed_capacity(fields)),
-    )
+    let put = aws_sdk_dynamodb::operation::put_item::PutItemInput::builder();
+    Ok(conditional!(put, fields)
+        .set_item(item_of(fields, "Item")?)
+        .set_return_values(return_values(fields))
+        .set_return_consumed_capacity(consumed_capacity(fields)))
 }
 
 fn update_item(fields: &Fields) -> Result<UpdateItemInputBuilder, String> {
-    Ok(
-        aws_sdk_dynamodb::operation::update_item::UpdateItemInput::builder()
-            .set_table_name(text(fields, "TableName"))
-            .set_key(item_of(fields, "Key")?)
-            .set_update_expression(text(fields, "UpdateExpression"))
-            .set_condition_expression(text(fields, "ConditionExpression"))
-            .set_expression_attribute_names(names_of(fields))
-            .set_expression_attribute_values(values_of(fields)?)
-            .set_return_values(return_values(fields))
-            .set_return_values_on_condition_check_failure(on_condition_failure(fields))
-            .set_return_consumed_capacity(consumed_capacity(fields)),
-    )
+    let update = aws_sdk_dynamodb::operation::update_item::UpdateItemInput::builder();
+    Ok(conditional!(update, fields)
+        .set_key(item_of(fields, "Key")?)
+        .set_update_expression(text(fields, "UpdateExpression"))
+        .set_return_values(return_values(fields))
+        .set_return_consumed_capacity(consumed_capacity(fields)))
 }
 
 fn delete_item(fields: &Fields) -> Result<DeleteItemInputBuilder, String> {
-    Ok(
-        aws_sdk_dynamodb::operation::delete_item::DeleteItemInput::builder()
-            .set_table_name(text(fields, "TableName"))
-            .set_key(item_of(fields, "Key")?)
-            .set_condition_expression(text(fields, "ConditionExpression"))
-            .set_expression_attribute_names(names_of(fields))
-            .set_expression_attribute_values(values_of(fields)?)
-            .set_return_values(return_values(fields))
-            .set_return_values_on_condition_check_failure(on_condition_failure(fields))
-            .set_return_consumed_capacity(consumed_capacity(fields)),
-    )
+    let delete = aws_sdk_dynamodb::operation::delete_item::DeleteItemInput::builder();
+    Ok(conditional!(delete, fields)
+        .set_key(item_of(fields, "Key")?)
+        .set_return_values(return_values(fields))
+        .set_return_consumed_capacity(consumed_capacity(fields)))
 }
 
 fn transact_write_item(value: &Value) -> Result<TransactWriteItem, String> {
     let fields = object(value)?;
     let built = |error: aws_sdk_dynamodb::error::BuildError| error.to_string();
     let mut write = TransactWriteItem::builder();
-    if let Some(check) = fields.get("ConditionCheck") {
-        let check = object(check)?;
+    if let Some(check) = fields.get("ConditionCheck").map(object).transpose()? {
+        let builder = conditional!(ConditionCheck::builder(), check);
         write = write.condition_check(
-            ConditionCheck::builder()
-                .set_table_name(text(check, "TableName"))
+            builder
                 .set_key(item_of(check, "Key")?)
-                .set_condition_expression(text(check, "ConditionExpression"))
-                .set_expression_attribute_names(names_of(check))
-                .set_expression_attribute_values(values_of(check)?)
-                .set_return_values_on_condition_check_failure(on_condition_failure(check))
                 .build()
                 .map_err(built)?,
         );
     }
-    if let Some(put) = fields.get("Put") {
-        let put = object(put)?;
+    if let Some(put) = fields.get("Put").map(object).transpose()? {
+        let builder = conditional!(Put::builder(), put);
         write = write.put(
-            Put::builder()
-                .set_table_name(text(put, "TableName"))
+            builder
                 .set_item(item_of(put, "Item")?)
-                .set_condition_expression(text(put, "ConditionExpression"))
-                .set_expression_attribute_names(names_of(put))
-                .set_expression_attribute_values(values_of(put)?)
-                .set_return_values_on_condition_check_failure(on_condition_failure(put))
                 .build()
                 .map_err(built)?,
         );
     }
-    if let Some(update) = fields.get("Update") {
-        let update = object(update)?;
+    if let Some(update) = fields.get("Update").map(object).transpose()? {
+        let builder = conditional!(Update::builder(), update);
         write = write.update(
-            Update::builder()
-                .set_table_name(text(update, "TableName"))
+            builder
                 .set_key(item_of(update, "Key")?)
                 .set_update_expression(text(update, "UpdateExpression"))
-                .set_condition_expression(text(update, "ConditionExpression"))
-                .set_expression_attribute_names(names_of(update))
-                .set_expression_attribute_values(values_of(update)?)
-                .set_return_values_on_condition_check_failure(on_condition_failure(update))
                 .build()
                 .map_err(built)?,
         );
     }
-    if let Some(delete) = fields.get("Delete") {
-        let delete = object(delete)?;
+    if let Some(delete) = fields.get("Delete").map(object).transpose()? {
+        let builder = conditional!(Delete::builder(), delete);
         write = write.delete(
-            Delete::builder()
-                .set_table_name(text(delete, "TableName"))
+            builder
                 .set_key(item_of(delete, "Key")?)
-                .set_condition_expression(text(delete, "ConditionExpression"))
-                .set_expression_attribute_names(names_of(delete))
-                .set_expression_attribute_values(values_of(delete)?)
-                .set_return_values_on_condition_check_failure(on_condition_failure(delete))
                 .build()
                 .map_err(built)?,
         );
