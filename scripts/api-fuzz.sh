@@ -33,8 +33,8 @@ trap cleanup EXIT
 
 start_dynamodb "$db_port" target/api-fuzz/dynamodb-local.log
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$db_port"
-# What cargo lambda watch serves.
-mapfile -t functions < <(function_package_args)
+# What cargo lambda watch serves, as it builds them.
+mapfile -t functions < <(function_bin_args)
 cargo build -q --locked "${functions[@]}"
 cargo run -q -p neptun-devtools --bin create-table -- "$TABLE_NAME" --seed
 NEPTUN_TOKEN="$(cargo run -q -p neptun-devtools --bin seal-cookie -- --user 1)"

@@ -93,10 +93,21 @@ stop_dynamodb() {
 # The function crates as cargo arguments (`-p create-chat -p list-chats ...`), one per line:
 # `mapfile -t args < <(function_package_args)`. Built in one cargo invocation, they resolve the
 # features each resolves alone (they all have the same dependencies), which is how
-# `cargo lambda watch` and `cargo lambda build` build them.
+# `cargo lambda build` builds them.
 function_package_args() {
   local manifest
   for manifest in "$ROOT"/functions/*/Cargo.toml; do
     printf -- '-p\n%s\n' "$(basename "$(dirname "$manifest")")"
+  done
+}
+
+# The function binaries as cargo arguments (`--bin create-chat --bin list-chats ...`), one per
+# line. Built from the workspace's root, they resolve the features of the whole workspace
+# without its dev-dependencies, which is how `cargo lambda watch` builds them (`cargo run
+# --bin`): built beforehand, the functions start at once instead of building in a test.
+function_bin_args() {
+  local manifest
+  for manifest in "$ROOT"/functions/*/Cargo.toml; do
+    printf -- '--bin\n%s\n' "$(basename "$(dirname "$manifest")")"
   done
 }

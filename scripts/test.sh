@@ -34,8 +34,8 @@ export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS
 RUSTC_WORKSPACE_WRAPPER="$(rustup which clippy-driver)"
 CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
 
-# What `cargo lambda watch` serves (the local stack tests).
-mapfile -t functions < <(function_package_args)
+# What `cargo lambda watch` serves (the local stack tests), as it builds them.
+mapfile -t functions < <(function_bin_args)
 step "build and clippy: the functions, then every target of the workspace"
 cargo build --locked "${functions[@]}"
 cargo test --workspace --all-targets --locked --no-run
