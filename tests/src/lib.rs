@@ -204,15 +204,17 @@ async fn table_named_at_random(client: &Client, stream: Stream) -> String {
 
 /// A store on a fresh table.
 pub async fn fresh_store() -> DynamoStore {
-    let client = client();
-    let table = fresh_table(&client).await;
-    DynamoStore::new(client, table)
+    store_on_a_fresh_table(Stream::Off).await
 }
 
 /// A store on a fresh table with its stream, for [`follow_the_stream`].
 pub async fn fresh_store_with_stream() -> DynamoStore {
+    store_on_a_fresh_table(Stream::On).await
+}
+
+async fn store_on_a_fresh_table(stream: Stream) -> DynamoStore {
     let client = client();
-    let table = table_named_at_random(&client, Stream::On).await;
+    let table = table_named_at_random(&client, stream).await;
     DynamoStore::new(client, table)
 }
 
@@ -401,7 +403,8 @@ pub fn tools_bin() -> PathBuf {
 }
 
 /// The purge function's stand-in of `make dev` following the table's stream (a store of
-/// [`fresh_store_with_stream`]) on the test server (`neptun-devtools`' `stream-purge`), until the task is aborted.
+/// [`fresh_store_with_stream`]) on the test server (`neptun-devtools`' `stream-purge`), until
+/// the task is aborted.
 pub fn follow_the_stream(
     store: &DynamoStore,
 ) -> tokio::task::JoinHandle<Result<(), neptun_devtools::stream_purge::FollowError>> {

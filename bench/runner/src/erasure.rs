@@ -16,7 +16,7 @@ use neptun_core::validation::NewMessage;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema::{self, ChatRow};
 
-use crate::measure::{Bench, Binary, Counts, put_items};
+use crate::measure::{Bench, Binary, Counts};
 
 /// A user to erase.
 #[derive(Debug, Clone, Copy)]
@@ -149,25 +149,9 @@ async fn seed(store: &DynamoStore, size: Size) -> Result<(), String> {
         .map(|row| schema::to_attribute_map(&row))
         .collect::<Result<_, _>>()
         .map_err(|error| format!("a chat row: {error}"))?;
-    let mut writing = tokio::task::JoinSet::new();
-    for batch in rows.chunks(25) {
-        if writing.len() >= SEED_IN_FLIGHT {
-            joined(writing.join_next().await)?;
-        }
-        let (client, table, batch) = (
-            store.client().clone(),
-            store.table().to_owned(),
-            batch.to_vec(),
-        );
-        writing.spawn(async move {
-            put_items(&client, &table, batch)
-                .await
-                .map_err(|error| format!("seed the chats: {error}"))
-        });
-    }
-    while let Some(done) = writing.join_next().await {
-        joined(Some(done))?;
-    }
+    neptun_dynamo::store::put_all(store.client(), store.table(), rows, SEED_IN_FLIGHT)
+        .await
+        .map_err(|error| format!("seed the chats: {error}"))?;
     eprint!("\r   {} chats seeded", size.chats);
     let mut running = tokio::task::JoinSet::new();
     for (n, &chat) in chat_ids.iter().enumerate() {

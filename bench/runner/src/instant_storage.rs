@@ -5,7 +5,7 @@
 //! function's own, not the storage engine's. DynamoDB Local stays for the request counts and for
 //! correctness.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use neptun_tests::proxy::{find, read_message};
@@ -18,8 +18,25 @@ const ANSWER: &[u8] = b"HTTP/1.1 200 OK\r\ncontent-type: application/x-amz-json-
 x-amzn-requestid: 00000000000000000000000000000000000000000000000000\r\ncontent-length: 2\r\n\r\n{}";
 
 /// Recorded answers by request body, its JSON with sorted keys (a floor's items are maps,
-/// serialized in another order than the function's).
-type Answers = Arc<Mutex<HashMap<Vec<u8>, Vec<u8>>>>;
+/// serialized in another order than the function's), and the lengths of those bodies: keys
+/// in another order keep a body's length, so a request of any other length is answered without
+/// reading its JSON, which would add to the latency measured against the stand-in.
+#[derive(Default)]
+struct Recorded {
+    answers: HashMap<Vec<u8>, Vec<u8>>,
+    lengths: HashSet<usize>,
+}
+
+impl Recorded {
+    fn answer(&self, body: &[u8]) -> Option<&[u8]> {
+        if !self.lengths.contains(&body.len()) {
+            return None;
+        }
+        self.answers.get(&same_json(body)).map(Vec::as_slice)
+    }
+}
+
+type Answers = Arc<Mutex<Recorded>>;
 
 pub struct InstantStorage {
     /// Its `http://` endpoint.
@@ -46,9 +63,13 @@ impl InstantStorage {
     /// From now on, a request with the body of one of `exchanges` gets its recorded answer
     /// (those given before stay: the floors of two routes may be counted side by side).
     pub fn replay(&self, exchanges: &[Exchange]) {
-        let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut recorded = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
         for exchange in exchanges {
-            answers.insert(same_json(&exchange.request_body), exchange.response.clone());
+            let body = &exchange.request_body;
+            recorded.lengths.insert(body.len());
+            recorded
+                .answers
+                .insert(same_json(body), exchange.response.clone());
         }
     }
 }
@@ -68,12 +89,11 @@ async fn answer(mut client: TcpStream, answers: Answers) {
     let mut buffer = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buffer).await {
         let body_start = find(&request, b"\r\n\r\n").map_or(request.len(), |at| at + 4);
-        let body = same_json(&request[body_start..]);
         let recorded = answers
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&body)
-            .cloned();
+            .answer(&request[body_start..])
+            .map(<[u8]>::to_vec);
         let written = match recorded {
             Some(response) => client.write_all(&response).await,
             None => client.write_all(ANSWER).await,

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::AttributeValue;
 use neptun_dynamo::DynamoStore;
 use neptun_dynamo::schema;
 use serde_json::Value;
@@ -177,40 +177,6 @@ async fn scan(client: &aws_sdk_dynamodb::Client, table: &str) -> Vec<Item> {
             None => return items,
         }
     }
-}
-
-/// Puts `items` into `table`, `BatchWriteItem`s of 25 until nothing is left unprocessed.
-pub async fn put_items(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
-    items: Vec<Item>,
-) -> Result<(), String> {
-    let requests = items
-        .into_iter()
-        .map(|item| {
-            let put = PutRequest::builder()
-                .set_item(Some(item))
-                .build()
-                .map_err(|error| format!("a put: {error}"))?;
-            Ok(WriteRequest::builder().put_request(put).build())
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    for batch in requests.chunks(25) {
-        let mut pending = batch.to_vec();
-        while !pending.is_empty() {
-            let output = client
-                .batch_write_item()
-                .request_items(table, pending)
-                .send()
-                .await
-                .map_err(|error| error.to_string())?;
-            pending = output
-                .unprocessed_items
-                .and_then(|mut left| left.remove(table))
-                .unwrap_or_default();
-        }
-    }
-    Ok(())
 }
 
 /// The valgrind tool that counts a process's instructions: cachegrind for the count,
@@ -436,7 +402,7 @@ impl Bench {
     }
 
     async fn write_items(&self, table: &str, items: Vec<Item>) {
-        put_items(&self.client, table, items)
+        neptun_dynamo::store::put_all(&self.client, table, items, 4)
             .await
             .unwrap_or_else(|error| panic!("write to {table}: {error}"));
     }

@@ -44,9 +44,8 @@ pub enum Input {
 
 impl Input {
     /// The input of `operation` (`X-Amz-Target` without the service) whose body is `body`.
-    pub fn parse(operation: &str, body: &str) -> Result<Self, String> {
-        let value: Value = serde_json::from_str(body).map_err(|error| error.to_string())?;
-        let fields = object(&value)?;
+    pub fn parse(operation: &str, body: &Value) -> Result<Self, String> {
+        let fields = object(body)?;
         Ok(match operation {
             "GetItem" => Self::GetItem(get_item(fields)?),
             "Query" => Self::Query(query(fields)?),

@@ -68,13 +68,13 @@ impl Replay {
         );
         let mut inputs = Vec::with_capacity(calls.len());
         for call in calls {
-            let input = Input::parse(&call.operation, &call.body)
+            let recorded: Value = serde_json::from_str(&call.body)?;
+            let input = Input::parse(&call.operation, &recorded)
                 .map_err(|error| format!("{file} ({}): {error}", call.operation))?;
             // The capture stops the request: its error is the expected outcome.
             let _ = input.send(&capturing).await;
             let body = sent.lock().unwrap_or_else(PoisonError::into_inner).take();
             let again: Option<Value> = body.and_then(|body| serde_json::from_slice(&body).ok());
-            let recorded: Value = serde_json::from_str(&call.body)?;
             if again.as_ref() != Some(&recorded) {
                 return Err(format!(
                     "{file} ({}): the typed input serializes to {again:?}, not to the recorded {recorded}",

@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, PutRequest, Select, TransactWriteItem, WriteRequest,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Select, TransactWriteItem};
 use neptun_core::model::Role;
 use neptun_dynamo::client::StorageTimeouts;
 use neptun_dynamo::purge::stream::purge_deleted_chats;
@@ -29,7 +27,6 @@ use neptun_dynamo::schema::{
 use neptun_dynamo::store::BATCH_SIZE;
 use neptun_tests::proxy::{Mode, StorageProxy};
 use neptun_tests::*;
-use tokio::task::JoinSet;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -149,40 +146,9 @@ fn item<T: serde::Serialize>(row: &T) -> Item {
 
 /// Writes the items with `BatchWriteItem`, a few batches at a time.
 async fn put_all(store: &DynamoStore, items: Vec<Item>) {
-    let mut writes = JoinSet::new();
-    for batch in items.chunks(BATCH_SIZE) {
-        if writes.len() >= 4 {
-            writes.join_next().await.expect("a write").expect("written");
-        }
-        let (client, table) = (store.client().clone(), store.table().to_owned());
-        let mut requests: Vec<WriteRequest> = batch
-            .iter()
-            .map(|item| {
-                let put = PutRequest::builder()
-                    .set_item(Some(item.clone()))
-                    .build()
-                    .expect("a put");
-                WriteRequest::builder().put_request(put).build()
-            })
-            .collect();
-        writes.spawn(async move {
-            while !requests.is_empty() {
-                let output = client
-                    .batch_write_item()
-                    .request_items(&table, requests)
-                    .send()
-                    .await
-                    .expect("batch write");
-                requests = output
-                    .unprocessed_items
-                    .and_then(|mut tables| tables.remove(&table))
-                    .unwrap_or_default();
-            }
-        });
-    }
-    while let Some(done) = writes.join_next().await {
-        done.expect("written");
-    }
+    neptun_dynamo::store::put_all(store.client(), store.table(), items, 4)
+        .await
+        .expect("written");
 }
 
 /// A chat with `rows` message and file rows.

@@ -129,8 +129,9 @@ pub(crate) async fn delete_all(
     write_all(client, table, requests, in_flight).await
 }
 
-/// Puts every item as [`delete_all`] deletes keys.
-pub(crate) async fn put_all(
+/// Puts every item as [`delete_all`] deletes keys: 25 a call, `in_flight` calls at once, what
+/// DynamoDB leaves unprocessed sent again. Returns how many calls it took.
+pub async fn put_all(
     client: &Client,
     table: &str,
     items: Vec<Key>,

@@ -45,7 +45,7 @@ use neptun_core::store::StoreError;
 use crate::client::StorageTimeouts;
 use crate::schema::{self};
 
-pub use self::batch::BATCH_SIZE;
+pub use self::batch::{BATCH_SIZE, put_all};
 pub use self::classify::is_retryable;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
