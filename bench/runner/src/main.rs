@@ -83,6 +83,20 @@ pub const DEFAULT_SLICE_SPAWNS: usize = 2;
 /// Warm requests after the first one, per cold start.
 pub const WARM_PER_SPAWN: usize = 4;
 
+/// When the run began, for [`phase!`].
+static RUN_STARTED: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+
+/// A phase's heading on stderr, after the seconds since the run began: where a run's time goes.
+macro_rules! phase {
+    ($($arg:tt)*) => {
+        eprintln!(
+            "[{:>4} s] {}",
+            RUN_STARTED.get_or_init(Instant::now).elapsed().as_secs(),
+            format_args!($($arg)*)
+        )
+    };
+}
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name)
         .ok()
@@ -153,7 +167,7 @@ async fn main() {
         Some("profile") => return profile(std::env::args().skip(2).collect()).await,
         _ => {}
     }
-    let started = Instant::now();
+    let started = *RUN_STARTED.get_or_init(Instant::now);
     let root = neptun_tests::repo_root();
     let bin_dir = PathBuf::from(env_or("BENCH_BIN_DIR", "target/release"));
     let main_level = env_or("BENCH_OPT_LEVEL", "?");
@@ -213,7 +227,7 @@ async fn main() {
         );
     }
 
-    eprintln!("== package sizes");
+    phase!("== package sizes");
     let zips = root.join("target/bench/zip");
     std::fs::create_dir_all(&zips).expect("create target/bench/zip");
     let mut sizes = BTreeMap::new();
@@ -265,7 +279,7 @@ async fn main() {
     });
     let bench = bench;
 
-    eprintln!(
+    phase!(
         "== cold starts: {spawns} rounds over {} binaries (first request, then {WARM_PER_SPAWN} warm ones)",
         binaries.len()
     );
@@ -312,7 +326,7 @@ async fn main() {
 
     match &cpu_slices {
         Ok(shares) => {
-            eprintln!(
+            phase!(
                 "== under Lambda's CPU share: {slice_spawns} cold starts per binary and memory size"
             );
             for (memory_mb, _, _) in shares {
@@ -343,7 +357,7 @@ async fn main() {
                 eprintln!();
             }
         }
-        Err(reason) => eprintln!("== CPU share of Lambda not measured: {reason}"),
+        Err(reason) => phase!("== CPU share of Lambda not measured: {reason}"),
     }
 
     let trust = match binaries
@@ -351,7 +365,7 @@ async fn main() {
         .find(|b| b.name == PEERS_OF && b.level == main_level)
     {
         Some(binary) => {
-            eprintln!(
+            phase!(
                 "== trust check: {PEERS_OF} against the run's CA, a root outside the compiled-in set"
             );
             let outcomes = bench
@@ -372,7 +386,7 @@ async fn main() {
         bench.drop_table(table).await;
     }
 
-    eprintln!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
+    phase!("== steady state: {requests} requests per binary (CPU, RSS, requests to storage)");
     let mut steady = BTreeMap::new();
     let mut steady_plain = BTreeMap::new();
     let mut counts = BTreeMap::new();
@@ -432,7 +446,7 @@ async fn main() {
         .find(|b| b.name == share_passwords::FUNCTION && b.level == main_level)
     {
         Some(binary) => {
-            eprintln!(
+            phase!(
                 "== share passwords: {} at each CPU share",
                 share_passwords::FUNCTION
             );
@@ -453,7 +467,7 @@ async fn main() {
         .find(|b| b.name == playground_save::FUNCTION && b.level == main_level)
     {
         Some(binary) => {
-            eprintln!("== a {}-message save", playground_save::MESSAGES);
+            phase!("== a {}-message save", playground_save::MESSAGES);
             playground_save::measure(&bench, binary).await
         }
         None => Err(format!("{} was not built", playground_save::FUNCTION)),
@@ -468,7 +482,7 @@ async fn main() {
         Err(reason) => eprintln!("   the 1,000-message save not measured: {reason}"),
     }
 
-    eprintln!(
+    phase!(
         "== instructions per request (cachegrind): {} and {} requests, one process each",
         instructions::REQUESTS,
         2 * instructions::REQUESTS
@@ -490,7 +504,7 @@ async fn main() {
             b.level == main_level && (b.name == PEERS_OF || PEERS.contains(&b.name.as_str()))
         })
         .collect();
-    eprintln!(
+    phase!(
         "== the function's own latency: {} binaries against the instant storage stand-in",
         compared.len()
     );
@@ -525,7 +539,7 @@ async fn main() {
         .iter()
         .filter(|b| b.level == main_level && FUNCTIONS.contains(&b.name.as_str()))
         .collect();
-    eprintln!(
+    phase!(
         "== hostile bodies: peak memory of {} functions",
         functions.len()
     );
@@ -552,7 +566,7 @@ async fn main() {
                 firsts[firsts.len() / 2]
             );
         }
-        eprintln!("== BENCH_ONLY: no report written");
+        phase!("== BENCH_ONLY: no report written");
         return;
     }
     let ours = written.get(PEERS_OF).cloned().unwrap_or_default();
@@ -601,7 +615,7 @@ async fn main() {
     for line in &summary {
         eprintln!("   {line}");
     }
-    eprintln!("== wrote {}", output.display());
+    phase!("== wrote {}", output.display());
     drop(bench);
 }
 
@@ -704,7 +718,7 @@ async fn erasure_only() {
             figures.push(Err("left out of this run (BENCH_ERASURE_CHATS)".to_owned()));
             continue;
         }
-        eprintln!(
+        phase!(
             "== erasure: {} chats in {} projects, {} messages",
             size.chats,
             erasure::PROJECTS,
@@ -719,5 +733,5 @@ async fn erasure_only() {
     let text = report::erasure_section(&figures, &report::Machine::date());
     std::fs::write(&output, text)
         .unwrap_or_else(|error| panic!("write {}: {error}", output.display()));
-    eprintln!("== wrote {}", output.display());
+    phase!("== wrote {}", output.display());
 }

@@ -6,10 +6,16 @@ use sha2::Sha256;
 
 pub(crate) type HmacSha256 = Hmac<Sha256>;
 
+/// HMAC-SHA-256 keyed with `key`, before any message: cloned to sign many messages with one
+/// key without hashing the key's pads again.
+pub(crate) fn keyed(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"))
+}
+
 /// HMAC-SHA-256 of `message` under `key`, to finalize or to verify in constant time.
 pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> HmacSha256 {
-    let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    let mut mac = keyed(key);
     mac.update(message);
     mac
 }

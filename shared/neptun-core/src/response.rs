@@ -32,7 +32,19 @@ pub fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Bod
     }
 }
 
-/// A JSON response from bytes serialized by the caller.
+/// A JSON response from bytes serialized by the caller. Sent as text: Lambda's response
+/// carries it as a JSON string, escaped once more ([`lambda_length`]), not base64-encoded
+/// (a third longer, and encoded and scanned again).
 pub fn json_bytes(status: StatusCode, bytes: Vec<u8>) -> Response<Body> {
-    respond(status, "application/json", Body::from(bytes))
+    let body = match String::from_utf8(bytes) {
+        Ok(text) => Body::Text(text),
+        Err(error) => Body::Binary(error.into_bytes()),
+    };
+    respond(status, "application/json", body)
+}
+
+/// The length of JSON `text` inside Lambda's response, where it travels as a JSON string:
+/// each `"` and `\` escaped (JSON text holds no raw control character).
+pub fn lambda_length(text: &[u8]) -> usize {
+    text.len() + text.iter().filter(|b| matches!(b, b'"' | b'\\')).count()
 }

@@ -26,14 +26,15 @@ use crate::error::{ApiError, BodyKind};
 use crate::functions::Function;
 use crate::idempotency;
 use crate::request::{self, PathParams};
-use crate::response::json_bytes;
+use crate::response::{json_bytes, lambda_length};
 use crate::routes::{ChatPath, PathIds, Route};
 use crate::session::SessionUser;
 use crate::store::{Idempotency, Page, PageRequest, Replayable};
 use crate::validation::{self, BodyError, BodyFormat, Cursor, CursorScope};
 use serde_json::Value;
 
-/// Largest list response: Lambda answers at most 6 MB synchronously.
+/// Largest list response, as Lambda's response carries it (escaped, [`lambda_length`]):
+/// Lambda answers at most 6 MB synchronously.
 pub const RESPONSE_BUDGET_BYTES: usize = 5 * 1024 * 1024;
 
 /// Turns a handler's result into the response, logging the outcome without any request data.
@@ -367,16 +368,19 @@ pub(crate) fn page_response_with<T: Serialize>(
     cursor_after: impl Fn(&T) -> String,
 ) -> Result<Response<Body>, ApiError> {
     // Room for the closing brackets, a cursor and the tail.
-    let reserve = 512 + cursor_reserve + tail.len();
+    let reserve = 512 + cursor_reserve + lambda_length(&tail);
     let mut has_more = page.has_more;
     let mut body = Vec::with_capacity(1024);
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());
     body.extend_from_slice(b"\":[");
+    // The budget counts the body as Lambda's response carries it, escaped.
+    let mut answer_length = lambda_length(&body);
     let mut last = None;
     for item in page.items {
         let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
-        if last.is_some() && body.len() + encoded.len() + 1 + reserve > RESPONSE_BUDGET_BYTES {
+        let item_length = lambda_length(&encoded) + 1;
+        if last.is_some() && answer_length + item_length + reserve > RESPONSE_BUDGET_BYTES {
             has_more = true;
             break;
         }
@@ -384,6 +388,7 @@ pub(crate) fn page_response_with<T: Serialize>(
             body.push(b',');
         }
         body.extend_from_slice(&encoded);
+        answer_length += item_length;
         last = Some(item);
     }
     body.push(b']');
@@ -395,4 +400,48 @@ pub(crate) fn page_response_with<T: Serialize>(
     body.extend_from_slice(&tail);
     body.push(b'}');
     Ok(json_bytes(StatusCode::OK, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Lambda's own response JSON around a response, as the runtime sends it.
+    fn lambda_response_length(response: &Response<Body>) -> usize {
+        let body = match response.body() {
+            Body::Text(text) => text.clone(),
+            other => panic!("a JSON response travels as text, got {other:?}"),
+        };
+        serde_json::json!({ "statusCode": 200, "body": body })
+            .to_string()
+            .len()
+    }
+
+    #[test]
+    fn a_page_fits_lambdas_response_once_escaped() {
+        // 64 KiB of quotes per item: 128 KiB inside Lambda's response, escaped again.
+        let page = Page {
+            items: vec!["\"".repeat(64 * 1024); 100],
+            has_more: false,
+        };
+        let response =
+            page_response_with("items", page, 0, Vec::new(), |_| "next".to_owned()).unwrap();
+        let length = lambda_response_length(&response);
+        assert!(length <= RESPONSE_BUDGET_BYTES, "{length} bytes");
+        assert!(
+            length > RESPONSE_BUDGET_BYTES - 256 * 1024,
+            "{length} bytes"
+        );
+        let body: Value = serde_json::from_str(match response.body() {
+            Body::Text(text) => text,
+            _ => "",
+        })
+        .unwrap();
+        assert_eq!(body["nextCursor"], "next");
+        assert!(
+            body["items"]
+                .as_array()
+                .is_some_and(|items| items.len() < 100)
+        );
+    }
 }

@@ -20,7 +20,7 @@ mod sign;
 use lambda_http::Request;
 
 pub use base_url::{origin, request_base};
-pub use sign::{EXPIRES_PARAM, FileRef, LinkError, LinkSigner, SIGNATURE_PARAM, sign, verify};
+pub use sign::{EXPIRES_PARAM, FileRef, LinkError, LinkSigner, SIGNATURE_PARAM, verify};
 
 /// Purpose label of the signing key: a key of its own, never the session's.
 pub const KEY_PURPOSE: &str = "file-url";

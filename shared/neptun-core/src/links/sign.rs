@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::Mac;
 
 use crate::ids::{ChatId, FileId, UserId};
-use crate::mac::{HmacSha256, hmac_sha256};
+use crate::mac::{HmacSha256, keyed};
 use crate::routes::{CONTENT_ROUTE, FilePath};
 use crate::validation::parse_canonical_decimal;
 
@@ -26,7 +26,8 @@ pub struct FileRef {
 /// Signs the URLs of one response: one base, one key, one expiry.
 pub struct LinkSigner {
     base: String,
-    key: [u8; 32],
+    /// Keyed once: each URL clones it instead of hashing the key's pads again.
+    keyed: HmacSha256,
     expires: u64,
 }
 
@@ -45,7 +46,7 @@ impl LinkSigner {
     pub fn new(base: impl Into<String>, key: [u8; 32], expires: u64) -> Self {
         Self {
             base: base.into(),
-            key,
+            keyed: keyed(&key),
             expires,
         }
     }
@@ -57,7 +58,7 @@ impl LinkSigner {
             self.base,
             content_path(file),
             self.expires,
-            sign(&self.key, file, self.expires),
+            signature(self.keyed.clone(), file, self.expires),
         )
     }
 }
@@ -71,23 +72,24 @@ pub fn content_path(file: FileRef) -> String {
     })
 }
 
-fn mac(key: &[u8; 32], ids: [&str; 3], expires: &str) -> HmacSha256 {
+/// What a signature covers: the version, the ids as decimal text and the expiry.
+fn signed_text(ids: [&dyn std::fmt::Display; 3], expires: &dyn std::fmt::Display) -> String {
     let [user, chat, file] = ids;
-    hmac_sha256(
-        key,
-        format!("{VERSION}:{user}:{chat}:{file}:{expires}").as_bytes(),
-    )
+    format!("{VERSION}:{user}:{chat}:{file}:{expires}")
 }
 
-/// The `signature` query value for a file and expiry.
-pub fn sign(key: &[u8; 32], file: FileRef, expires: u64) -> String {
-    let ids = [
-        file.user_id.to_string(),
-        file.chat_id.to_string(),
-        file.file_id.to_string(),
-    ];
-    let mac = mac(key, [&ids[0], &ids[1], &ids[2]], &expires.to_string());
-    URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+fn mac(
+    mut keyed: HmacSha256,
+    ids: [&dyn std::fmt::Display; 3],
+    expires: &dyn std::fmt::Display,
+) -> HmacSha256 {
+    keyed.update(signed_text(ids, expires).as_bytes());
+    keyed
+}
+
+fn signature(keyed: HmacSha256, file: FileRef, expires: u64) -> String {
+    let ids: [&dyn std::fmt::Display; 3] = [&file.user_id, &file.chat_id, &file.file_id];
+    URL_SAFE_NO_PAD.encode(mac(keyed, ids, &expires).finalize().into_bytes())
 }
 
 /// Why a signed URL was refused. No data: nothing of the URL reaches a log.
@@ -123,9 +125,12 @@ pub fn verify(
         .ok()
         .filter(|bytes| bytes.len() == 32)
         .ok_or(LinkError::Malformed)?;
-    let genuine = keys
-        .iter()
-        .any(|key| mac(key, ids, expires).verify_slice(&signature).is_ok());
+    let genuine = keys.iter().any(|key| {
+        let [user, chat, file] = ids;
+        mac(keyed(key), [&user, &chat, &file], &expires)
+            .verify_slice(&signature)
+            .is_ok()
+    });
     if !genuine {
         return Err(LinkError::BadSignature);
     }
@@ -148,6 +153,11 @@ mod tests {
         file_id: FileId(8192),
     };
     const IDS: [&str; 3] = ["1", "1000", "8192"];
+
+    /// The `signature` query value for a file and expiry.
+    fn sign(key: &[u8; 32], file: FileRef, expires: u64) -> String {
+        signature(keyed(key), file, expires)
+    }
 
     fn query(url: &str) -> (String, String) {
         let query = url.split_once('?').map(|(_, q)| q).unwrap_or_default();

@@ -109,9 +109,33 @@ pub enum SessionConfigError {
 struct SessionKey {
     id: String,
     password: String,
+    /// The keys of [`DERIVED_AT_START`], in its order: derived once, not per request.
+    purpose_keys: [[u8; 32]; DERIVED_AT_START.len()],
 }
 
+/// The purposes whose keys the routes use on every request (file URLs, share grants).
+const DERIVED_AT_START: [&str; 2] = [
+    crate::links::KEY_PURPOSE,
+    crate::shares::access::KEY_PURPOSE,
+];
+
 impl SessionKey {
+    fn new(id: String, password: String) -> Self {
+        let purpose_keys = DERIVED_AT_START.map(|purpose| derive_purpose_key(&password, purpose));
+        Self {
+            id,
+            password,
+            purpose_keys,
+        }
+    }
+
+    fn purpose_key(&self, purpose: &str) -> [u8; 32] {
+        match DERIVED_AT_START.iter().position(|known| *known == purpose) {
+            Some(index) => self.purpose_keys[index],
+            None => derive_purpose_key(&self.password, purpose),
+        }
+    }
+
     /// Whether a token with this password id is checked against this key, as iron-webcrypto
     /// looks a password up: an empty id is `default`.
     fn answers(&self, token_id: &str) -> bool {
@@ -192,10 +216,7 @@ impl SessionConfig {
             return Err(SessionConfigError::PasswordTooShort);
         }
         Ok(Self {
-            keys: vec![SessionKey {
-                id: String::new(),
-                password,
-            }],
+            keys: vec![SessionKey::new(String::new(), password)],
             cookie_name: DEFAULT_COOKIE_NAME.to_owned(),
             session_header: cookie::session_header_name(DEFAULT_COOKIE_NAME),
             iterations: DEFAULT_ITERATIONS,
@@ -235,7 +256,7 @@ impl SessionConfig {
         }
         let id = id.into();
         check_password_id(&id, PREVIOUS_PASSWORD_ID_ENV)?;
-        self.keys.push(SessionKey { id, password });
+        self.keys.push(SessionKey::new(id, password));
         self.last = last::LastSession::default();
         Ok(self)
     }
@@ -365,8 +386,10 @@ impl SessionConfig {
     /// HMAC-SHA-256(secret, "neptun/" + purpose). Distinct purposes give independent keys, and
     /// none of them is an Iron key (those are PBKDF2-HMAC-SHA1 with hex salts).
     pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
-        let current = self.keys.first().map_or("", |key| key.password.as_str());
-        derive_purpose_key(current, purpose)
+        match self.keys.first() {
+            Some(current) => current.purpose_key(purpose),
+            None => derive_purpose_key("", purpose),
+        }
     }
 
     /// The keys a signature for `purpose` is checked against: the current secret's, then the
@@ -375,7 +398,7 @@ impl SessionConfig {
     pub fn verification_keys(&self, purpose: &str) -> Vec<[u8; 32]> {
         self.keys
             .iter()
-            .map(|key| derive_purpose_key(&key.password, purpose))
+            .map(|key| key.purpose_key(purpose))
             .collect()
     }
 
