@@ -25,29 +25,23 @@ pub fn rfc3339_ms(ms: u64) -> String {
     let Ok(year) = u16::try_from(at.year()) else {
         return EPOCH.to_owned();
     };
-    let mut text = String::with_capacity(EPOCH.len());
-    push_digits(&mut text, year, 4);
-    text.push('-');
-    push_digits(&mut text, u8::from(at.month()).into(), 2);
-    text.push('-');
-    push_digits(&mut text, at.day().into(), 2);
-    text.push('T');
-    push_digits(&mut text, at.hour().into(), 2);
-    text.push(':');
-    push_digits(&mut text, at.minute().into(), 2);
-    text.push(':');
-    push_digits(&mut text, at.second().into(), 2);
-    text.push('.');
-    push_digits(&mut text, at.millisecond(), 3);
-    text.push('Z');
-    text
+    let mut text = [0u8; EPOCH.len()];
+    text.copy_from_slice(EPOCH.as_bytes());
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], u8::from(at.month()).into());
+    put_digits(&mut text[8..10], at.day().into());
+    put_digits(&mut text[11..13], at.hour().into());
+    put_digits(&mut text[14..16], at.minute().into());
+    put_digits(&mut text[17..19], at.second().into());
+    put_digits(&mut text[20..23], at.millisecond());
+    String::from_utf8_lossy(&text).into_owned()
 }
 
-/// The last `width` decimal digits of `value`, zero-padded.
-fn push_digits(text: &mut String, value: u16, width: u32) {
-    for place in (0..width).rev() {
-        let digit = value / 10u16.pow(place) % 10;
-        text.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
+/// The last `place.len()` decimal digits of `value` into `place`, zero-padded.
+fn put_digits(place: &mut [u8], mut value: u16) {
+    for digit in place.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
     }
 }
 

@@ -9,7 +9,7 @@ use cbc::cipher::BlockModeEncrypt;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use sha1::Sha1;
-use subtle::ConstantTimeEq;
+use subtle::{Choice, ConstantTimeEq};
 
 use super::SessionError;
 use crate::mac::hmac_sha256_tag;
@@ -44,9 +44,24 @@ fn derive(password: &str, salt_text: &str, iterations: u32) -> [u8; 32] {
 }
 
 /// Constant-time string equality. A length mismatch returns early: the expected MAC length
-/// (43 characters) is public.
+/// (43 characters) is public. Compared eight bytes at a time (`subtle`'s `u64` equality): a
+/// whole cookie is ~450 bytes, compared on every request against the last one opened.
 pub(crate) fn ct_str_eq(a: &str, b: &str) -> bool {
-    a.as_bytes().ct_eq(b.as_bytes()).into()
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |chunk: &[u8]| {
+        let mut bytes = [0; 8];
+        bytes[..chunk.len()].copy_from_slice(chunk);
+        u64::from_le_bytes(bytes)
+    };
+    a.chunks(8)
+        .zip(b.chunks(8))
+        .fold(Choice::from(1), |equal, (a, b)| {
+            equal & word(a).ct_eq(&word(b))
+        })
+        .into()
 }
 
 /// Iron's step 3: a token whose expiration (field 6, ms since the epoch) has passed, by more

@@ -17,7 +17,7 @@ const THROTTLED: &[&str] = &["ThrottlingError", "ProvisionedThroughputExceeded"]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Layout<'a> {
     pub checks: &'a [Check],
-    /// The first put's row as this attempt writes it.
+    /// The first put's key and write id as this attempt writes them.
     pub first_row: &'a Item,
     pub record: Option<RecordSlot<'a>>,
 }
@@ -129,7 +129,14 @@ pub(super) fn interpret(
         return Err(check.failure());
     }
     let first_put = layout.first_put();
-    if failed(first_put) && returned(first_put) == Some(layout.first_row) {
+    let own_row = |row: &Item| {
+        !layout.first_row.is_empty()
+            && layout
+                .first_row
+                .iter()
+                .all(|(name, value)| row.get(name) == Some(value))
+    };
+    if failed(first_put) && returned(first_put).is_some_and(own_row) {
         return Ok(Cancellation::Ended(Outcome::OwnWriteFound));
     }
     if (first_put..reasons.len()).any(|index| failed(index) && !layout.is_record(index)) {

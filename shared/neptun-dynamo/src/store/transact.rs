@@ -29,8 +29,9 @@ pub(super) enum Check {
 pub(super) struct Plan {
     pub checks: Vec<(Check, TransactWriteItem)>,
     pub puts: Vec<TransactWriteItem>,
-    /// What the first put writes, to recognise it if an earlier try of this very attempt
-    /// committed and only its response was lost (the SDK then retries into our own condition).
+    /// The first put's key and write id, to recognise its row if an earlier try of this very
+    /// attempt committed and only its response was lost (the SDK then retries into our own
+    /// condition): a write id is drawn afresh for each attempt.
     pub first_row: Item,
 }
 
@@ -107,7 +108,11 @@ impl DynamoStore {
         for row in rows {
             let item = to_item(row)?;
             if first_row.is_empty() {
-                first_row = item.clone();
+                // Not the whole row: a message chunk's can be hundreds of kilobytes.
+                first_row = [schema::PK, schema::SK, schema::WRITE_ID]
+                    .into_iter()
+                    .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+                    .collect();
             }
             puts.push(self.put_new(item)?);
         }
