@@ -58,8 +58,7 @@ pub async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Er
             schema::SK,
             AttributeValue::S(schema::CHAT_META_SK.to_owned()),
         )
-        .condition_expression("attribute_exists(#pk)")
-        .expression_attribute_names("#pk", schema::PK)
+        .condition_expression(schema::ROW_EXISTS)
         .build()?;
     let not_erased = ConditionCheck::builder()
         .table_name(&floor.table)
@@ -68,8 +67,7 @@ pub async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Er
             AttributeValue::S(schema::user_pk(UserId(user_id))),
         )
         .key(schema::SK, AttributeValue::S(schema::ERASED_SK.to_owned()))
-        .condition_expression("attribute_not_exists(#pk)")
-        .expression_attribute_names("#pk", schema::PK)
+        .condition_expression(schema::ROW_ABSENT)
         .build()?;
     for attempt in 0..ID_ATTEMPTS as u64 {
         let base = neptun_core::ids::batch_base(now_ms + attempt);
@@ -104,8 +102,7 @@ pub async fn write(floor: &Floor, request: Request) -> Result<Response<Body>, Er
             let put = Put::builder()
                 .table_name(&floor.table)
                 .set_item(Some(schema::to_attribute_map(&row)?))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", schema::PK)
+                .condition_expression(schema::ROW_ABSENT)
                 .return_values_on_condition_check_failure(
                     ReturnValuesOnConditionCheckFailure::AllOld,
                 )

@@ -19,7 +19,9 @@ pub fn now_ms() -> u64 {
 /// (a list of chats writes two per chat).
 pub fn rfc3339_ms(ms: u64) -> String {
     const EPOCH: &str = "1970-01-01T00:00:00.000Z";
-    let Ok(at) = OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000) else {
+    // Whole seconds, then the milliseconds: no 128-bit arithmetic of nanoseconds.
+    let seconds = i64::try_from(ms / 1000).unwrap_or(i64::MAX);
+    let Ok(at) = OffsetDateTime::from_unix_timestamp(seconds) else {
         return EPOCH.to_owned();
     };
     let Ok(year) = u16::try_from(at.year()) else {
@@ -33,7 +35,7 @@ pub fn rfc3339_ms(ms: u64) -> String {
     put_digits(&mut text[11..13], at.hour().into());
     put_digits(&mut text[14..16], at.minute().into());
     put_digits(&mut text[17..19], at.second().into());
-    put_digits(&mut text[20..23], at.millisecond());
+    put_digits(&mut text[20..23], (ms % 1000) as u16);
     String::from_utf8_lossy(&text).into_owned()
 }
 

@@ -374,21 +374,30 @@ pub(crate) fn page_response_with<T: Serialize>(
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());
     body.extend_from_slice(b"\":[");
-    // The budget counts the body as Lambda's response carries it, escaped.
-    let mut answer_length = lambda_length(&body);
+    // The budget counts the body as Lambda's response carries it, escaped: at most twice as
+    // long, so it is counted exactly only once that bound nears the budget.
+    let mut bound = 2 * body.len();
+    let mut exact: Option<usize> = None;
     let mut last = None;
     for item in page.items {
         let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
-        let item_length = lambda_length(&encoded) + 1;
-        if last.is_some() && answer_length + item_length + reserve > RESPONSE_BUDGET_BYTES {
-            has_more = true;
-            break;
+        let item_bound = 2 * encoded.len() + 1;
+        if exact.is_none() && bound + item_bound + reserve > RESPONSE_BUDGET_BYTES {
+            exact = Some(lambda_length(&body));
         }
+        if let Some(length) = &mut exact {
+            let item_length = lambda_length(&encoded) + 1;
+            if last.is_some() && *length + item_length + reserve > RESPONSE_BUDGET_BYTES {
+                has_more = true;
+                break;
+            }
+            *length += item_length;
+        }
+        bound += item_bound;
         if last.is_some() {
             body.push(b',');
         }
         body.extend_from_slice(&encoded);
-        answer_length += item_length;
         last = Some(item);
     }
     body.push(b']');

@@ -9,7 +9,7 @@ use cbc::cipher::BlockModeEncrypt;
 use cbc::cipher::block_padding::Pkcs7;
 use cbc::cipher::{BlockModeDecrypt, KeyIvInit};
 use sha1::Sha1;
-use subtle::{Choice, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 
 use super::SessionError;
 use crate::mac::hmac_sha256_tag;
@@ -51,16 +51,12 @@ pub(crate) fn ct_str_eq(a: &str, b: &str) -> bool {
     if a.len() != b.len() {
         return false;
     }
-    let word = |chunk: &[u8]| {
-        let mut bytes = [0; 8];
-        bytes[..chunk.len()].copy_from_slice(chunk);
-        u64::from_le_bytes(bytes)
-    };
-    a.chunks(8)
-        .zip(b.chunks(8))
-        .fold(Choice::from(1), |equal, (a, b)| {
-            equal & word(a).ct_eq(&word(b))
-        })
+    let (a_words, b_words) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tails = a_words.remainder().ct_eq(b_words.remainder());
+    let word = |chunk: &[u8]| u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+    a_words
+        .zip(b_words)
+        .fold(tails, |equal, (a, b)| equal & word(a).ct_eq(&word(b)))
         .into()
 }
 

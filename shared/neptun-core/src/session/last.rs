@@ -14,6 +14,8 @@ pub(super) struct LastSession(Arc<Mutex<Option<Opened>>>);
 
 struct Opened {
     token: Box<str>,
+    /// The token's Iron expiration (its sixth field), read once.
+    expiration: Box<str>,
     user: SessionUser,
 }
 
@@ -29,8 +31,7 @@ impl LastSession {
         if !ct_str_eq(&opened.token, token) {
             return None;
         }
-        let expiration = token.split('*').nth(5).unwrap_or_default();
-        Some(iron::check_expiration(expiration, now_ms).map(|()| opened.user.clone()))
+        Some(iron::check_expiration(&opened.expiration, now_ms).map(|()| opened.user.clone()))
     }
 
     /// Remembers `token` as opened, for `user`.
@@ -38,6 +39,7 @@ impl LastSession {
         if let Ok(mut last) = self.0.lock() {
             *last = Some(Opened {
                 token: token.into(),
+                expiration: token.split('*').nth(5).unwrap_or_default().into(),
                 user: user.clone(),
             });
         }

@@ -121,15 +121,15 @@ pub(super) fn check_name(name: &str, issues: &mut Vec<Issue>) {
     check_not_blank(
         name,
         "Name must not be empty or only white space",
-        vec!["name".into()],
+        || vec!["name".into()],
         issues,
     );
-    check_max_chars(name, MAX_CHAT_NAME_CHARS, vec!["name".into()], issues);
+    check_max_chars(name, MAX_CHAT_NAME_CHARS, || vec!["name".into()], issues);
 }
 
 /// A chat's `model`: at most [`MAX_CHAT_MODEL_CHARS`].
 pub(super) fn check_model(model: &str, issues: &mut Vec<Issue>) {
-    check_max_chars(model, MAX_CHAT_MODEL_CHARS, vec!["model".into()], issues);
+    check_max_chars(model, MAX_CHAT_MODEL_CHARS, || vec!["model".into()], issues);
 }
 
 /// `POST .../chats/{chat_id}/messages`: `{"messages": [{content, role}, ...]}` (a body with a
@@ -227,16 +227,18 @@ fn new_message(
     path: &[PathSegment],
     issues: &mut Vec<Issue>,
 ) -> Option<NewMessage> {
-    let content = fields.content.required(child(path, keys[0]), issues);
+    // Paths are built only for an issue: most messages have none.
+    let content_path = || child(path, keys[0]);
+    let content = fields.content.required(content_path, issues);
     if let Some(content) = &content {
         check_not_blank(
             content,
             "Message text must not be empty or only white space",
-            child(path, keys[0]),
+            content_path,
             issues,
         );
     }
-    let role = required_role(fields.role, child(path, keys[1]), issues);
+    let role = required_role(fields.role, || child(path, keys[1]), issues);
     Some(NewMessage {
         content: content?,
         role: role?,
@@ -268,12 +270,13 @@ const ANSWER_BYTES_PER_MESSAGE: usize = 256;
 
 /// The bytes of `text` serialized as a JSON string and that again, without the quotes.
 fn escaped_twice_len(text: &str) -> usize {
-    text.chars()
-        .map(|c| match c {
-            '"' | '\\' => 4,
-            '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 3,
-            c if c < ' ' => 7,
-            c => c.len_utf8(),
+    // By bytes: those of a multi-byte character are all above ASCII and count one each.
+    text.bytes()
+        .map(|b| match b {
+            b'"' | b'\\' => 4,
+            b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 3,
+            b if b < b' ' => 7,
+            _ => 1,
         })
         .sum()
 }
@@ -353,18 +356,18 @@ fn create_files(body: FilesBody) -> Result<Batch<NewFile>, BodyError> {
 }
 
 fn new_file(fields: FileFields, path: &[PathSegment], issues: &mut Vec<Issue>) -> Option<NewFile> {
-    let text = fields.text.required(child(path, "text"), issues);
-    let title = optional_title(fields.title, child(path, "title"), issues);
+    let text = fields.text.required(|| child(path, "text"), issues);
+    let title = optional_title(fields.title, || child(path, "title"), issues);
     let language = optional_label(
         fields.language,
         DEFAULT_LANGUAGE,
-        child(path, "language"),
+        || child(path, "language"),
         issues,
     );
     let extension = optional_label(
         fields.extension,
         DEFAULT_EXTENSION,
-        child(path, "extension"),
+        || child(path, "extension"),
         issues,
     );
     Some(NewFile {
@@ -377,7 +380,11 @@ fn new_file(fields: FileFields, path: &[PathSegment], issues: &mut Vec<Issue>) -
 
 /// `title`: a string of at most [`MAX_TITLE_CHARS`] characters, stored verbatim; it may be
 /// empty or blank (a code block written without `:title`), and `null` or absent means `""`.
-fn optional_title(title: Found, path: Vec<PathSegment>, issues: &mut Vec<Issue>) -> Option<String> {
+fn optional_title(
+    title: Found,
+    path: impl Fn() -> Vec<PathSegment>,
+    issues: &mut Vec<Issue>,
+) -> Option<String> {
     match title {
         Found::Absent | Found::Other("null") => Some(String::new()),
         Found::Text(title) => {
@@ -385,7 +392,7 @@ fn optional_title(title: Found, path: Vec<PathSegment>, issues: &mut Vec<Issue>)
             Some(title)
         }
         Found::Other(received) => {
-            issues.push(Issue::wrong_type_named("string", received, path));
+            issues.push(Issue::wrong_type_named("string", received, path()));
             None
         }
     }
@@ -396,10 +403,10 @@ fn optional_title(title: Found, path: Vec<PathSegment>, issues: &mut Vec<Issue>)
 fn optional_label(
     label: Found,
     default: &str,
-    path: Vec<PathSegment>,
+    path: impl Fn() -> Vec<PathSegment>,
     issues: &mut Vec<Issue>,
 ) -> String {
-    match label.optional(path.clone(), issues) {
+    match label.optional(&path, issues) {
         Some(value) => {
             check_max_chars(&value, MAX_LANGUAGE_CHARS, path, issues);
             if is_blank(&value) {
@@ -413,11 +420,15 @@ fn optional_label(
 }
 
 /// A required `Role`, with zod's `z.enum` issues.
-fn required_role(role: Found, path: Vec<PathSegment>, issues: &mut Vec<Issue>) -> Option<Role> {
+fn required_role(
+    role: Found,
+    path: impl Fn() -> Vec<PathSegment>,
+    issues: &mut Vec<Issue>,
+) -> Option<Role> {
     let expected = ROLE_CHOICES;
     match role {
         Found::Absent => {
-            issues.push(Issue::required(path));
+            issues.push(Issue::required(path()));
             None
         }
         Found::Text(name) => {
@@ -429,13 +440,13 @@ fn required_role(role: Found, path: Vec<PathSegment>, issues: &mut Vec<Issue>) -
                         "Invalid enum value. Expected {expected}, received '{}'",
                         truncate_chars(&name, MAX_ECHO_CHARS)
                     ),
-                    path,
+                    path(),
                 ));
             }
             role
         }
         Found::Other(received) => {
-            issues.push(Issue::wrong_type_named(expected, received, path));
+            issues.push(Issue::wrong_type_named(expected, received, path()));
             None
         }
     }

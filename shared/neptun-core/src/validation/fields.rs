@@ -53,7 +53,7 @@ pub(crate) fn is_blank(s: &str) -> bool {
 pub(crate) fn check_max_chars(
     s: &str,
     max: usize,
-    path: Vec<PathSegment>,
+    path: impl Fn() -> Vec<PathSegment>,
     issues: &mut Vec<Issue>,
 ) {
     // A string of at most `max` bytes has at most `max` characters: skip counting.
@@ -61,7 +61,7 @@ pub(crate) fn check_max_chars(
         issues.push(Issue::new(
             IssueCode::TooBig,
             format!("String must contain at most {max} character(s)"),
-            path,
+            path(),
         ));
     }
 }
@@ -70,11 +70,11 @@ pub(crate) fn check_max_chars(
 pub(crate) fn check_not_blank(
     s: &str,
     message: &str,
-    path: Vec<PathSegment>,
+    path: impl Fn() -> Vec<PathSegment>,
     issues: &mut Vec<Issue>,
 ) {
     if is_blank(s) {
-        issues.push(Issue::new(IssueCode::TooSmall, message, path));
+        issues.push(Issue::new(IssueCode::TooSmall, message, path()));
     }
 }
 

@@ -39,11 +39,11 @@ impl Found {
     /// another type (`None` then).
     pub(crate) fn required(
         self,
-        path: Vec<PathSegment>,
+        path: impl Fn() -> Vec<PathSegment>,
         issues: &mut Vec<Issue>,
     ) -> Option<String> {
         if self == Self::Absent {
-            issues.push(Issue::required(path));
+            issues.push(Issue::required(path()));
             return None;
         }
         self.optional(path, issues)
@@ -53,14 +53,14 @@ impl Found {
     /// is an issue and `None`.
     pub(crate) fn optional(
         self,
-        path: Vec<PathSegment>,
+        path: impl Fn() -> Vec<PathSegment>,
         issues: &mut Vec<Issue>,
     ) -> Option<String> {
         match self {
             Self::Absent => None,
             Self::Text(text) => Some(text),
             Self::Other(received) => {
-                issues.push(Issue::wrong_type_named("string", received, path));
+                issues.push(Issue::wrong_type_named("string", received, path()));
                 None
             }
         }

@@ -47,7 +47,7 @@ pub fn parse_share_settings(body: Value) -> Result<ShareSettings, BodyError> {
             check_max_chars(
                 text,
                 MAX_PASSWORD_CHARS,
-                vec!["hashed_password".into()],
+                || vec!["hashed_password".into()],
                 &mut issues,
             );
             (!is_blank(text)).then(|| std::mem::take(text))

@@ -58,6 +58,13 @@ use neptun_core::model::ChatList;
 use serde::Serialize;
 
 pub const PK: &str = "PK";
+/// Whether a row exists. `PK` is no DynamoDB reserved word, so the conditions name it
+/// directly, without an expression attribute name (a map built and sent with every request).
+pub const ROW_EXISTS: &str = "attribute_exists(PK)";
+pub const ROW_ABSENT: &str = "attribute_not_exists(PK)";
+/// A query's key condition: the partition `:pk`, sort keys from `:from` to `:to`. `SK` is no
+/// reserved word either.
+pub const RANGE_CONDITION: &str = "PK = :pk AND SK BETWEEN :from AND :to";
 pub const SK: &str = "SK";
 /// When a pending purge was recorded ([`PendingPurgeRow::deleted_at`]).
 pub const DELETED_AT: &str = "deleted_at";
@@ -282,17 +289,32 @@ pub fn chat_range_after(after: Option<u64>) -> SortRange {
     }
 }
 
-/// A row as a DynamoDB attribute map.
+/// A row as a DynamoDB attribute map. Serialized as one map value: `serde_dynamo::to_item`
+/// builds the map twice over (into its `Item`, then into the SDK's map).
 pub fn to_attribute_map<T: Serialize>(
     row: &T,
 ) -> Result<HashMap<String, AttributeValue>, serde_dynamo::Error> {
-    let item: serde_dynamo::Item = serde_dynamo::to_item(row)?;
-    Ok(item.into())
+    match serde_dynamo::to_attribute_value(row)? {
+        AttributeValue::M(map) => Ok(map),
+        _ => Err(<serde_dynamo::Error as serde::ser::Error>::custom(
+            "a row serializes to a map",
+        )),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn row_conditions_name_the_partition_key() {
+        assert_eq!(ROW_EXISTS, format!("attribute_exists({PK})"));
+        assert_eq!(ROW_ABSENT, format!("attribute_not_exists({PK})"));
+        assert_eq!(
+            RANGE_CONDITION,
+            format!("{PK} = :pk AND {SK} BETWEEN :from AND :to")
+        );
+    }
 
     #[test]
     fn list_ranges_include_the_marker_only_on_the_first_page() {

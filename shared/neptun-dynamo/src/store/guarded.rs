@@ -133,8 +133,7 @@ impl DynamoStore {
                 schema::user_pk(user_id),
                 schema::ERASED_SK.to_owned(),
             )))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK)
+            .condition_expression(schema::ROW_ABSENT)
             .build()
             .map_err(build_error)?;
         Ok(TransactWriteItem::builder().condition_check(check).build())
@@ -174,18 +173,18 @@ pub(super) enum RowCondition {
 impl RowCondition {
     pub fn expression(&self) -> &'static str {
         match self {
-            Self::Exists => "attribute_exists(#pk)",
-            Self::Absent => "attribute_not_exists(#pk)",
+            Self::Exists => schema::ROW_EXISTS,
+            Self::Absent => schema::ROW_ABSENT,
             Self::Unchanged { .. } => "#n = :n AND #w = :w",
-            Self::Written { .. } => "attribute_exists(#pk) AND #w = :w",
+            Self::Written { .. } => "attribute_exists(PK) AND #w = :w",
         }
     }
 
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
         match self {
-            Self::Exists | Self::Absent => vec![("#pk", schema::PK)],
+            Self::Exists | Self::Absent => Vec::new(),
             Self::Unchanged { .. } => vec![("#n", schema::ITEM_COUNT), ("#w", schema::WRITE_ID)],
-            Self::Written { .. } => vec![("#pk", schema::PK), ("#w", schema::WRITE_ID)],
+            Self::Written { .. } => vec![("#w", schema::WRITE_ID)],
         }
     }
 

@@ -139,8 +139,7 @@ impl DynamoStore {
                 schema::chat_pk(user_id, chat_id),
                 schema::CHAT_META_SK.to_owned(),
             )))
-            .projection_expression("#pk")
-            .expression_attribute_names("#pk", schema::PK)
+            .projection_expression(schema::PK)
             .consistent_read(true);
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
             .send("GetItem", || read.clone().send())
@@ -166,9 +165,7 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
-                .expression_attribute_names("#pk", schema::PK)
-                .expression_attribute_names("#sk", schema::SK)
+                .key_condition_expression(schema::RANGE_CONDITION)
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
                 .expression_attribute_values(":from", AttributeValue::S(range.from.clone()))
                 .expression_attribute_values(":to", AttributeValue::S(range.to.clone()))

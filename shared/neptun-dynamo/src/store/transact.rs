@@ -90,8 +90,7 @@ impl DynamoStore {
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK)
+            .condition_expression(schema::ROW_ABSENT)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
             .map_err(build_error)?;
@@ -163,8 +162,7 @@ impl DynamoStore {
                 schema::chat_pk(user_id, chat_id),
                 schema::CHAT_META_SK.to_owned(),
             )))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", schema::PK)
+            .condition_expression(schema::ROW_EXISTS)
             .build()
             .map_err(build_error)?;
         Ok((
