@@ -101,6 +101,19 @@ impl ChatRow {
         rows.extend(project);
         rows
     }
+
+    /// The keys (`PK`, `SK`) of the chat's other rows, copies of this list row: the marker,
+    /// then the project's row.
+    pub fn copy_keys(&self) -> Vec<(String, String)> {
+        let marker = (
+            super::chat_pk(self.user_id, self.id),
+            super::CHAT_META_SK.to_owned(),
+        );
+        let project = self
+            .project_id
+            .map(|project| (super::project_pk(self.user_id, project), self.sk.clone()));
+        std::iter::once(marker).chain(project).collect()
+    }
 }
 
 /// `USER#<user>` / `ERASED`: the user was erased at `erased_at` (ms). It stays for ever: every
@@ -409,6 +422,36 @@ mod tests {
             serde_dynamo::from_item::<_, FileChunkRow>(item).expect("deserializes"),
             files
         );
+    }
+
+    #[test]
+    fn a_chats_copies_are_its_marker_and_project_rows() {
+        let chat = ChatRow {
+            pk: user_pk(UserId(42)),
+            sk: chat_sk(ChatId(7)),
+            id: ChatId(7),
+            user_id: UserId(42),
+            name: "n".into(),
+            model: "m".into(),
+            project_id: Some(ProjectId(9)),
+            share_uuid: None,
+            created_at: 1,
+            updated_at: 2,
+            write_id: 3,
+        };
+        let key = |row: ChatRow| (row.pk, row.sk);
+        let expected: Vec<_> = std::iter::once(chat.marker())
+            .chain(chat.in_project())
+            .map(key)
+            .collect();
+        assert_eq!(chat.copy_keys(), expected);
+        let rows: Vec<_> = chat.clone().rows().into_iter().skip(1).map(key).collect();
+        assert_eq!(rows, expected);
+        let outside = ChatRow {
+            project_id: None,
+            ..chat
+        };
+        assert_eq!(outside.copy_keys(), vec![key(outside.marker())]);
     }
 
     #[test]

@@ -31,7 +31,8 @@ impl ChatStore for DynamoStore {
             write_id,
         };
         let build = |id: u64, write_id: u64| {
-            let (mut puts, first_row) = self.puts(&row(id, now_ms, write_id).rows())?;
+            let chat = row(id, now_ms, write_id);
+            let (mut puts, first_row) = self.puts_with_copies(&chat, chat.copy_keys())?;
             puts.push(self.last_chat_put(user_id, ChatId(id))?);
             Ok(transact::Plan {
                 checks: Vec::new(),

@@ -97,22 +97,45 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    /// The puts of `rows`, and the first row as written.
+    /// The puts of `rows`, and the first row's key and write id.
     pub(super) fn puts<T: Serialize>(
         &self,
         rows: &[T],
     ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
-        let mut first_row = Item::new();
-        let mut puts = Vec::with_capacity(rows.len() + 1);
-        for row in rows {
-            let item = to_item(row)?;
-            if first_row.is_empty() {
-                // Not the whole row: a message chunk's can be hundreds of kilobytes.
-                first_row = [schema::PK, schema::SK, schema::WRITE_ID]
-                    .into_iter()
-                    .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
-                    .collect();
+        let items = rows.iter().map(to_item).collect::<Result<Vec<_>, _>>()?;
+        self.puts_of(items)
+    }
+
+    /// The puts of `row` and of its copies under `keys` (`PK`, `SK`), and the row's key and
+    /// write id: serialized once, each copy a clone with its own key.
+    pub(super) fn puts_with_copies<T: Serialize>(
+        &self,
+        row: &T,
+        keys: Vec<(String, String)>,
+    ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+        let item = to_item(row)?;
+        let mut items = Vec::with_capacity(keys.len() + 1);
+        for (pk, sk) in keys {
+            let mut copy = item.clone();
+            for (name, value) in [(schema::PK, pk), (schema::SK, sk)] {
+                copy.insert(name.to_owned(), AttributeValue::S(value));
             }
+            items.push(copy);
+        }
+        items.insert(0, item);
+        self.puts_of(items)
+    }
+
+    fn puts_of(&self, items: Vec<Item>) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+        // Not the whole row: a message chunk's can be hundreds of kilobytes.
+        let first_row = items.first().map_or_else(Item::new, |item| {
+            [schema::PK, schema::SK, schema::WRITE_ID]
+                .into_iter()
+                .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+                .collect()
+        });
+        let mut puts = Vec::with_capacity(items.len() + 1);
+        for item in items {
             puts.push(self.put_new(item)?);
         }
         Ok((puts, first_row))
