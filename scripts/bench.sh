@@ -7,8 +7,8 @@
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
-# The default run measures for about 6 minutes on 2 cores, after the release build (about 10
-# minutes when the shared crates changed, 22 binaries with fat LTO): 6 cold starts per binary
+# The default run measures for about 6 minutes on 2 cores, after the release build (about 11
+# minutes when the shared crates changed, 21 functions with fat LTO): 6 cold starts per binary
 # and setup, 300 requests for CPU time, 2 cold starts under each CPU share, the erasure of
 # 5,000 chats and the import of 20,000 messages. BENCH_FULL=1 is the long run (about 100
 # minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
