@@ -314,6 +314,23 @@ mod tests {
     };
     use neptun_core::model::Role;
 
+    /// Chat `chat` of user `user` in their list, outside any project.
+    fn chat_row(user: u64, chat: u64) -> ChatRow {
+        ChatRow {
+            pk: user_pk(UserId(user)),
+            sk: chat_sk(ChatId(chat)),
+            id: ChatId(chat),
+            user_id: UserId(user),
+            name: "n".into(),
+            model: "m".into(),
+            project_id: None,
+            share_uuid: None,
+            created_at: 1,
+            updated_at: 2,
+            write_id: 3,
+        }
+    }
+
     #[test]
     fn updates_and_filters_name_the_attributes_rows_are_written_with() {
         let chat = to_attribute_map(&ChatRow {
@@ -384,17 +401,8 @@ mod tests {
         assert_eq!(back, row);
 
         let chat = ChatRow {
-            pk: user_pk(UserId(42)),
-            sk: chat_sk(ChatId(9)),
-            id: ChatId(9),
-            user_id: UserId(42),
-            name: "n".into(),
             model: String::new(),
-            project_id: None,
-            share_uuid: None,
-            created_at: 1,
-            updated_at: 2,
-            write_id: 3,
+            ..chat_row(42, 9)
         };
         let item: serde_dynamo::Item = serde_dynamo::to_item(&chat).expect("serializes");
         assert_eq!(
@@ -427,17 +435,8 @@ mod tests {
     #[test]
     fn a_chats_copies_are_its_marker_and_project_rows() {
         let chat = ChatRow {
-            pk: user_pk(UserId(42)),
-            sk: chat_sk(ChatId(7)),
-            id: ChatId(7),
-            user_id: UserId(42),
-            name: "n".into(),
-            model: "m".into(),
             project_id: Some(ProjectId(9)),
-            share_uuid: None,
-            created_at: 1,
-            updated_at: 2,
-            write_id: 3,
+            ..chat_row(42, 7)
         };
         let key = |row: ChatRow| (row.pk, row.sk);
         let expected: Vec<_> = std::iter::once(chat.marker())
@@ -461,17 +460,9 @@ mod tests {
             chat_id: ChatId(7),
         };
         let chat = Chat::from(ChatRow {
-            pk: user_pk(UserId(42)),
-            sk: chat_sk(ChatId(7)),
-            id: ChatId(7),
-            user_id: UserId(42),
-            name: "n".into(),
-            model: "m".into(),
-            project_id: None,
-            share_uuid: None,
             created_at: 1_795_288_364_006,
             updated_at: 1_795_288_364_007,
-            write_id: 3,
+            ..chat_row(42, 7)
         });
         assert_eq!(
             (chat.id, chat.neptun_user_id, chat.name.as_str()),
