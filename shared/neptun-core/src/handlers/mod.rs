@@ -415,42 +415,57 @@ pub(crate) fn page_response_with<T: Serialize>(
 mod tests {
     use super::*;
 
+    fn body_text(response: &Response<Body>) -> &str {
+        match response.body() {
+            Body::Text(text) => text,
+            other => panic!("a JSON response travels as text, got {other:?}"),
+        }
+    }
+
     /// Lambda's own response JSON around a response, as the runtime sends it.
     fn lambda_response_length(response: &Response<Body>) -> usize {
-        let body = match response.body() {
-            Body::Text(text) => text.clone(),
-            other => panic!("a JSON response travels as text, got {other:?}"),
-        };
-        serde_json::json!({ "statusCode": 200, "body": body })
+        serde_json::json!({ "statusCode": 200, "body": body_text(response) })
             .to_string()
             .len()
+    }
+
+    /// A page of 100 items of 64 KiB, `repeated` over and over.
+    fn page_of(repeated: &str) -> Response<Body> {
+        let page = Page {
+            items: vec![repeated.repeat(64 * 1024); 100],
+            has_more: false,
+        };
+        page_response_with("items", page, 0, Vec::new(), |_| "next".to_owned()).unwrap()
     }
 
     #[test]
     fn a_page_fits_lambdas_response_once_escaped() {
         // 64 KiB of quotes per item: 128 KiB inside Lambda's response, escaped again.
-        let page = Page {
-            items: vec!["\"".repeat(64 * 1024); 100],
-            has_more: false,
-        };
-        let response =
-            page_response_with("items", page, 0, Vec::new(), |_| "next".to_owned()).unwrap();
+        let response = page_of("\"");
         let length = lambda_response_length(&response);
         assert!(length <= RESPONSE_BUDGET_BYTES, "{length} bytes");
         assert!(
             length > RESPONSE_BUDGET_BYTES - 256 * 1024,
             "{length} bytes"
         );
-        let body: Value = serde_json::from_str(match response.body() {
-            Body::Text(text) => text,
-            _ => "",
-        })
-        .unwrap();
+        let body: Value = serde_json::from_str(body_text(&response)).unwrap();
         assert_eq!(body["nextCursor"], "next");
         assert!(
             body["items"]
                 .as_array()
                 .is_some_and(|items| items.len() < 100)
+        );
+    }
+
+    #[test]
+    fn a_page_of_plain_text_fills_the_budget() {
+        // Nothing to escape: the page fills the budget, not the half of it that the bound of
+        // twice the length would leave.
+        let length = lambda_response_length(&page_of("a"));
+        assert!(length <= RESPONSE_BUDGET_BYTES, "{length} bytes");
+        assert!(
+            length > RESPONSE_BUDGET_BYTES - 128 * 1024,
+            "{length} bytes"
         );
     }
 }

@@ -72,18 +72,14 @@ pub fn content_path(file: FileRef) -> String {
     })
 }
 
-/// What a signature covers: the version, the ids as decimal text and the expiry.
-fn signed_text(ids: [&dyn std::fmt::Display; 3], expires: &dyn std::fmt::Display) -> String {
-    let [user, chat, file] = ids;
-    format!("{VERSION}:{user}:{chat}:{file}:{expires}")
-}
-
+/// `keyed` over what a signature covers: the version, the ids as decimal text and the expiry.
 fn mac(
     mut keyed: HmacSha256,
     ids: [&dyn std::fmt::Display; 3],
     expires: &dyn std::fmt::Display,
 ) -> HmacSha256 {
-    keyed.update(signed_text(ids, expires).as_bytes());
+    let [user, chat, file] = ids;
+    keyed.update(format!("{VERSION}:{user}:{chat}:{file}:{expires}").as_bytes());
     keyed
 }
 

@@ -78,19 +78,32 @@ impl ChatRow {
 
     /// Its partition's `META` marker: a copy of the chat.
     pub fn marker(&self) -> Self {
-        Self {
-            pk: super::chat_pk(self.user_id, self.id),
-            sk: super::CHAT_META_SK.to_owned(),
-            ..self.clone()
-        }
+        self.copy_at(self.marker_key())
     }
 
     /// Its row in its project's list, if it is in a project: a copy of the chat.
     pub fn in_project(&self) -> Option<Self> {
-        self.project_id.map(|project| Self {
-            pk: super::project_pk(self.user_id, project),
+        self.project_key().map(|key| self.copy_at(key))
+    }
+
+    fn copy_at(&self, (pk, sk): (String, String)) -> Self {
+        Self {
+            pk,
+            sk,
             ..self.clone()
-        })
+        }
+    }
+
+    fn marker_key(&self) -> (String, String) {
+        (
+            super::chat_pk(self.user_id, self.id),
+            super::CHAT_META_SK.to_owned(),
+        )
+    }
+
+    fn project_key(&self) -> Option<(String, String)> {
+        self.project_id
+            .map(|project| (super::project_pk(self.user_id, project), self.sk.clone()))
     }
 
     /// Every row of the chat, this list row first: it, the marker, the project's row.
@@ -105,14 +118,9 @@ impl ChatRow {
     /// The keys (`PK`, `SK`) of the chat's other rows, copies of this list row: the marker,
     /// then the project's row.
     pub fn copy_keys(&self) -> Vec<(String, String)> {
-        let marker = (
-            super::chat_pk(self.user_id, self.id),
-            super::CHAT_META_SK.to_owned(),
-        );
-        let project = self
-            .project_id
-            .map(|project| (super::project_pk(self.user_id, project), self.sk.clone()));
-        std::iter::once(marker).chain(project).collect()
+        std::iter::once(self.marker_key())
+            .chain(self.project_key())
+            .collect()
     }
 }
 
