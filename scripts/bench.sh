@@ -8,9 +8,9 @@
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
 # The default run measures for about 6 minutes on 2 cores, after the release build (about 11
-# minutes when the shared crates changed, 21 functions with fat LTO): 6 cold starts per binary
-# and setup, 300 requests for CPU time, 2 cold starts under each CPU share, the erasure of
-# 5,000 chats and the import of 20,000 messages. BENCH_FULL=1 is the long run (about 100
+# minutes when the shared crates changed, 21 functions with fat LTO): 5 cold starts per binary
+# and setup, 200 requests for CPU time, 2 cold starts under each CPU share (the Node peer 1),
+# the erasure of 5,000 chats and the import of 10,000 messages. BENCH_FULL=1 is the long run (about 100
 # minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
 # chats too, 100,000 messages, and the split of a request's instructions by function (on a
 # build with symbols, profile bench-symbols). BENCH_SPAWNS, BENCH_REQUESTS, BENCH_SLICE_SPAWNS,
@@ -25,8 +25,8 @@ if [[ "${BENCH_FULL:-0}" == 1 ]]; then
   : "${BENCH_SPAWNS:=30}" "${BENCH_REQUESTS:=2000}" "${BENCH_SLICE_SPAWNS:=5}"
   : "${BENCH_ERASURE_SIZES:=5000 50000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=100000}"
 else
-  : "${BENCH_SPAWNS:=6}" "${BENCH_REQUESTS:=300}" "${BENCH_SLICE_SPAWNS:=2}"
-  : "${BENCH_ERASURE_SIZES:=5000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=20000}"
+  : "${BENCH_SPAWNS:=5}" "${BENCH_REQUESTS:=200}" "${BENCH_SLICE_SPAWNS:=2}"
+  : "${BENCH_ERASURE_SIZES:=5000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=10000}"
 fi
 export BENCH_SPAWNS BENCH_REQUESTS BENCH_SLICE_SPAWNS BENCH_ERASURE_SIZES
 export NEPTUN_IMPORT_BENCH_MESSAGES

@@ -6,8 +6,8 @@
 use crate::measure::{Bench, Binary, Setup, Steady};
 
 /// Requests measured per binary and CPU share, after [`WARM_UP`] more.
-pub const REQUESTS: usize = 100;
-pub const WARM_UP: usize = 20;
+pub const REQUESTS: usize = 60;
+pub const WARM_UP: usize = 10;
 
 /// One binary at one CPU share (`None`: the whole core).
 pub struct Latency {

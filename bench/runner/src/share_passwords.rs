@@ -15,7 +15,7 @@ pub const FUNCTION: &str = "get-shared-chat";
 pub const EVENT: &str = "get-shared-chat/200-password.json";
 /// Requests measured per row, after [`WARM_UP`] more: within the share's 10 password attempts
 /// a minute, which are given back between rows ([`give_attempts_back`]).
-pub const REQUESTS: usize = 8;
+pub const REQUESTS: usize = 5;
 pub const WARM_UP: usize = 1;
 
 /// How the reader proves it knows the password.

@@ -578,7 +578,8 @@ fn slices_section(w: &mut String, r: &Results) {
         .collect();
     let _ = writeln!(
         w,
-        "Each binary once more, {} cold starts per memory size, started inside a cgroup v1 CPU \
+        "Each binary once more, {} cold starts per memory size (the Node peer one), started \
+         inside a cgroup v1 CPU \
          quota (`cpu.cfs_quota_us` / `cpu.cfs_period_us`) of Lambda's share at that memory \
          size ({}; a full vCPU at {FULL_VCPU_MB:.0} MB), so that Init is throttled too, with \
          `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` set to match. Medians, ms: cold start, the first \

@@ -145,7 +145,7 @@ fn signer<S>(context: &AppContext<S>, request: &Request) -> Result<LinkSigner, A
         .links
         .signer(
             request,
-            context.session.current().derive_key(links::KEY_PURPOSE),
+            context.session.current().signing_mac(links::KEY_PURPOSE),
             clock::now_ms() / 1000,
         )
         .ok_or(ApiError::NoFileUrlOrigin)

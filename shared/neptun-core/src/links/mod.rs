@@ -19,6 +19,8 @@ mod sign;
 
 use lambda_http::Request;
 
+use crate::mac::HmacSha256;
+
 pub use base_url::{origin, request_base};
 pub use sign::{EXPIRES_PARAM, FileRef, LinkError, LinkSigner, SIGNATURE_PARAM, verify};
 
@@ -115,14 +117,19 @@ impl FileLinks {
 
     /// The signer for one request's URLs; `None` when the request names no usable host and no
     /// `PUBLIC_BASE_URL` is set (no absolute URL can be built).
-    pub fn signer(&self, request: &Request, key: [u8; 32], now_s: u64) -> Option<LinkSigner> {
+    pub(crate) fn signer(
+        &self,
+        request: &Request,
+        keyed: HmacSha256,
+        now_s: u64,
+    ) -> Option<LinkSigner> {
         let base = match &self.public_base_url {
             Some(base) => base.clone(),
             None => request_base(request)?,
         };
-        Some(LinkSigner::new(
+        Some(LinkSigner::keyed(
             base,
-            key,
+            keyed,
             now_s.saturating_add(self.ttl_seconds),
         ))
     }

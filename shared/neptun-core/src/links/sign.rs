@@ -44,9 +44,14 @@ impl std::fmt::Debug for LinkSigner {
 impl LinkSigner {
     /// `base` is origin plus base path without a trailing `/`; `expires` in Unix seconds.
     pub fn new(base: impl Into<String>, key: [u8; 32], expires: u64) -> Self {
+        Self::keyed(base, keyed(&key), expires)
+    }
+
+    /// [`Self::new`] with the key already HMAC-keyed (`SessionConfig::signing_mac`).
+    pub(crate) fn keyed(base: impl Into<String>, keyed: HmacSha256, expires: u64) -> Self {
         Self {
             base: base.into(),
-            keyed: keyed(&key),
+            keyed,
             expires,
         }
     }

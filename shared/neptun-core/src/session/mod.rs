@@ -16,7 +16,7 @@ use std::fmt;
 
 use http::HeaderName;
 
-use crate::mac::hmac_sha256_tag;
+use crate::mac::{HmacSha256, hmac_sha256_tag, keyed};
 use crate::validation::{is_token, normalize_email};
 
 pub use cookie::TokenSource;
@@ -111,6 +111,8 @@ struct SessionKey {
     password: String,
     /// The keys of [`DERIVED_AT_START`], in its order: derived once, not per request.
     purpose_keys: [[u8; 32]; DERIVED_AT_START.len()],
+    /// The same keys, HMAC-keyed once: a signature clones one instead of hashing its pads.
+    purpose_macs: [HmacSha256; DERIVED_AT_START.len()],
 }
 
 /// The purposes whose keys the routes use on every request (file URLs, share grants).
@@ -122,10 +124,12 @@ const DERIVED_AT_START: [&str; 2] = [
 impl SessionKey {
     fn new(id: String, password: String) -> Self {
         let purpose_keys = DERIVED_AT_START.map(|purpose| derive_purpose_key(&password, purpose));
+        let purpose_macs = purpose_keys.map(|key| keyed(&key));
         Self {
             id,
             password,
             purpose_keys,
+            purpose_macs,
         }
     }
 
@@ -133,6 +137,13 @@ impl SessionKey {
         match DERIVED_AT_START.iter().position(|known| *known == purpose) {
             Some(index) => self.purpose_keys[index],
             None => derive_purpose_key(&self.password, purpose),
+        }
+    }
+
+    fn purpose_mac(&self, purpose: &str) -> HmacSha256 {
+        match DERIVED_AT_START.iter().position(|known| *known == purpose) {
+            Some(index) => self.purpose_macs[index].clone(),
+            None => keyed(&derive_purpose_key(&self.password, purpose)),
         }
     }
 
@@ -389,6 +400,14 @@ impl SessionConfig {
         match self.keys.first() {
             Some(current) => current.purpose_key(purpose),
             None => derive_purpose_key("", purpose),
+        }
+    }
+
+    /// [`Self::derive_key`], HMAC-keyed to sign with.
+    pub(crate) fn signing_mac(&self, purpose: &str) -> HmacSha256 {
+        match self.keys.first() {
+            Some(current) => current.purpose_mac(purpose),
+            None => keyed(&derive_purpose_key("", purpose)),
         }
     }
 

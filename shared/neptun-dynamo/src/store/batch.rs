@@ -99,7 +99,7 @@ where
 {
     let mut backoff = backoff();
     loop {
-        match call().await.map_err(classify) {
+        match super::boxed(&mut call).await.map_err(classify) {
             Ok(output) => return Ok(output),
             Err(StoreError::Unavailable(error)) if backoff.pause_within(MAX_RETRIES).await => {
                 tracing::debug!(error = %neptun_core::error::ErrorChain(error.as_ref()), "storage busy, retrying the purge call");

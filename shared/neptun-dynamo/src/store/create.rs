@@ -123,12 +123,13 @@ impl DynamoStore {
     ) -> Result<Outcome, StoreError> {
         let mut transaction = make()?;
         loop {
-            let sent = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(std::mem::take(&mut transaction.actions)))
-                .send()
-                .await;
+            let sent = super::boxed(|| {
+                self.client
+                    .transact_write_items()
+                    .set_transact_items(Some(std::mem::take(&mut transaction.actions)))
+                    .send()
+            })
+            .await;
             let error = match sent {
                 Ok(_) => return Ok(Outcome::Committed),
                 Err(error) => error,
@@ -159,8 +160,8 @@ impl DynamoStore {
 
     /// Writes a batch of items (messages or files) as one create: packs them into chunk rows
     /// (`row(first_id, chunk, write_id, created_at)`), behind the given condition checks.
-    /// Returns the rows as written (write id 0), with the ids of the items in input order and
-    /// the request's creation time (the first request's, on a replay).
+    /// Returns the rows as written, with the ids of the items in input order and the request's
+    /// creation time (the first request's, on a replay).
     #[expect(
         clippy::too_many_arguments,
         reason = "a private helper: the closures are the ways messages and files differ"
@@ -188,8 +189,14 @@ impl DynamoStore {
                     .collect::<Vec<R>>(),
             )
         };
+        // The rows of the latest plan, with its base: the answer when that plan is written.
+        let planned = std::sync::Mutex::new(None);
         let build = |base: u64, write_id: u64| {
-            let (puts, first_row) = self.puts(&rows(base, write_id, now_ms)?)?;
+            let built = rows(base, write_id, now_ms)?;
+            let (puts, first_row) = self.puts(&built)?;
+            if let Ok(mut planned) = planned.lock() {
+                *planned = Some((base, built));
+            }
             Ok(Plan {
                 checks: checks()?,
                 puts,
@@ -206,9 +213,13 @@ impl DynamoStore {
             )
             .await?;
         let (base, created_at) = created.value;
-        // The same items packed from the same base get the same ids (a replay's base, too).
+        let written = match planned.into_inner() {
+            Ok(Some((planned_base, rows))) if !created.replayed && planned_base == base => rows,
+            // A replay: the same items packed from the first request's base get its ids.
+            _ => rows(base, 0, created_at)?,
+        };
         Ok(Replayable {
-            value: rows(base, 0, created_at)?,
+            value: written,
             replayed: created.replayed,
         })
     }

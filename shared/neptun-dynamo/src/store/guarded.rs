@@ -63,12 +63,13 @@ impl DynamoStore {
         }
         let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
         loop {
-            let sent = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(actions.clone()))
-                .send()
-                .await;
+            let sent = super::boxed(|| {
+                self.client
+                    .transact_write_items()
+                    .set_transact_items(Some(actions.clone()))
+                    .send()
+            })
+            .await;
             let error = match sent {
                 Ok(_) => return Ok(None),
                 Err(error) => error,

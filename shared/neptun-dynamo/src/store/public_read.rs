@@ -80,7 +80,7 @@ impl SharedChatStore for DynamoStore {
             .return_values(ReturnValue::UpdatedNew);
         // The condition failing is the answer "none left", not an error.
         let taken = || async {
-            match take.clone().send().await {
+            match super::boxed(|| take.clone().send()).await {
                 Ok(_) => Ok(true),
                 Err(error)
                     if error

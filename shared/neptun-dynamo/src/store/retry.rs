@@ -78,7 +78,7 @@ impl ConflictRetry {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         loop {
-            match call().await {
+            match super::boxed(&mut call).await {
                 Ok(output) => return Ok(output),
                 Err(error) if is_conflict(&error) && self.pause(what).await => {}
                 Err(error) => return Err(classify(error)),
