@@ -7,8 +7,8 @@
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
-# The default run measures for about 6 minutes on 2 cores, after the release build (about 11
-# minutes when the shared crates changed, 21 functions with fat LTO): 5 cold starts per binary
+# The default run measures for about 4 minutes on 2 cores, after the release build (about 11
+# minutes when the shared crates changed, 21 functions with fat LTO): 8 cold starts per binary
 # and setup, 200 requests for CPU time, 2 cold starts under each CPU share (the Node peer 1),
 # the erasure of 5,000 chats and the import of 10,000 messages. BENCH_FULL=1 is the long run (about 100
 # minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
@@ -25,7 +25,7 @@ if [[ "${BENCH_FULL:-0}" == 1 ]]; then
   : "${BENCH_SPAWNS:=30}" "${BENCH_REQUESTS:=2000}" "${BENCH_SLICE_SPAWNS:=5}"
   : "${BENCH_ERASURE_SIZES:=5000 50000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=100000}"
 else
-  : "${BENCH_SPAWNS:=5}" "${BENCH_REQUESTS:=200}" "${BENCH_SLICE_SPAWNS:=2}"
+  : "${BENCH_SPAWNS:=8}" "${BENCH_REQUESTS:=200}" "${BENCH_SLICE_SPAWNS:=2}"
   : "${BENCH_ERASURE_SIZES:=5000}" "${NEPTUN_IMPORT_BENCH_MESSAGES:=10000}"
 fi
 export BENCH_SPAWNS BENCH_REQUESTS BENCH_SLICE_SPAWNS BENCH_ERASURE_SIZES

@@ -77,7 +77,7 @@ pub const NODE_PEER_LOCK: &str = "bench/node-peer/package-lock.json";
 /// The binaries built at every opt-level of the comparison: the baseline, one create, one list.
 pub const VARIANT_BINARIES: [&str; 3] = [HELLO, "create-chat-messages", "list-chat-messages"];
 // The quick run's sizes (`scripts/bench.sh` sets the long run's under BENCH_FULL=1).
-pub const DEFAULT_SPAWNS: usize = 5;
+pub const DEFAULT_SPAWNS: usize = 8;
 pub const DEFAULT_REQUESTS: usize = 200;
 pub const DEFAULT_SLICE_SPAWNS: usize = 2;
 /// Warm requests after the first one, per cold start.
