@@ -121,6 +121,11 @@ const DERIVED_AT_START: [&str; 2] = [
     crate::shares::access::KEY_PURPOSE,
 ];
 
+/// Where `purpose` is in [`DERIVED_AT_START`], if it is.
+fn derived_at_start(purpose: &str) -> Option<usize> {
+    DERIVED_AT_START.iter().position(|known| *known == purpose)
+}
+
 impl SessionKey {
     fn new(id: String, password: String) -> Self {
         let purpose_keys = DERIVED_AT_START.map(|purpose| derive_purpose_key(&password, purpose));
@@ -134,16 +139,16 @@ impl SessionKey {
     }
 
     fn purpose_key(&self, purpose: &str) -> [u8; 32] {
-        match DERIVED_AT_START.iter().position(|known| *known == purpose) {
+        match derived_at_start(purpose) {
             Some(index) => self.purpose_keys[index],
             None => derive_purpose_key(&self.password, purpose),
         }
     }
 
     fn purpose_mac(&self, purpose: &str) -> HmacSha256 {
-        match DERIVED_AT_START.iter().position(|known| *known == purpose) {
+        match derived_at_start(purpose) {
             Some(index) => self.purpose_macs[index].clone(),
-            None => keyed(&derive_purpose_key(&self.password, purpose)),
+            None => keyed(&self.purpose_key(purpose)),
         }
     }
 
@@ -407,7 +412,7 @@ impl SessionConfig {
     pub(crate) fn signing_mac(&self, purpose: &str) -> HmacSha256 {
         match self.keys.first() {
             Some(current) => current.purpose_mac(purpose),
-            None => keyed(&derive_purpose_key("", purpose)),
+            None => keyed(&self.derive_key(purpose)),
         }
     }
 

@@ -113,11 +113,8 @@ impl DynamoStore {
             .collect();
         let outside: Vec<Key> = chats
             .iter()
-            .flat_map(|chat| {
-                let marker = chat.marker();
-                std::iter::once(Self::key(marker.pk, marker.sk))
-                    .chain(chat.in_project().map(|row| Self::key(row.pk, row.sk)))
-            })
+            .flat_map(ChatRow::copy_keys)
+            .map(|(pk, sk)| Self::key(pk, sk))
             .collect();
         let mut calls = put_all(client, table, pending, in_flight).await?;
         calls += delete_all(client, table, shares, in_flight).await?;

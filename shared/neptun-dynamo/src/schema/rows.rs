@@ -94,14 +94,16 @@ impl ChatRow {
         }
     }
 
-    fn marker_key(&self) -> (String, String) {
+    /// The key (`PK`, `SK`) of its partition's `META` marker.
+    pub fn marker_key(&self) -> (String, String) {
         (
             super::chat_pk(self.user_id, self.id),
             super::CHAT_META_SK.to_owned(),
         )
     }
 
-    fn project_key(&self) -> Option<(String, String)> {
+    /// The key of its row in its project's list, if it is in a project.
+    pub fn project_key(&self) -> Option<(String, String)> {
         self.project_id
             .map(|project| (super::project_pk(self.user_id, project), self.sk.clone()))
     }

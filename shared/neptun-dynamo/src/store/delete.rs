@@ -44,7 +44,7 @@ impl DynamoStore {
         exists: bool,
         now_ms: u64,
     ) -> Result<Vec<TransactWriteItem>, StoreError> {
-        let marker = chat.marker();
+        let (marker_pk, marker_sk) = chat.marker_key();
         let mut actions = vec![
             self.delete_row(
                 chat.pk.clone(),
@@ -53,10 +53,10 @@ impl DynamoStore {
                     write_id: chat.write_id,
                 }),
             )?,
-            self.delete_row(marker.pk, marker.sk, exists.then_some(RowCondition::Exists))?,
+            self.delete_row(marker_pk, marker_sk, exists.then_some(RowCondition::Exists))?,
         ];
-        if let Some(project) = chat.in_project() {
-            actions.push(self.delete_row(project.pk, project.sk, None)?);
+        if let Some((pk, sk)) = chat.project_key() {
+            actions.push(self.delete_row(pk, sk, None)?);
         }
         if let Some(uuid) = chat.share_uuid.as_deref() {
             actions.push(self.delete_row(
