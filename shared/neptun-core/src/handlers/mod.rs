@@ -385,24 +385,26 @@ pub(crate) fn page_response_with<T: Serialize>(
     let mut exact: Option<usize> = None;
     let mut last = None;
     for item in page.items {
-        let encoded = serde_json::to_vec(&item).map_err(ApiError::ResponseNotSerialized)?;
-        let item_bound = 2 * encoded.len() + 1;
+        // Written in place, and taken back if it does not fit: no buffer per item.
+        let start = body.len();
+        if last.is_some() {
+            body.push(b',');
+        }
+        serde_json::to_writer(&mut body, &item).map_err(ApiError::ResponseNotSerialized)?;
+        let item_bound = 2 * (body.len() - start);
         if exact.is_none() && bound + item_bound + reserve > RESPONSE_BUDGET_BYTES {
-            exact = Some(lambda_length(&body));
+            exact = Some(lambda_length(&body[..start]));
         }
         if let Some(length) = &mut exact {
-            let item_length = lambda_length(&encoded) + 1;
+            let item_length = lambda_length(&body[start..]);
             if last.is_some() && *length + item_length + reserve > RESPONSE_BUDGET_BYTES {
+                body.truncate(start);
                 has_more = true;
                 break;
             }
             *length += item_length;
         }
         bound += item_bound;
-        if last.is_some() {
-            body.push(b',');
-        }
-        body.extend_from_slice(&encoded);
         last = Some(item);
     }
     body.push(b']');

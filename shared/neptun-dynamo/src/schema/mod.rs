@@ -44,8 +44,8 @@ mod shares;
 
 pub use packing::{BatchTooLarge, CHUNK_BYTE_BUDGET, file_bytes, message_bytes, pack};
 pub use rows::{
-    ChatRow, ChatScope, DeletedChatRow, ErasedRow, ErasureRow, FileChunkRow, IdempotencyRecordRow,
-    LastChatRow, MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
+    ChatListRow, ChatRow, ChatScope, DeletedChatRow, ErasedRow, ErasureRow, FileChunkRow,
+    IdempotencyRecordRow, LastChatRow, MessageChunkRow, PendingPurgeRow, StoredFile, StoredMessage,
 };
 pub use shares::{AttemptsRow, ListedEmailRow, ShareRow};
 
@@ -81,6 +81,20 @@ pub const MODEL: &str = "model";
 pub const UPDATED_AT: &str = "updated_at";
 pub const ITEMS: &str = "items";
 pub const MESSAGE_ID: &str = "message_id";
+
+/// The attributes of a chat row that a chat list reads ([`ChatListRow`]); `name` is a DynamoDB
+/// reserved word, named through a placeholder.
+pub const CHAT_LIST_PROJECTION: Projection = Projection {
+    expression: "id, #name, model, project_id, created_at, updated_at",
+    names: &[("#name", NAME)],
+};
+
+/// A `ProjectionExpression` and its expression attribute names.
+#[derive(Debug, Clone, Copy)]
+pub struct Projection {
+    pub expression: &'static str,
+    pub names: &'static [(&'static str, &'static str)],
+}
 
 pub const CHAT_META_SK: &str = "META";
 /// The user's row that says the user was erased: every later write for the user is refused.
@@ -368,6 +382,41 @@ mod tests {
         assert!(attempts_sk(99_999_999_999) < range.to);
         assert!(SHARE_SK >= range.from.as_str() && SHARE_SK <= range.to.as_str());
         assert!(is_attempts_sk(&range.from) && !is_attempts_sk(SHARE_SK));
+    }
+
+    #[test]
+    fn a_chat_list_reads_all_that_a_listed_chat_shows() {
+        let row = ChatRow {
+            pk: user_pk(UserId(42)),
+            sk: chat_sk(ChatId(7)),
+            id: ChatId(7),
+            user_id: UserId(42),
+            name: "a chat".to_owned(),
+            model: "a model".to_owned(),
+            project_id: Some(ProjectId(3)),
+            share_uuid: Some("a share".to_owned()),
+            created_at: 1_795_288_364_006,
+            updated_at: 1_795_288_364_007,
+            write_id: 9,
+        };
+        let item = to_attribute_map(&row).unwrap_or_default();
+        let projection = CHAT_LIST_PROJECTION;
+        let projected: HashMap<String, AttributeValue> = projection
+            .expression
+            .split(", ")
+            .map(|attribute| {
+                let placeholder = projection.names.iter().find(|(p, _)| *p == attribute);
+                placeholder.map_or(attribute, |(_, name)| name)
+            })
+            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+            .collect();
+        assert_eq!(projected.len(), 6, "{projected:?}");
+        let listed: ChatListRow = serde_dynamo::from_attribute_value(AttributeValue::M(projected))
+            .unwrap_or_else(|error| panic!("the projected attributes decode: {error}"));
+        assert_eq!(
+            listed.into_chat(row.user_id),
+            neptun_core::model::Chat::from(row)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 
 use super::query::PageCollector;
 use super::{DynamoStore, decode};
-use crate::schema::{self, ChatRow};
+use crate::schema::{self, ChatListRow};
 use neptun_core::ids::UserId;
 use neptun_core::model::{Chat, ChatList};
 use neptun_core::store::{ChatPageRequest, Page, PageRequest, StoreError};
@@ -37,10 +37,11 @@ impl DynamoStore {
             range,
             forward,
             rows_per_call,
+            Some(schema::CHAT_LIST_PROJECTION),
             |item| {
-                let row: ChatRow = decode(item)?;
-                let bytes = row.name.len() + row.model.len();
-                Ok(collector.offer(row.into(), bytes))
+                let chat = decode::<ChatListRow>(item)?.into_chat(user_id);
+                let bytes = chat.name.len() + chat.model.len();
+                Ok(collector.offer(chat, bytes))
             },
         )
         .await?;
@@ -61,8 +62,9 @@ impl DynamoStore {
             schema::chat_range(None),
             true,
             None,
+            Some(schema::CHAT_LIST_PROJECTION),
             |item| {
-                let chat: Chat = decode::<ChatRow>(item)?.into();
+                let chat = decode::<ChatListRow>(item)?.into_chat(user_id);
                 let after = page
                     .after
                     .as_ref()

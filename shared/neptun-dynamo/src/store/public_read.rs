@@ -22,6 +22,7 @@ impl SharedChatStore for DynamoStore {
             schema::share_range(minute),
             true,
             None,
+            None,
             |item| {
                 let sk = item.get(schema::SK).and_then(|sk| sk.as_s().ok());
                 if sk.is_some_and(|sk| schema::is_attempts_sk(sk)) {

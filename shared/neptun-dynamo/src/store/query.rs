@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::retry::ConflictRetry;
 use super::{DynamoStore, Item, decode};
-use crate::schema::{self, SortRange};
+use crate::schema::{self, Projection, SortRange};
 use neptun_core::store::{Page, PageRequest, StoreError};
 
 impl DynamoStore {
@@ -61,6 +61,7 @@ impl DynamoStore {
             range,
             true,
             rows_per_call,
+            None,
             |item| {
                 if sort_key(&item) == Some(schema::CHAT_META_SK) {
                     saw_marker = true;
@@ -148,13 +149,15 @@ impl DynamoStore {
     }
 
     /// Reads rows of one partition in sort-key order, page by page, handing each to `visit`
-    /// until it returns `false` or the range ends. Returns how many rows were read.
+    /// until it returns `false` or the range ends; with a `projection`, only its attributes of
+    /// each row. Returns how many rows were read.
     pub(super) async fn scan_range(
         &self,
         pk: String,
         range: SortRange,
         forward: bool,
         rows_per_call: Option<usize>,
+        projection: Option<Projection>,
         mut visit: impl FnMut(Item) -> Result<bool, StoreError>,
     ) -> Result<usize, StoreError> {
         let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
@@ -174,6 +177,16 @@ impl DynamoStore {
                 .consistent_read(true)
                 .set_limit(rows_per_call.map(|n| i32::try_from(n).unwrap_or(i32::MAX)))
                 .set_exclusive_start_key(start.take());
+            let query = match projection {
+                Some(projection) => projection
+                    .names
+                    .iter()
+                    .fold(query, |query, (placeholder, name)| {
+                        query.expression_attribute_names(*placeholder, *name)
+                    })
+                    .projection_expression(projection.expression),
+                None => query,
+            };
             let output = conflicts.send("Query", || query.clone().send()).await?;
             let last_key = output.last_evaluated_key.clone();
             for item in output.items.unwrap_or_default() {

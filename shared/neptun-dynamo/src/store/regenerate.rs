@@ -48,6 +48,7 @@ impl DynamoStore {
                 schema::message_range(None),
                 false,
                 Some(ROWS_PER_CALL),
+                None,
                 |item| {
                     if is_meta(&item) {
                         end.reached_start = true;
