@@ -385,41 +385,6 @@ mod tests {
     }
 
     #[test]
-    fn a_chat_list_reads_all_that_a_listed_chat_shows() {
-        let row = ChatRow {
-            pk: user_pk(UserId(42)),
-            sk: chat_sk(ChatId(7)),
-            id: ChatId(7),
-            user_id: UserId(42),
-            name: "a chat".to_owned(),
-            model: "a model".to_owned(),
-            project_id: Some(ProjectId(3)),
-            share_uuid: Some("a share".to_owned()),
-            created_at: 1_795_288_364_006,
-            updated_at: 1_795_288_364_007,
-            write_id: 9,
-        };
-        let item = to_attribute_map(&row).unwrap_or_default();
-        let projection = CHAT_LIST_PROJECTION;
-        let projected: HashMap<String, AttributeValue> = projection
-            .expression
-            .split(", ")
-            .map(|attribute| {
-                let placeholder = projection.names.iter().find(|(p, _)| *p == attribute);
-                placeholder.map_or(attribute, |(_, name)| name)
-            })
-            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
-            .collect();
-        assert_eq!(projected.len(), 6, "{projected:?}");
-        let listed: ChatListRow = serde_dynamo::from_attribute_value(AttributeValue::M(projected))
-            .unwrap_or_else(|error| panic!("the projected attributes decode: {error}"));
-        assert_eq!(
-            listed.into_chat(row.user_id),
-            neptun_core::model::Chat::from(row)
-        );
-    }
-
-    #[test]
     fn zero_padded_sort_keys_sort_numerically() {
         assert!(message_chunk_sk(99) < message_chunk_sk(100));
         assert!(message_chunk_sk(ids::MAX_ID).as_str() < MESSAGE_RANGE_END);

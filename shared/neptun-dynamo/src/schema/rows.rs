@@ -348,10 +348,12 @@ pub struct IdempotencyRecordRow {
 mod tests {
     use super::*;
     use crate::schema::{
-        ITEM_COUNT, ITEMS, MESSAGE_ID, MODEL, NAME, PK, UPDATED_AT, chat_pk, chat_sk,
-        file_chunk_sk, message_chunk_sk, to_attribute_map, user_pk,
+        CHAT_LIST_PROJECTION, ITEM_COUNT, ITEMS, MESSAGE_ID, MODEL, NAME, PK, UPDATED_AT, chat_pk,
+        chat_sk, file_chunk_sk, message_chunk_sk, to_attribute_map, user_pk,
     };
+    use aws_sdk_dynamodb::types::AttributeValue;
     use neptun_core::model::Role;
+    use std::collections::HashMap;
 
     /// Chat `chat` of user `user` in their list, outside any project.
     fn chat_row(user: u64, chat: u64) -> ChatRow {
@@ -490,6 +492,30 @@ mod tests {
             ..chat
         };
         assert_eq!(outside.copy_keys(), vec![key(outside.marker())]);
+    }
+
+    #[test]
+    fn a_chat_list_reads_all_that_a_listed_chat_shows() {
+        let row = ChatRow {
+            project_id: Some(ProjectId(3)),
+            share_uuid: Some("a share".to_owned()),
+            ..chat_row(42, 7)
+        };
+        let item = to_attribute_map(&row).unwrap_or_default();
+        let projection = CHAT_LIST_PROJECTION;
+        let projected: HashMap<String, AttributeValue> = projection
+            .expression
+            .split(", ")
+            .map(|attribute| {
+                let placeholder = projection.names.iter().find(|(p, _)| *p == attribute);
+                placeholder.map_or(attribute, |(_, name)| name)
+            })
+            .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
+            .collect();
+        assert_eq!(projected.len(), 6, "{projected:?}");
+        let listed: ChatListRow = serde_dynamo::from_attribute_value(AttributeValue::M(projected))
+            .unwrap_or_else(|error| panic!("the projected attributes decode: {error}"));
+        assert_eq!(listed.into_chat(row.user_id), Chat::from(row));
     }
 
     #[test]
