@@ -14,9 +14,10 @@
 //!   (`target/lambda`, `arm64`, from `cargo lambda build --arm64`); x86_64 is always zipped too;
 //! - `BENCH_OPT_LEVEL`: the opt-level of `BENCH_BIN_DIR`; `BENCH_VARIANTS`: other opt-levels,
 //!   as `level=dir` pairs, measured on [`VARIANT_BINARIES`];
-//! - `BENCH_SPAWNS` (default 6) cold starts per binary, `BENCH_REQUESTS` (default 300)
-//!   requests per binary for CPU time, `BENCH_SLICE_SPAWNS` (default 2, 0 skips them) cold
-//!   starts per binary under each of Lambda's CPU shares (a cgroup v1 CPU quota);
+//! - `BENCH_SPAWNS` ([`DEFAULT_SPAWNS`]) cold starts per binary, `BENCH_REQUESTS`
+//!   ([`DEFAULT_REQUESTS`]) requests per binary for CPU time, `BENCH_SLICE_SPAWNS`
+//!   ([`DEFAULT_SLICE_SPAWNS`], 0 skips them) cold starts per binary under each of Lambda's CPU
+//!   shares (a cgroup v1 CPU quota);
 //! - `BENCH_OUTPUT` (default `BENCHMARKS.md`), `BENCH_STARTED` and `BENCH_BUILD_SECONDS` (for
 //!   the duration of `make bench`).
 

@@ -241,8 +241,9 @@ impl From<ChatRow> for Chat {
 
 /// What a chat list reads of a [`ChatRow`] ([`super::CHAT_LIST_PROJECTION`]): neither its keys
 /// nor its write id nor its share, which a list never shows. Fewer attributes to send, to
-/// parse and to decode (a list of chats: some 50,000 instructions fewer, `make bench`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// parse and to decode (list-chats with 9 chats: 2,575,247 → 2,336,140 instructions per
+/// request, `make bench`).
+#[derive(Debug, Deserialize)]
 pub struct ChatListRow {
     pub id: ChatId,
     pub name: String,

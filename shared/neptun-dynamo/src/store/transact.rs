@@ -114,16 +114,16 @@ impl DynamoStore {
         keys: Vec<(String, String)>,
     ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
         let item = to_item(row)?;
-        let mut items = Vec::with_capacity(keys.len() + 1);
-        for (pk, sk) in keys {
-            let mut copy = item.clone();
-            for (name, value) in [(schema::PK, pk), (schema::SK, sk)] {
-                copy.insert(name.to_owned(), AttributeValue::S(value));
-            }
-            items.push(copy);
-        }
-        items.insert(0, item);
-        self.puts_of(items)
+        let copies: Vec<Item> = keys
+            .into_iter()
+            .map(|(pk, sk)| {
+                let mut copy = item.clone();
+                copy.insert(schema::PK.to_owned(), AttributeValue::S(pk));
+                copy.insert(schema::SK.to_owned(), AttributeValue::S(sk));
+                copy
+            })
+            .collect();
+        self.puts_of(std::iter::once(item).chain(copies).collect())
     }
 
     fn puts_of(&self, items: Vec<Item>) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
