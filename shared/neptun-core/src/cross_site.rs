@@ -14,7 +14,11 @@
 //! those of `ALLOWED_ORIGINS`. The check runs before the body is read
 //! ([`crate::context::AppContext::refusal`]), so a refused form never reaches a parser.
 
-use http::{HeaderMap, Method};
+use http::header::{HOST, ORIGIN};
+use http::{HeaderMap, HeaderName, Method};
+
+/// Named once, not parsed from a string at each lookup.
+static SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
 
 /// Extra trusted origins, comma-separated (`https://app.example,http://localhost:3000`).
 pub const ALLOWED_ORIGINS_ENV: &str = "ALLOWED_ORIGINS";
@@ -60,10 +64,10 @@ impl CrossSiteCheck {
         if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
             return true;
         }
-        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-        let origin = header("origin");
+        let header = |name: &HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
+        let origin = header(&ORIGIN);
         let trusted = || origin.is_some_and(|origin| self.trusts(origin));
-        match header("sec-fetch-site") {
+        match header(&SEC_FETCH_SITE) {
             Some("same-origin" | "none") => return true,
             Some(_) => return trusted(),
             None => {}
@@ -71,7 +75,7 @@ impl CrossSiteCheck {
         let Some(origin) = origin else {
             return true;
         };
-        let same_host = header("host").is_some_and(|host| {
+        let same_host = header(&HOST).is_some_and(|host| {
             origin_host(origin).is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
         });
         same_host || trusted()

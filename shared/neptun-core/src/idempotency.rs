@@ -5,6 +5,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use http::HeaderName;
 use lambda_http::Request;
 use sha2::{Digest, Sha256};
 
@@ -13,6 +14,8 @@ use crate::store::Idempotency;
 use crate::validation::{Issue, IssueCode, PathSegment};
 
 pub const HEADER: &str = "idempotency-key";
+/// [`HEADER`], named once, not parsed from a string at each lookup.
+static HEADER_NAME: HeaderName = HeaderName::from_static(HEADER);
 pub const MAX_KEY_LENGTH: usize = 255;
 
 /// Reads the request's `Idempotency-Key`: `None` without the header. `route` and `ids`
@@ -24,7 +27,7 @@ pub fn from_request(
     ids: &[u64],
     body: &[u8],
 ) -> Result<Option<Idempotency>, ApiError> {
-    let Some(value) = request.headers().get(HEADER) else {
+    let Some(value) = request.headers().get(&HEADER_NAME) else {
         return Ok(None);
     };
     let key = value.as_bytes();

@@ -50,19 +50,28 @@ impl RequestMetrics {
     }
 
     /// The EMF line, timestamped `timestamp_ms` (milliseconds since the Unix epoch): the
-    /// [`emf_line`] of its dimensions and metrics (a test holds them equal), written around
-    /// its fixed directives rather than serialized, as it is written on every request. The
+    /// [`emf_line`] of its dimensions and metrics (a test holds them equal), written piece by
+    /// piece rather than serialized or formatted, as it is written on every request. The
     /// function's name and the status class are fixed words that need no escaping.
     pub fn line(&self, timestamp_ms: u64) -> String {
-        let milliseconds = (self.duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
-        format!(
-            "{{\"_aws\":{{\"Timestamp\":{timestamp_ms},{DIRECTIVES}}},\"Function\":\"{}\",\"StatusClass\":\"{}\",\"DynamoDBRequests\":{},\"Duration\":{},\"Status\":{}}}",
-            self.function.name(),
-            self.status_class(),
-            self.storage_requests,
-            metric_number(milliseconds),
-            self.status,
-        )
+        let mut numbers = itoa::Buffer::new();
+        let mut line = String::with_capacity(LINE_CAPACITY);
+        line.push_str(r#"{"_aws":{"Timestamp":"#);
+        line.push_str(numbers.format(timestamp_ms));
+        line.push(',');
+        line.push_str(DIRECTIVES);
+        line.push_str(r#"},"Function":""#);
+        line.push_str(self.function.name());
+        line.push_str(r#"","StatusClass":""#);
+        line.push_str(self.status_class());
+        line.push_str(r#"","DynamoDBRequests":"#);
+        line.push_str(numbers.format(self.storage_requests));
+        line.push_str(r#","Duration":"#);
+        push_milliseconds(&mut line, self.duration);
+        line.push_str(r#","Status":"#);
+        line.push_str(numbers.format(self.status));
+        line.push('}');
+        line
     }
 
     /// Writes the line to stdout.
@@ -73,6 +82,29 @@ impl RequestMetrics {
 
 /// The directives of every request line, in [`NAMESPACE`].
 const DIRECTIVES: &str = r#""CloudWatchMetrics":[{"Namespace":"Neptun","Dimensions":[["Function","StatusClass"]],"Metrics":[{"Name":"DynamoDBRequests","Unit":"Count"},{"Name":"Duration","Unit":"Milliseconds"}]}]"#;
+
+/// Room for a request's line and its newline: the directives, the longest function name and
+/// numbers at their widest.
+const LINE_CAPACITY: usize = DIRECTIVES.len() + 192;
+
+/// `duration` in milliseconds, rounded to the microsecond, as [`metric_number`] writes it: no
+/// fraction when it is whole, else no trailing zero.
+fn push_milliseconds(line: &mut String, duration: Duration) {
+    let micros = duration.as_nanos().saturating_add(500) / 1000;
+    let mut numbers = itoa::Buffer::new();
+    line.push_str(numbers.format(micros / 1000));
+    let fraction = (micros % 1000) as u16;
+    if fraction != 0 {
+        let digits = [fraction / 100, fraction / 10 % 10, fraction % 10];
+        let kept = 3 - digits.iter().rev().take_while(|&&digit| digit == 0).count();
+        line.push('.');
+        line.extend(
+            digits[..kept]
+                .iter()
+                .map(|&digit| char::from(b'0' + digit as u8)),
+        );
+    }
+}
 
 /// A metric's value: whole numbers as integers, so that counts read as counts.
 fn metric_number(value: f64) -> Value {
@@ -173,6 +205,26 @@ mod tests {
         );
         expected["Status"] = json!(404);
         assert_eq!(metrics.line(5), expected.to_string());
+    }
+
+    #[test]
+    fn durations_are_written_as_metric_numbers() {
+        for micros in [
+            0, 1, 10, 100, 450, 999, 1_000, 3_450, 3_456, 7_000, 12_300, 86_400_001,
+        ] {
+            let duration = Duration::from_micros(micros);
+            let mut written = String::new();
+            push_milliseconds(&mut written, duration);
+            let milliseconds = (duration.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0;
+            assert_eq!(
+                written,
+                metric_number(milliseconds).to_string(),
+                "{micros} µs"
+            );
+        }
+        let mut written = String::new();
+        push_milliseconds(&mut written, Duration::from_nanos(2_499));
+        assert_eq!(written, "0.002");
     }
 
     #[test]

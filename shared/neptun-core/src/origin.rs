@@ -4,13 +4,15 @@
 
 use std::fmt;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 use subtle::ConstantTimeEq;
 
 /// Environment variable holding the secret (unset or empty: no check, as in `make dev`).
 pub const ORIGIN_SECRET_ENV: &str = "ORIGIN_VERIFY_SECRET";
 /// The header the proxy adds.
 pub const ORIGIN_HEADER: &str = "x-origin-verify";
+/// [`ORIGIN_HEADER`], named once, not parsed from a string at each lookup.
+static ORIGIN_HEADER_NAME: HeaderName = HeaderName::from_static(ORIGIN_HEADER);
 /// Shortest secret accepted: guessing it must be hopeless.
 pub const MIN_ORIGIN_SECRET_CHARS: usize = 32;
 
@@ -67,7 +69,7 @@ impl OriginCheck {
         let Some(secret) = &self.secret else {
             return true;
         };
-        let mut values = headers.get_all(ORIGIN_HEADER).iter();
+        let mut values = headers.get_all(&ORIGIN_HEADER_NAME).iter();
         match (values.next(), values.next()) {
             (Some(value), None) => bool::from(value.as_bytes().ct_eq(secret)),
             _ => false,

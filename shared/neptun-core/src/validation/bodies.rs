@@ -8,7 +8,7 @@ use super::envelope::{
     BodyError, BodyFormat, MAX_ECHO_CHARS, into_object, text_too_large, truncate_chars,
 };
 use super::fields::{check_max_chars, check_not_blank, is_blank, optional_string, required_string};
-use super::issues::{Issue, IssueCode, PathSegment, child, display_path};
+use super::issues::{Issue, IssueCode, PathSegment, display_path};
 use super::shape::{Fields, Found, List, ListSeed, Shaped, found, read_shaped, shaped_from};
 use super::{MAX_ANSWER_BYTES, MAX_BATCH, MAX_ISSUES, MAX_TEXT_BYTES};
 use crate::model::Role;
@@ -206,7 +206,7 @@ fn create_messages(body: MessagesBody) -> Result<Batch<NewMessage>, BodyError> {
             content: message,
             role: actor,
         };
-        new_message(fields, ["message", "actor"], &[], issues)
+        new_message(fields, ["message", "actor"], ItemPath::Body, issues)
     };
     let batch = parse_batch(
         messages,
@@ -224,11 +224,10 @@ fn create_messages(body: MessagesBody) -> Result<Batch<NewMessage>, BodyError> {
 fn new_message(
     fields: MessageFields,
     keys: [&str; 2],
-    path: &[PathSegment],
+    path: ItemPath,
     issues: &mut Vec<Issue>,
 ) -> Option<NewMessage> {
-    // Paths are built only for an issue: most messages have none.
-    let content_path = || child(path, keys[0]);
+    let content_path = || path.child(keys[0]);
     let content = fields.content.required(content_path, issues);
     if let Some(content) = &content {
         check_not_blank(
@@ -238,7 +237,7 @@ fn new_message(
             issues,
         );
     }
-    let role = required_role(fields.role, || child(path, keys[1]), issues);
+    let role = required_role(fields.role, || path.child(keys[1]), issues);
     Some(NewMessage {
         content: content?,
         role: role?,
@@ -350,24 +349,24 @@ fn create_files(body: FilesBody) -> Result<Batch<NewFile>, BodyError> {
         files,
         TextFields::FILES,
         Some(MAX_BATCH),
-        |issues| new_file(file, &[], issues),
+        |issues| new_file(file, ItemPath::Body, issues),
         new_file,
     )
 }
 
-fn new_file(fields: FileFields, path: &[PathSegment], issues: &mut Vec<Issue>) -> Option<NewFile> {
-    let text = fields.text.required(|| child(path, "text"), issues);
-    let title = optional_title(fields.title, || child(path, "title"), issues);
+fn new_file(fields: FileFields, path: ItemPath, issues: &mut Vec<Issue>) -> Option<NewFile> {
+    let text = fields.text.required(|| path.child("text"), issues);
+    let title = optional_title(fields.title, || path.child("title"), issues);
     let language = optional_label(
         fields.language,
         DEFAULT_LANGUAGE,
-        || child(path, "language"),
+        || path.child("language"),
         issues,
     );
     let extension = optional_label(
         fields.extension,
         DEFAULT_EXTENSION,
-        || child(path, "extension"),
+        || path.child("extension"),
         issues,
     );
     Some(NewFile {
@@ -482,6 +481,30 @@ fn check_text_size(text: &Found, what: &str, location: &str) -> Result<(), BodyE
     }
 }
 
+/// Where an item of a body is: the body itself, or an element of its batch. Its issue paths
+/// are built only for an issue: most items have none.
+#[derive(Debug, Clone, Copy)]
+enum ItemPath {
+    Body,
+    Item { list: &'static str, index: usize },
+}
+
+impl ItemPath {
+    fn path(self) -> Vec<PathSegment> {
+        match self {
+            Self::Body => Vec::new(),
+            Self::Item { list, index } => vec![list.into(), index.into()],
+        }
+    }
+
+    /// The path of the item's field `key`.
+    fn child(self, key: &str) -> Vec<PathSegment> {
+        let mut path = self.path();
+        path.push(key.into());
+        path
+    }
+}
+
 /// A body without its batch key is one item, parsed by `single` with path `[]`; else the batch
 /// is a list of at least one object (at most `max_items` when given), each parsed by `item`
 /// with its path (`[batch_key, index]`). A text over [`MAX_TEXT_BYTES`] anywhere in the list
@@ -493,14 +516,14 @@ fn parse_batch<F, T>(
     fields: TextFields,
     max_items: Option<usize>,
     single: impl FnOnce(&mut Vec<Issue>) -> Option<T>,
-    item: impl Fn(F, &[PathSegment], &mut Vec<Issue>) -> Option<T>,
+    item: impl Fn(F, ItemPath, &mut Vec<Issue>) -> Option<T>,
 ) -> Result<Batch<T>, BodyError> {
     let mut issues = Vec::new();
-    let path: Vec<PathSegment> = vec![fields.batch_key.into()];
+    let path = || vec![PathSegment::from(fields.batch_key)];
     let batch = match list {
         List::Absent => single(&mut issues).map(Batch::Single),
         List::Other(received) => {
-            issues.push(Issue::wrong_type_named("array", received, path));
+            issues.push(Issue::wrong_type_named("array", received, path()));
             None
         }
         List::Items {
@@ -520,13 +543,13 @@ fn parse_batch<F, T>(
                 issues.push(Issue::new(
                     IssueCode::TooSmall,
                     "Array must contain at least 1 element(s)",
-                    path.clone(),
+                    path(),
                 ));
             } else if let Some(max) = max_items.filter(|&max| len > max) {
                 issues.push(Issue::new(
                     IssueCode::TooBig,
                     format!("Array must contain at most {max} element(s)"),
-                    path.clone(),
+                    path(),
                 ));
             }
             let mut items = Vec::with_capacity(kept.len());
@@ -534,15 +557,22 @@ fn parse_batch<F, T>(
                 if issues.len() >= MAX_ISSUES {
                     break;
                 }
-                let item_path = child(&path, index);
+                let item_path = ItemPath::Item {
+                    list: fields.batch_key,
+                    index,
+                };
                 match value {
                     Shaped::Object(fields) => {
-                        if let Some(parsed) = item(fields, &item_path, &mut issues) {
+                        if let Some(parsed) = item(fields, item_path, &mut issues) {
                             items.push(parsed);
                         }
                     }
                     Shaped::Other(received) => {
-                        issues.push(Issue::wrong_type_named("object", received, item_path));
+                        issues.push(Issue::wrong_type_named(
+                            "object",
+                            received,
+                            item_path.path(),
+                        ));
                     }
                 }
             }

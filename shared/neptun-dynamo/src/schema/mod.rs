@@ -124,24 +124,60 @@ const ATTEMPTS_PREFIX: &str = "ATTEMPTS#";
 /// Sorts after every `MSG#<digits>` key.
 const MESSAGE_RANGE_END: &str = "MSG#~";
 
+/// A key of words and ids, written piece by piece rather than formatted: every request
+/// builds a few.
+struct Key(String);
+
+impl Key {
+    fn new(word: &str) -> Self {
+        let mut key = String::with_capacity(64);
+        key.push_str(word);
+        Self(key)
+    }
+
+    fn word(mut self, word: &str) -> Self {
+        self.0.push_str(word);
+        self
+    }
+
+    fn id(mut self, id: u64) -> Self {
+        self.0.push_str(itoa::Buffer::new().format(id));
+        self
+    }
+
+    /// `id` with leading zeros to `width` digits, so that keys sort as their ids do.
+    fn padded(mut self, id: u64, width: usize) -> Self {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(id);
+        self.0
+            .extend(std::iter::repeat_n('0', width.saturating_sub(digits.len())));
+        self.0.push_str(digits);
+        self
+    }
+}
+
 pub fn user_pk(user_id: UserId) -> String {
-    format!("USER#{user_id}")
+    Key::new("USER#").id(user_id.get()).0
 }
 
 /// The partition of the user's largest chat id.
 pub fn last_chat_pk(user_id: UserId) -> String {
-    format!("USER#{user_id}#LAST_CHAT")
+    Key::new("USER#").id(user_id.get()).word("#LAST_CHAT").0
 }
 
 /// The partition of a project's chat list.
 pub fn project_pk(user_id: UserId, project_id: ProjectId) -> String {
-    format!("USER#{user_id}#PROJECT#{project_id}")
+    Key::new("USER#")
+        .id(user_id.get())
+        .word("#PROJECT#")
+        .id(project_id.get())
+        .0
 }
 
 /// `USER#<user>` / `DELETED#<chat>`: an imported chat deleted through the API, which no import
 /// brings back ([`DeletedChatRow`]).
 pub fn deleted_chat_sk(chat_id: ChatId) -> String {
-    format!("{DELETED_CHAT_PREFIX}{:016}", chat_id.get())
+    Key::new(DELETED_CHAT_PREFIX).padded(chat_id.get(), 16).0
 }
 
 /// The partition of the erasure records (the import never brings an erased user's chats back).
@@ -150,7 +186,7 @@ pub fn erasures_pk() -> String {
 }
 
 pub fn erasure_sk(user_id: UserId) -> String {
-    format!("USER#{user_id}")
+    user_pk(user_id)
 }
 
 /// The partition of the pending purge of the chat whose partition is `chat_pk`: one of
@@ -173,7 +209,7 @@ pub fn parse_user_pk(pk: &str) -> Option<UserId> {
 
 /// The partition of pending purge shard `shard`.
 pub fn pending_purge_shard_pk(shard: u64) -> String {
-    format!("{PENDING_PURGES_PREFIX}{shard:02}")
+    Key::new(PENDING_PURGES_PREFIX).padded(shard, 2).0
 }
 
 /// The partition of a list of the user's chats.
@@ -185,7 +221,11 @@ pub fn chat_list_pk(user_id: UserId, list: ChatList) -> String {
 }
 
 pub fn chat_pk(user_id: UserId, chat_id: ChatId) -> String {
-    format!("USER#{user_id}#CHAT#{chat_id}")
+    Key::new("USER#")
+        .id(user_id.get())
+        .word("#CHAT#")
+        .id(chat_id.get())
+        .0
 }
 
 /// The chat whose partition `pk` is: exactly what [`chat_pk`] writes, so that a user's own
@@ -201,12 +241,12 @@ pub fn parse_chat_pk(pk: &str) -> Option<ChatScope> {
 
 /// The partition of a share and its counts of failed password attempts.
 pub fn share_pk(uuid: &str) -> String {
-    format!("{SHARE_PREFIX}{uuid}")
+    [SHARE_PREFIX, uuid].concat()
 }
 
 /// The count of failed password attempts in `minute` (Unix seconds / 60).
 pub fn attempts_sk(minute: u64) -> String {
-    format!("{ATTEMPTS_PREFIX}{minute:012}")
+    Key::new(ATTEMPTS_PREFIX).padded(minute, 12).0
 }
 
 /// A count's row, as opposed to the share's.
@@ -223,20 +263,20 @@ pub fn share_range(minute: u64) -> SortRange {
 }
 
 pub fn chat_sk(chat_id: ChatId) -> String {
-    format!("{CHAT_PREFIX}{chat_id:016}")
+    Key::new(CHAT_PREFIX).padded(chat_id.get(), 16).0
 }
 
 pub fn message_chunk_sk(chunk_id: u64) -> String {
-    format!("{MESSAGE_PREFIX}{chunk_id:016}")
+    Key::new(MESSAGE_PREFIX).padded(chunk_id, 16).0
 }
 
 pub fn file_chunk_sk(chunk_id: u64) -> String {
-    format!("{FILE_PREFIX}{chunk_id:016}")
+    Key::new(FILE_PREFIX).padded(chunk_id, 16).0
 }
 
 /// An idempotency record, under the user's partition; `key_hash` is the SHA-256 of the key.
 pub fn idempotency_sk(key_hash: &str) -> String {
-    format!("{IDEMPOTENCY_PREFIX}{key_hash}")
+    [IDEMPOTENCY_PREFIX, key_hash].concat()
 }
 
 /// Sort-key range (inclusive) of one list query.
@@ -319,6 +359,41 @@ pub fn to_attribute_map<T: Serialize>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_are_their_words_and_ids() {
+        for id in [
+            0,
+            7,
+            42,
+            1 << 20,
+            0x0012_3456_789a,
+            9_999_999_999_999_999,
+            u64::MAX,
+        ] {
+            assert_eq!(user_pk(UserId(id)), format!("USER#{id}"));
+            assert_eq!(last_chat_pk(UserId(id)), format!("USER#{id}#LAST_CHAT"));
+            assert_eq!(
+                project_pk(UserId(id), ProjectId(3)),
+                format!("USER#{id}#PROJECT#3")
+            );
+            assert_eq!(chat_pk(UserId(1), ChatId(id)), format!("USER#1#CHAT#{id}"));
+            assert_eq!(chat_sk(ChatId(id)), format!("{CHAT_PREFIX}{id:016}"));
+            assert_eq!(message_chunk_sk(id), format!("{MESSAGE_PREFIX}{id:016}"));
+            assert_eq!(file_chunk_sk(id), format!("{FILE_PREFIX}{id:016}"));
+            assert_eq!(
+                deleted_chat_sk(ChatId(id)),
+                format!("{DELETED_CHAT_PREFIX}{id:016}")
+            );
+            assert_eq!(attempts_sk(id), format!("{ATTEMPTS_PREFIX}{id:012}"));
+            assert_eq!(
+                pending_purge_shard_pk(id),
+                format!("{PENDING_PURGES_PREFIX}{id:02}")
+            );
+        }
+        assert_eq!(share_pk("u-u-i-d"), format!("{SHARE_PREFIX}u-u-i-d"));
+        assert_eq!(idempotency_sk("hash"), format!("{IDEMPOTENCY_PREFIX}hash"));
+    }
 
     #[test]
     fn row_conditions_name_the_partition_key() {

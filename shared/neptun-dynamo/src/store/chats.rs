@@ -32,12 +32,12 @@ impl ChatStore for DynamoStore {
         };
         let build = |id: u64, write_id: u64| {
             let chat = row(id, now_ms, write_id);
-            let (mut puts, first_row) = self.puts_with_copies(&chat, chat.copy_keys())?;
+            let (mut puts, first_write_id) = self.puts_with_copies(&chat, chat.copy_keys())?;
             puts.push(self.last_chat_put(user_id, ChatId(id))?);
             Ok(transact::Plan {
                 checks: Vec::new(),
                 puts,
-                first_row,
+                first_write_id,
             })
         };
         let known = self.chat_floors.of(user_id);

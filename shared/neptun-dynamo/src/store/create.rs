@@ -4,7 +4,7 @@
 use neptun_core::ids::UserId;
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::{CancellationReason, TransactWriteItem};
+use aws_sdk_dynamodb::types::{CancellationReason, ConditionCheck};
 use serde::Serialize;
 
 use super::DynamoStore;
@@ -62,9 +62,8 @@ impl DynamoStore {
                     })
                     .transpose()?;
                 // Every create checks that its user was not erased, in its own transaction.
-                let mut plan = build(id, write_id)?;
-                plan.checks.push(self.not_erased(user_id)?);
-                Ok(plan.with_record(record))
+                let plan = build(id, write_id)?;
+                Ok(plan.with_record(self.not_erased(user_id)?, record))
             };
             let created = |value, replayed| Ok(Replayable { value, replayed });
             match self
@@ -172,7 +171,7 @@ impl DynamoStore {
         items: &[I],
         estimated_bytes: impl Fn(&I) -> usize,
         row: impl Fn(u64, Vec<(u64, &I)>, u64, u64) -> R,
-        checks: impl Fn() -> Result<Vec<(Check, TransactWriteItem)>, StoreError>,
+        checks: impl Fn() -> Result<Vec<(Check, ConditionCheck)>, StoreError>,
         idempotency: Option<&Idempotency>,
         now_ms: u64,
     ) -> Result<Replayable<Vec<R>>, StoreError> {
@@ -193,14 +192,14 @@ impl DynamoStore {
         let planned = std::sync::Mutex::new(None);
         let build = |base: u64, write_id: u64| {
             let built = rows(base, write_id, now_ms)?;
-            let (puts, first_row) = self.puts(&built)?;
+            let (puts, first_write_id) = self.puts(&built)?;
             if let Ok(mut planned) = planned.lock() {
                 *planned = Some((base, built));
             }
             Ok(Plan {
                 checks: checks()?,
                 puts,
-                first_row,
+                first_write_id,
             })
         };
         let created = self

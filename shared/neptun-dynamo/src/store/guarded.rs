@@ -128,7 +128,16 @@ impl DynamoStore {
         &self,
         user_id: UserId,
     ) -> Result<TransactWriteItem, StoreError> {
-        let check = ConditionCheck::builder()
+        let check = self.not_erased_condition(user_id)?;
+        Ok(TransactWriteItem::builder().condition_check(check).build())
+    }
+
+    /// [`DynamoStore::not_erased_check`]'s condition.
+    pub(super) fn not_erased_condition(
+        &self,
+        user_id: UserId,
+    ) -> Result<ConditionCheck, StoreError> {
+        ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
                 schema::user_pk(user_id),
@@ -136,8 +145,7 @@ impl DynamoStore {
             )))
             .condition_expression(schema::ROW_ABSENT)
             .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
+            .map_err(build_error)
     }
 
     /// A delete of one row, conditioned on `condition` when given.

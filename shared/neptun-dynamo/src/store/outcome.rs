@@ -1,10 +1,10 @@
 //! What a cancelled create transaction means, read from its cancellation reasons alone.
 
-use aws_sdk_dynamodb::types::CancellationReason;
+use aws_sdk_dynamodb::types::{AttributeValue, CancellationReason};
 
 use super::transact::Check;
 use super::{Item, decode};
-use crate::schema::{IdempotencyRecordRow, LAST_CHAT_ID};
+use crate::schema::{IdempotencyRecordRow, LAST_CHAT_ID, WRITE_ID};
 use neptun_core::store::StoreError;
 
 /// The codes DynamoDB puts in a cancellation reason.
@@ -17,8 +17,9 @@ const THROTTLED: &[&str] = &["ThrottlingError", "ProvisionedThroughputExceeded"]
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Layout<'a> {
     pub checks: &'a [Check],
-    /// The first put's key and write id as this attempt writes them.
-    pub first_row: &'a Item,
+    /// The write id of the first put's row as this attempt writes it (drawn afresh for each
+    /// attempt). Its cancellation returns the row at that put's key, so the key is the same.
+    pub first_write_id: Option<&'a AttributeValue>,
     pub record: Option<RecordSlot<'a>>,
 }
 
@@ -130,11 +131,9 @@ pub(super) fn interpret(
     }
     let first_put = layout.first_put();
     let own_row = |row: &Item| {
-        !layout.first_row.is_empty()
-            && layout
-                .first_row
-                .iter()
-                .all(|(name, value)| row.get(name) == Some(value))
+        layout
+            .first_write_id
+            .is_some_and(|id| row.get(WRITE_ID) == Some(id))
     };
     if failed(first_put) && returned(first_put).is_some_and(own_row) {
         return Ok(Cancellation::Ended(Outcome::OwnWriteFound));

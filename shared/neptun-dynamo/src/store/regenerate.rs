@@ -210,7 +210,11 @@ impl RegenerateStore for DynamoStore {
             };
             let deleted: HashSet<MessageId> = exchange.message_ids().into_iter().collect();
             let (_, chat_check) = self.chat_exists_check(user_id, chat_id)?;
-            let mut actions = vec![chat_check];
+            let mut actions = vec![
+                TransactWriteItem::builder()
+                    .condition_check(chat_check)
+                    .build(),
+            ];
             for row in &end.rows {
                 actions.extend(self.shrink_row(row, &deleted)?);
             }

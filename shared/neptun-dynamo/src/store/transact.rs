@@ -25,30 +25,49 @@ pub(super) enum Check {
     NotErased,
 }
 
-/// One create's transaction for one draw of ids, without its idempotency record.
+/// One create's transaction for one draw of ids, without its idempotency record. Its actions
+/// are kept as checks and puts, a quarter of a `TransactWriteItem`'s size each: a move copies
+/// them whole, and each becomes an action once, in its place in the transaction.
 pub(super) struct Plan {
-    pub checks: Vec<(Check, TransactWriteItem)>,
-    pub puts: Vec<TransactWriteItem>,
-    /// The first put's key and write id, to recognise its row if an earlier try of this very
-    /// attempt committed and only its response was lost (the SDK then retries into our own
+    pub checks: Vec<(Check, ConditionCheck)>,
+    pub puts: Vec<Put>,
+    /// The first put's write id, to recognise its row if an earlier try of this very attempt
+    /// committed and only its response was lost (the SDK then retries into our own
     /// condition): a write id is drawn afresh for each attempt.
-    pub first_row: Item,
+    pub first_write_id: Option<AttributeValue>,
 }
 
-/// A plan with its record, in the order it is sent.
+/// A plan with its last check and its record, in the order it is sent.
 pub(super) struct Transaction {
     pub actions: Vec<TransactWriteItem>,
     checks: Vec<Check>,
-    first_row: Item,
+    first_write_id: Option<AttributeValue>,
     record_index: Option<usize>,
 }
 
 impl Plan {
-    pub fn with_record(self, record: Option<TransactWriteItem>) -> Transaction {
-        let checks = self.checks.iter().map(|(check, _)| *check).collect();
-        let mut actions: Vec<TransactWriteItem> =
-            self.checks.into_iter().map(|(_, action)| action).collect();
-        actions.extend(self.puts);
+    /// The transaction: the plan's checks and `last_check`, its puts, then `record`. Each
+    /// action is moved once, into a list of its final size.
+    pub fn with_record(
+        self,
+        last_check: (Check, ConditionCheck),
+        record: Option<TransactWriteItem>,
+    ) -> Transaction {
+        let check_count = self.checks.len() + 1;
+        let mut checks = Vec::with_capacity(check_count);
+        checks.extend(self.checks.iter().map(|(check, _)| *check));
+        checks.push(last_check.0);
+        let condition_check = |check| TransactWriteItem::builder().condition_check(check).build();
+        let mut actions =
+            Vec::with_capacity(check_count + self.puts.len() + usize::from(record.is_some()));
+        actions.extend(
+            (self.checks.into_iter().chain([last_check])).map(|(_, check)| condition_check(check)),
+        );
+        actions.extend(
+            self.puts
+                .into_iter()
+                .map(|put| TransactWriteItem::builder().put(put).build()),
+        );
         let record_index = record.map(|record| {
             actions.push(record);
             actions.len() - 1
@@ -56,7 +75,7 @@ impl Plan {
         Transaction {
             actions,
             checks,
-            first_row: self.first_row,
+            first_write_id: self.first_write_id,
             record_index,
         }
     }
@@ -68,7 +87,7 @@ impl Transaction {
     pub fn layout<'a>(&'a self, fingerprint: Option<&'a str>) -> Layout<'a> {
         Layout {
             checks: &self.checks,
-            first_row: &self.first_row,
+            first_write_id: self.first_write_id.as_ref(),
             record: self
                 .record_index
                 .zip(fingerprint)
@@ -86,33 +105,32 @@ impl DynamoStore {
     }
 
     /// A put of a new row; a failed condition returns the row that is there.
-    fn put_new(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
-        let put = Put::builder()
+    fn put_new(&self, item: Item) -> Result<Put, StoreError> {
+        Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
             .condition_expression(schema::ROW_ABSENT)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .map_err(build_error)
     }
 
-    /// The puts of `rows`, and the first row's key and write id.
+    /// The puts of `rows`, and the first row's write id.
     pub(super) fn puts<T: Serialize>(
         &self,
         rows: &[T],
-    ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+    ) -> Result<(Vec<Put>, Option<AttributeValue>), StoreError> {
         let items = rows.iter().map(to_item).collect::<Result<Vec<_>, _>>()?;
         self.puts_of(items)
     }
 
-    /// The puts of `row` and of its copies under `keys` (`PK`, `SK`), and the row's key and
-    /// write id: serialized once, each copy a clone with its own key.
+    /// The puts of `row` and of its copies under `keys` (`PK`, `SK`), and the row's write
+    /// id: serialized once, each copy a clone with its own key.
     pub(super) fn puts_with_copies<T: Serialize>(
         &self,
         row: &T,
         keys: Vec<(String, String)>,
-    ) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
+    ) -> Result<(Vec<Put>, Option<AttributeValue>), StoreError> {
         let item = to_item(row)?;
         let copies: Vec<Item> = keys
             .into_iter()
@@ -126,19 +144,16 @@ impl DynamoStore {
         self.puts_of(std::iter::once(item).chain(copies).collect())
     }
 
-    fn puts_of(&self, items: Vec<Item>) -> Result<(Vec<TransactWriteItem>, Item), StoreError> {
-        // Not the whole row: a message chunk's can be hundreds of kilobytes.
-        let first_row = items.first().map_or_else(Item::new, |item| {
-            [schema::PK, schema::SK, schema::WRITE_ID]
-                .into_iter()
-                .filter_map(|name| Some((name.to_owned(), item.get(name)?.clone())))
-                .collect()
-        });
+    fn puts_of(&self, items: Vec<Item>) -> Result<(Vec<Put>, Option<AttributeValue>), StoreError> {
+        let first_write_id = items
+            .first()
+            .and_then(|item| item.get(schema::WRITE_ID))
+            .cloned();
         let mut puts = Vec::with_capacity(items.len() + 1);
         for item in items {
             puts.push(self.put_new(item)?);
         }
-        Ok((puts, first_row))
+        Ok((puts, first_write_id))
     }
 
     /// The user's [`schema::LastChatRow`] set to `chat_id`, on the condition that it holds a
@@ -148,13 +163,13 @@ impl DynamoStore {
         &self,
         user_id: UserId,
         chat_id: ChatId,
-    ) -> Result<TransactWriteItem, StoreError> {
+    ) -> Result<Put, StoreError> {
         let row = schema::LastChatRow {
             pk: schema::last_chat_pk(user_id),
             sk: schema::LAST_CHAT_SK.to_owned(),
             last_chat_id: chat_id.get(),
         };
-        let put = Put::builder()
+        Put::builder()
             .table_name(&self.table)
             .set_item(Some(to_item(&row)?))
             .condition_expression("attribute_not_exists(#pk) OR #last < :id")
@@ -163,22 +178,21 @@ impl DynamoStore {
             .expression_attribute_values(":id", AttributeValue::N(chat_id.get().to_string()))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .build()
-            .map_err(build_error)?;
-        Ok(TransactWriteItem::builder().put(put).build())
+            .map_err(build_error)
     }
 
     pub(super) fn not_erased(
         &self,
         user_id: UserId,
-    ) -> Result<(Check, TransactWriteItem), StoreError> {
-        Ok((Check::NotErased, self.not_erased_check(user_id)?))
+    ) -> Result<(Check, ConditionCheck), StoreError> {
+        Ok((Check::NotErased, self.not_erased_condition(user_id)?))
     }
 
     pub(super) fn chat_exists_check(
         &self,
         user_id: UserId,
         chat_id: ChatId,
-    ) -> Result<(Check, TransactWriteItem), StoreError> {
+    ) -> Result<(Check, ConditionCheck), StoreError> {
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
@@ -188,10 +202,7 @@ impl DynamoStore {
             .condition_expression(schema::ROW_EXISTS)
             .build()
             .map_err(build_error)?;
-        Ok((
-            Check::ChatExists,
-            TransactWriteItem::builder().condition_check(check).build(),
-        ))
+        Ok((Check::ChatExists, check))
     }
 
     /// Message `message_id` exists in the chat: its chunk row exists and holds its slot.
@@ -200,7 +211,7 @@ impl DynamoStore {
         user_id: UserId,
         chat_id: ChatId,
         message_id: MessageId,
-    ) -> Result<(Check, TransactWriteItem), StoreError> {
+    ) -> Result<(Check, ConditionCheck), StoreError> {
         let message_id = message_id.get();
         let slot = message_id - ids::chunk_of(message_id);
         let check = ConditionCheck::builder()
@@ -215,9 +226,6 @@ impl DynamoStore {
             .expression_attribute_values(":slot", AttributeValue::N(slot.to_string()))
             .build()
             .map_err(build_error)?;
-        Ok((
-            Check::MessageExists,
-            TransactWriteItem::builder().condition_check(check).build(),
-        ))
+        Ok((Check::MessageExists, check))
     }
 }

@@ -273,7 +273,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
         ),
         ("no reasons returned", Chat, vec![], Error("Invariant")),
     ];
-    let first_row = row(7);
+    let own_write_id = AttributeValue::N("7".into());
     for (name, shape, reasons, expected) in cases {
         let (checks, record): (&[Check], _) = match shape {
             Chat => (&[], None),
@@ -289,7 +289,7 @@ fn cancellation_reasons_are_read_by_the_layout() {
         };
         let layout = Layout {
             checks,
-            first_row: &first_row,
+            first_write_id: Some(&own_write_id),
             record,
         };
         let actual = interpret(&reasons, &layout);
