@@ -57,11 +57,13 @@ impl Plan {
         let mut checks = Vec::with_capacity(check_count);
         checks.extend(self.checks.iter().map(|(check, _)| *check));
         checks.push(last_check.0);
-        let condition_check = |check| TransactWriteItem::builder().condition_check(check).build();
         let mut actions =
             Vec::with_capacity(check_count + self.puts.len() + usize::from(record.is_some()));
         actions.extend(
-            (self.checks.into_iter().chain([last_check])).map(|(_, check)| condition_check(check)),
+            self.checks
+                .into_iter()
+                .chain([last_check])
+                .map(|(_, check)| TransactWriteItem::builder().condition_check(check).build()),
         );
         actions.extend(
             self.puts
