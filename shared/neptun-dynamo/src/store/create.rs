@@ -4,6 +4,7 @@
 use neptun_core::ids::UserId;
 use std::time::{Duration, Instant};
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_sdk_dynamodb::types::{CancellationReason, ConditionCheck};
 use serde::Serialize;
 
@@ -123,10 +124,9 @@ impl DynamoStore {
         let mut transaction = make()?;
         loop {
             let sent = super::boxed(|| {
-                self.client
-                    .transact_write_items()
+                TransactWriteItemsInput::builder()
                     .set_transact_items(Some(std::mem::take(&mut transaction.actions)))
-                    .send()
+                    .send_with(&self.client)
             })
             .await;
             let error = match sent {

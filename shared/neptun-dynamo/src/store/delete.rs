@@ -19,6 +19,7 @@ use neptun_core::ids::{ChatId, UserId};
 use std::collections::HashMap;
 use std::time::Instant;
 
+use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemInput;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, TransactWriteItem};
 use neptun_core::model::ChatList;
 use neptun_core::store::{ChatDeleteStore, Idempotency, Replayable, StoreError};
@@ -91,12 +92,9 @@ impl DynamoStore {
                 .consistent_read(true)
                 .build()
                 .map_err(build_error)?;
-            let request = self
-                .client
-                .batch_get_item()
-                .request_items(&self.table, wanted);
+            let request = BatchGetItemInput::builder().request_items(&self.table, wanted);
             let output = conflicts
-                .send("BatchGetItem", || request.clone().send())
+                .send("BatchGetItem", || request.clone().send_with(&self.client))
                 .await?;
             let mut found = output.responses.unwrap_or_default();
             for item in found.remove(&self.table).unwrap_or_default() {

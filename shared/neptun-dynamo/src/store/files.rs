@@ -1,5 +1,6 @@
 //! [`FileStore`] on DynamoDB.
 
+use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsInput;
 use aws_sdk_dynamodb::types::{Get, TransactGetItem};
 use neptun_core::ids;
 use neptun_core::ids::{ChatId, FileId, MessageId, UserId};
@@ -102,16 +103,15 @@ impl FileStore for DynamoStore {
                 .map(|get| TransactGetItem::builder().get(get).build())
                 .map_err(build_error)
         };
-        let request = self
-            .client
-            .transact_get_items()
-            .set_transact_items(Some(vec![
-                get(chat_pk.clone(), schema::CHAT_META_SK.to_owned())?,
-                get(chat_pk, schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
-                get(schema::user_pk(user_id), schema::ERASED_SK.to_owned())?,
-            ]));
+        let request = TransactGetItemsInput::builder().set_transact_items(Some(vec![
+            get(chat_pk.clone(), schema::CHAT_META_SK.to_owned())?,
+            get(chat_pk, schema::file_chunk_sk(ids::chunk_of(file_id.get())))?,
+            get(schema::user_pk(user_id), schema::ERASED_SK.to_owned())?,
+        ]));
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("TransactGetItems", || request.clone().send())
+            .send("TransactGetItems", || {
+                request.clone().send_with(&self.client)
+            })
             .await?;
         let mut found = output
             .responses

@@ -4,6 +4,7 @@
 use neptun_core::ids::UserId;
 use std::time::Instant;
 
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
 use aws_sdk_dynamodb::types::{
     AttributeValue, CancellationReason, ConditionCheck, Delete, Put, TransactWriteItem,
 };
@@ -64,10 +65,9 @@ impl DynamoStore {
         let mut conflicts = ConflictRetry::new(Instant::now(), self.retry_budget);
         loop {
             let sent = super::boxed(|| {
-                self.client
-                    .transact_write_items()
+                TransactWriteItemsInput::builder()
                     .set_transact_items(Some(actions.clone()))
-                    .send()
+                    .send_with(&self.client)
             })
             .await;
             let error = match sent {

@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use neptun_core::model::ChatMessage;
 use neptun_core::shares::attempts;
@@ -57,9 +58,7 @@ impl SharedChatStore for DynamoStore {
     }
 
     async fn reserve_attempt(&self, uuid: &str, minute: u64) -> Result<bool, StoreError> {
-        let take = self
-            .client
-            .update_item()
+        let take = UpdateItemInput::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
                 schema::share_pk(uuid),
@@ -81,7 +80,7 @@ impl SharedChatStore for DynamoStore {
             .return_values(ReturnValue::UpdatedNew);
         // The condition failing is the answer "none left", not an error.
         let taken = || async {
-            match super::boxed(|| take.clone().send()).await {
+            match super::boxed(|| take.clone().send_with(&self.client)).await {
                 Ok(_) => Ok(true),
                 Err(error)
                     if error

@@ -3,6 +3,8 @@
 use neptun_core::ids::{ChatId, UserId};
 use std::time::Instant;
 
+use aws_sdk_dynamodb::operation::get_item::GetItemInput;
+use aws_sdk_dynamodb::operation::query::QueryInput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde::de::DeserializeOwned;
 
@@ -114,14 +116,12 @@ impl DynamoStore {
         pk: String,
         sk: String,
     ) -> Result<Option<T>, StoreError> {
-        let read = self
-            .client
-            .get_item()
+        let read = GetItemInput::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(pk, sk)))
             .consistent_read(true);
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("GetItem", || read.clone().send())
+            .send("GetItem", || read.clone().send_with(&self.client))
             .await?;
         output.item.map(decode).transpose()
     }
@@ -132,9 +132,7 @@ impl DynamoStore {
         user_id: UserId,
         chat_id: ChatId,
     ) -> Result<bool, StoreError> {
-        let read = self
-            .client
-            .get_item()
+        let read = GetItemInput::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
                 schema::chat_pk(user_id, chat_id),
@@ -143,7 +141,7 @@ impl DynamoStore {
             .projection_expression(schema::PK)
             .consistent_read(true);
         let output = ConflictRetry::new(Instant::now(), self.retry_budget)
-            .send("GetItem", || read.clone().send())
+            .send("GetItem", || read.clone().send_with(&self.client))
             .await?;
         Ok(output.item.is_some())
     }
@@ -164,9 +162,7 @@ impl DynamoStore {
         let mut start: Option<Item> = None;
         let mut rows = 0;
         loop {
-            let query = self
-                .client
-                .query()
+            let query = QueryInput::builder()
                 .table_name(&self.table)
                 .key_condition_expression(schema::RANGE_CONDITION)
                 .expression_attribute_values(":pk", AttributeValue::S(pk.clone()))
@@ -187,7 +183,9 @@ impl DynamoStore {
                     .projection_expression(projection.expression),
                 None => query,
             };
-            let output = conflicts.send("Query", || query.clone().send()).await?;
+            let output = conflicts
+                .send("Query", || query.clone().send_with(&self.client))
+                .await?;
             let last_key = output.last_evaluated_key.clone();
             for item in output.items.unwrap_or_default() {
                 rows += 1;

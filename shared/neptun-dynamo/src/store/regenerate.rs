@@ -10,6 +10,7 @@
 use neptun_core::ids::{ChatId, MessageId, UserId};
 use std::collections::HashSet;
 
+use aws_sdk_dynamodb::operation::query::QueryInput;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 
 use super::build_error;
@@ -86,9 +87,7 @@ impl DynamoStore {
         let mut start: Option<Item> = None;
         let mut conflicts = ConflictRetry::new(std::time::Instant::now(), self.retry_budget);
         loop {
-            let mut query = self
-                .client
-                .query()
+            let mut query = QueryInput::builder()
                 .table_name(&self.table)
                 .key_condition_expression("#pk = :pk AND #sk BETWEEN :from AND :to")
                 .projection_expression("#pk, #sk, #mid")
@@ -111,7 +110,9 @@ impl DynamoStore {
                 placeholders.push(placeholder);
             }
             let query = query.filter_expression(format!("#mid IN ({})", placeholders.join(", ")));
-            let output = conflicts.send("Query", || query.clone().send()).await?;
+            let output = conflicts
+                .send("Query", || query.clone().send_with(&self.client))
+                .await?;
             for item in output.items() {
                 let text = |name: &str| item.get(name).and_then(|v| v.as_s().ok()).cloned();
                 if let (Some(pk), Some(sk)) = (text(schema::PK), text(schema::SK)) {
