@@ -36,7 +36,8 @@ pub fn rfc3339_ms(ms: u64) -> String {
     put_digits(&mut text[14..16], at.minute().into());
     put_digits(&mut text[17..19], at.second().into());
     put_digits(&mut text[20..23], (ms % 1000) as u16);
-    String::from_utf8_lossy(&text).into_owned()
+    // Only ASCII digits were written: checked, not replaced character by character.
+    std::str::from_utf8(&text).map_or_else(|_| EPOCH.to_owned(), str::to_owned)
 }
 
 /// The last `place.len()` decimal digits of `value` into `place`, zero-padded.

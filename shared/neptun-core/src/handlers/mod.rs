@@ -36,6 +36,10 @@ use serde_json::Value;
 /// Lambda answers at most 6 MB synchronously.
 pub const RESPONSE_BUDGET_BYTES: usize = 5 * 1024 * 1024;
 
+/// What a listed item usually takes in a page (a chat about 250 bytes): a page's body is sized
+/// for its items at once, not grown and copied as it fills (longer items still grow it).
+const ITEM_BYTES_ESTIMATE: usize = 256;
+
 /// Turns a handler's result into the response, logging the outcome without any request data.
 pub(crate) fn finish(result: Result<Response<Body>, ApiError>) -> Response<Body> {
     match result {
@@ -375,7 +379,8 @@ pub(crate) fn page_response_with<T: Serialize>(
     // Room for the closing brackets, a cursor and the tail.
     let reserve = 512 + cursor_reserve + lambda_length(&tail);
     let mut has_more = page.has_more;
-    let mut body = Vec::with_capacity(1024);
+    let estimate = page.items.len().saturating_mul(ITEM_BYTES_ESTIMATE);
+    let mut body = Vec::with_capacity(1024 + estimate.min(RESPONSE_BUDGET_BYTES));
     body.extend_from_slice(b"{\"");
     body.extend_from_slice(key.as_bytes());
     body.extend_from_slice(b"\":[");
