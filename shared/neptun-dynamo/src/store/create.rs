@@ -63,8 +63,8 @@ impl DynamoStore {
                     })
                     .transpose()?;
                 // Every create checks that its user was not erased, in its own transaction.
-                let plan = build(id, write_id)?;
-                Ok(plan.with_record(self.not_erased(user_id)?, record))
+                let not_erased = (Check::NotErased, self.not_erased_condition(user_id)?);
+                Ok(build(id, write_id)?.with_record(not_erased, record))
             };
             let created = |value, replayed| Ok(Replayable { value, replayed });
             match self

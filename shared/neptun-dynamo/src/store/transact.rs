@@ -183,13 +183,6 @@ impl DynamoStore {
             .map_err(build_error)
     }
 
-    pub(super) fn not_erased(
-        &self,
-        user_id: UserId,
-    ) -> Result<(Check, ConditionCheck), StoreError> {
-        Ok((Check::NotErased, self.not_erased_condition(user_id)?))
-    }
-
     pub(super) fn chat_exists_check(
         &self,
         user_id: UserId,
