@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make bench's import figures: the `import` binary (profile bench-tools, built by scripts/bench.sh) imports
+# make bench's import figures: `neptun-bench import` has the `import` binary (profile bench-tools,
+# both built by scripts/bench.sh) import
 # 100,000 generated messages from a private PostgreSQL, over TLS (verify-full; the server refuses
 # plain TCP), into a DynamoDB Local of its own (the
 # bench's engine holds the tables of a long run, which would slow it down), under GNU time;
@@ -19,7 +20,6 @@ rm -f "$section"
 echo "== import of ${NEPTUN_IMPORT_BENCH_MESSAGES:-100000} messages (import binary of profile bench-tools, private PostgreSQL over TLS)"
 env -u NEPTUN_TEST_DYNAMODB_ENDPOINT \
   NEPTUN_IMPORT_BIN="$ROOT/target/bench-tools/import" NEPTUN_IMPORT_BENCH_OUT="$ROOT/$section" \
-  cargo test -q --locked -p neptun-tests --test it -- --ignored --exact \
-  import::measure_import_of_100000_messages
+  target/bench-tools/neptun-bench import
 printf '\n' >>"${BENCH_OUTPUT:-BENCHMARKS.md}"
 cat "$section" >>"${BENCH_OUTPUT:-BENCHMARKS.md}"

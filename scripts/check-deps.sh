@@ -11,7 +11,8 @@
 # And what a deployed function links: core and dynamo of the library only, never the test kit,
 # the dev tools, the import (its PostgreSQL client), the benchmark crates, or core's `dev`
 # feature (sealing cookies), checked on each function's own dependency tree (`cargo tree -p`,
-# which resolves features for that function alone, as `cargo lambda build` does).
+# which resolves features for that function alone, as `cargo lambda build` does), nor a regex
+# engine (tracing-subscriber's EnvFilter would bring one: the functions filter by `Targets`).
 # Offline once the crates are fetched: `cargo tree --locked` reads Cargo.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,7 +63,7 @@ done
 # Only what a function needs, per function, for the Lambda target.
 lambda_target=aarch64-unknown-linux-gnu
 not_in_functions=(neptun-testkit neptun-devtools neptun-import neptun-tests neptun-bench sdk-floor
-  hello-baseline tokio-postgres postgres-protocol)
+  hello-baseline tokio-postgres postgres-protocol regex-automata)
 checked=0
 for manifest in functions/*/Cargo.toml; do
   function="$(basename "$(dirname "$manifest")")"

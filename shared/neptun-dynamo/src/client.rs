@@ -3,10 +3,16 @@
 
 use std::time::Duration;
 
-use aws_config::BehaviorVersion;
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+
+use aws_runtime::env_config::EnvConfigValue;
+use aws_sdk_dynamodb::config::SharedCredentialsProvider;
+use aws_types::os_shim_internal::Env;
+use aws_types::service_config::{LoadServiceConfig, ServiceConfigKey};
 
 use crate::counting::CountRequests;
 use crate::env::{self, EnvError};
@@ -52,41 +58,94 @@ impl StorageTimeouts {
     }
 }
 
-/// Builds the DynamoDB client: region, credentials and endpoint come from the standard SDK
-/// sources (`AWS_REGION`, `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL`, ...); TLS trusts
-/// the compiled-in Amazon roots only (see [`crate::tls`]).
+/// Builds the DynamoDB client of a tool: region, credentials and endpoint come from the
+/// SDK's standard sources (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL_DYNAMODB` /
+/// `AWS_ENDPOINT_URL`, ...); TLS trusts the compiled-in Amazon roots only (see [`crate::tls`]).
 pub async fn dynamodb_client(timeouts: StorageTimeouts) -> aws_sdk_dynamodb::Client {
-    dynamodb_client_trusting(timeouts, &TrustRoots::default()).await
+    dynamodb_client_from(&sdk_config(timeouts, &TrustRoots::default()).await)
 }
 
-/// [`dynamodb_client`] with the given roots of trust: the client every function (and the SDK
-/// floor of `make bench`) uses.
-pub async fn dynamodb_client_trusting(
-    timeouts: StorageTimeouts,
-    trust: &TrustRoots,
-) -> aws_sdk_dynamodb::Client {
-    dynamodb_client_from(&sdk_config(timeouts, trust).await)
-}
-
-/// The SDK configuration of every client here: the environment's region, endpoints and
-/// credentials, our HTTPS client and trust store, and the storage call limits.
+/// The SDK configuration of the tools, run where a person works: the SDK's default chains
+/// (environment, profile files, web identity, container and instance metadata), our HTTPS client
+/// and trust store, and the storage call limits.
 pub async fn sdk_config(timeouts: StorageTimeouts, trust: &TrustRoots) -> aws_config::SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .http_client(https_client(trust))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(timeouts.connect)
-                .operation_attempt_timeout(timeouts.attempt)
-                .operation_timeout(timeouts.operation)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(timeouts.max_attempts))
-        // Watches every response body for a stall: our operation timeout already bounds a
-        // call, and DynamoDB's bodies are small JSON. Off saves its interceptor's work on
-        // every request.
+        .timeout_config(timeouts.timeout_config())
+        .retry_config(timeouts.retry_config())
         .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
         .load()
         .await
+}
+
+/// A function without its region: Lambda always sets `AWS_REGION`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("AWS_REGION must name the region (Lambda sets it)")]
+pub struct MissingRegion;
+
+/// The SDK configuration of the functions (and of `make bench`'s SDK floor): only what
+/// Lambda's environment holds: the region (`AWS_REGION`), the role's credentials
+/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and endpoint overrides
+/// (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`), with our HTTPS client and trust store and
+/// the storage call limits. None of the default chains' profile files, STS or metadata
+/// endpoints: a function never uses them, and their code would be in every binary.
+pub fn function_sdk_config(
+    timeouts: StorageTimeouts,
+    trust: &TrustRoots,
+) -> Result<aws_config::SdkConfig, MissingRegion> {
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|name| !name.trim().is_empty())
+        })
+        .ok_or(MissingRegion)?;
+    Ok(aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .credentials_provider(SharedCredentialsProvider::new(
+            EnvironmentVariableCredentialsProvider::new(),
+        ))
+        .service_config(EndpointsFromEnvironment)
+        .http_client(https_client(trust))
+        .timeout_config(timeouts.timeout_config())
+        .retry_config(timeouts.retry_config())
+        // Watches every response body for a stall: the operation timeout already bounds a
+        // call, and DynamoDB's bodies are small JSON. Off saves its interceptor's work on
+        // every request.
+        .stalled_stream_protection(StalledStreamProtectionConfig::disabled())
+        .build())
+}
+
+/// A service's endpoint override from the environment, named as the SDK names it
+/// (`AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`): DynamoDB Local, the stand-ins.
+#[derive(Debug)]
+struct EndpointsFromEnvironment;
+
+impl LoadServiceConfig for EndpointsFromEnvironment {
+    fn load_config(&self, key: ServiceConfigKey<'_>) -> Option<String> {
+        let env = Env::real();
+        let (value, _source) = EnvConfigValue::new()
+            .env(key.env())
+            .service_id(key.service_id())
+            .load(&env, None)?;
+        Some(value.into_owned())
+    }
+}
+
+impl StorageTimeouts {
+    fn timeout_config(&self) -> TimeoutConfig {
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_attempt_timeout(self.attempt)
+            .operation_timeout(self.operation)
+            .build()
+    }
+
+    fn retry_config(&self) -> RetryConfig {
+        RetryConfig::standard().with_max_attempts(self.max_attempts)
+    }
 }
 
 /// The DynamoDB client of `config`, counting its requests for the request metrics.

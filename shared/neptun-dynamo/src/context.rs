@@ -6,7 +6,7 @@ use neptun_core::clock;
 use neptun_core::context::{AppContext, Settings, SettingsError};
 use neptun_core::error::ErrorChain;
 
-use crate::client::{StorageTimeouts, dynamodb_client_from, sdk_config};
+use crate::client::{MissingRegion, StorageTimeouts, dynamodb_client_from, function_sdk_config};
 use crate::env::{self, EnvError};
 use crate::secrets::{SecretError, SessionSecret, secret_id_from_env, secret_ttl_from_env};
 use crate::store::DynamoStore;
@@ -25,6 +25,8 @@ pub enum ConfigError {
     Storage(#[from] EnvError),
     #[error("invalid trust store configuration")]
     Trust(#[from] TrustConfigError),
+    #[error(transparent)]
+    Region(#[from] MissingRegion),
     #[error(transparent)]
     Secret(#[from] SecretError),
     #[error("invalid session secret refresh")]
@@ -52,8 +54,8 @@ impl StorageConfig {
     }
 
     /// The SDK configuration of every client of the function.
-    async fn sdk_config(&self) -> aws_config::SdkConfig {
-        sdk_config(self.timeouts, &self.trust).await
+    fn sdk_config(&self) -> Result<aws_config::SdkConfig, MissingRegion> {
+        function_sdk_config(self.timeouts, &self.trust)
     }
 
     fn store(self, config: &aws_config::SdkConfig) -> (DynamoStore, StorageTimeouts) {
@@ -73,7 +75,7 @@ pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigErr
     reported(async {
         let storage = StorageConfig::from_env()?;
         let warm = env::flag(WARM_UP_ENV, true)?;
-        let config = storage.sdk_config().await;
+        let config = storage.sdk_config()?;
         let secret = match secret_id_from_env() {
             Some(secret_id) => {
                 let ttl = secret_ttl_from_env().map_err(ConfigError::SecretTtl)?;
@@ -136,7 +138,7 @@ impl StreamContext {
     pub async fn init() -> Result<&'static Self, ConfigError> {
         reported(async {
             let storage = StorageConfig::from_env()?;
-            let config = storage.sdk_config().await;
+            let config = storage.sdk_config()?;
             let (store, _) = storage.store(&config);
             Ok(&*Box::leak(Box::new(Self { store })))
         })

@@ -26,9 +26,10 @@ use neptun_tests::*;
 use serde_json::json;
 use tokio::sync::{Barrier, Mutex};
 use tracing::field::{Field, Visit};
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
 
 const ROUNDS: usize = 50;
 const MESSAGES_PER_WRITER: usize = 5;
@@ -70,7 +71,10 @@ impl Visit for Message {
 /// Starts counting (once per process) and resets the counters.
 fn count_conflicts() {
     let _ = tracing_subscriber::registry()
-        .with(CountConflicts.with_filter(EnvFilter::new("neptun_dynamo=debug")))
+        .with(
+            CountConflicts
+                .with_filter(Targets::new().with_target("neptun_dynamo", tracing::Level::DEBUG)),
+        )
         .try_init();
     RETRIES.store(0, Ordering::Relaxed);
     GAVE_UP.store(0, Ordering::Relaxed);

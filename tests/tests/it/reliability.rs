@@ -167,7 +167,7 @@ async fn malformed_keys_are_refused_before_anything_is_stored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sixteen_concurrent_clients_store_1600_messages_exactly_once() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter("error")
+        .with_max_level(tracing::Level::ERROR)
         .with_test_writer()
         .try_init();
     let context = Arc::new(context().await);

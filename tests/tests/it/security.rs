@@ -275,7 +275,9 @@ fn session_token(function_file: &str) -> String {
 fn a_full_scenario_logs_json_and_no_cookie_signature_or_secret() {
     let log = Captured::default();
     let subscriber = neptun_core::telemetry::subscriber(
-        tracing_subscriber::EnvFilter::new("trace,aws_smithy_runtime=debug,hyper=info"),
+        "trace,aws_smithy_runtime=debug,hyper=info"
+            .parse()
+            .expect("a RUST_LOG list"),
         log.clone(),
     );
     let runtime = tokio::runtime::Builder::new_current_thread()

@@ -7,8 +7,8 @@ use super::stats::{self, Spread, ms, ratio};
 use super::targets::{self, CPU_TARGET_FUNCTION, ZIP_TARGET_BYTES};
 use crate::measure::{self, Counts, STEADY_WARM_UP, Setup};
 use crate::{
-    DEPLOYED_ARCH, FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT, PEERS, PEERS_OF, Results,
-    SDK_FLOOR, VARIANT_BINARIES,
+    DEPLOYED_ARCH, FLOOR_COLD_STARTS_PER_ROUND, FUNCTIONS, HELLO, NODE_PEER, NODE_PEER_SCRIPT,
+    PEERS, PEERS_OF, Results, SDK_FLOOR, VARIANT_BINARIES,
 };
 
 use crate::cpu_slice::FULL_VCPU_MB;
@@ -429,13 +429,15 @@ fn peers_section(w: &mut String, r: &Results) {
          loop (`/next` → handler → `/response` on one kept-alive connection), like the managed \
          Node runtime's, without its command-line flags.\n\
          - **{SDK_FLOOR}** (`bench/sdk-floor`): only the same `TransactWriteItems`, through our \
-         SDK client settings (`neptun_dynamo::client::dynamodb_client`) on `lambda_http`: no \
+         SDK client settings (`neptun_dynamo::client::function_sdk_config`) on `lambda_http`: no \
          session, no validation (the body is only decoded), no response model. What ours \
          costs above it is ours, not the SDK's.\n\n\
          Both make the same Init warm-up as ours and reach the storage the same way (over the \
          TLS terminator, the Node peer trusting the run's CA through `NODE_EXTRA_CA_CERTS`; \
          the rows \"over plain HTTP\" without it). Cold start, first request and Init CPU: \
-         median (p10–p90) over the {} cold starts; warm latency, CPU and max RSS: the {} \
+         median (p10–p90) over the {} cold starts ({FLOOR_COLD_STARTS_PER_ROUND} times as many for \
+         the SDK floor, with and without the warm-up: the denominator of every function's \
+         cold-start ratio); warm latency, CPU and max RSS: the {} \
          requests of the steady state; at 128 MB of CPU: the warm requests after the cold \
          starts under that CPU share. Ratios: ours ÷ the peer's.\n",
         r.machine.node,
