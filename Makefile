@@ -41,7 +41,7 @@ api-fuzz:
 
 ## Release builds, then size, cold start, first vs warm request, DynamoDB requests, instructions,
 ## CPU and RSS of every function against a hello-world baseline; rewrites BENCHMARKS.md (about
-## 6 minutes after the release build; BENCH_FULL=1 for the long run).
+## 14 minutes after a change to the shared crates, building included; BENCH_FULL=1: the long run).
 bench:
 	scripts/bench.sh
 

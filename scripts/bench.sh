@@ -7,10 +7,11 @@
 #   BENCH_OPT_LEVELS="3 s z" make bench    # also builds and compares the other opt-levels
 #                                          # (baseline + one create + one list, target/bench-opt-*)
 #
-# The default run measures for about 4 minutes on 2 cores, after the release build (about 11
-# minutes when the shared crates changed, 21 functions with fat LTO): 8 cold starts per binary
-# and setup, 200 requests for CPU time, 2 cold starts under each CPU share (the Node peer 1),
-# the erasure of 5,000 chats and the import of 10,000 messages. BENCH_FULL=1 is the long run (about 100
+# The default run takes about 14 minutes on 2 cores after a change to the shared crates: the
+# release build (about 9 minutes: 22 fat-LTO links), the runner (incremental), then about 5
+# minutes of measurements: 8 cold starts per binary and setup (the SDK floor 4 times as many),
+# 200 requests for CPU time, 2 cold starts under each CPU share (the Node peer 1), the erasure
+# of 5,000 chats and the import of 10,000 messages. BENCH_FULL=1 is the long run (about 100
 # minutes): 30 cold starts, 2,000 requests, 5 under each CPU share, the erasure of 50,000
 # chats too, 100,000 messages, and the split of a request's instructions by function (on a
 # build with symbols, profile bench-symbols). BENCH_SPAWNS, BENCH_REQUESTS, BENCH_SLICE_SPAWNS,
