@@ -98,7 +98,7 @@ pub fn function_sdk_config(
         .find_map(|name| {
             std::env::var(name)
                 .ok()
-                .filter(|name| !name.trim().is_empty())
+                .filter(|value| !value.trim().is_empty())
         })
         .ok_or(MissingRegion)?;
     Ok(aws_config::SdkConfig::builder()
