@@ -1,7 +1,7 @@
 //! The SDK floors of `make bench`, through the functions' client settings
 //! (`neptun_dynamo::client::function_sdk_config` and `dynamodb_client_from`, with the same trust
-//! store) and the same Init warm-up, and nothing else: what a function costs on top of its floor is its own, not the
-//! SDK's. Never deployed (not in template.yaml nor in the cargo-lambda router).
+//! store) and the same Init warm-up, and nothing else: what a function costs on top of its
+//! floor is its own, not the SDK's. Never deployed (not in template.yaml nor in the cargo-lambda router).
 //!
 //! - `sdk-floor`: create-chat-messages' `TransactWriteItems`, built by hand ([`transaction`]);
 //! - `sdk-floor --replay CALLS.json`: any route's DynamoDB requests as its function sent them,
@@ -20,7 +20,8 @@ use neptun_dynamo::warm_up::warm_up;
 async fn main() -> Result<(), Error> {
     let table = std::env::var("TABLE_NAME").map_err(|_| "TABLE_NAME must name the table")?;
     let timeouts = StorageTimeouts::from_env()?;
-    let client = dynamodb_client_from(&function_sdk_config(timeouts, &TrustRoots::from_env()?)?);
+    let config = function_sdk_config(timeouts, &TrustRoots::from_env()?).await?;
+    let client = dynamodb_client_from(&config);
     if std::env::var("DYNAMODB_WARM_UP").as_deref() != Ok("false") {
         warm_up(&client, &table, timeouts).await;
     }

@@ -3,11 +3,14 @@
 
 use std::time::Duration;
 
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::BehaviorVersion;
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
+use aws_config::meta::region::ProvideRegion;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region};
 
 use aws_runtime::env_config::EnvConfigValue;
 use aws_sdk_dynamodb::config::SharedCredentialsProvider;
@@ -84,26 +87,23 @@ pub async fn sdk_config(timeouts: StorageTimeouts, trust: &TrustRoots) -> aws_co
 pub struct MissingRegion;
 
 /// The SDK configuration of the functions (and of `make bench`'s SDK floor): only what
-/// Lambda's environment holds: the region (`AWS_REGION`), the role's credentials
-/// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and endpoint overrides
-/// (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`), with our HTTPS client and trust store and
-/// the storage call limits. None of the default chains' profile files, STS or metadata
+/// Lambda's environment holds: the region (`AWS_REGION`, else `AWS_DEFAULT_REGION`), the
+/// role's credentials (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`) and
+/// endpoint overrides (`AWS_ENDPOINT_URL_<SERVICE>`, `AWS_ENDPOINT_URL`), with our HTTPS client
+/// and trust store and the storage call limits. None of the default chains' profile files, STS or metadata
 /// endpoints: a function never uses them, and their code would be in every binary.
-pub fn function_sdk_config(
+pub async fn function_sdk_config(
     timeouts: StorageTimeouts,
     trust: &TrustRoots,
 ) -> Result<aws_config::SdkConfig, MissingRegion> {
-    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .into_iter()
-        .find_map(|name| {
-            std::env::var(name)
-                .ok()
-                .filter(|value| !value.trim().is_empty())
-        })
+    let region = EnvironmentVariableRegionProvider::new()
+        .region()
+        .await
+        .filter(|region| !region.as_ref().trim().is_empty())
         .ok_or(MissingRegion)?;
     Ok(aws_config::SdkConfig::builder()
         .behavior_version(BehaviorVersion::latest())
-        .region(Region::new(region))
+        .region(region)
         .credentials_provider(SharedCredentialsProvider::new(
             EnvironmentVariableCredentialsProvider::new(),
         ))

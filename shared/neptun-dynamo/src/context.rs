@@ -54,8 +54,8 @@ impl StorageConfig {
     }
 
     /// The SDK configuration of every client of the function.
-    fn sdk_config(&self) -> Result<aws_config::SdkConfig, MissingRegion> {
-        function_sdk_config(self.timeouts, &self.trust)
+    async fn sdk_config(&self) -> Result<aws_config::SdkConfig, MissingRegion> {
+        function_sdk_config(self.timeouts, &self.trust).await
     }
 
     fn store(self, config: &aws_config::SdkConfig) -> (DynamoStore, StorageTimeouts) {
@@ -75,7 +75,7 @@ pub async fn app_context() -> Result<&'static AppContext<DynamoStore>, ConfigErr
     reported(async {
         let storage = StorageConfig::from_env()?;
         let warm = env::flag(WARM_UP_ENV, true)?;
-        let config = storage.sdk_config()?;
+        let config = storage.sdk_config().await?;
         let secret = match secret_id_from_env() {
             Some(secret_id) => {
                 let ttl = secret_ttl_from_env().map_err(ConfigError::SecretTtl)?;
@@ -138,7 +138,7 @@ impl StreamContext {
     pub async fn init() -> Result<&'static Self, ConfigError> {
         reported(async {
             let storage = StorageConfig::from_env()?;
-            let config = storage.sdk_config()?;
+            let config = storage.sdk_config().await?;
             let (store, _) = storage.store(&config);
             Ok(&*Box::leak(Box::new(Self { store })))
         })

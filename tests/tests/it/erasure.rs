@@ -86,9 +86,11 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
     // Writes keep arriving (four appenders, two creators, a sharer), each noted with when it
     // was sent, how it ended and the chat it created.
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut appenders = tokio::task::JoinSet::new();
     for writer in 0..WRITERS {
         let (store, stop, chats) = (store.clone(), stop.clone(), chats.clone());
+        let finished = finished.clone();
         appenders.spawn(async move {
             let mut sent = Vec::new();
             let mut n = writer;
@@ -130,6 +132,7 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
                     }
                 };
                 sent.push((started, result.map_err(|e| e.name())));
+                finished.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 n += WRITERS;
             }
             sent
@@ -156,8 +159,17 @@ async fn erasing_a_large_user_racing_appends_leaves_no_row() {
         CHATS as usize * MESSAGES_PER_CHAT,
         (answered - started).as_secs_f64()
     );
-    // Appends go on for a while after the answer.
+    // Appends go on for a while after the answer: at least 300 ms, and until more writes
+    // ended than were in flight at the answer (so that some started after it), even on a
+    // loaded machine whose storage answers slowly.
+    let ended_or_in_flight = finished.load(std::sync::atomic::Ordering::SeqCst) + WRITERS;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while finished.load(std::sync::atomic::Ordering::SeqCst) <= ended_or_in_flight
+        && Instant::now() < deadline
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     stop.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut after = 0;
     let mut chats = chats;

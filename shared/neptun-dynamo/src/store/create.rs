@@ -63,7 +63,7 @@ impl DynamoStore {
                     })
                     .transpose()?;
                 // Every create checks that its user was not erased, in its own transaction.
-                let not_erased = (Check::NotErased, self.not_erased_condition(user_id)?);
+                let not_erased = (Check::NotErased, self.not_erased_check(user_id)?);
                 Ok(build(id, write_id)?.with_record(not_erased, record))
             };
             let created = |value, replayed| Ok(Replayable { value, replayed });

@@ -43,7 +43,12 @@ impl DynamoStore {
         mut actions: Vec<TransactWriteItem>,
     ) -> Result<Option<FailedConditions>, StoreError> {
         let erased = actions.len();
-        actions.push(self.not_erased_check(user_id)?);
+        let not_erased = self.not_erased_check(user_id)?;
+        actions.push(
+            TransactWriteItem::builder()
+                .condition_check(not_erased)
+                .build(),
+        );
         let failed = self.write_transaction(actions).await?;
         if failed.as_ref().is_some_and(|failed| failed.at(erased)) {
             return Err(StoreError::Erased);
@@ -124,19 +129,7 @@ impl DynamoStore {
 
     /// A check that the user was not erased (no `ERASED` row): every write for a user takes
     /// it in its own transaction, so it costs no request.
-    pub(super) fn not_erased_check(
-        &self,
-        user_id: UserId,
-    ) -> Result<TransactWriteItem, StoreError> {
-        let check = self.not_erased_condition(user_id)?;
-        Ok(TransactWriteItem::builder().condition_check(check).build())
-    }
-
-    /// [`DynamoStore::not_erased_check`]'s condition.
-    pub(super) fn not_erased_condition(
-        &self,
-        user_id: UserId,
-    ) -> Result<ConditionCheck, StoreError> {
+    pub(super) fn not_erased_check(&self, user_id: UserId) -> Result<ConditionCheck, StoreError> {
         ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(Self::key(
